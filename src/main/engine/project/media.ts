@@ -1,0 +1,91 @@
+import { createHash } from 'node:crypto';
+import { promises as fsp, statSync } from 'node:fs';
+import path from 'node:path';
+import { tx, type Library } from './db';
+import { mediaFromRow, NotFoundError, type MediaRow } from './rows';
+import { check } from './validate';
+import type { FileStatus, JsonObject, Media, MediaFingerprint } from './types';
+
+const EDGE = 1 << 20;
+
+/**
+ * Cheap identity of a media file: size, mtime and a sha256 over the size and the first and last
+ * MiB. Hashing a whole hour of video on every open would cost seconds; this catches a replaced or
+ * re-encoded file, which is what invalidates analyses and stems.
+ */
+export async function fingerprintFile(file: string): Promise<MediaFingerprint> {
+  const handle = await fsp.open(file, 'r');
+  try {
+    const stat = await handle.stat();
+    check(stat.isFile(), `${file} is not a file`);
+    const hash = createHash('sha256');
+    hash.update(`size:${stat.size}\n`);
+    const head = Buffer.alloc(Math.min(EDGE, stat.size));
+    await handle.read(head, 0, head.length, 0);
+    hash.update(head);
+    if (stat.size > EDGE) {
+      const tailLength = Math.min(EDGE, stat.size - EDGE);
+      const tail = Buffer.alloc(tailLength);
+      await handle.read(tail, 0, tailLength, stat.size - tailLength);
+      hash.update(tail);
+    }
+    return { size: stat.size, mtimeMs: Math.floor(stat.mtimeMs), quickHash: hash.digest('hex') };
+  } finally {
+    await handle.close();
+  }
+}
+
+export interface AddMediaInput {
+  projectId: number;
+  path: string;
+  fingerprint: MediaFingerprint;
+  /** The probe result (duration, streams, fps, rate, channels) as JSON. */
+  probe: JsonObject;
+}
+
+export function addMedia(lib: Library, input: AddMediaInput): Media {
+  check(path.isAbsolute(input.path), 'Media path must be absolute');
+  return tx(lib, () => {
+    const now = lib.now();
+    const { fingerprint: f } = input;
+    const id = Number(
+      lib.db
+        .prepare(
+          'INSERT INTO media (project_id, path, size, mtime_ms, quick_hash, probe_json, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(input.projectId, input.path, f.size, Math.floor(f.mtimeMs), f.quickHash, JSON.stringify(input.probe), now).lastInsertRowid,
+    );
+    lib.db.prepare('UPDATE projects SET updated_at = ? WHERE id = ?').run(now, input.projectId);
+    return getMedia(lib, id);
+  });
+}
+
+export function getMedia(lib: Library, id: number): Media {
+  const row = lib.db.prepare('SELECT * FROM media WHERE id = ?').get(id) as MediaRow | undefined;
+  if (!row) throw new NotFoundError('media', id);
+  return mediaFromRow(row);
+}
+
+export function listMedia(lib: Library, projectId: number): Media[] {
+  return (lib.db.prepare('SELECT * FROM media WHERE project_id = ? ORDER BY id').all(projectId) as MediaRow[]).map(mediaFromRow);
+}
+
+/** Point a media row at a moved file (same content), e.g. after the user locates it again. */
+export function relinkMedia(lib: Library, id: number, newPath: string, fingerprint: MediaFingerprint): Media {
+  check(path.isAbsolute(newPath), 'Media path must be absolute');
+  const media = getMedia(lib, id);
+  check(media.quickHash === fingerprint.quickHash && media.size === fingerprint.size, 'That file is not the same media; open it as a new project instead');
+  lib.db.prepare('UPDATE media SET path = ?, mtime_ms = ? WHERE id = ?').run(newPath, Math.floor(fingerprint.mtimeMs), id);
+  return getMedia(lib, id);
+}
+
+/** Stat-only check: 'changed' when size or mtime differ from what was recorded. */
+export function mediaFileStatus(media: Pick<Media, 'path' | 'size' | 'mtimeMs'>): FileStatus {
+  try {
+    const st = statSync(media.path);
+    if (!st.isFile()) return 'missing';
+    return st.size === media.size && Math.floor(st.mtimeMs) === media.mtimeMs ? 'ok' : 'changed';
+  } catch {
+    return 'missing';
+  }
+}

@@ -1,0 +1,120 @@
+import { tx, type Library } from './db';
+import { applyPatch, recordEdit, type SourceFields } from './history';
+import { NotFoundError, getSourceRow, sourceFromRow, type SourceRow } from './rows';
+import { check, checkName, checkUnit } from './validate';
+import type { Source } from './types';
+
+/** Distinct on a dark background and for the common colour-vision deficiencies (Okabe-Ito based). */
+export const SOURCE_PALETTE = ['#e69f00', '#56b4e9', '#009e73', '#f0e442', '#0072b2', '#d55e00', '#cc79a7', '#9ad0a8'] as const;
+
+const COLOUR = /^#[0-9a-f]{6}$/;
+
+export function getSource(lib: Library, projectId: number, id: number): Source {
+  const row = getSourceRow(lib, projectId, id);
+  if (!row) throw new NotFoundError('source', id);
+  return sourceFromRow(row);
+}
+
+/** Live sources in creation order; includeDeleted also returns those kept only for undo. */
+export function listSources(lib: Library, projectId: number, options: { includeDeleted?: boolean } = {}): Source[] {
+  const sql = options.includeDeleted
+    ? 'SELECT * FROM sources WHERE project_id = ? ORDER BY ord'
+    : 'SELECT * FROM sources WHERE project_id = ? AND deleted_at IS NULL ORDER BY ord';
+  return (lib.db.prepare(sql).all(projectId) as SourceRow[]).map(sourceFromRow);
+}
+
+export interface AddSourceInput {
+  projectId: number;
+  mediaId: number;
+  timeSec: number;
+  /** 0..1 in the original frame. */
+  x: number;
+  y: number;
+  name?: string;
+  colour?: string;
+}
+
+/** Add a clicked source (undoable) with its mixer channel at unity gain. */
+export function addSource(lib: Library, input: AddSourceInput): Source {
+  check(Number.isFinite(input.timeSec) && input.timeSec >= 0, 'Source time must be zero or more seconds');
+  checkUnit(input.x, 'Source x');
+  checkUnit(input.y, 'Source y');
+  if (input.colour !== undefined) check(COLOUR.test(input.colour), 'Colour must look like #rrggbb (lower case)');
+  return tx(lib, () => {
+    const now = lib.now();
+    const ord =
+      ((lib.db.prepare('SELECT max(ord) FROM sources WHERE project_id = ?').pluck().get(input.projectId) as number | null) ?? 0) + 1;
+    const name = input.name === undefined ? `Source ${ord}` : checkName(input.name, 'Source name');
+    const colour = input.colour ?? SOURCE_PALETTE[(ord - 1) % SOURCE_PALETTE.length];
+    const id = Number(
+      lib.db
+        .prepare(
+          `INSERT INTO sources (project_id, media_id, ord, name, colour, time_sec, x, y, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(input.projectId, input.mediaId, ord, name, colour, input.timeSec, input.x, input.y, now).lastInsertRowid,
+    );
+    lib.db.prepare("INSERT INTO mixer_channels (project_id, role, source_id) VALUES (?, 'source', ?)").run(input.projectId, id);
+    recordEdit(lib, input.projectId, {
+      kind: 'source.add',
+      label: `Add ${name}`,
+      forward: [{ t: 'source', id, set: { deletedAt: null } }],
+      inverse: [{ t: 'source', id, set: { deletedAt: now } }],
+    });
+    return getSource(lib, input.projectId, id);
+  });
+}
+
+function editSource(lib: Library, projectId: number, id: number, kind: string, label: (s: Source) => string, set: SourceFields): Source {
+  return tx(lib, () => {
+    const row = getSourceRow(lib, projectId, id);
+    if (!row || row.deleted_at !== null) throw new NotFoundError('source', id);
+    const before: SourceFields = {};
+    const after: SourceFields = {};
+    const current: Required<SourceFields> = {
+      name: row.name,
+      colour: row.colour,
+      timeSec: row.time_sec,
+      x: row.x,
+      y: row.y,
+      deletedAt: row.deleted_at,
+    };
+    for (const key of Object.keys(set) as (keyof SourceFields)[]) {
+      if (set[key] === current[key]) continue;
+      (before as Record<string, unknown>)[key] = current[key];
+      (after as Record<string, unknown>)[key] = set[key];
+    }
+    if (Object.keys(after).length === 0) return sourceFromRow(row);
+    const forward = [{ t: 'source' as const, id, set: after }];
+    applyPatch(lib, projectId, forward[0]);
+    recordEdit(lib, projectId, { kind, label: label(sourceFromRow(row)), forward, inverse: [{ t: 'source', id, set: before }] });
+    return getSource(lib, projectId, id);
+  });
+}
+
+export function renameSource(lib: Library, projectId: number, id: number, name: string): Source {
+  const clean = checkName(name, 'Source name');
+  return editSource(lib, projectId, id, 'source.rename', (s) => `Rename ${s.name}`, { name: clean });
+}
+
+/** Move the click point (a drag of the marker, or a click at another time). */
+export function moveSource(lib: Library, projectId: number, id: number, to: { x: number; y: number; timeSec?: number }): Source {
+  checkUnit(to.x, 'Source x');
+  checkUnit(to.y, 'Source y');
+  const set: SourceFields = { x: to.x, y: to.y };
+  if (to.timeSec !== undefined) {
+    check(Number.isFinite(to.timeSec) && to.timeSec >= 0, 'Source time must be zero or more seconds');
+    set.timeSec = to.timeSec;
+  }
+  return editSource(lib, projectId, id, 'source.move', (s) => `Move ${s.name}`, set);
+}
+
+export function recolourSource(lib: Library, projectId: number, id: number, colour: string): Source {
+  check(COLOUR.test(colour), 'Colour must look like #rrggbb (lower case)');
+  return editSource(lib, projectId, id, 'source.recolour', (s) => `Recolour ${s.name}`, { colour });
+}
+
+/** Remove a source (undoable: the row, its stems and mixer channel are kept until unreachable). */
+export function removeSource(lib: Library, projectId: number, id: number): Source {
+  return editSource(lib, projectId, id, 'source.remove', (s) => `Remove ${s.name}`, { deletedAt: lib.now() });
+}
