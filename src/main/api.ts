@@ -1,0 +1,297 @@
+/**
+ * Implements the contract (src/shared/contract.ts) by calling the engine. Knows nothing about
+ * transports: ipc.ts and web.ts both call `dispatch`, which validates the payload, runs the handler
+ * and always answers with a Result. The engine and the database are reached through the small
+ * ports below so this file stays testable in plain Node.
+ */
+import path from 'node:path';
+import { promises as fsp } from 'node:fs';
+import * as v from 'valibot';
+import {
+  events as eventSchemas,
+  isRequestName,
+  requests,
+  type AppInfo,
+  type EventName,
+  type EventPayload,
+  type MediaInfo,
+  type Peaks,
+  type ProjectSummary,
+  type ProjectView,
+  type RequestInput,
+  type RequestName,
+  type RequestOutput,
+} from '../shared/contract';
+import { ApiError, fail, ok, type Result } from '../shared/result';
+import { listFolder, resolveMediaPath, type AccessPolicy } from './access';
+import { writeFileAtomic } from './engine/fs/atomic';
+
+// ---- ports ------------------------------------------------------------------------------------
+
+export interface ProbeResult {
+  durationSec: number;
+  hasVideo: boolean;
+  hasAudio: boolean;
+  width: number | null;
+  height: number | null;
+  fps: number | null;
+  sampleRate: number | null;
+  channels: number | null;
+}
+
+export interface PeaksResult {
+  peaksPerSecond: number;
+  durationSec: number;
+  channels: ArrayLike<number>[];
+}
+
+export interface MediaEngine {
+  probe(file: string): Promise<ProbeResult>;
+  peaks(file: string, peaksPerSecond: number): Promise<PeaksResult>;
+}
+
+export interface MediaRecord extends ProbeResult {
+  id: number;
+  path: string;
+}
+
+export interface ProjectRecord {
+  id: number;
+  name: string;
+  createdAt: string;
+  updatedAt: string;
+  media: MediaRecord;
+}
+
+/** What api.ts needs from the project database (adapted from src/main/engine/project). */
+export interface ProjectStore {
+  createProject(name: string, mediaPath: string, probe: ProbeResult): Promise<ProjectRecord>;
+  findProjectByMediaPath(mediaPath: string): ProjectRecord | null;
+  getProject(projectId: number): ProjectRecord | null;
+  /** Marks the project as just used (recent list order). */
+  touchProject(projectId: number): void;
+  listRecent(limit: number): ProjectRecord[];
+  removeProject(projectId: number): boolean;
+  getMedia(mediaId: number): MediaRecord | null;
+}
+
+export interface ApiDeps {
+  engine: MediaEngine;
+  store: ProjectStore;
+  policy: AccessPolicy;
+  /** Folder for caches (peaks); created on demand. */
+  cacheDir: string;
+  transport: AppInfo['transport'];
+  version: string;
+  /** Native open dialog, provided by app/ in Electron; absent in the web transport. */
+  showOpenDialog?: () => Promise<string | null>;
+  log?: (message: string, err?: unknown) => void;
+}
+
+type Handlers = { [N in RequestName]: (input: RequestOutputOfInput<N>) => Promise<RequestOutput<N>> };
+type RequestOutputOfInput<N extends RequestName> = v.InferOutput<(typeof requests)[N]['input']>;
+type Listener = (name: EventName, payload: unknown) => void;
+
+export interface Api {
+  /** Validate and run one request; never throws. */
+  dispatch(name: unknown, payload: unknown): Promise<Result<unknown>>;
+  /** Typed call for main-side callers (menus); throws ApiError. */
+  call<N extends RequestName>(name: N, input: RequestInput<N>): Promise<RequestOutput<N>>;
+  /** The file behind a media id, for the media protocol / HTTP route; null if unknown or gone. */
+  mediaFile(mediaId: number): Promise<string | null>;
+  emit<N extends EventName>(name: N, payload: EventPayload<N>): void;
+  onEvent(listener: Listener): () => void;
+}
+
+const DEFAULT_PEAKS_PER_SECOND = 100;
+
+// ---- implementation ---------------------------------------------------------------------------
+
+export function createApi(deps: ApiDeps): Api {
+  const listeners = new Set<Listener>();
+  const log = deps.log ?? ((m, e) => console.error(m, e ?? ''));
+  // One computation per (media, rate) even when several windows ask at once.
+  const peaksInFlight = new Map<string, Promise<Peaks>>();
+
+  async function fileExists(file: string): Promise<boolean> {
+    try {
+      return (await fsp.stat(file)).isFile();
+    } catch {
+      return false;
+    }
+  }
+
+  async function mediaInfo(m: MediaRecord): Promise<MediaInfo> {
+    return {
+      id: m.id,
+      fileName: path.basename(m.path),
+      durationSec: m.durationSec,
+      hasVideo: m.hasVideo,
+      hasAudio: m.hasAudio,
+      width: m.width,
+      height: m.height,
+      fps: m.fps,
+      sampleRate: m.sampleRate,
+      channels: m.channels,
+      available: await fileExists(m.path),
+    };
+  }
+
+  async function projectView(p: ProjectRecord): Promise<ProjectView> {
+    return { id: p.id, name: p.name, createdAt: p.createdAt, updatedAt: p.updatedAt, media: await mediaInfo(p.media) };
+  }
+
+  async function openResolved(file: string): Promise<ProjectView> {
+    const existing = deps.store.findProjectByMediaPath(file);
+    if (existing) {
+      deps.store.touchProject(existing.id);
+      return projectView(deps.store.getProject(existing.id) ?? existing);
+    }
+    let probe: ProbeResult;
+    try {
+      probe = await deps.engine.probe(file);
+    } catch (err) {
+      throw new ApiError('media_error', `${path.basename(file)} could not be read as media: ${oneLine(err)}`);
+    }
+    if (!probe.hasAudio) {
+      throw new ApiError('media_error', `${path.basename(file)} has no audio track, so there is nothing to separate.`);
+    }
+    const name = path.basename(file, path.extname(file));
+    return projectView(await deps.store.createProject(name, file, probe));
+  }
+
+  async function computePeaks(mediaId: number, pps: number): Promise<Peaks> {
+    const media = deps.store.getMedia(mediaId);
+    if (!media) throw new ApiError('not_found', 'That media is not in the project database.');
+    if (!(await fileExists(media.path))) {
+      throw new ApiError('not_found', `${path.basename(media.path)} is missing; move it back or open it again.`);
+    }
+    const st = await fsp.stat(media.path);
+    // The cache key includes size and mtime so a replaced file never shows stale peaks.
+    const cacheFile = path.join(deps.cacheDir, 'peaks', `${mediaId}-${pps}-${st.size}-${Math.floor(st.mtimeMs)}.json`);
+    try {
+      const cached = v.parse(requests['media.peaks'].output, JSON.parse(await fsp.readFile(cacheFile, 'utf8')));
+      return cached;
+    } catch {
+      // no usable cache: compute below
+    }
+    let result: PeaksResult;
+    try {
+      result = await deps.engine.peaks(media.path, pps);
+    } catch (err) {
+      throw new ApiError('media_error', `Could not read the audio of ${path.basename(media.path)}: ${oneLine(err)}`);
+    }
+    const peaks: Peaks = {
+      mediaId,
+      peaksPerSecond: result.peaksPerSecond,
+      durationSec: result.durationSec,
+      // Four decimals is far below one pixel of waveform and halves the JSON.
+      channels: result.channels.map((ch) => Array.from(ch, (x) => Math.round(Math.min(1, Math.abs(x)) * 1e4) / 1e4)),
+    };
+    try {
+      await fsp.mkdir(path.dirname(cacheFile), { recursive: true });
+      await writeFileAtomic(cacheFile, JSON.stringify(peaks));
+    } catch (err) {
+      log('peaks cache write failed', err);
+    }
+    return peaks;
+  }
+
+  const handlers: Handlers = {
+    'app.info': async () => ({
+      name: 'Stemsight',
+      version: deps.version,
+      transport: deps.transport,
+      platform: process.platform,
+      nativeDialogs: Boolean(deps.showOpenDialog),
+    }),
+    'projects.recent': async ({ limit }) => {
+      const records = deps.store.listRecent(limit ?? 20);
+      const out: ProjectSummary[] = [];
+      for (const p of records) {
+        out.push({
+          id: p.id,
+          name: p.name,
+          mediaFileName: path.basename(p.media.path),
+          durationSec: p.media.durationSec,
+          updatedAt: p.updatedAt,
+          available: await fileExists(p.media.path),
+        });
+      }
+      return out;
+    },
+    'projects.open': async ({ projectId }) => {
+      const p = deps.store.getProject(projectId);
+      if (!p) throw new ApiError('not_found', 'That project no longer exists.');
+      deps.store.touchProject(projectId);
+      return projectView(deps.store.getProject(projectId) ?? p);
+    },
+    'projects.remove': async ({ projectId }) => ({ removed: deps.store.removeProject(projectId) }),
+    'media.open': async ({ path: input }) => openResolved(await resolveMediaPath(deps.policy, input)),
+    'media.openDialog': async () => {
+      if (!deps.showOpenDialog) throw new ApiError('unsupported', 'There is no native file dialog in the browser; use the file picker.');
+      const picked = await deps.showOpenDialog();
+      if (!picked) return null;
+      // Picked in main's own dialog: the user chose it, so the roots do not apply.
+      return openResolved(await resolveMediaPath(deps.policy, picked, false));
+    },
+    'media.peaks': async ({ mediaId, peaksPerSecond }) => {
+      const pps = peaksPerSecond ?? DEFAULT_PEAKS_PER_SECOND;
+      const key = `${mediaId}:${pps}`;
+      let p = peaksInFlight.get(key);
+      if (!p) {
+        p = computePeaks(mediaId, pps).finally(() => peaksInFlight.delete(key));
+        peaksInFlight.set(key, p);
+      }
+      return p;
+    },
+    'files.list': async ({ dir }) => listFolder(deps.policy, dir),
+  };
+
+  async function dispatch(name: unknown, payload: unknown): Promise<Result<unknown>> {
+    if (!isRequestName(name)) return fail('bad_request', 'Unknown request.');
+    const parsed = v.safeParse(requests[name].input, payload ?? {});
+    if (!parsed.success) {
+      return fail('bad_request', `Invalid ${name} request: ${v.summarize(parsed.issues).split('\n')[0]}`);
+    }
+    try {
+      const handler = handlers[name] as (input: unknown) => Promise<unknown>;
+      return ok(await handler(parsed.output));
+    } catch (err) {
+      if (err instanceof ApiError) return fail(err.code, err.message);
+      log(`request ${name} failed`, err);
+      return fail('internal', `Something went wrong in ${name}: ${oneLine(err)}`);
+    }
+  }
+
+  return {
+    dispatch,
+    async call(name, input) {
+      const r = await dispatch(name, input);
+      if (!r.ok) throw new ApiError(r.error.code, r.error.message);
+      return r.result as never;
+    },
+    async mediaFile(mediaId) {
+      const m = deps.store.getMedia(mediaId);
+      return m && (await fileExists(m.path)) ? m.path : null;
+    },
+    emit(name, payload) {
+      // Events are validated too, so a bug in main cannot push malformed data to the UI.
+      const parsed = v.safeParse(eventSchemas[name], payload);
+      if (!parsed.success) {
+        log(`dropped invalid ${name} event`, v.summarize(parsed.issues));
+        return;
+      }
+      for (const l of listeners) l(name, parsed.output);
+    },
+    onEvent(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
+
+function oneLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.split('\n')[0].slice(0, 300);
+}

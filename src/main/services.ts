@@ -1,0 +1,149 @@
+/**
+ * Wires the real engine and project database into the ports api.ts expects. Shared by the
+ * Electron entry (index.ts) and the web entry (server.ts); no electron import here.
+ */
+import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { openLibrary, type Library } from './engine/project/db';
+import { createProject, deleteProject, getProject, listRecentProjects, markProjectOpened } from './engine/project/projects';
+import { addMedia, fingerprintFile, getMedia, listMedia } from './engine/project/media';
+import type { Media } from './engine/project/types';
+import { createApi, type Api, type ApiDeps, type MediaRecord, type ProbeResult, type ProjectRecord, type ProjectStore } from './api';
+import { defaultPolicy, type AccessPolicy } from './access';
+import { engineMedia } from './engine-adapter';
+
+export interface Services {
+  api: Api;
+  library: Library;
+  policy: AccessPolicy;
+  close(): void;
+}
+
+export interface ServiceOptions {
+  dataDir: string;
+  transport: ApiDeps['transport'];
+  showOpenDialog?: ApiDeps['showOpenDialog'];
+  /** Electron-ABI better_sqlite3.node inside Electron; undefined in plain Node. */
+  nativeBinding?: string;
+  policy?: AccessPolicy;
+  log?: ApiDeps['log'];
+}
+
+export function appVersion(): string {
+  try {
+    const here = path.dirname(fileURLToPath(import.meta.url));
+    for (const up of ['..', '../..', '../../..']) {
+      try {
+        const pkg = JSON.parse(readFileSync(path.join(here, up, 'package.json'), 'utf8')) as { name?: string; version?: string };
+        if (pkg.name === 'stemsight' && pkg.version) return pkg.version;
+      } catch {
+        // keep looking upwards
+      }
+    }
+  } catch {
+    // fall through
+  }
+  return '0.0.0';
+}
+
+function num(x: unknown): number | null {
+  return typeof x === 'number' && Number.isFinite(x) ? x : null;
+}
+
+function mediaRecord(m: Media): MediaRecord {
+  const p = m.probe as Record<string, unknown>;
+  return {
+    id: m.id,
+    path: m.path,
+    durationSec: num(p.durationSec) ?? 0,
+    hasVideo: p.hasVideo === true,
+    hasAudio: p.hasAudio === true,
+    width: num(p.width),
+    height: num(p.height),
+    fps: num(p.fps),
+    sampleRate: num(p.sampleRate),
+    channels: num(p.channels),
+  };
+}
+
+const iso = (ms: number | null): string => new Date(ms ?? 0).toISOString();
+
+export function libraryStore(lib: Library): ProjectStore {
+  const record = (projectId: number): ProjectRecord | null => {
+    let project;
+    try {
+      project = getProject(lib, projectId);
+    } catch {
+      return null;
+    }
+    const media = listMedia(lib, projectId)[0];
+    if (!media) return null;
+    return {
+      id: project.id,
+      name: project.name,
+      createdAt: iso(project.createdAt),
+      updatedAt: iso(project.lastOpenedAt ?? project.updatedAt),
+      media: mediaRecord(media),
+    };
+  };
+  return {
+    async createProject(name: string, mediaPath: string, probe: ProbeResult) {
+      const fingerprint = await fingerprintFile(mediaPath);
+      const project = createProject(lib, { name });
+      addMedia(lib, { projectId: project.id, path: mediaPath, fingerprint, probe: { ...probe } });
+      return record(project.id)!;
+    },
+    findProjectByMediaPath(mediaPath) {
+      // Recent list is small; a project per media file is what the start screen shows.
+      const hit = listRecentProjects(lib, 1000).find((p) => p.mediaPath === mediaPath);
+      return hit ? record(hit.id) : null;
+    },
+    getProject: record,
+    touchProject(projectId) {
+      markProjectOpened(lib, projectId);
+    },
+    listRecent(limit) {
+      return listRecentProjects(lib, limit)
+        .map((p) => record(p.id))
+        .filter((p): p is ProjectRecord => p !== null);
+    },
+    removeProject(projectId) {
+      try {
+        deleteProject(lib, projectId);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    getMedia(mediaId) {
+      try {
+        return mediaRecord(getMedia(lib, mediaId));
+      } catch {
+        return null;
+      }
+    },
+  };
+}
+
+export async function createServices(opts: ServiceOptions): Promise<Services> {
+  const library = openLibrary(path.join(opts.dataDir, 'library.sqlite'), { nativeBinding: opts.nativeBinding });
+  const store = libraryStore(library);
+  const policy = opts.policy ?? (await defaultPolicy());
+  const api = createApi({
+    engine: engineMedia(),
+    store,
+    policy,
+    cacheDir: path.join(opts.dataDir, 'cache'),
+    transport: opts.transport,
+    version: appVersion(),
+    showOpenDialog: opts.showOpenDialog,
+    log: opts.log,
+  });
+  return {
+    api,
+    library,
+    policy,
+    close: () => library.close(),
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * App-wide state for the renderer. The database in main is the source of truth; this only holds
+ * what is on screen and reloads it from main after every change.
+ */
+import type { ProjectSummary, ProjectView } from '../../../shared/contract';
+import { client, ClientError } from './client';
+
+class AppState {
+  project = $state<ProjectView | null>(null);
+  recent = $state<ProjectSummary[]>([]);
+  busy = $state<string | null>(null);
+  error = $state<string | null>(null);
+  pickerOpen = $state(false);
+  nativeDialogs = $state(false);
+  transport = $state<'ipc' | 'web'>('web');
+
+  async init(): Promise<void> {
+    const c = client();
+    this.transport = c.transport;
+    c.on('project.opened', ({ project }) => this.show(project));
+    c.on('menu.command', ({ command }) => {
+      if (command === 'close-project') void this.close();
+      if (command === 'open-media') void this.openMedia();
+    });
+    try {
+      const info = await c.call('app.info', {});
+      this.nativeDialogs = info.nativeDialogs;
+    } catch (err) {
+      this.fail(err);
+    }
+    await this.refreshRecent();
+  }
+
+  fail(err: unknown): void {
+    this.error = err instanceof ClientError || err instanceof Error ? err.message : String(err);
+  }
+
+  private async run(label: string, work: () => Promise<void>): Promise<void> {
+    this.busy = label;
+    this.error = null;
+    try {
+      await work();
+    } catch (err) {
+      this.fail(err);
+    } finally {
+      this.busy = null;
+    }
+  }
+
+  private show(project: ProjectView): void {
+    this.project = project;
+    this.pickerOpen = false;
+    void this.refreshRecent();
+  }
+
+  async refreshRecent(): Promise<void> {
+    try {
+      this.recent = await client().call('projects.recent', { limit: 20 });
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /** "Open media…": the native dialog in the desktop app, the server-side picker in a browser. */
+  async openMedia(): Promise<void> {
+    if (!this.nativeDialogs) {
+      this.pickerOpen = true;
+      return;
+    }
+    await this.run('Opening…', async () => {
+      const project = await client().call('media.openDialog', {});
+      if (project) this.show(project);
+    });
+  }
+
+  async openPath(path: string): Promise<void> {
+    await this.run('Opening…', async () => this.show(await client().call('media.open', { path })));
+  }
+
+  async openProject(projectId: number): Promise<void> {
+    await this.run('Opening…', async () => this.show(await client().call('projects.open', { projectId })));
+  }
+
+  async removeProject(projectId: number): Promise<void> {
+    await this.run('Removing…', async () => {
+      await client().call('projects.remove', { projectId });
+      await this.refreshRecent();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.project = null;
+    await this.refreshRecent();
+  }
+
+  /** Files dropped on the window: only the desktop app can tell main where they are. */
+  async openDropped(files: FileList | null | undefined): Promise<void> {
+    const file = files?.[0];
+    if (!file) return;
+    const path = client().pathForFile(file);
+    if (!path) {
+      this.error = `The browser does not reveal where ${file.name} is stored; use "Open media…" to pick it.`;
+      this.pickerOpen = true;
+      return;
+    }
+    await this.openPath(path);
+  }
+}
+
+export const appState = new AppState();

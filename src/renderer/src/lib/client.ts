@@ -1,0 +1,152 @@
+/**
+ * The renderer's only door to main. Picks the transport once: the preload's window.stemsight in
+ * Electron, otherwise the loopback web server (token from the page URL). Both speak the contract
+ * in src/shared and answer with Results; `call` turns a failed Result into a ClientError.
+ */
+import {
+  TOKEN_HEADER,
+  TOKEN_PARAM,
+  WEB_API_PREFIX,
+  WEB_EVENTS_PATH,
+  WEB_MEDIA_PREFIX,
+  MEDIA_ORIGIN,
+  type EventName,
+  type PreloadBridge,
+  type RequestName,
+} from '../../../shared/channels';
+import type { EventPayload, RequestInput, RequestOutput } from '../../../shared/contract';
+import type { ErrorCode, Result } from '../../../shared/result';
+
+declare global {
+  interface Window {
+    stemsight?: PreloadBridge;
+  }
+}
+
+export class ClientError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = 'ClientError';
+    this.code = code;
+  }
+}
+
+type AnyListener = (name: EventName, payload: unknown) => void;
+
+export interface Client {
+  readonly transport: 'ipc' | 'web';
+  call<N extends RequestName>(name: N, input: RequestInput<N>): Promise<RequestOutput<N>>;
+  on<N extends EventName>(name: N, listener: (payload: EventPayload<N>) => void): () => void;
+  /** URL the <video> element plays a media id from. */
+  mediaUrl(mediaId: number): string;
+  /** Path of a dropped file where the platform exposes it (desktop app), else null. */
+  pathForFile(file: File): string | null;
+}
+
+function unwrap<T>(r: Result<T>): T {
+  if (r && typeof r === 'object' && 'ok' in r) {
+    if (r.ok) return r.result;
+    throw new ClientError(r.error.code, r.error.message);
+  }
+  throw new ClientError('internal', 'Main answered with something that is not a Result.');
+}
+
+function fanOut() {
+  const listeners = new Map<EventName, Set<(payload: unknown) => void>>();
+  return {
+    dispatch: ((name, payload) => {
+      for (const l of listeners.get(name) ?? []) l(payload);
+    }) as AnyListener,
+    on(name: EventName, listener: (payload: unknown) => void): () => void {
+      let set = listeners.get(name);
+      if (!set) listeners.set(name, (set = new Set()));
+      set.add(listener);
+      return () => set.delete(listener);
+    },
+  };
+}
+
+function ipcClient(bridge: PreloadBridge): Client {
+  const events = fanOut();
+  bridge.onEvent(events.dispatch);
+  return {
+    transport: 'ipc',
+    async call(name, input) {
+      return unwrap((await bridge.invoke(name, input)) as Result<never>);
+    },
+    on: (name, listener) => events.on(name, listener as (p: unknown) => void),
+    mediaUrl: (mediaId) => `${MEDIA_ORIGIN}/${mediaId}`,
+    pathForFile: (file) => bridge.pathForFile(file) || null,
+  };
+}
+
+function webClient(): Client {
+  const url = new URL(window.location.href);
+  const fromHash = new URLSearchParams(url.hash.slice(1)).get(TOKEN_PARAM);
+  const token = url.searchParams.get(TOKEN_PARAM) ?? fromHash ?? sessionStorage.getItem('stemsight-token') ?? '';
+  // Keep the token for reloads of this tab, but take it out of the address bar and history.
+  if (token) {
+    sessionStorage.setItem('stemsight-token', token);
+    url.searchParams.delete(TOKEN_PARAM);
+    url.hash = '';
+    history.replaceState(null, '', url.pathname + url.search);
+  }
+  const events = fanOut();
+
+  let retry = 500;
+  const connect = () => {
+    const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${WEB_EVENTS_PATH}?${TOKEN_PARAM}=${encodeURIComponent(token)}`;
+    const ws = new WebSocket(wsUrl);
+    ws.onopen = () => (retry = 500);
+    ws.onmessage = (e) => {
+      try {
+        const msg = JSON.parse(String(e.data)) as { name: EventName; payload: unknown };
+        events.dispatch(msg.name, msg.payload);
+      } catch {
+        // ignore malformed frames
+      }
+    };
+    ws.onclose = () => {
+      // Reconnect with backoff: the server may restart during development.
+      setTimeout(connect, retry);
+      retry = Math.min(retry * 2, 10_000);
+    };
+  };
+  connect();
+
+  return {
+    transport: 'web',
+    async call(name, input) {
+      let res: Response;
+      try {
+        res = await fetch(`${WEB_API_PREFIX}${name}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', [TOKEN_HEADER]: token },
+          body: JSON.stringify(input ?? {}),
+          credentials: 'same-origin',
+        });
+      } catch {
+        throw new ClientError('internal', 'Lost the connection to Stemsight. Is it still running?');
+      }
+      if (res.status === 401 || res.status === 403) {
+        throw new ClientError('forbidden', 'Access refused: open Stemsight with the address printed in its terminal.');
+      }
+      if (!res.ok && res.headers.get('content-type')?.includes('application/json') !== true) {
+        throw new ClientError('internal', `Stemsight answered ${res.status}.`);
+      }
+      return unwrap((await res.json()) as Result<never>);
+    },
+    on: (name, listener) => events.on(name, listener as (p: unknown) => void),
+    // The media request authenticates with the cookie set when the page was opened with the token.
+    mediaUrl: (mediaId) => `${WEB_MEDIA_PREFIX}${mediaId}`,
+    pathForFile: () => null,
+  };
+}
+
+let instance: Client | null = null;
+
+export function client(): Client {
+  instance ??= window.stemsight ? ipcClient(window.stemsight) : webClient();
+  return instance;
+}

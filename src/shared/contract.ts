@@ -1,0 +1,179 @@
+/**
+ * The one API contract between the renderer and main. Both transports (Electron IPC through the
+ * preload, and the loopback web server) carry exactly these requests and events; main validates
+ * every payload against these schemas before anything else runs.
+ *
+ * To grow the API, add an entry to `requests` (and to `events` for pushed messages) and implement
+ * it in src/main/api.ts; the transports, the preload whitelist and the renderer client pick it up.
+ */
+import * as v from 'valibot';
+import type { EventName, RequestName } from './channels';
+
+export * from './channels';
+
+// ---- building blocks -------------------------------------------------------------------------
+
+/** Database ids are SQLite integer primary keys. */
+export const Id = v.pipe(v.number(), v.safeInteger(), v.minValue(1));
+
+/** A filesystem path as typed or picked by the user. Main resolves and checks it; never trusted. */
+export const PathString = v.pipe(
+  v.string(),
+  v.minLength(1),
+  v.maxLength(4096),
+  v.check((s) => !s.includes('\0'), 'Path contains a NUL byte.'),
+);
+
+const Seconds = v.pipe(v.number(), v.finite(), v.minValue(0));
+const Name = v.pipe(v.string(), v.maxLength(512));
+const IsoTime = v.pipe(v.string(), v.maxLength(64));
+
+export const MediaInfo = v.object({
+  id: Id,
+  fileName: Name,
+  durationSec: Seconds,
+  hasVideo: v.boolean(),
+  hasAudio: v.boolean(),
+  width: v.nullable(v.number()),
+  height: v.nullable(v.number()),
+  fps: v.nullable(v.number()),
+  sampleRate: v.nullable(v.number()),
+  channels: v.nullable(v.number()),
+  /** False when the file moved or was deleted since the project was made. */
+  available: v.boolean(),
+});
+export type MediaInfo = v.InferOutput<typeof MediaInfo>;
+
+export const ProjectView = v.object({
+  id: Id,
+  name: Name,
+  createdAt: IsoTime,
+  updatedAt: IsoTime,
+  media: MediaInfo,
+});
+export type ProjectView = v.InferOutput<typeof ProjectView>;
+
+export const ProjectSummary = v.object({
+  id: Id,
+  name: Name,
+  mediaFileName: Name,
+  durationSec: Seconds,
+  updatedAt: IsoTime,
+  available: v.boolean(),
+});
+export type ProjectSummary = v.InferOutput<typeof ProjectSummary>;
+
+export const Peaks = v.object({
+  mediaId: Id,
+  peaksPerSecond: v.number(),
+  durationSec: Seconds,
+  /** One array per channel, absolute peak per bin in [0, 1]. */
+  channels: v.array(v.array(v.number())),
+});
+export type Peaks = v.InferOutput<typeof Peaks>;
+
+export const FileEntry = v.object({
+  name: Name,
+  path: PathString,
+  kind: v.picklist(['dir', 'media']),
+});
+export type FileEntry = v.InferOutput<typeof FileEntry>;
+
+export const FileListing = v.object({
+  /** The folder listed, or null for the list of allowed roots. */
+  dir: v.nullable(PathString),
+  parent: v.nullable(PathString),
+  entries: v.array(FileEntry),
+});
+export type FileListing = v.InferOutput<typeof FileListing>;
+
+export const AppInfo = v.object({
+  name: v.string(),
+  version: v.string(),
+  transport: v.picklist(['ipc', 'web']),
+  platform: v.string(),
+  /** True where main can show a native open dialog (Electron); the web UI uses files.list. */
+  nativeDialogs: v.boolean(),
+});
+export type AppInfo = v.InferOutput<typeof AppInfo>;
+
+// ---- requests ---------------------------------------------------------------------------------
+
+const Empty = v.strictObject({});
+
+export const requests = {
+  /** What the renderer is talking to. */
+  'app.info': { input: Empty, output: AppInfo },
+  /** Most recently used projects first. */
+  'projects.recent': {
+    input: v.strictObject({ limit: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(100))) }),
+    output: v.array(ProjectSummary),
+  },
+  'projects.open': { input: v.strictObject({ projectId: Id }), output: ProjectView },
+  'projects.remove': { input: v.strictObject({ projectId: Id }), output: v.object({ removed: v.boolean() }) },
+  /**
+   * Open a media file by path (typed, picked in files.list, or dropped in the desktop app):
+   * main checks the path is an allowed media file, probes it and creates (or reuses) its project.
+   */
+  'media.open': { input: v.strictObject({ path: PathString }), output: ProjectView },
+  /** Native open dialog in main (desktop only); null when the user cancels. */
+  'media.openDialog': { input: Empty, output: v.nullable(ProjectView) },
+  /** Mixture waveform peaks for a media file, computed by the engine and cached. */
+  'media.peaks': {
+    input: v.strictObject({
+      mediaId: Id,
+      peaksPerSecond: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(1000))),
+    }),
+    output: Peaks,
+  },
+  /** Server-side file picker for the browser UI: lists folders and media files under allowed roots. */
+  'files.list': { input: v.strictObject({ dir: v.optional(PathString) }), output: FileListing },
+} as const;
+
+export type RequestInput<N extends RequestName> = v.InferInput<(typeof requests)[N]['input']>;
+export type RequestOutput<N extends RequestName> = v.InferOutput<(typeof requests)[N]['output']>;
+
+export function isRequestName(name: unknown): name is RequestName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(requests, name);
+}
+
+// ---- events (main -> renderer) ----------------------------------------------------------------
+
+export const JobState = v.picklist(['queued', 'running', 'done', 'failed', 'cancelled']);
+
+export const events = {
+  /** Progress of background work (peaks, analysis, separation, export). */
+  'job.progress': v.object({
+    jobId: Id,
+    projectId: v.nullable(Id),
+    kind: v.pipe(v.string(), v.maxLength(64)),
+    state: JobState,
+    stage: v.pipe(v.string(), v.maxLength(200)),
+    fraction: v.pipe(v.number(), v.minValue(0), v.maxValue(1)),
+    etaSec: v.nullable(Seconds),
+    error: v.nullable(v.pipe(v.string(), v.maxLength(2000))),
+  }),
+  /** Main opened a project on its own (native menu: File > Open..., Open Recent). */
+  'project.opened': v.object({ project: ProjectView }),
+  /** A native menu item the renderer acts on. */
+  'menu.command': v.object({ command: v.picklist(['open-media', 'close-project', 'undo', 'redo', 'play-pause']) }),
+} as const;
+
+export type EventPayload<N extends EventName> = v.InferOutput<(typeof events)[N]>;
+
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(events, name);
+}
+
+/** Extensions main accepts as media (checked again by probing). */
+export const MEDIA_EXTENSIONS = [
+  'mp4', 'm4v', 'mov', 'mkv', 'webm', 'avi', 'mpg', 'mpeg', 'ts', 'mts', 'm2ts',
+  'wav', 'mp3', 'flac', 'ogg', 'oga', 'opus', 'm4a', 'aac', 'aif', 'aiff',
+] as const;
+
+// The channel list in channels.ts and the schemas here must name exactly the same requests.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const requestNamesMatch: Same<keyof typeof requests, RequestName> = true;
+const eventNamesMatch: Same<keyof typeof events, EventName> = true;
+void requestNamesMatch;
+void eventNamesMatch;
