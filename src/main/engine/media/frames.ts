@@ -1,0 +1,93 @@
+import path from 'node:path';
+import { MediaError } from './errors';
+import { frameGeometry, type Fit, type FrameGeometry } from './geometry';
+import { probeMedia, requireVideo, type MediaInfo } from './probe';
+import { inputArg, lastLine, streamTool } from './process';
+
+/**
+ * Streaming video frames as packed RGB24 at a chosen rate and model size. ffmpeg applies the
+ * container's rotation, resamples the frame rate (fps filter), scales the whole frame and then
+ * pads (letterbox) or crops it, exactly as the returned FrameGeometry describes.
+ */
+
+export interface DecodeFramesOptions {
+  width: number;
+  height: number;
+  /** Output frame rate; default the media's. */
+  fps?: number;
+  fit?: Fit;
+  startSec?: number;
+  durationSec?: number;
+  info?: MediaInfo;
+  signal?: AbortSignal;
+}
+
+export interface VideoFrame {
+  index: number;
+  /** Presentation time in the media, seconds: startSec + index / fps. */
+  timeSec: number;
+  /** width * height * 3 bytes, row-major, top-left first. */
+  rgb: Uint8Array;
+}
+
+export interface FrameStream {
+  info: MediaInfo;
+  fps: number;
+  geometry: FrameGeometry;
+  frames: AsyncGenerator<VideoFrame>;
+}
+
+/** The ffmpeg filter chain that realises a geometry (exported for tests). */
+export function geometryFilter(g: FrameGeometry, fps?: number): string {
+  const parts: string[] = [];
+  if (fps) parts.push(`fps=${fps}`);
+  parts.push(`scale=${g.scaledWidth}:${g.scaledHeight}:flags=bicubic`);
+  if (g.scaledWidth !== g.dstWidth || g.scaledHeight !== g.dstHeight) {
+    if (g.fit === 'crop') parts.push(`crop=${g.dstWidth}:${g.dstHeight}:${-g.offsetX}:${-g.offsetY}`);
+    else parts.push(`pad=${g.dstWidth}:${g.dstHeight}:${g.offsetX}:${g.offsetY}:color=black`);
+  }
+  parts.push('setsar=1', 'format=rgb24');
+  return parts.join(',');
+}
+
+export async function openFrames(file: string, opts: DecodeFramesOptions): Promise<FrameStream> {
+  const { width, height } = opts;
+  if (!(Number.isInteger(width) && Number.isInteger(height) && width >= 1 && height >= 1 && width <= 8192 && height <= 8192)) {
+    throw new MediaError('BAD_ARGUMENT', `frame size must be whole pixels in 1..8192, got ${width}x${height}`);
+  }
+  if (opts.fps !== undefined && !(opts.fps > 0 && opts.fps <= 240)) throw new MediaError('BAD_ARGUMENT', `fps must be in (0, 240], got ${opts.fps}`);
+  for (const [k, v] of [['startSec', opts.startSec], ['durationSec', opts.durationSec]] as const) {
+    if (v !== undefined && !(Number.isFinite(v) && v >= 0)) throw new MediaError('BAD_ARGUMENT', `${k} must be a number >= 0, got ${v}`);
+  }
+  const info = opts.info ?? (await probeMedia(file, { signal: opts.signal }));
+  requireVideo(info);
+  const v = info.video;
+  const fps = opts.fps ?? v.fps;
+  if (!(fps > 0)) throw new MediaError('UNSUPPORTED', `${path.basename(file)} has no usable frame rate; pass fps explicitly`, file);
+  const geometry = frameGeometry(v.width * v.sampleAspect, v.height, width, height, opts.fit ?? 'letterbox');
+
+  const args = ['-nostdin', '-v', 'error'];
+  if (opts.startSec) args.push('-ss', String(opts.startSec));
+  args.push('-i', inputArg(file));
+  if (opts.durationSec !== undefined) args.push('-t', String(opts.durationSec));
+  args.push('-map', '0:v:0', '-an', '-sn', '-dn', '-vf', geometryFilter(geometry, fps), '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1');
+
+  const frameBytes = width * height * 3;
+  const start = opts.startSec ?? 0;
+  async function* frames(): AsyncGenerator<VideoFrame> {
+    let index = 0;
+    for await (const block of streamTool('ffmpeg', args, {
+      blockBytes: frameBytes,
+      signal: opts.signal,
+      onFailure: (stderr) => {
+        if (/partial file|moov atom not found/i.test(stderr)) return new MediaError('TRUNCATED', `${path.basename(file)} is cut short; copy or export it again`, file);
+        return new MediaError('DECODE_FAILED', `ffmpeg could not decode the video of ${path.basename(file)}: ${lastLine(stderr) || 'unknown error'}`, file);
+      },
+    })) {
+      if (block.length < frameBytes) break; // never hand out a partial frame
+      yield { index, timeSec: start + index / fps, rgb: block };
+      index++;
+    }
+  }
+  return { info, fps, geometry, frames: frames() };
+}

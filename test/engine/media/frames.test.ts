@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { openFrames } from '../../../src/main/engine/media/frames';
+import { frameGeometry, insideOriginal, modelToNormalized, normalizedToModel, toModel, toOriginal } from '../../../src/main/engine/media/geometry';
+import { ffmpegPath } from '../../../src/main/engine/media/binaries';
+import { makeMediaFixtures, type MediaFixtures } from '../../fixtures/make-media';
+
+let fx: MediaFixtures;
+let boxes: string;
+beforeAll(() => {
+  fx = makeMediaFixtures();
+  // Red 160x90 frame, blue box (120,10)-(150,30), green box (70,55)-(90,75); lossless H.264 4:4:4.
+  boxes = path.join(fx.dir, 'boxes.mkv');
+  execFileSync(ffmpegPath(), [
+    '-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i',
+    'color=c=red:s=160x90:d=1:r=5,drawbox=x=120:y=10:w=30:h=20:color=blue:t=fill,drawbox=x=70:y=55:w=20:h=20:color=green:t=fill',
+    '-c:v', 'libx264', '-qp', '0', '-pix_fmt', 'yuv444p', boxes,
+  ]);
+});
+afterAll(() => fx.cleanup());
+
+type Colour = 'red' | 'green' | 'blue' | 'black' | 'other';
+function colourAt(rgb: Uint8Array, width: number, x: number, y: number): Colour {
+  const i = 3 * (Math.floor(y) * width + Math.floor(x));
+  const [r, g, b] = [rgb[i], rgb[i + 1], rgb[i + 2]];
+  if (r < 40 && g < 40 && b < 40) return 'black';
+  if (r > 150 && g < 80 && b < 80) return 'red';
+  if (g > 80 && r < 80 && b < 80) return 'green';
+  if (b > 150 && r < 80 && g < 80) return 'blue';
+  return 'other';
+}
+
+async function firstFrame(fit: 'letterbox' | 'crop' | 'stretch', w = 64, h = 64) {
+  const s = await openFrames(boxes, { width: w, height: h, fit });
+  for await (const f of s.frames) {
+    await s.frames.return(undefined);
+    return { ...s, frame: f };
+  }
+  throw new Error('no frame');
+}
+
+describe('FrameGeometry', () => {
+  it('letterboxes a 16:9 frame into a square with bars top and bottom', () => {
+    const g = frameGeometry(160, 90, 64, 64, 'letterbox');
+    expect([g.scaledWidth, g.scaledHeight, g.offsetX, g.offsetY]).toEqual([64, 36, 0, 14]);
+    expect(toModel(g, { x: 0, y: 0 })).toEqual({ x: 0, y: 14 });
+    expect(toModel(g, { x: 160, y: 90 })).toEqual({ x: 64, y: 50 });
+    expect(insideOriginal(g, { x: 32, y: 5 })).toBe(false);
+  });
+
+  it('crops a 4:3 frame into 16:9 by cutting top and bottom', () => {
+    const g = frameGeometry(640, 480, 320, 180, 'crop');
+    expect([g.scaledWidth, g.scaledHeight, g.offsetX, g.offsetY]).toEqual([320, 240, 0, -30]);
+    expect(toOriginal(g, { x: 0, y: 0 })).toEqual({ x: 0, y: 60 });
+  });
+
+  it('maps points back and forth exactly for every fit and odd sizes', () => {
+    for (const fit of ['letterbox', 'crop', 'stretch'] as const) {
+      for (const [sw, sh, dw, dh] of [[1920, 1080, 224, 224], [1080, 1920, 224, 224], [640, 480, 256, 144], [333, 777, 31, 17]]) {
+        const g = frameGeometry(sw, sh, dw, dh, fit);
+        for (const p of [{ x: 0, y: 0 }, { x: sw / 3, y: sh / 7 }, { x: sw, y: sh }]) {
+          const back = toOriginal(g, toModel(g, p));
+          expect(back.x).toBeCloseTo(p.x, 9);
+          expect(back.y).toBeCloseTo(p.y, 9);
+        }
+        const n = modelToNormalized(g, normalizedToModel(g, { x: 0.25, y: 0.75 }));
+        expect(n.x).toBeCloseTo(0.25, 9);
+        expect(n.y).toBeCloseTo(0.75, 9);
+        if (fit === 'letterbox') expect(Math.min(g.offsetX, g.offsetY)).toBe(0);
+        if (fit === 'crop') expect(Math.max(g.offsetX, g.offsetY)).toBe(0);
+      }
+    }
+  });
+});
+
+describe('openFrames', () => {
+  it('letterbox: pixels land where the geometry says', async () => {
+    const { geometry: g, frame } = await firstFrame('letterbox');
+    expect(frame.rgb.length).toBe(64 * 64 * 3);
+    const at = (x: number, y: number) => {
+      const m = toModel(g, { x, y });
+      return colourAt(frame.rgb, 64, m.x, m.y);
+    };
+    expect(at(135, 20)).toBe('blue');
+    expect(at(80, 65)).toBe('green');
+    expect(at(20, 60)).toBe('red');
+    expect(colourAt(frame.rgb, 64, 32, 5)).toBe('black');
+    expect(colourAt(frame.rgb, 64, 32, 60)).toBe('black');
+    // A click on the blue box in model coordinates maps back into the box in the original frame.
+    const o = toOriginal(g, { x: 54.5, y: 22.5 });
+    expect(o.x).toBeGreaterThan(120);
+    expect(o.x).toBeLessThan(150);
+    expect(o.y).toBeGreaterThan(10);
+    expect(o.y).toBeLessThan(30);
+  });
+
+  it('crop and stretch: pixels land where the geometry says', async () => {
+    for (const fit of ['crop', 'stretch'] as const) {
+      const { geometry: g, frame } = await firstFrame(fit);
+      const at = (x: number, y: number) => {
+        const m = toModel(g, { x, y });
+        return colourAt(frame.rgb, 64, m.x, m.y);
+      };
+      expect(at(80, 65)).toBe('green');
+      expect(at(40, 20)).toBe('red');
+      // (20, 60) is cut away by the crop: it maps outside the model frame.
+      if (fit === 'crop') expect(toModel(g, { x: 20, y: 60 }).x).toBeLessThan(0);
+      else expect(at(20, 60)).toBe('red');
+      if (fit === 'stretch') expect(at(135, 20)).toBe('blue');
+      expect(colourAt(frame.rgb, 64, 1, 1)).not.toBe('black');
+    }
+  });
+
+  it('resamples the frame rate and reports times; honours startSec/durationSec', async () => {
+    const s = await openFrames(fx.mp4, { width: 32, height: 32, fps: 5 });
+    const times: number[] = [];
+    for await (const f of s.frames) times.push(f.timeSec);
+    expect(times.length).toBe(10);
+    expect(times[3]).toBeCloseTo(0.6, 9);
+    const r = await openFrames(fx.mp4, { width: 32, height: 18, fps: 10, startSec: 1, durationSec: 0.5 });
+    const got: number[] = [];
+    for await (const f of r.frames) got.push(f.timeSec);
+    expect(got.length).toBe(5);
+    expect(got[0]).toBeCloseTo(1, 9);
+  });
+
+  it('decodes every container, and refuses missing video or bad sizes', async () => {
+    for (const f of [fx.mov, fx.mkv, fx.webm]) {
+      const s = await openFrames(f, { width: 48, height: 27 });
+      let n = 0;
+      for await (const fr of s.frames) {
+        expect(fr.rgb.length).toBe(48 * 27 * 3);
+        n++;
+      }
+      expect(n).toBeGreaterThan(10);
+    }
+    await expect(openFrames(fx.mp4, { width: 0, height: 10 })).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
+    await expect(openFrames(fx.wav16, { width: 10, height: 10 })).rejects.toMatchObject({ code: 'NO_VIDEO' });
+  });
+});
