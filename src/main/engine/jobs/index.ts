@@ -1,0 +1,14 @@
+/** Heavy work off the main thread. See docs/data.md for the job life cycle. */
+export { JobRunner, defaultWorkerEntry, estimateEta, workerSpec } from './runner';
+export type {
+  JobEvents,
+  JobKindMap,
+  JobProgressEvent,
+  JobRunnerOptions,
+  JobSnapshot,
+  JobState,
+  RegisterOptions,
+  StartOptions,
+} from './runner';
+export { defineJob, JobError, CancelledError, type JobContext, type JobDefinition, type JobFunction, type JobTypes } from './define';
+export { TypedEmitter } from './emitter';

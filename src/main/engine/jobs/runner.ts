@@ -1,0 +1,444 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
+import type { Library } from '../project/db';
+import { insertJob, markInterruptedJobs, updateJob, type JobUpdate } from '../project/jobs';
+import type { JobState, JsonValue } from '../project/types';
+import { TypedEmitter } from './emitter';
+import type { FromWorker, ToWorker, WorkerInput } from './protocol';
+
+export type { JobState } from '../project/types';
+
+/** What the UI shows of a job. */
+export interface JobSnapshot {
+  id: string;
+  kind: string;
+  state: JobState;
+  stage: string;
+  fraction: number;
+  etaSec: number | null;
+  elapsedSec: number;
+  /** One line for the user (what happened, what to do); null unless failed. */
+  errorMessage: string | null;
+  /** Technical detail for logs and bug reports. */
+  errorDetail: string | null;
+  result: unknown;
+  projectId: number | null;
+  mediaId: number | null;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+}
+
+export interface JobProgressEvent {
+  jobId: string;
+  kind: string;
+  stage: string;
+  fraction: number;
+  etaSec: number | null;
+  elapsedSec: number;
+}
+
+export interface JobEvents {
+  /** Every state change: queued, running, done, failed, cancelled. */
+  state: JobSnapshot;
+  progress: JobProgressEvent;
+  /** The job ran, but its record could not be saved (the database is busy or gone). */
+  persistError: { jobId: string; error: Error };
+}
+
+/** Kind name -> its params and result types; see JobTypes in define.ts. */
+export type JobKindMap = Record<string, { params: unknown; result: unknown }>;
+
+export interface RegisterOptions {
+  /** Name of the work in user messages: "Separation failed ...". Defaults to the kind. */
+  label?: string;
+  resourceLimits?: ResourceLimits;
+}
+
+export interface StartOptions {
+  projectId?: number | null;
+  mediaId?: number | null;
+  /** Higher runs first among queued jobs (a preview before the full file); FIFO within a priority. */
+  priority?: number;
+}
+
+export interface JobRunnerOptions {
+  /** Persist jobs to this library's jobs table. */
+  library?: Library;
+  /** Heavy jobs at a time; the rest wait in the queue. Default 1: the machine may have 2 cores. */
+  concurrency?: number;
+  /** After a cancel, how long a job may take to stop by itself before its worker is terminated. */
+  cancelGraceMs?: number;
+  /** Worker bootstrap; default worker-entry.ts next to this file in source, worker-entry.js when built. */
+  workerEntry?: URL;
+  /** Mark jobs a previous process left queued/running as failed. Default true with a library. */
+  recoverInterrupted?: boolean;
+  /** Minimum ms between progress writes to the database (events are not throttled by this). */
+  progressWriteMs?: number;
+  /** Minimum ms between progress messages from a worker. */
+  progressIntervalMs?: number;
+}
+
+interface Kind {
+  module: URL;
+  label: string;
+  resourceLimits?: ResourceLimits;
+}
+
+interface Job {
+  snap: JobSnapshot;
+  params: unknown;
+  priority: number;
+  seq: number;
+  worker?: Worker;
+  cancelFlag?: Int32Array;
+  graceTimer?: NodeJS.Timeout;
+  startedMs?: number;
+  lastWrite: number;
+  finished: Promise<JobSnapshot>;
+  resolve: (s: JobSnapshot) => void;
+}
+
+const TS_FILE = /\.[cm]?tsx?$/;
+const isTs = (url: URL) => url.protocol === 'file:' && TS_FILE.test(url.pathname);
+
+/** Where the worker bootstrap lives relative to this module (source: .ts, built: .js). */
+export function defaultWorkerEntry(): URL {
+  // The file name is computed (not a literal) so bundlers leave this URL alone.
+  const name = `worker-entry.${isTs(new URL(import.meta.url)) ? 'ts' : 'js'}`;
+  return new URL(name, import.meta.url);
+}
+
+function toUrl(module: URL | string): URL {
+  if (module instanceof URL) return module;
+  return /^[a-z][a-z0-9+.-]*:/i.test(module) && !/^[a-z]:[\\/]/i.test(module) ? new URL(module) : pathToFileURL(module);
+}
+
+/**
+ * How a worker must be started: directly for built .js, or through a tiny bootstrap that registers
+ * tsx's loader first when the entry or the job module is TypeScript (vitest, the CLI from source).
+ * Node's --import in a worker's execArgv does not install loader hooks for the worker's own entry,
+ * so registering from inside the worker is the reliable way.
+ */
+export function workerSpec(entry: URL, module: URL): { url: URL; viaTsx: boolean } {
+  if (!isTs(entry) && !isTs(module)) return { url: entry, viaTsx: false };
+  const tsxApi = tsxEsmApi();
+  const boot = `const { register } = await import(${JSON.stringify(tsxApi)}); register(); await import(${JSON.stringify(entry.href)});`;
+  return { url: new URL(`data:text/javascript,${encodeURIComponent(boot)}`), viaTsx: true };
+}
+
+let tsxApiUrl: string | undefined;
+/** file: URL of tsx's ESM register API (its require() build resolves its loader wrongly in a worker). */
+function tsxEsmApi(): string {
+  if (tsxApiUrl) return tsxApiUrl;
+  const require = createRequire(import.meta.url);
+  const pkgPath = require.resolve('tsx/package.json');
+  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { exports: Record<string, { import?: { default?: string } }> };
+  const target = pkg.exports['./esm/api']?.import?.default;
+  if (!target) throw new Error('tsx does not export ./esm/api; cannot run TypeScript job modules');
+  return (tsxApiUrl = pathToFileURL(path.join(path.dirname(pkgPath), target)).href);
+}
+
+function firstLine(s: string): string {
+  const line = s.split('\n')[0].trim();
+  return line.length > 160 ? `${line.slice(0, 157)}...` : line;
+}
+
+/**
+ * Runs registered job kinds in worker threads, one (or `concurrency`) at a time, with progress,
+ * ETA, cancellation and failure records. Subscribe with on('state' | 'progress', fn).
+ */
+export class JobRunner<Kinds extends JobKindMap = JobKindMap> extends TypedEmitter<JobEvents> {
+  private readonly kinds = new Map<string, Kind>();
+  private readonly jobs = new Map<string, Job>();
+  private readonly queue: Job[] = [];
+  private running = 0;
+  private seq = 0;
+  private disposed = false;
+  private readonly library?: Library;
+  private readonly concurrency: number;
+  private readonly graceMs: number;
+  private readonly entry: URL;
+  private readonly progressWriteMs: number;
+  private readonly progressIntervalMs: number;
+
+  constructor(options: JobRunnerOptions = {}) {
+    super();
+    this.library = options.library;
+    this.concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
+    this.graceMs = Math.max(0, options.cancelGraceMs ?? 3000);
+    this.entry = options.workerEntry ?? defaultWorkerEntry();
+    this.progressWriteMs = options.progressWriteMs ?? 500;
+    this.progressIntervalMs = options.progressIntervalMs ?? 100;
+    if (this.library && options.recoverInterrupted !== false) markInterruptedJobs(this.library);
+  }
+
+  /** Register a job kind: its name and the module (URL or path) whose default export is defineJob(...). */
+  register<K extends keyof Kinds & string>(kind: K, module: URL | string, options: RegisterOptions = {}): this {
+    this.kinds.set(kind, { module: toUrl(module), label: options.label ?? kind, resourceLimits: options.resourceLimits });
+    return this;
+  }
+
+  /** Queue a job; returns its id at once. Params must be structured-cloneable (and JSON for the record). */
+  start<K extends keyof Kinds & string>(kind: K, params: Kinds[K]['params'], options: StartOptions = {}): string {
+    if (this.disposed) throw new Error('JobRunner is disposed');
+    if (!this.kinds.has(kind)) throw new Error(`unknown job kind "${kind}"`);
+    const id = randomUUID();
+    const now = Date.now();
+    if (this.library) {
+      insertJob(this.library, {
+        id,
+        kind,
+        projectId: options.projectId ?? null,
+        mediaId: options.mediaId ?? null,
+        params: (JSON.parse(JSON.stringify(params ?? null)) ?? null) as JsonValue,
+      });
+    }
+    let resolve!: (s: JobSnapshot) => void;
+    const finished = new Promise<JobSnapshot>((r) => (resolve = r));
+    const job: Job = {
+      snap: {
+        id,
+        kind,
+        state: 'queued',
+        stage: '',
+        fraction: 0,
+        etaSec: null,
+        elapsedSec: 0,
+        errorMessage: null,
+        errorDetail: null,
+        result: undefined,
+        projectId: options.projectId ?? null,
+        mediaId: options.mediaId ?? null,
+        createdAt: now,
+        startedAt: null,
+        finishedAt: null,
+      },
+      params,
+      priority: options.priority ?? 0,
+      seq: this.seq++,
+      lastWrite: 0,
+      finished,
+      resolve,
+    };
+    this.jobs.set(id, job);
+    this.queue.push(job);
+    this.queue.sort((a, b) => b.priority - a.priority || a.seq - b.seq);
+    this.emit('state', { ...job.snap });
+    this.pump();
+    return id;
+  }
+
+  /**
+   * Ask a job to stop. Queued: cancelled at once. Running: the worker is told (ctx.signal,
+   * ctx.cancelled) and terminated if it has not stopped after the grace period. Returns false if
+   * the job is unknown or already finished.
+   */
+  cancel(jobId: string): boolean {
+    const job = this.jobs.get(jobId);
+    if (!job || (job.snap.state !== 'queued' && job.snap.state !== 'running')) return false;
+    if (job.snap.state === 'queued') {
+      this.queue.splice(this.queue.indexOf(job), 1);
+      this.finish(job, { state: 'cancelled' });
+      return true;
+    }
+    if (job.graceTimer) return true; // already cancelling
+    if (job.cancelFlag) Atomics.store(job.cancelFlag, 0, 1);
+    job.worker?.postMessage({ type: 'cancel' } satisfies ToWorker);
+    job.graceTimer = setTimeout(() => this.finish(job, { state: 'cancelled' }), this.graceMs);
+    return true;
+  }
+
+  get(jobId: string): JobSnapshot | undefined {
+    const job = this.jobs.get(jobId);
+    return job ? this.snapshot(job) : undefined;
+  }
+
+  /** Jobs of this run, oldest first. */
+  list(): JobSnapshot[] {
+    return [...this.jobs.values()].map((j) => this.snapshot(j));
+  }
+
+  /** Resolves with the final snapshot when the job is done, failed or cancelled (never rejects). */
+  wait(jobId: string): Promise<JobSnapshot> {
+    const job = this.jobs.get(jobId);
+    if (!job) return Promise.reject(new Error(`unknown job ${jobId}`));
+    return job.finished;
+  }
+
+  /** Cancel everything (no grace) and release all workers and listeners. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const job of [...this.queue]) this.cancel(job.snap.id);
+    const active = [...this.jobs.values()].filter((j) => j.snap.state === 'running');
+    for (const job of active) this.finish(job, { state: 'cancelled' });
+    await Promise.all(active.map((j) => j.finished));
+    this.removeAllListeners();
+  }
+
+  private snapshot(job: Job): JobSnapshot {
+    const elapsedSec = job.startedMs === undefined ? 0 : ((job.snap.finishedAt ?? Date.now()) - job.startedMs) / 1000;
+    return { ...job.snap, elapsedSec };
+  }
+
+  private pump(): void {
+    while (!this.disposed && this.running < this.concurrency && this.queue.length > 0) {
+      this.launch(this.queue.shift()!);
+    }
+  }
+
+  private persist(job: Job, update: JobUpdate): void {
+    if (!this.library) return;
+    try {
+      updateJob(this.library, job.snap.id, update);
+    } catch (error) {
+      this.emit('persistError', { jobId: job.snap.id, error: error as Error });
+    }
+  }
+
+  private launch(job: Job): void {
+    const kind = this.kinds.get(job.snap.kind)!;
+    this.running++;
+    job.startedMs = Date.now();
+    job.snap.state = 'running';
+    job.snap.startedAt = job.startedMs;
+    this.persist(job, { state: 'running', startedAt: job.startedMs });
+    this.emit('state', this.snapshot(job));
+
+    const cancelFlag = new SharedArrayBuffer(4);
+    job.cancelFlag = new Int32Array(cancelFlag);
+    const input: WorkerInput = {
+      jobId: job.snap.id,
+      module: kind.module.href,
+      params: job.params,
+      cancelFlag,
+      progressIntervalMs: this.progressIntervalMs,
+    };
+    let worker: Worker;
+    try {
+      const spec = workerSpec(this.entry, kind.module);
+      worker = new Worker(spec.url, { workerData: input, resourceLimits: kind.resourceLimits });
+    } catch (err) {
+      this.fail(job, kind, err as Error);
+      return;
+    }
+    job.worker = worker;
+    worker.on('message', (message: FromWorker) => this.onMessage(job, kind, message));
+    worker.on('error', (err) => this.fail(job, kind, err));
+    worker.on('exit', (code) => {
+      if (job.snap.state !== 'running') return;
+      if (job.graceTimer) this.finish(job, { state: 'cancelled' });
+      else this.fail(job, kind, new Error(`worker stopped unexpectedly (exit code ${code})`));
+    });
+  }
+
+  private onMessage(job: Job, kind: Kind, message: FromWorker): void {
+    if (job.snap.state !== 'running') return;
+    switch (message.type) {
+      case 'progress': {
+        const elapsedSec = (Date.now() - job.startedMs!) / 1000;
+        const stageChanged = message.stage !== job.snap.stage;
+        job.snap.stage = message.stage;
+        job.snap.fraction = message.fraction;
+        job.snap.etaSec = message.etaSec ?? estimateEta(message.fraction, elapsedSec);
+        this.emit('progress', {
+          jobId: job.snap.id,
+          kind: job.snap.kind,
+          stage: job.snap.stage,
+          fraction: job.snap.fraction,
+          etaSec: job.snap.etaSec,
+          elapsedSec,
+        });
+        const now = Date.now();
+        if (stageChanged || now - job.lastWrite >= this.progressWriteMs) {
+          job.lastWrite = now;
+          this.persist(job, { stage: job.snap.stage, progress: job.snap.fraction, etaSec: job.snap.etaSec });
+        }
+        break;
+      }
+      case 'done':
+        this.finish(job, { state: 'done', result: message.result });
+        break;
+      case 'cancelled':
+        this.finish(job, { state: 'cancelled' });
+        break;
+      case 'failed': {
+        const userMessage =
+          message.userMessage ??
+          `${kind.label} failed unexpectedly (${firstLine(message.message)}). Try again; if it keeps failing, report it with the details.`;
+        this.finish(job, { state: 'failed', errorMessage: userMessage, errorDetail: message.detail });
+        break;
+      }
+    }
+  }
+
+  private fail(job: Job, kind: Kind, err: Error): void {
+    if (job.snap.state !== 'running') return;
+    this.finish(job, {
+      state: 'failed',
+      errorMessage: `${kind.label} stopped unexpectedly (${firstLine(err.message)}). Try again; if it keeps failing, report it with the details.`,
+      errorDetail: err.stack ?? err.message,
+    });
+  }
+
+  private finish(
+    job: Job,
+    outcome: { state: 'done' | 'failed' | 'cancelled'; result?: unknown; errorMessage?: string; errorDetail?: string },
+  ): void {
+    if (job.snap.state !== 'queued' && job.snap.state !== 'running') return;
+    const wasRunning = job.snap.state === 'running';
+    if (job.graceTimer) clearTimeout(job.graceTimer);
+    const now = Date.now();
+    job.snap.state = outcome.state;
+    job.snap.finishedAt = now;
+    job.snap.etaSec = null;
+    if (outcome.state === 'done') {
+      job.snap.fraction = 1;
+      job.snap.result = outcome.result;
+    }
+    job.snap.errorMessage = outcome.errorMessage ?? null;
+    job.snap.errorDetail = outcome.errorDetail ?? null;
+    let result: JsonValue | null = null;
+    if (outcome.state === 'done' && outcome.result !== undefined) {
+      try {
+        result = (JSON.parse(JSON.stringify(outcome.result)) ?? null) as JsonValue;
+      } catch {
+        result = null; // not JSON (typed arrays, cycles): kept in memory only
+      }
+    }
+    this.persist(job, {
+      state: outcome.state,
+      progress: job.snap.fraction,
+      etaSec: null,
+      errorMessage: job.snap.errorMessage,
+      errorDetail: job.snap.errorDetail,
+      result,
+      finishedAt: now,
+    });
+    if (job.worker) {
+      const worker = job.worker;
+      job.worker = undefined;
+      worker.removeAllListeners('message');
+      void worker.terminate();
+    }
+    const snap = this.snapshot(job);
+    this.emit('state', snap);
+    job.resolve(snap);
+    if (wasRunning) {
+      this.running--;
+      this.pump();
+    }
+  }
+}
+
+/** Linear extrapolation from the fraction done so far; null while too early to say. */
+export function estimateEta(fraction: number, elapsedSec: number): number | null {
+  if (fraction < 0.02 || elapsedSec < 0.5) return null;
+  if (fraction >= 1) return 0;
+  return (elapsedSec * (1 - fraction)) / fraction;
+}

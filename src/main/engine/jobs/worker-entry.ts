@@ -1,0 +1,69 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { CancelledError, type JobContext, type JobDefinition, type JobError } from './define';
+import type { FromWorker, ToWorker, WorkerInput } from './protocol';
+
+/**
+ * Worker thread bootstrap: loads the job module, runs it with a JobContext, reports the outcome.
+ * The runner terminates the worker after the final message, so lingering handles cannot keep it.
+ */
+const input = workerData as WorkerInput;
+const port = parentPort!;
+const flag = new Int32Array(input.cancelFlag);
+const controller = new AbortController();
+const post = (message: FromWorker) => port.postMessage(message);
+
+port.on('message', (message: ToWorker) => {
+  if (message.type === 'cancel') {
+    Atomics.store(flag, 0, 1);
+    controller.abort(new CancelledError());
+  }
+});
+
+let lastStage = '';
+let lastPost = 0;
+const ctx: JobContext = {
+  jobId: input.jobId,
+  signal: controller.signal,
+  get cancelled() {
+    return Atomics.load(flag, 0) === 1;
+  },
+  throwIfCancelled() {
+    if (Atomics.load(flag, 0) === 1) throw new CancelledError();
+  },
+  progress(stage, fraction, etaSec) {
+    const now = performance.now();
+    const f = Number.isFinite(fraction) ? Math.min(1, Math.max(0, fraction)) : 0;
+    if (stage === lastStage && f < 1 && now - lastPost < input.progressIntervalMs) return;
+    lastStage = stage;
+    lastPost = now;
+    post({ type: 'progress', stage, fraction: f, etaSec: etaSec !== undefined && Number.isFinite(etaSec) ? etaSec : null });
+  },
+};
+
+function isDefinition(value: unknown): value is JobDefinition<unknown, unknown> {
+  return typeof value === 'object' && value !== null && (value as { stemsightJob?: unknown }).stemsightJob === 1;
+}
+
+try {
+  const mod = (await import(input.module)) as { default?: unknown };
+  if (!isDefinition(mod.default)) throw new Error(`${input.module} has no default export made with defineJob()`);
+  const result = await mod.default.run(input.params, ctx);
+  // A job that finishes after cancel was asked reports cancelled: the user's request wins.
+  post(ctx.cancelled ? { type: 'cancelled' } : { type: 'done', result });
+} catch (err) {
+  // Names, not instanceof: a bundled job module may carry its own copy of define.ts.
+  const name = (err as Error | undefined)?.name;
+  if (name === 'CancelledError' || ctx.cancelled) {
+    post({ type: 'cancelled' });
+  } else {
+    const e = err instanceof Error ? err : new Error(String(err));
+    const forUser = name === 'JobError';
+    const extra = forUser ? (e as JobError).detail : undefined;
+    post({
+      type: 'failed',
+      userMessage: forUser ? e.message : null,
+      message: e.message,
+      detail: [extra ?? '', e.stack ?? `${e.name}: ${e.message}`].filter(Boolean).join('\n'),
+    });
+  }
+}
