@@ -1,0 +1,207 @@
+"""Export trained weights to the ONNX sessions the app runs, plus the model card.
+
+    python3 -m training.export --weights training/runs/appearance/best.pt --out resources/models/default
+
+Sessions (opset 17), all float32:
+  visual.onnx        frames (F, 3, 128, 224) RGB 0..255            -> visual_features (F, K, 16, 28)
+  audio.onnx         magnitude (1, 512, 256) linear STFT magnitude -> audio_features (1, K, 256, 256),
+                                                                      weights (1, 1, 256, 256)
+  masks.onnx         audio_features, source_features (N, K)        -> masks (N, 512, 256) in 0..1
+  localization.onnx  audio_features, weights, visual_features (F, K, 16, 28),
+                     spans (F, 256)                                 -> heatmaps (F, 16, 28) in 0..1
+The log-frequency warp, level normalisation and mask un-warp live inside the graphs, so the app
+only computes a linear STFT and applies masks. A parity file (inputs and PyTorch outputs) is written
+next to the card so the app's tests (and `stemsight doctor`) can check ONNX Runtime against
+PyTorch: its audio features are stored subsampled; the masks and heatmaps in full.
+"""
+import argparse
+import datetime
+import hashlib
+import json
+import os
+import struct
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+from . import audio as A
+from .nets import IMG_H, IMG_W, K, AppearanceModel, LocalizationHead
+from .world.classes import CLASSES
+from .world.samples import GRID_H, GRID_W, STRIDE
+
+OPSET = 17
+CARD_FORMAT = 'stemsight-model-card'
+CARD_VERSION = 1
+
+
+class VisualSession(nn.Module):
+    def __init__(self, m):
+        super().__init__()
+        self.m = m
+
+    def forward(self, frames):
+        return self.m.visual(frames)
+
+
+class AudioSession(nn.Module):
+    def __init__(self, m):
+        super().__init__()
+        self.m = m
+
+    def forward(self, magnitude):
+        feats, norm = self.m.audio_features(magnitude)
+        return feats, norm
+
+
+class MasksSession(nn.Module):
+    def __init__(self, m):
+        super().__init__()
+        self.m = m
+
+    def forward(self, audio_features, source_features):
+        logits = self.m.synth(source_features.unsqueeze(0), audio_features)[0]      # (N, 256, T)
+        return torch.einsum('fw,nwt->nft', self.m.unwarp, torch.sigmoid(logits))
+
+
+class LocalizationSession(nn.Module):
+    def __init__(self, m):
+        super().__init__()
+        self.m = m
+
+    def forward(self, audio_features, weights, visual_features, spans):
+        pooled = LocalizationHead.pool_audio(audio_features, weights, spans.unsqueeze(0))[0]  # (F, K*B)
+        v = self.m.loc.vis(visual_features)
+        a = self.m.loc.aud(pooled)
+        logits = torch.einsum('fdhw,fd->fhw', v, a) / self.m.loc.dim ** 0.5 + self.m.loc.bias
+        return torch.sigmoid(logits)
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for chunk in iter(lambda: f.read(1 << 20), b''):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def write_tensors(path, tensors):
+    """Simple container the TypeScript tests read: 4-byte header length, JSON header
+    {name: {shape, offset}} then raw little-endian float32 data."""
+    header, blobs, offset = {}, [], 0
+    for name, t in tensors.items():
+        arr = np.ascontiguousarray(t.detach().cpu().numpy().astype('<f4'))
+        header[name] = {'shape': list(arr.shape), 'offset': offset}
+        blobs.append(arr.tobytes())
+        offset += arr.nbytes
+    h = json.dumps(header).encode()
+    with open(path + '.tmp', 'wb') as f:
+        f.write(struct.pack('<I', len(h)) + h + b''.join(blobs))
+    os.replace(path + '.tmp', path)
+
+
+def export(model, out_dir, meta=None, parity=True):
+    os.makedirs(out_dir, exist_ok=True)
+    model = model.eval().cpu()
+    g = torch.Generator().manual_seed(0)
+    frames = torch.randint(0, 256, (2, 3, IMG_H, IMG_W), generator=g).float()
+    mag = torch.rand(1, A.N_BINS, A.N_FRAMES, generator=g) ** 3 * 5
+    n_src = 2
+    sessions = {}
+    with torch.no_grad():
+        vis = VisualSession(model)(frames)
+        feats, weights = AudioSession(model)(mag)
+        src = vis[:, :, 5, 7].clone()[:n_src]
+        masks = MasksSession(model)(feats, src)
+        spans = torch.zeros(2, A.N_FRAMES)
+        spans[0, 10:15] = 0.2
+        spans[1, 100:106] = 1 / 6
+        heat = LocalizationSession(model)(feats, weights, vis, spans)
+    specs = [
+        ('visual', VisualSession(model), (frames,), ['frames'], ['visual_features'],
+         {'frames': {0: 'F'}, 'visual_features': {0: 'F'}}),
+        ('audio', AudioSession(model), (mag,), ['magnitude'], ['audio_features', 'weights'], None),
+        ('masks', MasksSession(model), (feats, src), ['audio_features', 'source_features'], ['masks'],
+         {'source_features': {0: 'N'}, 'masks': {0: 'N'}}),
+        ('localization', LocalizationSession(model), (feats, weights, vis, spans),
+         ['audio_features', 'weights', 'visual_features', 'spans'], ['heatmaps'],
+         {'visual_features': {0: 'F'}, 'spans': {0: 'F'}, 'heatmaps': {0: 'F'}}),
+    ]
+    for name, module, args, ins, outs, dyn in specs:
+        path = os.path.join(out_dir, f'{name}.onnx')
+        torch.onnx.export(module, args, path + '.tmp', opset_version=OPSET, input_names=ins,
+                          output_names=outs, dynamic_axes=dyn or {}, do_constant_folding=True)
+        os.replace(path + '.tmp', path)
+        sessions[name] = {
+            'file': f'{name}.onnx', 'sha256': sha256(path),
+            'inputs': {n: list(a.shape) for n, a in zip(ins, args)},
+            'outputs': {},
+            'dynamic': {k: v for k, v in (dyn or {}).items()},
+        }
+    sessions['visual']['outputs'] = {'visual_features': list(vis.shape)}
+    sessions['audio']['outputs'] = {'audio_features': list(feats.shape), 'weights': list(weights.shape)}
+    sessions['masks']['outputs'] = {'masks': list(masks.shape)}
+    sessions['localization']['outputs'] = {'heatmaps': list(heat.shape)}
+    if parity:
+        write_tensors(os.path.join(out_dir, 'parity.bin'), {
+            'frames': frames, 'visual_features': vis, 'magnitude': mag,
+            # every 8th time-frequency cell of the audio features (the full tensor is 6 MB)
+            'audio_features_sub8': feats[:, :, ::8, ::8], 'weights_sub8': weights[:, :, ::8, ::8], 'source_features': src, 'masks': masks, 'spans': spans, 'heatmaps': heat})
+    card = {
+        'format': CARD_FORMAT,
+        'cardVersion': CARD_VERSION,
+        'name': 'stemsight-default',
+        'modelVersion': (meta or {}).get('modelVersion', '0.1.0'),
+        'created': datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
+        'stages': ['appearance'],
+        'audio': {
+            'sampleRate': A.SR, 'nFft': A.N_FFT, 'hop': A.HOP, 'window': 'hann-periodic',
+            'center': True, 'padMode': 'reflect', 'windowSamples': A.WIN_SAMPLES, 'frames': A.N_FRAMES,
+            'bins': A.N_BINS, 'warpBins': A.N_WARP,
+            'warp': 'log-frequency, inside the graphs (input is the linear magnitude)',
+            'levelNormalization': 'inside the audio graph: warped magnitude divided by its mean',
+            'mono': 'average of channels',
+        },
+        'video': {
+            'fps': 8, 'width': IMG_W, 'height': IMG_H, 'fit': 'stretch', 'layout': 'NCHW', 'channels': 'RGB',
+            'range': [0, 255], 'featureStride': STRIDE, 'grid': [GRID_H, GRID_W], 'features': K,
+        },
+        'classes': CLASSES,
+        'sessions': sessions,
+        'outputs': {
+            'masks': 'soft mask per source (sigmoid), 0..1; threshold at 0.5 for the binary mask',
+            'heatmaps': 'probability that the grid cell is a sounding source during the span',
+        },
+        'parity': 'parity.bin' if parity else None,
+        'parameters': int(sum(p.numel() for p in model.parameters())),
+    }
+    card.update({k: v for k, v in (meta or {}).items() if k not in ('modelVersion',)})
+    tmp = os.path.join(out_dir, 'card.json.tmp')
+    with open(tmp, 'w') as f:
+        json.dump(card, f, indent=2)
+    os.replace(tmp, os.path.join(out_dir, 'card.json'))
+    return card
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--weights', default='training/runs/appearance/best.pt')
+    ap.add_argument('--out', default='resources/models/default')
+    ap.add_argument('--metrics', default=None, help='JSON from training.evaluate to put in the card')
+    args = ap.parse_args()
+    model = AppearanceModel()
+    ck = torch.load(args.weights, map_location='cpu')
+    model.load_state_dict(ck['model'])
+    meta = {'training': {'steps': ck.get('step'), 'valSdr': ck.get('val_sdr'),
+                         'data': 'synthetic world (shared/synthetic-world.md), train split seeds only; '
+                                 'FluidR3_GM family timbres and espeak-ng voices, held-out timbres excluded',
+                         'command': 'python3 -m training.pipeline'}}
+    if args.metrics:
+        with open(args.metrics) as f:
+            meta['metrics'] = json.load(f)
+    card = export(model, args.out, meta)
+    print(json.dumps({k: card[k] for k in ('name', 'stages', 'parameters')}))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,212 @@
+"""Train the appearance stage and localization head on the synthetic world (CPU or CUDA).
+
+    python3 -m training.train --run training/runs/appearance --minutes 600
+
+Resumable: the run folder keeps ckpt.pt (weights + optimizer + step) and best.pt (weights with the
+best validation SDR); log.jsonl holds the curves that docs/models.md plots. Scenes are generated on
+the fly from the asset bank (python3 -m training.world.assets), so no data set is stored.
+"""
+import argparse
+import json
+import os
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch.utils.data import DataLoader, Dataset
+
+from .audio import HOP, N_FFT, stft_mag
+from .nets import AppearanceModel
+from .world.samples import MAX_SOURCES, make_sample
+from .world.scene import Bank
+
+_BANK = {}
+
+
+def bank(path):
+    if path not in _BANK:
+        _BANK[path] = Bank(path)
+    return _BANK[path]
+
+
+class WorldDataset(Dataset):
+    def __init__(self, bank_path, split, start, length, kind=None, variation=None):
+        self.bank_path, self.split, self.start, self.length = bank_path, split, start, length
+        self.kind, self.variation = kind, variation
+
+    def __len__(self):
+        return self.length
+
+    def __getitem__(self, i):
+        s = make_sample(bank(self.bank_path), self.split, self.start + i, self.kind, self.variation)
+        s.pop('kind')
+        return {k: torch.from_numpy(np.asarray(v)) for k, v in s.items()}
+
+
+def gather_pixels(vis, pixels):
+    """vis (B, K, h, w), pixels (B, N, 2) as (gy, gx) -> (B, N, K)."""
+    b, k, h, w = vis.shape
+    flat = vis.flatten(2)
+    idx = (pixels[..., 0] * w + pixels[..., 1]).unsqueeze(1).expand(b, k, pixels.shape[1])
+    return flat.gather(2, idx).transpose(1, 2)
+
+
+def forward_batch(model, batch, device):
+    """Returns dict of losses and intermediate tensors for one batch."""
+    mix = batch['mix'].to(device)
+    src = batch['sources'].to(device)
+    valid = batch['valid'].to(device)
+    b = mix.shape[0]
+    mag_mix = stft_mag(mix)
+    mag_src = stft_mag(src.flatten(0, 1)).view(b, MAX_SOURCES, *mag_mix.shape[1:])
+    feats, norm = model.audio_features(mag_mix)
+    vis = model.visual(batch['frame'].to(device).float())
+    v = gather_pixels(vis, batch['pixels'].to(device))             # (B, N+1, K)
+    logits = model.synth(v, feats)                                   # (B, N+1, 256, T)
+    warped_src = torch.einsum('wf,bnft->bnwt', model.warp, mag_src)
+    warped_src = warped_src + (1 - valid)[:, :, None, None] * -1.0  # padded sources never win
+    best = warped_src.max(dim=1, keepdim=True).values
+    gt = ((warped_src >= best) & (warped_src > 1e-6)).float() * valid[:, :, None, None]
+    gt = torch.cat([gt, torch.zeros_like(gt[:, :1])], 1)            # background pixel -> empty mask
+    weight = torch.clamp(torch.log1p(norm), 1e-3, 10.0)              # Sound of Pixels' weighting
+    row_w = torch.cat([valid, torch.ones_like(valid[:, :1])], 1)[:, :, None, None]
+    bce = F.binary_cross_entropy_with_logits(logits, gt, reduction='none')
+    loss_sep = (bce * weight * row_w).sum() / (weight * row_w).expand_as(bce).sum()
+    pooled = model.loc.pool_audio(feats, norm, batch['span'].to(device).unsqueeze(1))
+    loc_logits = model.loc(vis, pooled)[:, 0]
+    loc_gt = batch['loc'].to(device)
+    loss_loc = F.binary_cross_entropy_with_logits(loc_logits, loc_gt, pos_weight=torch.tensor(4.0, device=device))
+    return {'loss_sep': loss_sep, 'loss_loc': loss_loc, 'logits': logits, 'loc_logits': loc_logits,
+            'mag_mix': mag_mix}
+
+
+def separate_wave(model, mix, logits):
+    """Soft-mask separation of (B, L) mixtures given warped mask logits (B, N, 256, T)."""
+    window = torch.hann_window(N_FFT, periodic=True, device=mix.device)
+    spec = torch.stft(mix, N_FFT, HOP, window=window, center=True, pad_mode='reflect', return_complex=True)
+    masks = torch.einsum('fw,bnwt->bnft', model.unwarp, torch.sigmoid(logits))
+    est = spec.unsqueeze(1) * masks
+    b, n = est.shape[:2]
+    wav = torch.istft(est.flatten(0, 1), N_FFT, HOP, window=window, center=True, length=mix.shape[-1])
+    return wav.view(b, n, -1)
+
+
+def sdr(ref, est):
+    """Plain SDR in dB (fast proxy for validation; the real scores use bss_eval in evaluate.py)."""
+    num = (ref ** 2).sum(-1)
+    den = ((ref - est) ** 2).sum(-1)
+    return 10 * torch.log10((num + 1e-9) / (den + 1e-9))
+
+
+@torch.no_grad()
+def validate(model, loader, device):
+    model.eval()
+    sdrs, locs = [], []
+    for batch in loader:
+        out = forward_batch(model, batch, device)
+        wav = separate_wave(model, batch['mix'].to(device), out['logits'][:, :MAX_SOURCES])
+        ref = batch['sources'].to(device)
+        valid = batch['valid'].to(device) > 0
+        active = valid & (ref.pow(2).mean(-1) > 1e-6)
+        sdrs.append(sdr(ref, wav)[active].cpu())
+        # pointing: argmax of the heatmap inside a sounding box, where something sounds
+        heat = out['loc_logits']
+        gt = batch['loc'].to(device)
+        has = gt.flatten(1).sum(1) > 0
+        arg = heat.flatten(1).argmax(1)
+        hit = gt.flatten(1).gather(1, arg[:, None])[:, 0]
+        locs.append(hit[has].cpu())
+    model.train()
+    return float(torch.cat(sdrs).mean()), float(torch.cat(locs).mean())
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--run', default='training/runs/appearance')
+    ap.add_argument('--bank', default='training/cache/bank.npz')
+    ap.add_argument('--batch', type=int, default=8)
+    ap.add_argument('--lr', type=float, default=1e-3)
+    ap.add_argument('--minutes', type=float, default=60)
+    ap.add_argument('--steps', type=int, default=10 ** 9)
+    ap.add_argument('--workers', type=int, default=max(1, (os.cpu_count() or 2) - 1))
+    ap.add_argument('--val-every', type=int, default=500)
+    ap.add_argument('--val-size', type=int, default=128)
+    ap.add_argument('--init', default=None, help='start from these weights (e.g. shipped best.pt)')
+    args = ap.parse_args()
+    device = 'cuda' if torch.cuda.is_available() else 'cpu'
+    torch.backends.cuda.matmul.allow_tf32 = True
+    torch.backends.cudnn.allow_tf32 = True
+    torch.backends.cudnn.benchmark = True
+    os.makedirs(args.run, exist_ok=True)
+    model = AppearanceModel().to(device)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    step, best = 0, -1e9
+    ckpt_path = os.path.join(args.run, 'ckpt.pt')
+    if os.path.exists(ckpt_path):
+        ck = torch.load(ckpt_path, map_location=device)
+        model.load_state_dict(ck['model'])
+        opt.load_state_dict(ck['opt'])
+        step, best = ck['step'], ck.get('best', best)
+        print(f'resumed at step {step} (best val SDR {best:.2f})', flush=True)
+    elif args.init:
+        model.load_state_dict(torch.load(args.init, map_location=device)['model'])
+        print(f'initialised from {args.init}', flush=True)
+    print(f'device {device}, params {sum(p.numel() for p in model.parameters()) / 1e6:.2f} M', flush=True)
+    val = DataLoader(WorldDataset(args.bank, 'val', 0, args.val_size, kind='diff2'), batch_size=16,
+                     num_workers=args.workers)
+    train = DataLoader(WorldDataset(args.bank, 'train', step * args.batch, 10 ** 9), batch_size=args.batch,
+                       num_workers=args.workers, shuffle=False, drop_last=True, persistent_workers=True,
+                       prefetch_factor=4 if args.workers else None)
+    log = open(os.path.join(args.run, 'log.jsonl'), 'a')
+    t0 = time.time()
+    last_save = t0
+
+    def save(tag='ckpt'):
+        tmp = ckpt_path + '.tmp'
+        torch.save({'model': model.state_dict(), 'opt': opt.state_dict(), 'step': step, 'best': best}, tmp)
+        os.replace(tmp, ckpt_path)
+
+    run_loss = None
+    for batch in train:
+        lr = args.lr * min(1.0, (step + 1) / 300)
+        for g in opt.param_groups:
+            g['lr'] = lr
+        out = forward_batch(model, batch, device)
+        loss = out['loss_sep'] + 0.5 * out['loss_loc']
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        opt.step()
+        step += 1
+        cur = [out['loss_sep'].item(), out['loss_loc'].item()]
+        run_loss = cur if run_loss is None else [0.98 * a + 0.02 * c for a, c in zip(run_loss, cur)]
+        elapsed = (time.time() - t0) / 60
+        if step % 50 == 0:
+            print(f'step {step} sep {run_loss[0]:.4f} loc {run_loss[1]:.4f} {elapsed:.1f} min', flush=True)
+        done = elapsed >= args.minutes or step >= args.steps
+        if step % args.val_every == 0 or done:
+            v_sdr, v_point = validate(model, val, device)
+            rec = {'step': step, 'minutes': round(elapsed, 2), 'loss_sep': run_loss[0], 'loss_loc': run_loss[1],
+                   'val_sdr': v_sdr, 'val_pointing': v_point, 'samples': step * args.batch, 'device': device}
+            log.write(json.dumps(rec) + '\n')
+            log.flush()
+            print('val', rec, flush=True)
+            if v_sdr > best:
+                best = v_sdr
+                tmp = os.path.join(args.run, 'best.pt.tmp')
+                torch.save({'model': model.state_dict(), 'step': step, 'val_sdr': v_sdr, 'val_pointing': v_point}, tmp)
+                os.replace(tmp, os.path.join(args.run, 'best.pt'))
+            save()
+            last_save = time.time()
+        elif time.time() - last_save > 300:
+            save()
+            last_save = time.time()
+        if done:
+            break
+    save()
+    print(f'finished at step {step}, best val SDR {best:.2f}', flush=True)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,1 @@
+"""The synthetic audio-visual world of shared/synthetic-world.md: assets, scenes, clips."""

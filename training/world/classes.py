@@ -1,0 +1,45 @@
+"""Source classes of the synthetic world and the timbres each may use.
+
+Each instrument class has General MIDI programs of its family (extra timbres for robustness, as the
+world's notes advise). Some timbres are HELD OUT of training and only used to measure how the model
+does on variation it never heard (the number that predicts users' files).
+"""
+
+CLASSES = ['guitar', 'violin', 'trumpet', 'saxophone', 'piano', 'accordion', 'banjo', 'flute',
+           'drums', 'speaker']
+CLASS_INDEX = {name: i for i, name in enumerate(CLASSES)}
+
+GLYPHS = {
+    'guitar': '\U0001F3B8', 'violin': '\U0001F3BB', 'trumpet': '\U0001F3BA',
+    'saxophone': '\U0001F3B7', 'piano': '\U0001F3B9', 'accordion': '\U0001FA97',
+    'banjo': '\U0001FA95', 'flute': '\U0001FA88', 'drums': '\U0001F941',
+    'speaker': '\U0001F610',  # closed mouth
+}
+SPEAKER_OPEN_GLYPH = '\U0001F62E'
+
+# (bank, program) timbres from FluidR3_GM. The first is the world's canonical program.
+TIMBRES = {
+    'guitar': [(0, 25), (0, 24), (0, 26), (0, 27)],
+    'violin': [(0, 40), (0, 41), (0, 42), (0, 110)],
+    'trumpet': [(0, 56), (0, 57), (0, 59), (0, 61)],
+    'saxophone': [(0, 65), (0, 64), (0, 66), (0, 67)],
+    'piano': [(0, 0), (0, 1), (0, 2), (0, 4)],
+    'accordion': [(0, 21), (0, 23), (0, 22), (0, 20)],
+    'banjo': [(0, 105), (0, 106), (0, 107), (0, 104)],
+    'flute': [(0, 73), (0, 72), (0, 74), (0, 75)],
+    'drums': [(128, 0), (128, 8), (128, 16), (128, 32), (128, 40), (128, 25)],
+}
+# The last timbre of each class is held out of training (see docs/models.md, "held-out variation").
+HELD_OUT_TIMBRE = {c: len(t) - 1 for c, t in TIMBRES.items()}
+
+# Usual MIDI note ranges (low, high) for phrases.
+RANGES = {
+    'guitar': (40, 76), 'violin': (55, 88), 'trumpet': (55, 82), 'saxophone': (49, 80),
+    'piano': (36, 88), 'accordion': (48, 81), 'banjo': (48, 79), 'flute': (60, 93),
+}
+DRUM_NOTES = [36, 38, 40, 42, 46, 45, 48, 50, 49, 51, 39, 37]
+
+# espeak-ng voices (language + variant). The last is held out of training.
+VOICES = ['en-us+m1', 'en-us+f2', 'en+m3', 'en+f3', 'en-gb-scotland+m4', 'en+f4', 'de+m2',
+          'fr+f1', 'es+m5', 'it+f5', 'en-us+m6', 'en+klatt2', 'nl+m7', 'en-029+f1']
+HELD_OUT_VOICE = len(VOICES) - 1
