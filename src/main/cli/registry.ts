@@ -1,0 +1,21 @@
+import type { Command } from './command';
+
+/**
+ * All subcommands, loaded on demand so `stemsight probe` does not pay for loading the others.
+ * To add one (separate, localize, ...): create cli/commands/<name>.ts exporting `command`, and add
+ * a line here.
+ */
+export const registry: Record<string, () => Promise<{ command: Command }>> = {
+  probe: () => import('./commands/probe'),
+  eval: () => import('./commands/eval'),
+  bench: () => import('./commands/bench'),
+};
+
+export async function loadCommand(name: string): Promise<Command | null> {
+  const load = Object.hasOwn(registry, name) ? registry[name] : undefined;
+  return load ? (await load()).command : null;
+}
+
+export async function allCommands(): Promise<Command[]> {
+  return Promise.all(Object.keys(registry).sort().map(async (n) => (await registry[n]()).command));
+}
