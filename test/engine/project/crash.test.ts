@@ -18,7 +18,7 @@ describe('crash safety', () => {
     const committed: { id: number; round: number; n: number }[] = [];
     const rounds = 5;
     for (let round = 0; round < rounds; round++) {
-      const run = await runChild('crash-writer.ts', [file, String(round)], { trigger: 'ready', afterMs: 80 + Math.floor(Math.random() * 400) });
+      const run = await runChild('crash-writer.ts', [file, String(round)], { trigger: 'ready', afterMs: 150 + Math.floor(Math.random() * 400) });
       expect(run.signal, run.stderr).toBe('SIGKILL');
       for (const line of run.lines.slice(1)) {
         const [id, r, n] = line.split(' ').map(Number);

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   COALESCE_MS,
+  MAX_HISTORY,
   addSource,
   duckAllBut,
   findMixerChannel,
@@ -87,6 +88,32 @@ describe('undo / redo of source edits', () => {
     expect(historyState(f.lib, projectId)).toMatchObject({ canRedo: false, undoLabel: 'Rename One' });
     undo(f.lib, projectId);
     expect(names()).toEqual(['One']);
+  });
+
+  it('a marker drag (moves within the coalescing window) is one step', () => {
+    const s = add(0.1, 0.1);
+    for (let i = 2; i <= 9; i++) {
+      f.tick(50);
+      moveSource(f.lib, projectId, s.id, { x: i / 10, y: i / 10 });
+    }
+    expect(undo(f.lib, projectId)?.sources[0]).toMatchObject({ x: 0.1, y: 0.1 });
+    expect(historyState(f.lib, projectId).undoLabel).toBe('Add Source 1');
+  });
+
+  it('keeps the last MAX_HISTORY steps', () => {
+    const s = add();
+    for (let i = 0; i < MAX_HISTORY + 5; i++) renameSource(f.lib, projectId, s.id, `Name ${i}`);
+    let steps = 0;
+    while (undo(f.lib, projectId)) steps++;
+    expect(steps).toBe(MAX_HISTORY);
+    expect(names()).toEqual(['Name 4']);
+  });
+
+  it('a removed source\'s mixer channel cannot be edited', () => {
+    const s = add();
+    const ch = findMixerChannel(f.lib, projectId, { sourceId: s.id }).id;
+    removeSource(f.lib, projectId, s.id);
+    expect(() => setMixer(f.lib, projectId, ch, { gainDb: -3 })).toThrow(/does not exist/);
   });
 
   it('an edit that changes nothing records no step', () => {

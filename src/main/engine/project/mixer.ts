@@ -37,6 +37,16 @@ function checkFields(set: MixerFields): void {
   if (set.solo !== undefined) check(typeof set.solo === 'boolean', 'Solo must be true or false');
 }
 
+/** A channel that may be edited: not one of a removed source (kept only for undo). */
+function liveChannel(lib: Library, projectId: number, channelId: number): MixerChannel {
+  const channel = getMixerChannel(lib, projectId, channelId);
+  if (channel.sourceId !== null) {
+    const deleted = lib.db.prepare('SELECT deleted_at FROM sources WHERE id = ?').pluck().get(channel.sourceId);
+    if (deleted !== null) throw new NotFoundError('mixer channel', channelId);
+  }
+  return channel;
+}
+
 const CONTINUOUS: readonly (keyof MixerFields)[] = ['gainDb', 'pan'];
 
 function diff(current: MixerChannel, set: MixerFields): { before: MixerFields; after: MixerFields } {
@@ -69,7 +79,7 @@ function channelName(lib: Library, channel: MixerChannel): string {
 export function setMixer(lib: Library, projectId: number, channelId: number, set: MixerFields): MixerChannel {
   checkFields(set);
   return tx(lib, () => {
-    const current = getMixerChannel(lib, projectId, channelId);
+    const current = liveChannel(lib, projectId, channelId);
     const { before, after } = diff(current, set);
     const fields = Object.keys(after) as (keyof MixerFields)[];
     if (fields.length === 0) return current;
@@ -101,7 +111,7 @@ export function setMixerBatch(
     const forward: Patch[] = [];
     const inverse: Patch[] = [];
     for (const e of edits) {
-      const { before, after } = diff(getMixerChannel(lib, projectId, e.channelId), e.set);
+      const { before, after } = diff(liveChannel(lib, projectId, e.channelId), e.set);
       if (Object.keys(after).length === 0) continue;
       applyPatch(lib, projectId, { t: 'mixer', id: e.channelId, set: after });
       forward.push({ t: 'mixer', id: e.channelId, set: after });

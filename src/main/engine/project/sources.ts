@@ -65,7 +65,15 @@ export function addSource(lib: Library, input: AddSourceInput): Source {
   });
 }
 
-function editSource(lib: Library, projectId: number, id: number, kind: string, label: (s: Source) => string, set: SourceFields): Source {
+function editSource(
+  lib: Library,
+  projectId: number,
+  id: number,
+  kind: string,
+  label: (s: Source) => string,
+  set: SourceFields,
+  coalesceKey?: string,
+): Source {
   return tx(lib, () => {
     const row = getSourceRow(lib, projectId, id);
     if (!row || row.deleted_at !== null) throw new NotFoundError('source', id);
@@ -87,7 +95,7 @@ function editSource(lib: Library, projectId: number, id: number, kind: string, l
     if (Object.keys(after).length === 0) return sourceFromRow(row);
     const forward = [{ t: 'source' as const, id, set: after }];
     applyPatch(lib, projectId, forward[0]);
-    recordEdit(lib, projectId, { kind, label: label(sourceFromRow(row)), forward, inverse: [{ t: 'source', id, set: before }] });
+    recordEdit(lib, projectId, { kind, label: label(sourceFromRow(row)), forward, inverse: [{ t: 'source', id, set: before }], coalesceKey });
     return getSource(lib, projectId, id);
   });
 }
@@ -97,7 +105,7 @@ export function renameSource(lib: Library, projectId: number, id: number, name: 
   return editSource(lib, projectId, id, 'source.rename', (s) => `Rename ${s.name}`, { name: clean });
 }
 
-/** Move the click point (a drag of the marker, or a click at another time). */
+/** Move the click point (a drag of the marker, or a click at another time). A drag is one undo step. */
 export function moveSource(lib: Library, projectId: number, id: number, to: { x: number; y: number; timeSec?: number }): Source {
   checkUnit(to.x, 'Source x');
   checkUnit(to.y, 'Source y');
@@ -106,7 +114,7 @@ export function moveSource(lib: Library, projectId: number, id: number, to: { x:
     check(Number.isFinite(to.timeSec) && to.timeSec >= 0, 'Source time must be zero or more seconds');
     set.timeSec = to.timeSec;
   }
-  return editSource(lib, projectId, id, 'source.move', (s) => `Move ${s.name}`, set);
+  return editSource(lib, projectId, id, 'source.move', (s) => `Move ${s.name}`, set, `source:${id}:move`);
 }
 
 export function recolourSource(lib: Library, projectId: number, id: number, colour: string): Source {
