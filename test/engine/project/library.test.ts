@@ -3,12 +3,14 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   LATEST_VERSION,
+  MIGRATIONS,
   SchemaTooNewError,
   addSource,
   createProject,
   deleteProject,
   getExportSettings,
   listRecentProjects,
+  findProjectsByMedia,
   migrate,
   openLibrary,
   openProject,
@@ -65,6 +67,20 @@ describe('library database', () => {
     db.close();
   });
 
+  it('upgrades a version-1 library in place, keeping its data', () => {
+    const file = path.join(f.dir, 'v1.db');
+    const old = new Database(file);
+    old.pragma('foreign_keys = ON');
+    migrate(old, MIGRATIONS.slice(0, 1));
+    old.prepare("INSERT INTO projects (name, created_at, updated_at) VALUES ('Old', 1, 1)").run();
+    old.close();
+    const lib = openLibrary(file);
+    expect(lib.db.pragma('user_version', { simple: true })).toBe(LATEST_VERSION);
+    expect(lib.db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'media_path'").pluck().get()).toBe(1);
+    expect(listRecentProjects(lib).map((p) => p.name)).toEqual(['Old']);
+    lib.close();
+  });
+
   it('refuses a database from a newer version instead of damaging it', () => {
     const file = path.join(f.dir, 'new.db');
     const db = new Database(file);
@@ -95,6 +111,18 @@ describe('projects', () => {
     expect(recent.map((p) => p.name)).toEqual(['A', 'B']);
     expect(recent[0]).toMatchObject({ sourceCount: 1, mediaPath: a.media.path });
     expect(recent[1].id).toBe(b.project.id);
+  });
+
+  it('creates a project with its media in one step and finds it again by path or content', () => {
+    const fingerprint = { size: 10, mtimeMs: 5, quickHash: 'b'.repeat(64) };
+    const p = createProject(f.lib, { name: 'With media', media: { path: path.resolve('/m/a.mov'), fingerprint, probe: { fps: 30 } } });
+    expect(openProject(f.lib, p.id).media.map((m) => m.path)).toEqual([path.resolve('/m/a.mov')]);
+    expect(findProjectsByMedia(f.lib, { path: path.resolve('/m/a.mov') }).map((x) => x.id)).toEqual([p.id]);
+    expect(findProjectsByMedia(f.lib, { quickHash: 'b'.repeat(64), size: 10 }).map((x) => x.id)).toEqual([p.id]);
+    expect(findProjectsByMedia(f.lib, { path: path.resolve('/m/other.mov') })).toEqual([]);
+    // a failing media insert leaves no project behind
+    expect(() => createProject(f.lib, { name: 'Bad', media: { path: 'relative.mov', fingerprint, probe: {} } })).toThrow(/absolute/);
+    expect(listRecentProjects(f.lib).map((x) => x.name)).toEqual(['With media']);
   });
 
   it('a new project has defaults for mixer, master and export settings', () => {

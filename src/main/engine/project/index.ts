@@ -10,6 +10,7 @@ export {
   renameProject,
   deleteProject,
   listRecentProjects,
+  findProjectsByMedia,
   markProjectOpened,
   openProject,
 } from './projects';

@@ -174,6 +174,8 @@ CREATE TABLE history (
 
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', up: (db) => db.exec(V1) },
+  // Opening a file the user already has a project for finds that project by path.
+  { version: 2, name: 'media path index', up: (db) => db.exec('CREATE INDEX media_path ON media (path)') },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;

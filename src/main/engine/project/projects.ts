@@ -1,6 +1,6 @@
 import { tx, type Library } from './db';
 import { historyState } from './history';
-import { listMedia, mediaFileStatus } from './media';
+import { addMedia, listMedia, mediaFileStatus, type AddMediaInput } from './media';
 import { listSources } from './sources';
 import { listMixerChannels } from './mixer';
 import { listStems, stemFileStatus } from './stems';
@@ -11,7 +11,11 @@ import { getMixState, NotFoundError, projectFromRow, type ProjectRow } from './r
 import { checkName } from './validate';
 import type { Project, ProjectSnapshot, RecentProject } from './types';
 
-export function createProject(lib: Library, input: { name: string }): Project {
+/**
+ * Create a project with its default mixer, master and export settings; with `media`, the media row
+ * is added in the same transaction (no project without its file after a crash).
+ */
+export function createProject(lib: Library, input: { name: string; media?: Omit<AddMediaInput, 'projectId'> }): Project {
   const name = checkName(input.name, 'Project name');
   return tx(lib, () => {
     const now = lib.now();
@@ -24,6 +28,7 @@ export function createProject(lib: Library, input: { name: string }): Project {
     const channel = lib.db.prepare('INSERT INTO mixer_channels (project_id, role) VALUES (?, ?)');
     channel.run(id, 'residual');
     channel.run(id, 'original');
+    if (input.media) addMedia(lib, { ...input.media, projectId: id });
     return getProject(lib, id);
   });
 }
@@ -70,6 +75,18 @@ export function listRecentProjects(lib: Library, limit = 10): RecentProject[] {
     )
     .all(Math.max(1, Math.floor(limit))) as (ProjectRow & { media_path: string | null; source_count: number })[];
   return rows.map((r) => ({ ...projectFromRow(r), mediaPath: r.media_path, sourceCount: r.source_count }));
+}
+
+/** Projects holding a media file at this path (or, given a fingerprint, with the same content), recent first. */
+export function findProjectsByMedia(lib: Library, query: { path?: string; quickHash?: string; size?: number }): Project[] {
+  const rows = lib.db
+    .prepare(
+      `SELECT DISTINCT p.* FROM projects p JOIN media m ON m.project_id = p.id
+       WHERE (@path IS NOT NULL AND m.path = @path) OR (@hash IS NOT NULL AND m.quick_hash = @hash AND m.size = @size)
+       ORDER BY coalesce(p.last_opened_at, p.updated_at) DESC, p.id DESC`,
+    )
+    .all({ path: query.path ?? null, hash: query.quickHash ?? null, size: query.size ?? null }) as ProjectRow[];
+  return rows.map(projectFromRow);
 }
 
 export function markProjectOpened(lib: Library, id: number): void {
