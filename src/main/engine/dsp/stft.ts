@@ -51,7 +51,8 @@ export function hannWindow(n: number, periodic = true): Float64Array {
   return w;
 }
 
-function frameWindow(nFft: number, winLength: number): Float64Array {
+/** Analysis/synthesis window of a frame: Hann of winLength centred in nFft. */
+export function frameWindow(nFft: number, winLength: number): Float64Array {
   if (winLength > nFft || winLength < 1) throw new RangeError(`winLength ${winLength} must be in 1..nFft (${nFft})`);
   const w = new Float64Array(nFft);
   w.set(hannWindow(winLength), Math.floor((nFft - winLength) / 2));
@@ -59,7 +60,7 @@ function frameWindow(nFft: number, winLength: number): Float64Array {
 }
 
 /** numpy.pad(mode='reflect') index map, also valid when pad exceeds the length (repeated reflection). */
-function reflectIndex(i: number, len: number): number {
+export function reflectIndex(i: number, len: number): number {
   if (len === 1) return 0;
   const period = 2 * (len - 1);
   let m = i % period;
@@ -73,7 +74,7 @@ export function frameCount(length: number, nFft: number, hop: number, center: bo
   return 1 + Math.floor((padded - nFft) / hop);
 }
 
-function resolve(opts: StftOptions) {
+export function resolveStftOptions(opts: StftOptions) {
   const nFft = opts.nFft ?? STFT_DEFAULTS.nFft;
   const hop = opts.hop ?? STFT_DEFAULTS.hop;
   const winLength = opts.winLength ?? nFft;
@@ -85,7 +86,7 @@ function resolve(opts: StftOptions) {
 }
 
 const planCache = new Map<number, RealFFT>();
-function planFor(n: number): RealFFT {
+export function planFor(n: number): RealFFT {
   let p = planCache.get(n);
   if (!p) {
     p = new RealFFT(n);
@@ -96,13 +97,50 @@ function planFor(n: number): RealFFT {
 }
 
 export function stft(signal: ArrayLike<number>, options: StftOptions = {}): Spectrogram {
-  const { nFft, hop, winLength, center, padMode } = resolve(options);
+  const { nFft, hop, center } = resolveStftOptions(options);
   const len = signal.length;
+  return stftFrames({ samples: signal, offset: 0, totalLength: len }, 0, frameCount(len, nFft, hop, center), options);
+}
+
+/** Part of a long signal held in memory: samples[k] is sample offset + k of a signal of totalLength. */
+export interface SignalWindow {
+  samples: ArrayLike<number>;
+  offset: number;
+  totalLength: number;
+}
+
+/**
+ * Samples [start, end) that frames t0 .. t0+count-1 read, reflection at the edges included. A
+ * window covering them gives exactly the frames that stft() of the whole signal gives.
+ */
+export function samplesForFrames(t0: number, count: number, totalLength: number, options: StftOptions = {}): { start: number; end: number } {
+  const { nFft, hop, center } = resolveStftOptions(options);
   const pad = center ? Math.floor(nFft / 2) : 0;
-  const nFrames = frameCount(len, nFft, hop, center);
+  const len = totalLength;
+  const lo = t0 * hop - pad;
+  const hi = (t0 + count - 1) * hop - pad + nFft - 1;
+  if (count <= 0) return { start: 0, end: 0 };
+  if (len <= pad + 1) return { start: 0, end: len }; // repeated reflection may touch anything
+  let start = Math.max(0, lo);
+  let end = Math.min(len, hi + 1);
+  if (lo < 0) end = Math.min(len, Math.max(end, -lo + 1));
+  if (hi >= len) start = Math.max(0, Math.min(start, 2 * (len - 1) - hi));
+  return { start, end };
+}
+
+/** Frames t0 .. t0+count-1 of the STFT of a signal of which `win` holds (at least) the needed part. */
+export function stftFrames(win: SignalWindow, t0: number, count: number, options: StftOptions = {}): Spectrogram {
+  const { nFft, hop, winLength, center, padMode } = resolveStftOptions(options);
+  const { samples, offset, totalLength: len } = win;
+  const pad = center ? Math.floor(nFft / 2) : 0;
+  const nFrames = Math.max(0, count);
+  const need = samplesForFrames(t0, nFrames, len, options);
+  if (nFrames > 0 && (need.start < offset || need.end > offset + samples.length)) {
+    throw new RangeError(`frames ${t0}..${t0 + nFrames - 1} need samples ${need.start}..${need.end - 1}, window holds ${offset}..${offset + samples.length - 1}`);
+  }
   const plan = planFor(nFft);
   const nBins = plan.bins;
-  const win = frameWindow(nFft, winLength);
+  const w = frameWindow(nFft, winLength);
   const re = new Float32Array(nBins * nFrames);
   const im = new Float32Array(nBins * nFrames);
 
@@ -112,17 +150,18 @@ export function stft(signal: ArrayLike<number>, options: StftOptions = {}): Spec
   const s2 = new Float64Array(2 * nBins);
 
   const fill = (frame: Float64Array, t: number) => {
-    const start = t * hop - pad;
+    const start = (t0 + t) * hop - pad;
     if (start >= 0 && start + nFft <= len) {
-      for (let n = 0; n < nFft; n++) frame[n] = win[n] * signal[start + n];
+      const base = start - offset;
+      for (let n = 0; n < nFft; n++) frame[n] = w[n] * samples[base + n];
     } else {
       for (let n = 0; n < nFft; n++) {
         const i = start + n;
         let v: number;
-        if (i >= 0 && i < len) v = signal[i];
-        else if (padMode === 'reflect' && len > 0) v = signal[reflectIndex(i, len)];
+        if (i >= 0 && i < len) v = samples[i - offset];
+        else if (padMode === 'reflect' && len > 0) v = samples[reflectIndex(i, len) - offset];
         else v = 0;
-        frame[n] = win[n] * v;
+        frame[n] = w[n] * v;
       }
     }
   };
