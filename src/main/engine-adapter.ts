@@ -1,10 +1,10 @@
 /**
  * Thin adapter from the media engine (src/main/engine/media, owned by engine-core) to the
- * MediaEngine port of api.ts. Until engine-core's computePeaks lands, peaks are computed here
- * from its streaming decoder: absolute peak per bin, per channel, never holding the whole file.
+ * MediaEngine port of api.ts: flattens the probe, and turns the engine's interleaved min/max
+ * peaks of the mono mixture into one absolute peak per bucket (what the waveform draws).
  */
 import { probeMedia } from './engine/media/probe';
-import { decodeAudioStream } from './engine/media/audio';
+import { computePeaks } from './engine/media/peaks';
 import type { MediaEngine, PeaksResult, ProbeResult } from './api';
 
 export function engineMedia(): MediaEngine {
@@ -23,29 +23,10 @@ export function engineMedia(): MediaEngine {
       };
     },
     async peaks(file, peaksPerSecond): Promise<PeaksResult> {
-      const info = await probeMedia(file);
-      if (!info.audio) throw new Error('the file has no audio track');
-      const rate = info.audio.sampleRate;
-      const nch = Math.min(2, info.audio.channels); // the mixture view shows at most a stereo pair
-      const framesPerBin = rate / peaksPerSecond;
-      const bins = Math.max(1, Math.ceil(info.durationSec * peaksPerSecond));
-      const out = Array.from({ length: nch }, () => new Float32Array(bins));
-      let frames = 0;
-      for await (const chunk of decodeAudioStream(file, { info, channels: nch })) {
-        for (let c = 0; c < nch; c++) {
-          const src = chunk.channels[c];
-          const dst = out[c];
-          for (let i = 0; i < src.length; i++) {
-            const bin = Math.floor((chunk.startFrame + i) / framesPerBin);
-            if (bin >= bins) break;
-            const a = Math.abs(src[i]);
-            if (a > dst[bin]) dst[bin] = a;
-          }
-        }
-        frames = Math.max(frames, chunk.startFrame + (chunk.channels[0]?.length ?? 0));
-      }
-      const durationSec = Math.max(info.durationSec, frames / rate);
-      return { peaksPerSecond, durationSec, channels: out };
+      const p = await computePeaks(file, { peaksPerSecond });
+      const abs = new Float32Array(p.length);
+      for (let i = 0; i < p.length; i++) abs[i] = Math.max(Math.abs(p.data[2 * i]), Math.abs(p.data[2 * i + 1]));
+      return { peaksPerSecond: p.peaksPerSecond, durationSec: p.durationSec, channels: [abs] };
     },
   };
 }

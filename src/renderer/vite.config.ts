@@ -19,6 +19,7 @@ export const rendererConfig: UserConfig = {
     outDir: resolve(repo, 'out', 'renderer'),
     emptyOutDir: true,
     target: 'chrome130',
+    minify: true,
     // No inline <script> or data: URLs, so the strict CSP (script-src 'self') holds.
     assetsInlineLimit: 0,
     modulePreload: { polyfill: false },

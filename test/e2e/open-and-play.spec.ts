@@ -34,6 +34,7 @@ test('open a clip, see video and waveform, play them in sync', async ({ page }, 
   const clip = env('STEMSIGHT_E2E_CLIP');
   const consoleErrors: string[] = [];
   page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+  page.on('response', (r) => r.status() >= 400 && consoleErrors.push(`${r.status()} ${new URL(r.url()).pathname}`));
 
   await page.goto(env('STEMSIGHT_E2E_URL'));
   // The token leaves the address bar once the page has it.

@@ -136,11 +136,18 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   async function serveApi(req: http.IncomingMessage, res: http.ServerResponse, name: string) {
     if (req.method !== 'POST') return send(res, 405, 'Use POST');
     if (!(req.headers['content-type'] ?? '').startsWith('application/json')) return send(res, 415, 'JSON only');
+    const tooLarge = () => {
+      // Stop reading the rest of the body and do not reuse this connection.
+      res.setHeader('Connection', 'close');
+      send(res, 413, 'Request too large');
+      res.on('finish', () => req.destroy());
+    };
+    if (Number(req.headers['content-length'] ?? 0) > MAX_BODY) return tooLarge();
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of req) {
       size += (chunk as Buffer).length;
-      if (size > MAX_BODY) return send(res, 413, 'Request too large');
+      if (size > MAX_BODY) return tooLarge();
       chunks.push(chunk as Buffer);
     }
     let payload: unknown;

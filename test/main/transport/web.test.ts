@@ -1,0 +1,97 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Api } from '../../../src/main/api';
+import { startWebServer, type WebServer } from '../../../src/main/transport/web';
+import { ok } from '../../../src/shared/result';
+
+let tmp: string;
+let server: WebServer;
+const bytes = Buffer.from(Array.from({ length: 1000 }, (_, i) => i % 256));
+
+// A stand-in API: the transport's job is auth, routing and bytes, not the engine.
+const api: Api = {
+  dispatch: async (name, payload) => ok({ name, payload }),
+  call: async () => {
+    throw new Error('unused');
+  },
+  mediaFile: async (id) => (id === 7 ? path.join(tmp, 'm.mp4') : null),
+  emit: () => undefined,
+  onEvent: () => () => undefined,
+};
+
+beforeAll(async () => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'stemsight-web-'));
+  mkdirSync(path.join(tmp, 'renderer'));
+  writeFileSync(path.join(tmp, 'renderer', 'index.html'), '<!doctype html><title>t</title>');
+  writeFileSync(path.join(tmp, 'secret.txt'), 'secret');
+  writeFileSync(path.join(tmp, 'm.mp4'), bytes);
+  server = await startWebServer({ api, rendererDir: path.join(tmp, 'renderer'), token: 'T'.repeat(43) });
+});
+
+afterAll(async () => {
+  await server.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+const auth = () => ({ 'x-stemsight-token': server.token });
+
+describe('web transport', () => {
+  it('listens on loopback only and prints a URL with the token', () => {
+    expect(server.origin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(server.url).toBe(`${server.origin}/?token=${server.token}`);
+  });
+
+  it('sets an HttpOnly SameSite cookie only when the page is opened with the token', async () => {
+    const first = await fetch(server.url);
+    expect(first.status).toBe(200);
+    const cookie = first.headers.get('set-cookie') ?? '';
+    expect(cookie).toContain('HttpOnly');
+    expect(cookie).toContain('SameSite=Strict');
+    expect(first.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(first.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    const withCookie = await fetch(`${server.origin}/media/7`, { headers: { cookie: cookie.split(';')[0] } });
+    expect(withCookie.status).toBe(200);
+    const viaHeader = await fetch(`${server.origin}/`, { headers: auth() });
+    expect(viaHeader.headers.get('set-cookie')).toBeNull();
+  });
+
+  it('serves media by id with byte ranges', async () => {
+    const whole = await fetch(`${server.origin}/media/7`, { headers: auth() });
+    expect(whole.status).toBe(200);
+    expect(whole.headers.get('accept-ranges')).toBe('bytes');
+    expect(whole.headers.get('content-type')).toBe('video/mp4');
+    expect(Buffer.from(await whole.arrayBuffer())).toEqual(bytes);
+    const part = await fetch(`${server.origin}/media/7`, { headers: { ...auth(), range: 'bytes=100-199' } });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe('bytes 100-199/1000');
+    expect(Buffer.from(await part.arrayBuffer())).toEqual(bytes.subarray(100, 200));
+    const tail = await fetch(`${server.origin}/media/7`, { headers: { ...auth(), range: 'bytes=-10' } });
+    expect(Buffer.from(await tail.arrayBuffer())).toEqual(bytes.subarray(990));
+    const bad = await fetch(`${server.origin}/media/7`, { headers: { ...auth(), range: 'bytes=5000-' } });
+    expect(bad.status).toBe(416);
+    expect(bad.headers.get('content-range')).toBe('bytes */1000');
+    expect((await fetch(`${server.origin}/media/8`, { headers: auth() })).status).toBe(404);
+    expect((await fetch(`${server.origin}/media/7abc`, { headers: auth() })).status).toBe(404);
+  });
+
+  it('never serves files outside the renderer folder', async () => {
+    for (const p of ['/../secret.txt', '/..%2fsecret.txt', '/%2e%2e%2fsecret.txt', '/renderer/../../secret.txt']) {
+      const r = await fetch(`${server.origin}${p}`, { headers: auth() });
+      expect(r.status, p).toBe(404);
+    }
+  });
+
+  it('accepts API calls only as same-origin JSON POSTs', async () => {
+    const post = (headers: Record<string, string>, body = '{"a":1}') =>
+      fetch(`${server.origin}/api/app.info`, { method: 'POST', headers: { ...auth(), origin: server.origin, ...headers }, body });
+    const good = await post({ 'content-type': 'application/json' });
+    expect(await good.json()).toEqual({ ok: true, result: { name: 'app.info', payload: { a: 1 } } });
+    expect((await post({ 'content-type': 'text/plain' })).status).toBe(415);
+    expect((await post({ 'content-type': 'application/json' }, 'x'.repeat(2 << 20))).status).toBe(413);
+    const notJson = await post({ 'content-type': 'application/json' }, '{');
+    expect(await notJson.json()).toMatchObject({ ok: false, error: { code: 'bad_request' } });
+    expect((await fetch(`${server.origin}/api/app.info`, { headers: auth() })).status).toBe(405);
+  });
+});
