@@ -122,3 +122,22 @@ describe('mediaInfoFromProbe', () => {
     expect(anamorphic.audio).toBeUndefined();
   });
 });
+
+describe('truncation check', () => {
+  it('accepts an mp4 with unknown trailing bytes but rejects one whose data box is cut', async () => {
+    const fs = await import('node:fs');
+    const whole = fs.readFileSync(fx.mp4);
+    const padded = path.join(fx.dir, 'padded.mp4');
+    fs.writeFileSync(padded, Buffer.concat([whole, Buffer.from('\x07\x07\x07\x07garbage-trailer')]));
+    expect((await probeMedia(padded)).audio?.channels).toBe(2);
+    // Faststart layout (index first), then cut inside the media data: ffprobe alone would accept it.
+    const { execFileSync } = await import('node:child_process');
+    const { ffmpegPath } = await import('../../../src/main/engine/media/binaries');
+    const fast = path.join(fx.dir, 'fast.mp4');
+    execFileSync(ffmpegPath(), ['-v', 'error', '-y', '-i', fx.mp4, '-c', 'copy', '-movflags', '+faststart', fast]);
+    const cut = path.join(fx.dir, 'fast-cut.mp4');
+    const bytes = fs.readFileSync(fast);
+    fs.writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length * 0.7)));
+    await expect(probeMedia(cut)).rejects.toMatchObject({ code: 'TRUNCATED' });
+  });
+});

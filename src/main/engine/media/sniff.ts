@@ -16,7 +16,7 @@ export interface Sniff {
   missingIndex: boolean;
 }
 
-const MP4_BOXES = new Set(['ftyp', 'moov', 'mdat', 'free', 'skip', 'wide', 'pnot', 'uuid', 'moof', 'mfra', 'meta', 'styp', 'sidx', 'pdin', 'prfl', 'junk']);
+const MP4_BOXES = new Set(['ftyp', 'moov', 'mdat', 'free', 'skip', 'wide', 'pnot', 'uuid', 'moof', 'mfra', 'meta', 'styp', 'sidx', 'ssix', 'prft', 'emsg', 'pdin', 'prfl', 'junk', 'udta']);
 
 function ascii(b: Uint8Array, o: number, n: number): string {
   return String.fromCharCode(...b.subarray(o, o + n));
@@ -43,10 +43,12 @@ export async function sniffFile(path: string): Promise<Sniff> {
       let sawMoov = false;
       let sawMoof = false;
       const hdr = Buffer.alloc(16);
-      while (off + 8 <= size) {
+      for (let boxes = 0; off + 8 <= size && boxes < 100_000; boxes++) {
         await fh.read(hdr, 0, 16, off);
         let boxSize = hdr.readUInt32BE(0);
         const type = ascii(hdr, 4, 4);
+        // Unknown bytes after the last real box (some recorders pad files): stop, don't judge them.
+        if (!MP4_BOXES.has(type)) break;
         if (type === 'moov') sawMoov = true;
         if (type === 'moof') sawMoof = true;
         if (boxSize === 1) boxSize = Number(hdr.readBigUInt64BE(8));
