@@ -75,6 +75,11 @@ export interface ProjectStore {
   getMedia(mediaId: number): MediaRecord | null;
 }
 
+/** The job runner as api.ts sees it (src/main/engine/jobs). */
+export interface JobsPort {
+  cancel(jobId: string): boolean;
+}
+
 export interface ApiDeps {
   engine: MediaEngine;
   store: ProjectStore;
@@ -83,6 +88,7 @@ export interface ApiDeps {
   cacheDir: string;
   transport: AppInfo['transport'];
   version: string;
+  jobs?: JobsPort;
   /** Native open dialog, provided by app/ in Electron; absent in the web transport. */
   showOpenDialog?: () => Promise<string | null>;
   log?: (message: string, err?: unknown) => void;
@@ -245,6 +251,7 @@ export function createApi(deps: ApiDeps): Api {
       }
       return p;
     },
+    'jobs.cancel': async ({ jobId }) => ({ cancelled: deps.jobs?.cancel(jobId) ?? false }),
     'files.list': async ({ dir }) => listFolder(deps.policy, dir),
   };
 

@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   }
   const stop = async () => {
     await server.close();
-    services.close();
+    await services.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop());

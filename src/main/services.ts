@@ -6,18 +6,21 @@ import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { openLibrary, type Library } from './engine/project/db';
-import { createProject, deleteProject, getProject, listRecentProjects, markProjectOpened } from './engine/project/projects';
-import { addMedia, fingerprintFile, getMedia, listMedia } from './engine/project/media';
+import { createProject, deleteProject, findProjectsByMedia, getProject, listRecentProjects, markProjectOpened } from './engine/project/projects';
+import { fingerprintFile, getMedia, listMedia } from './engine/project/media';
 import type { Media } from './engine/project/types';
 import { createApi, type Api, type ApiDeps, type MediaRecord, type ProbeResult, type ProjectRecord, type ProjectStore } from './api';
 import { defaultPolicy, type AccessPolicy } from './access';
 import { engineMedia } from './engine-adapter';
+import { JobRunner, type JobSnapshot } from './engine/jobs';
 
 export interface Services {
   api: Api;
   library: Library;
+  /** Heavy work in worker threads; its state and progress reach the renderer as job.progress. */
+  jobs: JobRunner;
   policy: AccessPolicy;
-  close(): void;
+  close(): Promise<void>;
 }
 
 export interface ServiceOptions {
@@ -90,13 +93,12 @@ export function libraryStore(lib: Library): ProjectStore {
   return {
     async createProject(name: string, mediaPath: string, probe: ProbeResult) {
       const fingerprint = await fingerprintFile(mediaPath);
-      const project = createProject(lib, { name });
-      addMedia(lib, { projectId: project.id, path: mediaPath, fingerprint, probe: { ...probe } });
+      // Project and media row in one transaction: never a project without its file.
+      const project = createProject(lib, { name, media: { path: mediaPath, fingerprint, probe: { ...probe } } });
       return record(project.id)!;
     },
     findProjectByMediaPath(mediaPath) {
-      // Recent list is small; a project per media file is what the start screen shows.
-      const hit = listRecentProjects(lib, 1000).find((p) => p.mediaPath === mediaPath);
+      const hit = findProjectsByMedia(lib, { path: mediaPath })[0];
       return hit ? record(hit.id) : null;
     },
     getProject: record,
@@ -127,11 +129,13 @@ export function libraryStore(lib: Library): ProjectStore {
 }
 
 export async function createServices(opts: ServiceOptions): Promise<Services> {
-  const library = openLibrary(path.join(opts.dataDir, 'library.sqlite'), { nativeBinding: opts.nativeBinding });
+  const library = openLibrary(path.join(opts.dataDir, 'stemsight.db'), { nativeBinding: opts.nativeBinding });
   const store = libraryStore(library);
   const policy = opts.policy ?? (await defaultPolicy());
+  const jobs = new JobRunner({ library });
   const api = createApi({
     engine: engineMedia(),
+    jobs,
     store,
     policy,
     cacheDir: path.join(opts.dataDir, 'cache'),
@@ -140,10 +144,31 @@ export async function createServices(opts: ServiceOptions): Promise<Services> {
     showOpenDialog: opts.showOpenDialog,
     log: opts.log,
   });
+  const forward = (snap: JobSnapshot, progress?: { stage: string; fraction: number; etaSec: number | null; elapsedSec: number }) =>
+    api.emit('job.progress', {
+      jobId: snap.id,
+      projectId: snap.projectId,
+      kind: snap.kind,
+      state: snap.state,
+      stage: progress?.stage ?? snap.stage,
+      fraction: Math.min(1, Math.max(0, progress?.fraction ?? snap.fraction)),
+      etaSec: progress ? progress.etaSec : snap.etaSec,
+      elapsedSec: progress?.elapsedSec ?? snap.elapsedSec,
+      error: snap.errorMessage,
+    });
+  jobs.on('state', (snap) => forward(snap));
+  jobs.on('progress', (p) => {
+    const snap = jobs.get(p.jobId);
+    if (snap) forward(snap, p);
+  });
   return {
     api,
     library,
+    jobs,
     policy,
-    close: () => library.close(),
+    async close() {
+      await jobs.dispose().catch(() => undefined);
+      library.close();
+    },
   };
 }

@@ -11,6 +11,7 @@ export const REQUEST_NAMES = [
   'media.open',
   'media.openDialog',
   'media.peaks',
+  'jobs.cancel',
   'files.list',
 ] as const;
 

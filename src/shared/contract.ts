@@ -25,6 +25,9 @@ export const PathString = v.pipe(
 );
 
 const Seconds = v.pipe(v.number(), v.finite(), v.minValue(0));
+/** Jobs are identified by UUIDs (they exist before their database row is final). */
+export const JobId = v.pipe(v.string(), v.regex(/^[0-9a-f-]{8,64}$/i));
+export const JobState = v.picklist(['queued', 'running', 'done', 'failed', 'cancelled']);
 const Name = v.pipe(v.string(), v.maxLength(512));
 const IsoTime = v.pipe(v.string(), v.maxLength(64));
 
@@ -126,6 +129,8 @@ export const requests = {
     }),
     output: Peaks,
   },
+  /** Ask a background job to stop; false if it already finished or is unknown. */
+  'jobs.cancel': { input: v.strictObject({ jobId: JobId }), output: v.object({ cancelled: v.boolean() }) },
   /** Server-side file picker for the browser UI: lists folders and media files under allowed roots. */
   'files.list': { input: v.strictObject({ dir: v.optional(PathString) }), output: FileListing },
 } as const;
@@ -139,18 +144,19 @@ export function isRequestName(name: unknown): name is RequestName {
 
 // ---- events (main -> renderer) ----------------------------------------------------------------
 
-export const JobState = v.picklist(['queued', 'running', 'done', 'failed', 'cancelled']);
 
 export const events = {
   /** Progress of background work (peaks, analysis, separation, export). */
   'job.progress': v.object({
-    jobId: Id,
+    jobId: JobId,
     projectId: v.nullable(Id),
     kind: v.pipe(v.string(), v.maxLength(64)),
     state: JobState,
     stage: v.pipe(v.string(), v.maxLength(200)),
     fraction: v.pipe(v.number(), v.minValue(0), v.maxValue(1)),
     etaSec: v.nullable(Seconds),
+    elapsedSec: Seconds,
+    /** One line for the user when the job failed: what happened and what to do. */
     error: v.nullable(v.pipe(v.string(), v.maxLength(2000))),
   }),
   /** Main opened a project on its own (native menu: File > Open..., Open Recent). */

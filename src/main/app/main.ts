@@ -117,5 +117,5 @@ export function runElectronApp(): void {
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });
-  app.on('will-quit', () => services?.close());
+  app.on('will-quit', () => void services?.close());
 }
