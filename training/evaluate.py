@@ -147,5 +147,132 @@ def main():
         os.replace(args.out + '.tmp', args.out)
 
 
+
+
+# ---------------------------------------------------------------- motion stage (Models II)
+
+@torch.no_grad()
+def evaluate_motion(app, stage, scenes, variations=('test', 'heldout'), kinds=KINDS, log=print):
+    """Two-stage vs appearance-only on the same test clips, plus AME synchronisation accuracy, the
+    motion network's localization (CAM) next to the appearance maps, and per-frame activity."""
+    from .motion import pool_motion
+    from .world.samples import make_motion_sample, GRID_H, GRID_W
+    b = bank(os.environ.get('STEMSIGHT_BANK', 'training/cache/bank.npz'))
+    window = torch.hann_window(A.N_FFT, periodic=True)
+    results = {}
+    for variation in variations:
+        var = 'heldout' if variation == 'heldout' else 'train'
+        for kind in kinds:
+            rows = {k: [] for k in ('appearance_soft', 'two_stage_soft', 'appearance_binary', 'two_stage_binary',
+                                    'copy_paste', 'ideal_binary')}
+            act_hits, app_point, mot_point = [], [], []
+            index, used = 0, 0
+            while used < scenes:
+                s = make_motion_sample(b, 'test', 200000 + 100000 * KINDS.index(kind) + index, kind=kind, variation=var)
+                index += 1
+                n = int(s['valid'].sum())
+                refs = s['sources'][:n]
+                if (refs ** 2).mean(1).min() < 1e-7:
+                    continue
+                used += 1
+                mix = torch.from_numpy(s['mix'])[None]
+                spec = torch.stft(mix, A.N_FFT, A.HOP, window=window, center=True, pad_mode='reflect', return_complex=True)
+                feats, norm = app.audio_features(spec.abs())
+                mid = s['frames'].shape[0] // 2
+                vis = app.visual(torch.from_numpy(s['frame'])[None].float())
+                boxes = s['boxes'][mid, :n]
+                cells = np.stack([(boxes[:, 1] + boxes[:, 3]) / 2, (boxes[:, 0] + boxes[:, 2]) / 2], 1) // STRIDE
+                cells = torch.from_numpy(np.clip(cells, 0, [GRID_H - 1, GRID_W - 1]).astype(np.int64))[None]
+                v = gather_pixels(vis, cells)
+                logits = app.synth(v, feats)
+                f1, f2, _ = stage.motion(torch.from_numpy(s['frames'])[None].float())
+                refined = stage.refine(logits, torch.log(norm + 1e-3), pool_motion(f1, cells), torch.ones(1, n))
+                est = {}
+                for name, lg in (('appearance', logits), ('two_stage', refined)):
+                    masks = torch.einsum('fw,bnwt->bnft', app.unwarp, torch.sigmoid(lg))[0]
+                    est[name + '_soft'] = istft(spec * masks, mix.shape[-1]).numpy()
+                    est[name + '_binary'] = istft(spec * (masks > 0.5), mix.shape[-1]).numpy()
+                est['copy_paste'] = np.repeat(s['mix'][None], n, 0)
+                sample = {'mix': s['mix'], 'sources': s['sources']}
+                est['ideal_binary'] = ideal_binary(sample, n)
+                for k, e in est.items():
+                    rows[k] += list(bss(refs, e)[0])
+                # activity over time at each clicked cell (appearance localization head)
+                from .world.samples import frame_span_weights
+                spans = torch.from_numpy(np.stack([frame_span_weights(t, 8.0) for t in range(s['frames'].shape[0])]))[None]
+                pooled = app.loc.pool_audio(feats, norm, spans)
+                frames_vis = app.visual(torch.from_numpy(s['frames']).float())
+                heat = torch.sigmoid(torch.einsum('tdhw,td->thw', app.loc.vis(frames_vis), app.loc.aud(pooled[0]))
+                                     / app.loc.dim ** 0.5 + app.loc.bias)            # (T, h, w)
+                for i in range(n):
+                    gy, gx = cells[0, i]
+                    act = heat[:, gy, gx].numpy() > 0.5
+                    act_hits += list(act == (s['env'][i] > 0.3))
+                # pointing at the middle frame: appearance map vs motion CAM
+                gt = np.zeros((GRID_H, GRID_W))
+                gy, gx = np.mgrid[0:GRID_H, 0:GRID_W]
+                for i in range(n):
+                    if s['env'][i, mid] > 0.3:
+                        x0, y0, x1, y1 = s['boxes'][mid, i]
+                        gt[((gx + 0.5) * STRIDE >= x0) & ((gx + 0.5) * STRIDE < x1) &
+                           ((gy + 0.5) * STRIDE >= y0) & ((gy + 0.5) * STRIDE < y1)] = 1
+                if gt.sum():
+                    app_point.append(float(gt.flat[int(heat[mid].argmax())] > 0))
+                    mot_point.append(float(gt.flat[int(f2[0, 0, mid].argmax())] > 0))
+            res = {k: {'sdr_mean': float(np.mean(v)), 'sdr_median': float(np.median(v)), 'n_sources': len(v)}
+                   for k, v in rows.items()}
+            res['activity_frame_accuracy'] = float(np.mean(act_hits))
+            res['pointing_appearance'] = float(np.mean(app_point)) if app_point else None
+            res['pointing_motion_cam'] = float(np.mean(mot_point)) if mot_point else None
+            results[f'{variation}/{kind}'] = res
+            log(f"{variation:8s} {kind:12s} app {res['appearance_soft']['sdr_mean']:6.2f} two-stage "
+                f"{res['two_stage_soft']['sdr_mean']:6.2f} copy {res['copy_paste']['sdr_mean']:6.2f} IBM "
+                f"{res['ideal_binary']['sdr_mean']:6.2f} | activity {res['activity_frame_accuracy']:.3f} "
+                f"point app {res['pointing_appearance']} motion {res['pointing_motion_cam']}")
+    # AME synchronisation accuracy: aligned vs shifted audio of solo test scenes
+    from .motion import ame_triplet
+    hits = []
+    for i in range(scenes * 2):
+        s = make_motion_sample(b, 'test', 900000 + i, kind='solo', shift_room_s=3.0)
+        _, _, f3 = stage.motion(torch.from_numpy(s['frames'])[None].float())
+        la, _ = app.log_input(A.stft_mag(torch.from_numpy(s['sources'][:1])))
+        ls, _ = app.log_input(A.stft_mag(torch.from_numpy(s['shifted'])[None]))
+        _, dp, dn = ame_triplet(f3, stage.sound(la), stage.sound(ls))
+        hits.append(float(dp.item() < dn.item()))
+    results['ame_sync_accuracy'] = float(np.mean(hits))
+    log(f"AME synchronisation accuracy (aligned closer than shifted) {results['ame_sync_accuracy']:.3f}")
+    return results
+
+
+def main_motion(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--appearance', default='training/runs/appearance/best.pt')
+    ap.add_argument('--motion', default='training/runs/motion/motion.pt')
+    ap.add_argument('--scenes', type=int, default=20)
+    ap.add_argument('--kinds', default=','.join(KINDS))
+    ap.add_argument('--variations', default='test,heldout')
+    ap.add_argument('--out', default=None)
+    args = ap.parse_args(argv)
+    from .motion import MotionStage
+    torch.set_num_threads(1)
+    app = AppearanceModel()
+    app.load_state_dict(torch.load(args.appearance, map_location='cpu')['model'])
+    stage = MotionStage()
+    ck = torch.load(args.motion, map_location='cpu')
+    stage.load_state_dict(ck['model'])
+    res = evaluate_motion(app.eval(), stage.eval(), args.scenes, args.variations.split(','), args.kinds.split(','))
+    res['_meta'] = {'ame_steps': ck.get('ame_step'), 'ssr_steps': ck.get('ssr_step'), 'scenes_per_row': args.scenes}
+    if args.out:
+        os.makedirs(os.path.dirname(args.out), exist_ok=True)
+        with open(args.out + '.tmp', 'w') as f:
+            json.dump(res, f, indent=2)
+        os.replace(args.out + '.tmp', args.out)
+
+
 if __name__ == '__main__':
-    main()
+    import sys
+    if '--motion-stage' in sys.argv:
+        sys.argv.remove('--motion-stage')
+        main_motion()
+    else:
+        main()

@@ -205,3 +205,100 @@ def main():
 
 if __name__ == '__main__':
     main()
+
+
+def parity_frames(t):
+    """Deterministic test frames the TypeScript parity test can rebuild exactly."""
+    tt, c, y, x = torch.meshgrid(torch.arange(t), torch.arange(3), torch.arange(IMG_H), torch.arange(IMG_W),
+                                 indexing='ij')
+    return ((7 * tt + 13 * c + 3 * y + 5 * x) % 256).float().unsqueeze(0)
+
+
+class MotionSession(nn.Module):
+    """Frames of one window (1, T, 3, 128, 224) -> f_M1 (1, C_M, T, 16, 28) and the motion
+    class-activation map f_M2 (1, T, 16, 28)."""
+
+    def __init__(self, stage):
+        super().__init__()
+        self.stage = stage
+
+    def forward(self, frames):
+        f1, f2, _ = self.stage.motion(frames)
+        return f1, f2[:, 0]
+
+
+class RefineSession(nn.Module):
+    """The two-stage masks: appearance logits of the N clicked sources, refined by the SSR + AMT
+    with each source's motion (Gaussian-pooled around its click) and fused by the opponent filter."""
+
+    def __init__(self, app, stage):
+        super().__init__()
+        self.app, self.stage = app, stage
+
+    def forward(self, audio_features, weights, source_features, motion_features, source_cells):
+        from .motion import pool_motion
+        logits = self.app.synth(source_features.unsqueeze(0), audio_features)          # (1, N, 256, T)
+        log_mix = torch.log(weights + 1e-3)
+        motion = pool_motion(motion_features, source_cells.unsqueeze(0))                # (1, N, C, T)
+        valid = torch.ones(1, source_features.shape[0])
+        refined = self.stage.refine(logits, log_mix, motion, valid)[0]
+        return torch.einsum('fw,nwt->nft', self.app.unwarp, torch.sigmoid(refined))
+
+
+def export_motion(app, stage, out_dir, meta=None):
+    """Add the motion stage's sessions to an exported appearance model and extend its card
+    (`stages` gains 'motion'; readers that only know the appearance stage ignore the rest)."""
+    from .motion import C_M, MOTION_T
+    app, stage = app.eval().cpu(), stage.eval().cpu()
+    g = torch.Generator().manual_seed(1)
+    frames = parity_frames(MOTION_T)
+    mag = torch.rand(1, A.N_BINS, A.N_FRAMES, generator=g) ** 3 * 5
+    with torch.no_grad():
+        f1, f2 = MotionSession(stage)(frames)
+        feats, weights = AudioSession(app)(mag)
+        vis = VisualSession(app)(frames[:, MOTION_T // 2])
+        src = vis[0, :, [4, 10], [6, 20]].T.contiguous()                           # (2, K)
+        cells = torch.tensor([[4.0, 6.0], [10.0, 20.0]])
+        masks = RefineSession(app, stage)(feats, weights, src, f1, cells)
+    card_path = os.path.join(out_dir, 'card.json')
+    with open(card_path) as f:
+        card = json.load(f)
+    specs = [
+        ('motion', MotionSession(stage), (frames,), ['frames'], ['motion_features', 'motion_map'],
+         {'frames': {1: 'T'}, 'motion_features': {2: 'T'}, 'motion_map': {1: 'T'}},
+         {'motion_features': list(f1.shape), 'motion_map': list(f2.shape)}),
+        ('refine', RefineSession(app, stage), (feats, weights, src, f1, cells),
+         ['audio_features', 'weights', 'source_features', 'motion_features', 'source_cells'], ['masks'],
+         {'source_features': {0: 'N'}, 'source_cells': {0: 'N'}, 'masks': {0: 'N'}},
+         {'masks': list(masks.shape)}),
+    ]
+    for name, module, args, ins, outs, dyn, out_shapes in specs:
+        path = os.path.join(out_dir, f'{name}.onnx')
+        torch.onnx.export(module, args, path + '.tmp', opset_version=OPSET, input_names=ins,
+                          output_names=outs, dynamic_axes=dyn, do_constant_folding=True)
+        os.replace(path + '.tmp', path)
+        card['sessions'][name] = {'file': f'{name}.onnx', 'sha256': sha256(path),
+                                  'inputs': {n: list(a.shape) for n, a in zip(ins, args)},
+                                  'outputs': out_shapes, 'dynamic': dyn}
+    # The frames are not stored: they follow parity_frames' formula, which the app's test rebuilds.
+    write_tensors(os.path.join(out_dir, 'parity-motion.bin'), {
+        'motion_map': f2, 'motion_features_sub4': f1[:, :, ::4, ::4, ::4], 'magnitude': mag,
+        'source_features': src, 'source_cells': cells, 'masks': masks})
+    card['stages'] = ['appearance', 'motion']
+    card['motion'] = {
+        'frames': MOTION_T, 'fps': card['video']['fps'], 'features': C_M,
+        'input': 'the same 224x128 RGB frames as the visual session, T consecutive frames of one window',
+        'pooling': 'Gaussian over the feature grid around the clicked cell, sigma 2 cells (inside refine)',
+        'receptiveFrames': 7,
+    }
+    card['parity'] = card.get('parity')
+    card['parityMotion'] = {'file': 'parity-motion.bin',
+                            'frames': 'value(t, c, y, x) = (7t + 13c + 3y + 5x) mod 256, shape (1, T, 3, 128, 224)'}
+    card['parameters'] = int(card.get('parameters', 0) + sum(p.numel() for p in stage.motion.parameters())
+                             + sum(p.numel() for p in stage.ssr.parameters()))
+    card.setdefault('training', {})['motion'] = (meta or {}).get('motion')
+    tmp = card_path + '.tmp'
+    with open(tmp, 'w') as f:
+        json.dump(card, f, indent=2)
+    os.replace(tmp, card_path)
+    return card

@@ -64,3 +64,44 @@ def make_sample(bank, split, index, kind=None, variation=None):
         'sounding': sounding, 'loc': loc, 'boxes': box_arr, 'classes': classes,
         'span': frame_span_weights(t, scene.fps), 'kind': scene.kind,
     }
+
+
+def make_motion_sample(bank, split, index, kind=None, variation=None, shift_room_s=0.0):
+    """A model window with all its video frames (T = 48 at 8 fps) for the motion stage.
+    With shift_room_s > 0 the scene's audio runs on past the window, so a time-shifted copy of a
+    source's audio (the AME negative) can be cut from the same recording."""
+    from ..motion import MOTION_T
+    var = variation or ('train' if split == 'train' else 'train')
+    fps = 8.0
+    n = int(MOTION_T / fps * SR) + int(shift_room_s * SR)
+    scene = make_scene(bank, split, index, kind=kind, variation=var, n_samples=n, fps=fps)
+    rng = rng_for(split, index, salt=2)
+    from .scene import render_background
+    bg = render_background(scene, bank, IMG_W, IMG_H)
+    frames, boxes = [], []
+    for t in range(MOTION_T):
+        f, b = render_frame(scene, bank, t, IMG_W, IMG_H, background=bg)
+        frames.append(f.transpose(2, 0, 1))
+        boxes.append(b)
+    mid = MOTION_T // 2
+    nsrc = len(scene.sources)
+    sources = np.zeros((MAX_SOURCES, WIN_SAMPLES), np.float32)
+    pixels = np.zeros((MAX_SOURCES, 2), np.int64)
+    valid = np.zeros(MAX_SOURCES, np.float32)
+    env = np.zeros((MAX_SOURCES, MOTION_T), np.float32)
+    for i, s in enumerate(scene.sources):
+        sources[i] = s.audio[:WIN_SAMPLES]
+        valid[i] = 1
+        x0, y0, x1, y1 = boxes[mid][i]
+        px = rng.uniform(x0 + 0.2 * (x1 - x0), x1 - 0.2 * (x1 - x0))
+        py = rng.uniform(y0 + 0.2 * (y1 - y0), y1 - 0.2 * (y1 - y0))
+        pixels[i] = (np.clip(int(py // STRIDE), 0, GRID_H - 1), np.clip(int(px // STRIDE), 0, GRID_W - 1))
+        env[i] = s.env[:MOTION_T]
+    out = {'mix': scene.mixture[:WIN_SAMPLES].astype(np.float32), 'sources': sources, 'valid': valid,
+           'frames': np.stack(frames), 'frame': frames[mid], 'pixels': pixels, 'env': env,
+           'boxes': np.stack([np.pad(b, ((0, MAX_SOURCES - nsrc), (0, 0))) for b in boxes]).astype(np.float32)}
+    if shift_room_s > 0:
+        shift = int(rng.uniform(1.0, shift_room_s) * SR) * (1 if rng.random() < 0.5 else -1)
+        # negative: the same source's audio moved by 1..shift_room_s seconds (wraps within the take)
+        out['shifted'] = np.roll(scene.sources[0].audio, -shift)[:WIN_SAMPLES].astype(np.float32)
+    return out

@@ -213,6 +213,8 @@ def _classes_for(kind, rng):
         return ['speaker'] + list(rng.choice(inst, size=rng.integers(1, 3), replace=False))
     if kind == 'three':
         return list(rng.choice(inst, size=3, replace=False))
+    if kind == 'solo':
+        return [rng.choice(inst + ['speaker'])]
     if kind == 'two_speakers':
         return ['speaker', 'speaker']
     raise ValueError(kind)

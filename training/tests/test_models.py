@@ -1,0 +1,134 @@
+import os
+import struct
+import json
+import tempfile
+import unittest
+
+import numpy as np
+import torch
+
+from training import audio as A
+from training.export import export
+from training.motion import MotionStage, ame_triplet, opponent_fusion, pool_motion
+from training.nets import AppearanceModel
+from training.train import WorldDataset, forward_batch
+from training.train_motion import MotionDataset, ame_step, ssr_step
+
+from .common import BANK, bank
+
+
+def fixed_batch(ds, n):
+    items = [ds[i] for i in range(n)]
+    return {k: torch.stack([it[k] for it in items]) for k in items[0]}
+
+
+class DspTest(unittest.TestCase):
+    def test_window_gives_256_frames_and_warp_rows_sum_to_one(self):
+        mag = A.stft_mag(torch.randn(1, A.WIN_SAMPLES))
+        self.assertEqual(tuple(mag.shape), (1, 512, 256))
+        np.testing.assert_allclose(A.warp_matrix().sum(1), 1, atol=1e-6)
+        np.testing.assert_allclose(A.unwarp_matrix().sum(1), 1, atol=1e-6)
+
+    def test_unwarp_inverts_warp_on_smooth_spectra(self):
+        f = np.linspace(0, 1, 512)
+        spec = np.exp(-3 * f) + 0.2 * np.sin(4 * f)
+        back = A.unwarp_matrix() @ (A.warp_matrix() @ spec)
+        self.assertLess(np.abs(back - spec)[5:].max(), 0.02)
+
+
+class TrainingTest(unittest.TestCase):
+    def setUp(self):
+        torch.manual_seed(0)
+        bank()
+
+    def test_a_few_steps_reduce_the_appearance_losses(self):
+        model = AppearanceModel()
+        batch = fixed_batch(WorldDataset(BANK, 'train', 0, 4), 4)
+        opt = torch.optim.Adam(model.parameters(), 2e-3)
+        first = None
+        for _ in range(12):
+            out = forward_batch(model, batch, 'cpu')
+            loss = out['loss_sep'] + 0.5 * out['loss_loc']
+            first = first or (out['loss_sep'].item(), out['loss_loc'].item())
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        model.eval()
+        with torch.no_grad():
+            out = forward_batch(model, batch, 'cpu')
+        model.train()
+        out = forward_batch(model, batch, 'cpu')
+        self.assertLess(out['loss_sep'].item(), first[0])
+        self.assertLess(out['loss_loc'].item(), first[1])
+
+    def test_a_few_steps_reduce_the_motion_losses(self):
+        app = AppearanceModel().eval()
+        stage = MotionStage()
+        ame = fixed_batch(MotionDataset(BANK, 'train', 0, 2, 'ame'), 2)
+        params = list(stage.motion.parameters()) + list(stage.sound.parameters())
+        opt = torch.optim.Adam(params, 2e-3)
+        losses = []
+        for _ in range(8):
+            loss, _ = ame_step(stage, app, ame, 'cpu')
+            losses.append(loss.item())
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        self.assertLess(min(losses[-3:]), losses[0])
+        ssr = fixed_batch(MotionDataset(BANK, 'train', 0, 2, 'ssr'), 2)
+        stage.motion.eval()
+        opt = torch.optim.Adam(stage.ssr.parameters(), 2e-3)
+        losses = []
+        for _ in range(8):
+            loss, _ = ssr_step(stage, app, ssr, 'cpu')
+            losses.append(loss.item())
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        self.assertLess(min(losses[-3:]), losses[0])
+
+
+class MotionMathTest(unittest.TestCase):
+    def test_triplet_loss_is_zero_when_aligned_is_far_closer(self):
+        m = torch.zeros(2, 1, 48)
+        loss, _, _ = ame_triplet(m, m + 0.01, m + 5.0)
+        self.assertEqual(loss.item(), 0.0)
+        loss, _, _ = ame_triplet(m, m + 5.0, m + 0.01)
+        self.assertGreater(loss.item(), 2.0)
+
+    def test_opponent_fusion_moves_energy_between_two_sources(self):
+        app = torch.zeros(1, 2, 4, 4)
+        res = torch.zeros(1, 2, 4, 4)
+        res[0, 0, 1, 1] = 3.0        # source 1 gives this bin away to source 2
+        out = opponent_fusion(app, res, torch.ones(1, 2))
+        self.assertEqual(out[0, 0, 1, 1].item(), -3.0)
+        self.assertEqual(out[0, 1, 1, 1].item(), 3.0)
+        # a padded (invalid) source neither gives nor receives
+        out = opponent_fusion(app, res, torch.tensor([[1.0, 0.0]]))
+        self.assertEqual(out[0, 1, 1, 1].item(), 0.0)
+
+    def test_motion_pooling_is_centred_on_the_click(self):
+        f1 = torch.zeros(1, 1, 2, 16, 28)
+        f1[0, 0, :, 3, 4] = 1.0
+        near = pool_motion(f1, torch.tensor([[[3, 4]]]))[0, 0, 0, 0]
+        far = pool_motion(f1, torch.tensor([[[12, 20]]]))[0, 0, 0, 0]
+        self.assertGreater(near.item(), 100 * far.item())
+
+
+class ExportTest(unittest.TestCase):
+    def test_export_writes_sessions_card_and_parity(self):
+        with tempfile.TemporaryDirectory() as d:
+            card = export(AppearanceModel(), d)
+            for s in card['sessions'].values():
+                self.assertTrue(os.path.exists(os.path.join(d, s['file'])))
+                self.assertEqual(len(s['sha256']), 64)
+            self.assertEqual(card['stages'], ['appearance'])
+            with open(os.path.join(d, 'parity.bin'), 'rb') as f:
+                n = struct.unpack('<I', f.read(4))[0]
+                header = json.loads(f.read(n))
+            self.assertIn('masks', header)
+            self.assertEqual(header['masks']['shape'], [2, 512, 256])
+
+
+if __name__ == '__main__':
+    unittest.main()

@@ -1,0 +1,112 @@
+import json
+import os
+import tempfile
+import unittest
+import wave
+
+import numpy as np
+
+from training.world.classes import HELD_OUT_TIMBRE, HELD_OUT_VOICE
+from training.world.samples import make_motion_sample, make_sample
+from training.world.scene import envelope, make_scene, render_frame, rng_for
+
+from .common import bank
+
+
+class WorldTest(unittest.TestCase):
+    def test_scenes_are_deterministic_by_seed(self):
+        a = make_scene(bank(), 'train', 17, seconds=3)
+        b = make_scene(bank(), 'train', 17, seconds=3)
+        self.assertEqual([s.cls for s in a.sources], [s.cls for s in b.sources])
+        np.testing.assert_array_equal(a.mixture, b.mixture)
+        fa, ba = render_frame(a, bank(), 5, 224, 128)
+        fb, bb = render_frame(b, bank(), 5, 224, 128)
+        np.testing.assert_array_equal(fa, fb)
+        np.testing.assert_array_equal(ba, bb)
+
+    def test_splits_draw_different_scenes(self):
+        train = make_scene(bank(), 'train', 3, seconds=2)
+        test = make_scene(bank(), 'test', 3, seconds=2)
+        self.assertFalse(np.allclose(train.mixture, test.mixture))
+        self.assertNotEqual(rng_for('train', 3).integers(1 << 60), rng_for('test', 3).integers(1 << 60))
+
+    def test_mixture_is_the_sum_of_sources_without_clipping(self):
+        for i in range(5):
+            s = make_scene(bank(), 'test', i, seconds=3)
+            np.testing.assert_allclose(s.mixture, np.sum([x.audio for x in s.sources], 0), atol=1e-6)
+            self.assertLessEqual(np.abs(s.mixture).max(), 0.951)
+            self.assertIn(len(s.sources), (2, 3))
+
+    def test_scene_kinds(self):
+        same = make_scene(bank(), 'test', 1, seconds=2, kind='same2')
+        self.assertEqual(same.sources[0].cls, same.sources[1].cls)
+        sp = make_scene(bank(), 'test', 1, seconds=2, kind='speech_inst')
+        self.assertEqual(sp.sources[0].cls, 'speaker')
+        self.assertEqual(len(make_scene(bank(), 'test', 1, seconds=2, kind='three').sources), 3)
+
+    def test_training_never_draws_held_out_material(self):
+        for i in range(40):
+            for s in make_scene(bank(), 'train', i, seconds=1).sources:
+                held = HELD_OUT_VOICE if s.cls == 'speaker' else HELD_OUT_TIMBRE[s.cls]
+                self.assertNotEqual(s.timbre, held)
+        for s in make_scene(bank(), 'test', 0, seconds=1, variation='heldout').sources:
+            held = HELD_OUT_VOICE if s.cls == 'speaker' else HELD_OUT_TIMBRE[s.cls]
+            self.assertEqual(s.timbre, held)
+
+    def test_motion_follows_the_envelope(self):
+        s = make_scene(bank(), 'test', 2, seconds=4)
+        src = s.sources[0]
+        np.testing.assert_allclose(src.env, envelope(src.audio, s.fps))
+        self.assertAlmostEqual(float(src.env.max()), 1.0, places=4)
+        loud, quiet = int(np.argmax(src.env)), int(np.argmin(src.env))
+        _, b_loud = render_frame(s, bank(), loud, 400, 300)
+        _, b_quiet = render_frame(s, bank(), quiet, 400, 300)
+        h_loud, h_quiet = b_loud[0, 3] - b_loud[0, 1], b_quiet[0, 3] - b_quiet[0, 1]
+        self.assertGreater(h_loud, h_quiet)  # scaled by 1 + 0.1 env
+        # sprite shifted up by A*env: the loud frame's centre is higher, up to the drift
+        self.assertLess((b_loud[0, 1] + b_loud[0, 3]) / 2, (b_quiet[0, 1] + b_quiet[0, 3]) / 2 + 0.05 * 300)
+
+    def test_sprites_do_not_overlap_and_fit(self):
+        for i in range(20):
+            s = make_scene(bank(), 'test', i, seconds=2)
+            h = 300
+            w = int(h * s.aspect)
+            _, boxes = render_frame(s, bank(), 0, w, h)
+            for a in range(len(boxes)):
+                ha = boxes[a, 3] - boxes[a, 1]
+                self.assertGreaterEqual(ha, 0.24 * h)
+                self.assertLessEqual(ha, 0.34 * h * 1.1)
+                for b in range(a + 1, len(boxes)):
+                    x0, y0 = np.maximum(boxes[a, :2], boxes[b, :2])
+                    x1, y1 = np.minimum(boxes[a, 2:], boxes[b, 2:])
+                    self.assertTrue(x1 <= x0 or y1 <= y0, f'scene {i}: sprites {a} and {b} overlap')
+
+    def test_samples_have_consistent_ground_truth(self):
+        s = make_sample(bank(), 'val', 4)
+        n = int(s['valid'].sum())
+        np.testing.assert_allclose(s['mix'], s['sources'][:n].sum(0), atol=1e-6)
+        self.assertAlmostEqual(float(s['span'].sum()), 1.0, places=5)
+        for i in range(n):
+            gy, gx = s['pixels'][i]
+            x0, y0, x1, y1 = s['boxes'][i]
+            self.assertTrue(x0 <= (gx + 0.5) * 8 + 8 and (gx - 0.5) * 8 <= x1)
+            self.assertTrue(y0 <= (gy + 0.5) * 8 + 8 and (gy - 0.5) * 8 <= y1)
+        m = make_motion_sample(bank(), 'val', 4, shift_room_s=3.0)
+        self.assertEqual(m['frames'].shape, (48, 3, 128, 224))
+        self.assertFalse(np.allclose(m['shifted'], m['sources'][0]))
+
+    def test_clip_writer_makes_media_with_ground_truth(self):
+        from training.world.clips import write_clip
+        with tempfile.TemporaryDirectory() as d:
+            path, truth = write_clip(bank(), d, 'test', 5, kind='diff2', seconds=2, height=180, fps=10)
+            self.assertTrue(os.path.getsize(path) > 1000)
+            with open(os.path.join(d, 'truth.json')) as f:
+                t = json.load(f)
+            self.assertEqual(len(t['sources']), 2)
+            self.assertEqual(len(t['frames']), 20)
+            with wave.open(os.path.join(d, 'source-1.wav')) as w:
+                self.assertEqual((w.getframerate(), w.getnchannels(), w.getnframes()), (44100, 2, t['samples']))
+
+
+if __name__ == '__main__':
+    unittest.main()

@@ -1,0 +1,170 @@
+"""Train the motion stage (AMnet) on top of a trained appearance stage.
+
+    python3 -m training.train_motion --phase ame --run training/runs/motion --minutes 20
+    python3 -m training.train_motion --phase ssr --run training/runs/motion \
+        --appearance training/runs/appearance/best.pt --minutes 40
+
+Phase 'ame': the motion network and the sound embedding learn the Audio-Motion Embedding on solo
+scenes (triplet loss, aligned vs time-shifted audio, margin 2.0). Phase 'ssr': with the appearance
+stage and the motion network frozen, the refinement network (SSR + Audio-Motion Transformer) learns
+the residual spectra moved between the clicked sources by the opponent filter (BCE on the refined
+binary masks, Eq. 5-6). Both phases resume from the run folder.
+"""
+import argparse
+import json
+import os
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch.utils.data import DataLoader, Dataset
+
+from .audio import stft_mag
+from .motion import MotionStage, ame_triplet, pool_motion
+from .nets import AppearanceModel
+from .train import bank, gather_pixels
+from .world.samples import MAX_SOURCES, make_motion_sample
+
+
+class MotionDataset(Dataset):
+    def __init__(self, bank_path, split, start, length, phase):
+        self.bank_path, self.split, self.start, self.length, self.phase = bank_path, split, start, length, phase
+
+    def __len__(self):
+        return self.length
+
+    def __getitem__(self, i):
+        if self.phase == 'ame':
+            s = make_motion_sample(bank(self.bank_path), self.split, self.start + i, kind='solo', shift_room_s=3.0)
+        else:
+            s = make_motion_sample(bank(self.bank_path), self.split, self.start + i)
+        return {k: torch.from_numpy(np.asarray(v)) for k, v in s.items()}
+
+
+def ame_step(stage, app, batch, device):
+    frames = batch['frames'].to(device).float()
+    aligned = batch['sources'][:, 0].to(device)
+    shifted = batch['shifted'].to(device)
+    _, _, f3 = stage.motion(frames)
+    la, _ = app.log_input(stft_mag(aligned))
+    ls, _ = app.log_input(stft_mag(shifted))
+    loss, d_pos, d_neg = ame_triplet(f3, stage.sound(la), stage.sound(ls))
+    return loss, (d_pos < d_neg).float().mean()
+
+
+def appearance_logits(app, batch, device):
+    """Frozen appearance stage: mask logits for the clicked sources and the log mixture."""
+    with torch.no_grad():
+        mag = stft_mag(batch['mix'].to(device))
+        feats, norm = app.audio_features(mag)
+        vis = app.visual(batch['frame'].to(device).float())
+        v = gather_pixels(vis, batch['pixels'].to(device))
+        logits = app.synth(v, feats)
+        log_mix, _ = app.log_input(mag)
+    return logits, log_mix
+
+
+def ground_truth(app, batch, device):
+    src = batch['sources'].to(device)
+    valid = batch['valid'].to(device)
+    b = src.shape[0]
+    mag_src = stft_mag(src.flatten(0, 1)).view(b, MAX_SOURCES, 512, -1)
+    warped = torch.einsum('wf,bnft->bnwt', app.warp, mag_src) + (1 - valid)[:, :, None, None] * -1.0
+    best = warped.max(dim=1, keepdim=True).values
+    return ((warped >= best) & (warped > 1e-6)).float() * valid[:, :, None, None]
+
+
+def ssr_step(stage, app, batch, device):
+    valid = batch['valid'].to(device)
+    app_logits, log_mix = appearance_logits(app, batch, device)
+    with torch.no_grad():
+        f1, _, _ = stage.motion(batch['frames'].to(device).float())
+    motion_feats = pool_motion(f1, batch['pixels'].to(device))
+    refined = stage.refine(app_logits, log_mix, motion_feats, valid)
+    gt = ground_truth(app, batch, device)
+    weight = torch.clamp(torch.log1p(log_mix.exp() - 1e-3).clamp(min=0), 1e-3, 10.0) * valid[:, :, None, None]
+    bce = F.binary_cross_entropy_with_logits(refined, gt, reduction='none')
+    loss = (bce * weight).sum() / weight.expand_as(bce).sum()
+    with torch.no_grad():
+        base = (F.binary_cross_entropy_with_logits(app_logits, gt, reduction='none') * weight).sum() / weight.expand_as(bce).sum()
+    return loss, base
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--phase', choices=['ame', 'ssr'], required=True)
+    ap.add_argument('--run', default='training/runs/motion')
+    ap.add_argument('--appearance', default='training/runs/appearance/best.pt')
+    ap.add_argument('--bank', default='training/cache/bank.npz')
+    ap.add_argument('--batch', type=int, default=4)
+    ap.add_argument('--lr', type=float, default=5e-4)
+    ap.add_argument('--minutes', type=float, default=20)
+    ap.add_argument('--steps', type=int, default=10 ** 9)
+    ap.add_argument('--workers', type=int, default=1)
+    args = ap.parse_args()
+    device = 'cuda' if torch.cuda.is_available() else 'cpu'
+    os.makedirs(args.run, exist_ok=True)
+    stage = MotionStage().to(device)
+    app = AppearanceModel().to(device)
+    app.load_state_dict(torch.load(args.appearance, map_location=device)['model'])
+    app.eval()
+    ck_path = os.path.join(args.run, 'motion.pt')
+    step_key = f'{args.phase}_step'
+    steps = {'ame_step': 0, 'ssr_step': 0}
+    if os.path.exists(ck_path):
+        ck = torch.load(ck_path, map_location=device)
+        stage.load_state_dict(ck['model'])
+        steps.update({k: ck.get(k, 0) for k in steps})
+        print(f'resumed {ck_path} at {steps}', flush=True)
+    if args.phase == 'ame':
+        params = list(stage.motion.parameters()) + list(stage.sound.parameters())
+        stage.train()
+    else:
+        params = list(stage.ssr.parameters())
+        stage.motion.eval()
+        stage.sound.eval()
+        stage.ssr.train()
+    opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=1e-4)
+    start = steps[step_key]
+    loader = DataLoader(MotionDataset(args.bank, 'train', 10 ** 7 + start * args.batch, 10 ** 9, args.phase),
+                        batch_size=args.batch, num_workers=args.workers, drop_last=True,
+                        persistent_workers=args.workers > 0, **({"prefetch_factor": 4} if args.workers else {}))
+    log = open(os.path.join(args.run, f'{args.phase}.jsonl'), 'a')
+    t0, last_save, run = time.time(), time.time(), None
+
+    def save():
+        tmp = ck_path + '.tmp'
+        torch.save({'model': stage.state_dict(), **steps}, tmp)
+        os.replace(tmp, ck_path)
+
+    for batch in loader:
+        if args.phase == 'ame':
+            loss, metric = ame_step(stage, app, batch, device)
+        else:
+            loss, metric = ssr_step(stage, app, batch, device)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 5.0)
+        opt.step()
+        steps[step_key] += 1
+        cur = [loss.item(), float(metric)]
+        run = cur if run is None else [0.95 * a + 0.05 * c for a, c in zip(run, cur)]
+        minutes = (time.time() - t0) / 60
+        if steps[step_key] % 20 == 0:
+            name = 'sync_acc' if args.phase == 'ame' else 'appearance_bce'
+            rec = {'step': steps[step_key], 'minutes': round(minutes, 2), 'loss': run[0], name: run[1]}
+            log.write(json.dumps(rec) + '\n')
+            log.flush()
+            print(rec, flush=True)
+        if time.time() - last_save > 180:
+            save()
+            last_save = time.time()
+        if minutes >= args.minutes or steps[step_key] - start >= args.steps:
+            break
+    save()
+    print('saved', ck_path, steps, flush=True)
+
+
+if __name__ == '__main__':
+    main()
