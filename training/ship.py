@@ -1,0 +1,51 @@
+"""Export the trained appearance and motion stages into the app's model folder with their card.
+
+    python3 -m training.ship --appearance training/runs/appearance/best.pt \
+        --motion training/runs/motion/motion.pt --out resources/models/default
+"""
+import argparse
+import json
+import os
+
+import torch
+
+from .export import export, export_motion
+from .motion import MotionStage
+from .nets import AppearanceModel
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--appearance', default='training/runs/appearance/best.pt')
+    ap.add_argument('--motion', default='training/runs/motion/motion.pt')
+    ap.add_argument('--out', default='resources/models/default')
+    ap.add_argument('--no-motion', action='store_true', help='ship the appearance stage only')
+    args = ap.parse_args()
+    app = AppearanceModel()
+    ck = torch.load(args.appearance, map_location='cpu')
+    app.load_state_dict(ck['model'])
+    metrics = {}
+    for name in ('appearance', 'motion'):
+        p = os.path.join('docs', 'eval', f'{name}.json')
+        if os.path.exists(p):
+            with open(p) as f:
+                metrics[name] = json.load(f)
+    meta = {'training': {'appearanceSteps': ck.get('step'), 'batch': 8, 'valSdrProxy': ck.get('val_sdr'),
+                         'data': 'synthetic world (shared/synthetic-world.md), train-split seeds only; FluidR3_GM '
+                                 'family timbres with random EQ/reverb and espeak-ng voices; held-out timbres and '
+                                 'voice never used',
+                         'seeds': {'train': 'split 1', 'validation': 'split 2', 'test': 'split 3', 'demo': 'split 4'},
+                         'command': 'python3 -m training.pipeline'},
+            'metrics': metrics}
+    export(app, args.out, meta)
+    if not args.no_motion and os.path.exists(args.motion):
+        stage = MotionStage()
+        mk = torch.load(args.motion, map_location='cpu')
+        stage.load_state_dict(mk['model'])
+        export_motion(app, stage, args.out, {'motion': {'ameSteps': mk.get('ame_step'), 'ssrSteps': mk.get('ssr_step')}})
+    size = sum(os.path.getsize(os.path.join(args.out, f)) for f in os.listdir(args.out))
+    print(f'shipped {args.out}: {size / 1e6:.1f} MB')
+
+
+if __name__ == '__main__':
+    main()
