@@ -1,0 +1,110 @@
+import { promises as fsp } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { FrameGeometry } from '../media/geometry';
+import { decodeHalf } from './half';
+
+/**
+ * On-disk cache of one media file's analysis by one model: visual features (float16) and
+ * localization heatmaps (float32) per video frame at the model's rate. Keyed by the media's
+ * fingerprint and the model card's sha256, so the same clip opened again (any project, the CLI)
+ * is not analysed twice. A cache folder is built under a temporary name and renamed into place
+ * complete; meta.json inside it is what the analyses table points at.
+ */
+
+export const CACHE_FORMAT = 1;
+
+export interface AnalysisMeta {
+  format: number;
+  media: { quickHash: string; size: number; durationSec: number; path: string };
+  model: { name: string; version: string; sha256: string };
+  /** Model stages whose per-frame outputs are in this cache (['appearance'], later + 'motion'). */
+  stages: string[];
+  fps: number;
+  frames: number;
+  /** Feature channels and grid of the visual features. */
+  features: number;
+  grid: [number, number];
+  featureStride: number;
+  geometry: FrameGeometry;
+  files: { visual: string; heatmaps: string } & Record<string, string>;
+  seconds: number;
+  createdAt: string;
+}
+
+export function defaultCacheRoot(): string {
+  if (process.env.STEMSIGHT_CACHE_DIR) return path.resolve(process.env.STEMSIGHT_CACHE_DIR);
+  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(base, 'stemsight', 'analyses');
+}
+
+export function cacheDirFor(root: string, quickHash: string, size: number, cardSha: string): string {
+  return path.join(root, `${quickHash.slice(0, 24)}-${size}-${cardSha.slice(0, 16)}`);
+}
+
+export class AnalysisCache {
+  private constructor(
+    readonly dir: string,
+    readonly meta: AnalysisMeta,
+    private readonly visual: fsp.FileHandle,
+    private readonly heat: fsp.FileHandle,
+  ) {}
+
+  /** Open a complete cache folder, or null if there is none (or it is unreadable). */
+  static async open(dir: string): Promise<AnalysisCache | null> {
+    let meta: AnalysisMeta;
+    try {
+      meta = JSON.parse(await fsp.readFile(path.join(dir, 'meta.json'), 'utf8')) as AnalysisMeta;
+    } catch {
+      return null;
+    }
+    if (meta.format !== CACHE_FORMAT) return null;
+    const frameValues = meta.features * meta.grid[0] * meta.grid[1];
+    let visual: fsp.FileHandle | null = null;
+    try {
+      visual = await fsp.open(path.join(dir, meta.files.visual), 'r');
+      const heat = await fsp.open(path.join(dir, meta.files.heatmaps), 'r');
+      const [vs, hs] = await Promise.all([visual.stat(), heat.stat()]);
+      if (vs.size !== meta.frames * frameValues * 2 || hs.size !== meta.frames * meta.grid[0] * meta.grid[1] * 4) {
+        await Promise.all([visual.close(), heat.close()]);
+        return null;
+      }
+      return new AnalysisCache(dir, meta, visual, heat);
+    } catch {
+      await visual?.close().catch(() => undefined);
+      return null;
+    }
+  }
+
+  get metaPath(): string {
+    return path.join(this.dir, 'meta.json');
+  }
+
+  /** Index of the analysed frame shown at `timeSec` (clamped to the analysed range). */
+  frameAt(timeSec: number): number {
+    return Math.min(this.meta.frames - 1, Math.max(0, Math.floor(timeSec * this.meta.fps + 1e-9)));
+  }
+
+  /** Visual features (K x gh x gw) of one frame. */
+  async visualFeatures(frame: number): Promise<Float32Array> {
+    const n = this.meta.features * this.meta.grid[0] * this.meta.grid[1];
+    const buf = Buffer.alloc(n * 2);
+    await this.visual.read(buf, 0, buf.length, frame * n * 2);
+    return decodeHalf(buf);
+  }
+
+  /** Heatmaps of `count` frames from `first` (count x gh x gw). */
+  async heatmaps(first: number, count: number): Promise<Float32Array> {
+    const cells = this.meta.grid[0] * this.meta.grid[1];
+    const c = Math.max(0, Math.min(count, this.meta.frames - first));
+    const buf = Buffer.alloc(c * cells * 4);
+    await this.heat.read(buf, 0, buf.length, first * cells * 4);
+    const out = new Float32Array(c * cells);
+    for (let i = 0; i < out.length; i++) out[i] = buf.readFloatLE(4 * i);
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.visual.close().catch(() => undefined), this.heat.close().catch(() => undefined)]);
+  }
+}

@@ -1,0 +1,297 @@
+import FFT from 'fft.js';
+import { nextPowerOfTwo, RealFFT } from '../dsp/fft';
+import { hannWindow } from '../dsp/stft';
+
+/**
+ * Full-rate stems: each channel's own STFT at the media's rate, masked, and overlap-added back,
+ * streaming (a window's worth of samples per channel in memory, whatever the length).
+ *
+ * The grid is the models' scaled to the rate: hop = round(256 * rate / 11025), window = 4 * hop
+ * (periodic Hann: 1022 at 11025 Hz, 4096 at 44.1 kHz), FFT size the next power of two (fast, and
+ * finer bins). Frame i is centred on sample i * hop (reflect padding at both ends, like the
+ * models' STFT), so it sits at time i * hop / rate, which maps to model frame
+ * time * 11025 / 256. Masks come from the model grid by linear interpolation in time and
+ * frequency; above the models' 5512.5 Hz the mask blends, over a quarter octave, into its mean over
+ * the top octave (2756-5512 Hz) of that frame. The source masks sum to at most 1 in every bin and
+ * the residual is the rest: the mixture minus the sources, computed in the time domain (the same as
+ * masking with 1 - sum, the iSTFT being linear, at one inverse FFT less per channel and frame), so
+ * the stems sum back to the mixture to float precision.
+ */
+
+export interface FullRateGrid {
+  rate: number;
+  hop: number;
+  win: number;
+  nFft: number;
+  bins: number;
+}
+
+export function fullRateGrid(rate: number, model: { sampleRate: number; hop: number }): FullRateGrid {
+  const hop = Math.max(1, Math.round((model.hop * rate) / model.sampleRate));
+  const win = 4 * hop;
+  const nFft = nextPowerOfTwo(win);
+  return { rate, hop, win, nFft, bins: nFft / 2 + 1 };
+}
+
+/** Per full-rate bin: the two model bins and weight, or -1 where the top-octave mean applies. */
+export interface BinMap {
+  b0: Int32Array;
+  w: Float32Array;
+  /** 0 = below the models' Nyquist rate, 1 = fully the top-octave mean; between = blend. */
+  top: Float32Array;
+}
+
+export function binMap(grid: FullRateGrid, model: { sampleRate: number; nFft: number; bins: number }): BinMap {
+  const b0 = new Int32Array(grid.bins), w = new Float32Array(grid.bins), top = new Float32Array(grid.bins);
+  const modelBinHz = model.sampleRate / model.nFft;
+  const last = model.bins - 1;
+  for (let k = 0; k < grid.bins; k++) {
+    const q = (k * grid.rate) / grid.nFft / modelBinHz;
+    if (q <= last) {
+      b0[k] = Math.min(last - 1, Math.floor(q));
+      w[k] = q - b0[k];
+    } else {
+      b0[k] = last - 1;
+      w[k] = 1;
+      // Quarter octave above the top bin: 2^(1/4) - 1 = 0.19 of its frequency.
+      top[k] = Math.min(1, (q - last) / (0.19 * last));
+    }
+  }
+  return { b0, w, top };
+}
+
+export interface MaskProvider {
+  /** (N + 1) x bins masks (sources then residual) at model-frame position p, for the full-rate bins. */
+  masksAt(timeSec: number, out: Float32Array[]): void;
+}
+
+/** Interpolates (N + 1) x modelBins model-frame masks onto the full-rate bins. */
+export function interpolateFrame(m0: Float32Array, m1: Float32Array, tw: number, outputs: number, modelBins: number, map: BinMap, out: Float32Array[], scratch: Float32Array): void {
+  const topFrom = modelBins >> 1;
+  for (let o = 0; o < outputs; o++) {
+    const off = o * modelBins;
+    let mean = 0;
+    for (let b = 0; b < modelBins; b++) {
+      const v = (1 - tw) * m0[off + b] + tw * m1[off + b];
+      scratch[b] = v;
+      if (b >= topFrom) mean += v;
+    }
+    mean /= modelBins - topFrom;
+    const dst = out[o];
+    for (let k = 0; k < dst.length; k++) {
+      const b = map.b0[k];
+      const v = scratch[b] + map.w[k] * (scratch[b + 1] - scratch[b]);
+      const t = map.top[k];
+      dst[k] = t === 0 ? v : v + t * (mean - v);
+    }
+  }
+}
+
+export interface StemSink {
+  /** Final samples of every output: out[o][channel], equal lengths. */
+  write(out: Float32Array[][]): Promise<void>;
+}
+
+/**
+ * Streaming STFT -> masks -> iSTFT for `outputs` stems of a `channels`-channel signal.
+ * push() input, then process() as far as masks allow; finish() once the input has ended.
+ */
+export class FullRateSynth {
+  private readonly fft: RealFFT;
+  private readonly rfft: FFT;
+  private readonly cplx: number[] | Float64Array;
+  private readonly window: Float64Array;
+  private readonly half: number;
+  private input: Float32Array[];
+  private inStart = 0; // absolute sample of input[c][0]
+  private inLen = 0;
+  private total = -1; // known once the input has ended
+  private ola: Float64Array[][]; // [o][c], absolute start olaStart
+  private env: Float64Array;
+  private olaStart: number;
+  private emitted = 0; // samples already handed to the sink
+  next = 0; // next frame to compute
+  private readonly masks: Float32Array[];
+  private readonly specs: Float64Array[];
+  private readonly frames: Float64Array[];
+  private readonly outFrames: Float64Array[];
+
+  constructor(
+    readonly grid: FullRateGrid,
+    readonly channels: number,
+    /** Stems made by masks (the sources). */
+    readonly outputs: number,
+    /** Also emit the residual (input minus the sources) as the last output. */
+    readonly residual = true,
+  ) {
+    this.fft = new RealFFT(grid.nFft);
+    this.rfft = new FFT(grid.nFft);
+    this.cplx = this.rfft.createComplexArray();
+    const w = hannWindow(grid.win);
+    this.window = new Float64Array(grid.nFft);
+    this.window.set(w, Math.floor((grid.nFft - grid.win) / 2));
+    this.half = grid.nFft / 2;
+    this.olaStart = -this.half; // frame 0 starts half a window before sample 0
+    this.input = Array.from({ length: channels }, () => new Float32Array(grid.nFft * 4));
+    const olaLen = grid.nFft + grid.hop * 8;
+    this.ola = Array.from({ length: outputs }, () => Array.from({ length: channels }, () => new Float64Array(olaLen)));
+    this.env = new Float64Array(olaLen);
+    this.masks = Array.from({ length: outputs }, () => new Float32Array(grid.bins));
+    this.specs = Array.from({ length: channels }, () => new Float64Array(2 * grid.bins));
+    this.frames = Array.from({ length: 2 }, () => new Float64Array(grid.nFft));
+    this.outFrames = Array.from({ length: 2 }, () => new Float64Array(grid.nFft));
+  }
+
+  /** Time (s) of frame i's centre relative to the start of the input. */
+  frameTime(i: number): number {
+    return (i * this.grid.hop) / this.grid.rate;
+  }
+
+  push(chunk: Float32Array[]): void {
+    const n = chunk[0].length;
+    if (this.inLen + n > this.input[0].length) {
+      // Drop samples no future frame needs (frame `next` starts at next*hop - half, reflection may need up to half more at the start).
+      const keepFrom = Math.max(0, Math.min(this.emitted, this.next * this.grid.hop - this.half - this.half));
+      const drop = Math.max(0, keepFrom - this.inStart);
+      const size = Math.max(this.input[0].length, 2 * (this.inLen - drop + n));
+      this.input = this.input.map((buf) => {
+        const next = size === buf.length ? buf : new Float32Array(size);
+        next.set(buf.subarray(drop, this.inLen));
+        return next;
+      });
+      this.inStart += drop;
+      this.inLen -= drop;
+    }
+    for (let c = 0; c < this.channels; c++) this.input[c].set(chunk[c], this.inLen);
+    this.inLen += n;
+  }
+
+  end(): void {
+    this.total = this.inStart + this.inLen;
+  }
+
+  /** Number of frames the whole input needs (known after end()). */
+  get frameTotal(): number {
+    if (this.total < 0) return Infinity;
+    return Math.max(1, Math.ceil((this.total + this.half) / this.grid.hop));
+  }
+
+  /** Whether frame i's input samples are all present. */
+  canCompute(i: number): boolean {
+    if (i >= this.frameTotal) return false;
+    if (this.total >= 0) return true;
+    return i * this.grid.hop + this.half + this.half <= this.inStart + this.inLen; // reflection at the end needs the end
+  }
+
+  private sample(c: number, idx: number): number {
+    const L = this.total >= 0 ? this.total : Infinity;
+    if (idx < 0) idx = -idx;
+    if (idx >= L) idx = L === 1 ? 0 : 2 * (L - 1) - idx;
+    if (idx < 0) idx = 0; // very short signals
+    const j = idx - this.inStart;
+    return j >= 0 && j < this.inLen ? this.input[c][j] : 0;
+  }
+
+  /** Compute frame `next` with the given full-rate masks (outputs x bins); advances `next`. */
+  computeFrame(masks: (out: Float32Array[]) => void): void {
+    const i = this.next;
+    const { nFft, hop, bins } = this.grid;
+    const start = i * hop - this.half;
+    const L = this.total >= 0 ? this.total : Infinity;
+    const inside = start >= 0 && start + nFft <= L;
+    const win = this.window;
+    masks(this.masks);
+    // Forward FFTs: fft.js's real transform fills the half spectrum we need.
+    for (let c = 0; c < this.channels; c++) {
+      const f = this.frames[0];
+      const buf = this.input[c];
+      if (inside) {
+        const off = start - this.inStart;
+        for (let n = 0; n < nFft; n++) f[n] = win[n] * buf[off + n];
+      } else {
+        for (let n = 0; n < nFft; n++) f[n] = win[n] === 0 ? 0 : win[n] * this.sample(c, start + n);
+      }
+      this.rfft.realTransform(this.cplx, f);
+      this.specs[c].set((this.cplx as Float64Array).subarray ? (this.cplx as Float64Array).subarray(0, 2 * bins) : (this.cplx as number[]).slice(0, 2 * bins));
+    }
+    // Make room in the overlap-add buffers.
+    const rel = start - this.olaStart;
+    if (rel + nFft > this.env.length) this.shiftOla(rel);
+    const r = start - this.olaStart;
+    for (let n = 0; n < nFft; n++) this.env[r + n] += win[n] * win[n];
+    // Masked inverse FFTs, two (output, channel) spectra at a time.
+    const jobs: [number, number][] = [];
+    for (let o = 0; o < this.outputs; o++) for (let c = 0; c < this.channels; c++) jobs.push([o, c]);
+    const sA = new Float64Array(2 * bins), sB = new Float64Array(2 * bins);
+    for (let q = 0; q < jobs.length; q += 2) {
+      const pair = q + 1 < jobs.length;
+      for (let k = 0; k < (pair ? 2 : 1); k++) {
+        const [o, c] = jobs[q + k];
+        const s = k === 0 ? sA : sB;
+        const x = this.specs[c], m = this.masks[o];
+        for (let b = 0; b < bins; b++) {
+          s[2 * b] = x[2 * b] * m[b];
+          s[2 * b + 1] = x[2 * b + 1] * m[b];
+        }
+      }
+      this.fft.inverse2(sA, pair ? sB : null, this.outFrames[0], pair ? this.outFrames[1] : null);
+      for (let k = 0; k < (pair ? 2 : 1); k++) {
+        const [o, c] = jobs[q + k];
+        const dst = this.ola[o][c], y = this.outFrames[k];
+        for (let n = 0; n < nFft; n++) dst[r + n] += win[n] * y[n];
+      }
+    }
+    this.next++;
+  }
+
+  private shiftOla(rel: number): void {
+    // Everything before this frame's start is already emitted (see drain()).
+    const drop = Math.max(0, Math.min(rel, this.emitted - this.olaStart));
+    const need = rel - drop + this.grid.nFft;
+    const size = Math.max(this.env.length, need * 2);
+    const move = (a: Float64Array) => {
+      const b = size === a.length ? a : new Float64Array(size);
+      b.set(a.subarray(drop));
+      if (b === a) b.fill(0, a.length - drop);
+      return b;
+    };
+    this.env = move(this.env);
+    this.ola = this.ola.map((chs) => chs.map(move));
+    this.olaStart += drop;
+  }
+
+  /** Hand every final sample to the sink (sources, then the residual; all of them once the last frame is done). */
+  async drain(sink: StemSink, all = false): Promise<void> {
+    const finalEnd = all ? this.total : Math.min(this.total >= 0 ? this.total : Infinity, this.next * this.grid.hop - this.half);
+    const n = finalEnd - this.emitted;
+    if (n <= 0) return;
+    const r = this.emitted - this.olaStart;
+    const out = Array.from({ length: this.outputs }, (_, o) =>
+      Array.from({ length: this.channels }, (_, c) => {
+        const a = new Float32Array(n);
+        const src = this.ola[o][c];
+        for (let i = 0; i < n; i++) {
+          const e = this.env[r + i];
+          a[i] = e > 1e-11 ? src[r + i] / e : 0;
+        }
+        return a;
+      }),
+    );
+    if (this.residual) {
+      const res = Array.from({ length: this.channels }, (_, c) => {
+        const a = new Float32Array(n);
+        const x = this.input[c];
+        const off = this.emitted - this.inStart;
+        for (let i = 0; i < n; i++) {
+          let v = x[off + i];
+          for (let o = 0; o < this.outputs; o++) v -= out[o][c][i];
+          a[i] = v;
+        }
+        return a;
+      });
+      out.push(res);
+    }
+    this.emitted = finalEnd;
+    await sink.write(out);
+  }
+}

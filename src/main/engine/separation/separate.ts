@@ -1,0 +1,240 @@
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { decodeAudioStream } from '../media/audio';
+import { MediaError } from '../media/errors';
+import { requireAudio, type MediaInfo } from '../media/probe';
+import { createWavWriter, type WavFormat, type WavWriter } from '../media/wav';
+import type { MaskMode } from '../dsp/masks';
+import type { AnalysisCache } from '../analysis/cache';
+import { monoChunks, slideWindows, windowMagnitude, type ModelWindow } from '../analysis/windows';
+import type { ModelRuntime } from '../models/runtime';
+import { clickCell, neighbourhoodVector, type Click } from './features';
+import { binMap, FullRateSynth, fullRateGrid, interpolateFrame } from './fullrate';
+import { ModelMaskTrack } from './model-masks';
+import { planStages, windowMasks, type SourceInput, type StagePlan } from './stages';
+
+/**
+ * Clicks -> stems. N sources are separated jointly: each model window's masks come from the card's
+ * stages (appearance, then refinements such as motion when declared), are cross-faded between
+ * overlapping windows at the model rate, completed with a residual, and applied to every channel's
+ * full-rate STFT. Output: source-1.wav ... source-N.wav and residual.wav at the media's rate,
+ * channels and exact length. Streaming end to end (decode -> masks -> stems on disk).
+ */
+
+export interface SeparateOptions {
+  runtime: ModelRuntime;
+  /** The media's analysis (visual features for the clicks, heatmaps for activity). */
+  cache: AnalysisCache;
+  info: MediaInfo;
+  outDir: string;
+  format?: WavFormat;
+  mask?: MaskMode;
+  /** Model-rate samples between windows (multiple of the STFT hop, <= window). Default DEFAULT_WINDOW_HOP. */
+  windowHop?: number;
+  /** Only this range of the media (previews); default the whole track. */
+  startSec?: number;
+  durationSec?: number;
+  signal?: AbortSignal;
+  onProgress?: (stage: string, fraction: number) => void;
+}
+
+export interface SourceReport {
+  index: number;
+  x: number;
+  y: number;
+  timeSec: number;
+  /** Analysed frame the features came from, and the feature cell clicked. */
+  frame: number;
+  cell: [number, number];
+  file: string;
+}
+
+export interface SeparationResult {
+  sources: SourceReport[];
+  residual: string;
+  sampleRate: number;
+  channels: number;
+  /** Samples per channel in every stem. */
+  frames: number;
+  startSec: number;
+  mask: MaskMode;
+  format: WavFormat;
+  windowHop: number;
+  grid: { hop: number; window: number; nFft: number };
+  stages: { used: string[]; skipped: { stage: string; reason: string }[] };
+  /** Per source, the heatmap value at its cell for each analysed frame (fps of the analysis). */
+  activity: { fps: number; startFrame: number; values: number[][] };
+  timings: { separateSec: number; firstAudioSec: number | null };
+}
+
+/**
+ * 3/4 of a window: windows overlap by 64 STFT frames (1.5 s), enough for a smooth cross-fade, at
+ * 2/3 of the model runs that half-overlapping windows would cost.
+ */
+export const DEFAULT_WINDOW_HOP = 49152;
+
+export class SeparationError extends Error {
+  override name = 'SeparationError';
+}
+
+function check(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new MediaError('CANCELLED', 'cancelled');
+}
+
+export function validateClicks(clicks: Click[]): void {
+  if (clicks.length === 0) throw new SeparationError('give at least one source to separate');
+  if (clicks.length > 8) throw new SeparationError(`at most 8 sources can be separated at once, got ${clicks.length}`);
+  clicks.forEach((c, i) => {
+    if (!(c.x >= 0 && c.x <= 1 && c.y >= 0 && c.y <= 1)) throw new SeparationError(`source ${i + 1}: X,Y must be numbers in 0..1 (got ${c.x},${c.y})`);
+    if (!(Number.isFinite(c.timeSec) && c.timeSec >= 0)) throw new SeparationError(`source ${i + 1}: time must be a number of seconds >= 0`);
+  });
+}
+
+/** Feature vectors and cells of the clicks, from the analysis cache. */
+export async function sourceInputs(cache: AnalysisCache, clicks: Click[]): Promise<SourceInput[]> {
+  const m = cache.meta;
+  const spec = { geometry: m.geometry, stride: m.featureStride, grid: m.grid };
+  const out: SourceInput[] = [];
+  for (const c of clicks) {
+    const frame = cache.frameAt(c.timeSec);
+    const { row, col } = clickCell(spec, c.x, c.y);
+    const map = await cache.visualFeatures(frame);
+    out.push({ features: neighbourhoodVector(map, m.features, m.grid, row, col), row, col, frame });
+  }
+  return out;
+}
+
+/** Heatmap value at each source's cell, per analysed frame in [first, first + count). */
+export async function sourceActivity(cache: AnalysisCache, sources: SourceInput[], first = 0, count = cache.meta.frames): Promise<number[][]> {
+  const [, cols] = cache.meta.grid;
+  const cells = cache.meta.grid[0] * cols;
+  const values = sources.map(() => [] as number[]);
+  const block = 1024;
+  for (let f = first; f < Math.min(cache.meta.frames, first + count); f += block) {
+    const h = await cache.heatmaps(f, Math.min(block, first + count - f));
+    const n = h.length / cells;
+    for (let i = 0; i < n; i++) sources.forEach((s, k) => values[k].push(Math.round(h[i * cells + s.row * cols + s.col] * 1000) / 1000));
+  }
+  return values;
+}
+
+export async function separate(file: string, clicks: Click[], opts: SeparateOptions): Promise<SeparationResult> {
+  const t0 = performance.now();
+  validateClicks(clicks);
+  const { runtime: rt, cache, info, signal } = opts;
+  requireAudio(info);
+  const card = rt.card;
+  const a = card.audio;
+  const mode: MaskMode = opts.mask ?? 'soft';
+  const format: WavFormat = opts.format ?? 'wav16';
+  const windowHop = opts.windowHop ?? DEFAULT_WINDOW_HOP;
+  if (!(Number.isInteger(windowHop) && windowHop % a.hop === 0 && windowHop > 0 && windowHop <= a.windowSamples + 1)) {
+    throw new SeparationError(`window hop must be a multiple of ${a.hop} up to ${a.windowSamples + 1}, got ${windowHop}`);
+  }
+  const plan: StagePlan = planStages(card, (s) => rt.has(s));
+  const sources = await sourceInputs(cache, clicks);
+  const rate = info.audio.sampleRate;
+  const channels = info.audio.channels;
+  const startSec = Math.max(0, opts.startSec ?? 0);
+  const durationSec = opts.durationSec;
+  const totalSec = Math.max(1e-3, (durationSec ?? Math.max(0, info.durationSec - startSec)) || 1e-3);
+
+  // Model windows from the one that covers startSec; decode the mono track from its start.
+  const startModelSample = Math.round(startSec * a.sampleRate);
+  const firstWindow = Math.max(0, Math.floor((startModelSample - (a.windowSamples - windowHop)) / windowHop));
+  const firstWindowStart = firstWindow * windowHop;
+  const lastModelSample = durationSec === undefined ? Infinity : Math.ceil((startSec + durationSec) * a.sampleRate);
+  const lastWindow = Number.isFinite(lastModelSample) ? Math.ceil(lastModelSample / windowHop) : Infinity;
+  const monoDuration = Number.isFinite(lastModelSample) ? (lastWindow * windowHop + a.windowSamples - firstWindowStart) / a.sampleRate : undefined;
+  async function* windows(): AsyncGenerator<ModelWindow> {
+    const chunks = monoChunks(file, a.sampleRate, { info, signal, startSec: firstWindowStart / a.sampleRate, durationSec: monoDuration });
+    for await (const w of slideWindows(chunks, a.windowSamples, windowHop, { lastWindow: lastWindow - firstWindow })) {
+      yield { ...w, index: w.index + firstWindow, start: w.start + firstWindowStart };
+    }
+  }
+  const track = new ModelMaskTrack(
+    windows(),
+    async (w) => {
+      check(signal);
+      const audio = await rt.audio(windowMagnitude(card, w.samples));
+      return windowMasks(plan, { runtime: rt, card, cache, start: w.start, audio, sources });
+    },
+    sources.length,
+    a.bins,
+    a.frames,
+    a.hop,
+    windowHop,
+    mode,
+    firstWindowStart / a.hop,
+  );
+
+  const grid = fullRateGrid(rate, a);
+  const map = binMap(grid, a);
+  const outputs = sources.length;
+  const synth = new FullRateSynth(grid, channels, sources.length);
+  const scratch = new Float32Array(a.bins);
+  const modelFramePos = (i: number) => (startSec + synth.frameTime(i)) * (a.sampleRate / a.hop);
+
+  await fsp.mkdir(opts.outDir, { recursive: true });
+  const names = [...sources.map((_, i) => `source-${i + 1}.wav`), 'residual.wav'];
+  const writers: WavWriter[] = [];
+  let firstAudioSec: number | null = null;
+  let written = 0;
+  try {
+    for (const n of names) writers.push(await createWavWriter(path.join(opts.outDir, n), { sampleRate: rate, channels, format }));
+    const sink = {
+      write: async (out: Float32Array[][]) => {
+        await Promise.all(out.map((chs, o) => writers[o].write(chs)));
+        written += out[0][0].length;
+        if (firstAudioSec === null && written >= Math.min(10 * rate, Math.floor(totalSec * rate) - 1)) firstAudioSec = (performance.now() - t0) / 1000;
+      },
+    };
+    const computeReady = async () => {
+      while (synth.canCompute(synth.next)) {
+        const p = modelFramePos(synth.next);
+        const j0 = Math.floor(p);
+        await track.ensure(j0 + 1);
+        const tw = p - j0;
+        synth.computeFrame((out) => interpolateFrame(track.frame(j0), track.frame(j0 + 1), tw, outputs, a.bins, map, out, scratch));
+        track.release(j0 - 1);
+        if (synth.next % 32 === 0) {
+          await synth.drain(sink);
+          check(signal);
+          opts.onProgress?.('separating', Math.min(0.999, written / rate / totalSec));
+        }
+      }
+    };
+    for await (const chunk of decodeAudioStream(file, { info, signal, startSec: startSec || undefined, durationSec, chunkFrames: 65536 })) {
+      check(signal);
+      synth.push(chunk.channels);
+      await computeReady();
+    }
+    synth.end();
+    await computeReady();
+    await synth.drain(sink, true);
+    check(signal);
+    for (const w of writers) await w.close();
+  } catch (err) {
+    await Promise.all(writers.map((w) => w.abort().catch(() => undefined)));
+    throw err;
+  }
+  const frames = writers[0].framesWritten;
+  const fps = cache.meta.fps;
+  const firstFrame = Math.floor(startSec * fps);
+  const frameCount = durationSec === undefined ? cache.meta.frames - firstFrame : Math.ceil(durationSec * fps);
+  return {
+    sources: clicks.map((c, i) => ({ index: i + 1, x: c.x, y: c.y, timeSec: c.timeSec, frame: sources[i].frame, cell: [sources[i].row, sources[i].col], file: names[i] })),
+    residual: names[names.length - 1],
+    sampleRate: rate,
+    channels,
+    frames,
+    startSec,
+    mask: mode,
+    format,
+    windowHop,
+    grid: { hop: grid.hop, window: grid.win, nFft: grid.nFft },
+    stages: { used: plan.used, skipped: plan.skipped },
+    activity: { fps, startFrame: firstFrame, values: await sourceActivity(cache, sources, firstFrame, frameCount) },
+    timings: { separateSec: (performance.now() - t0) / 1000, firstAudioSec },
+  };
+}
