@@ -5,6 +5,7 @@
 //   npm start                   desktop app, or the browser UI as a fallback
 //   npm start -- --web          always the browser UI (prints the URL with its access token)
 //   npm start -- --port 8765    fixed port for the browser UI
+//   npm run build               build main, preload and renderer into out/
 //   npm run dev                 Electron dev loop (hot reload), or a rebuild-on-save browser UI
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -16,6 +17,7 @@ const { values } = parseArgs({
   options: {
     web: { type: 'boolean', default: false },
     dev: { type: 'boolean', default: false },
+    build: { type: 'boolean', default: false },
     port: { type: 'string' },
     'data-dir': { type: 'string' },
   },
@@ -36,12 +38,12 @@ function newestMtime(dir) {
   return newest;
 }
 
-function buildIfNeeded() {
+function buildIfNeeded(force = false) {
   const outputs = ['out/main/index.js', 'out/main/server.js', 'out/preload/index.cjs', 'out/renderer/index.html'].map((p) => path.join(root, p));
   const inputs = [path.join(root, 'src'), path.join(root, 'electron.vite.config.ts'), path.join(root, 'package.json')];
   const built = outputs.every((p) => existsSync(p)) ? Math.min(...outputs.map((p) => statSync(p).mtimeMs)) : 0;
   const source = Math.max(...inputs.map((p) => (statSync(p).isDirectory() ? newestMtime(p) : statSync(p).mtimeMs)));
-  if (built > source) return;
+  if (built > source && !force) return;
   say('Building Stemsight…');
   const r = spawnSync(process.execPath, [bin('electron-vite', 'bin/electron-vite.js'), 'build', '--logLevel', 'warn'], { cwd: root, env: buildEnv, stdio: 'inherit' });
   if (r.status !== 0) {
@@ -69,6 +71,12 @@ function run(cmd, args, env = process.env) {
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);
   child.on('exit', (code, signal) => process.exit(signal ? 0 : (code ?? 0)));
+}
+
+if (values.build) {
+  // `npm run build`: works with or without the electron package (electron-vite only needs its version).
+  buildIfNeeded(true);
+  process.exit(0);
 }
 
 const reason = whyNotElectron();

@@ -5,7 +5,6 @@
 import { app, BrowserWindow, dialog, session, type WebContents } from 'electron';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { APP_ORIGIN, MEDIA_ORIGIN } from '../../shared/channels';
 import { MEDIA_EXTENSIONS } from '../../shared/contract';
 import { createServices, type Services } from '../services';
@@ -15,12 +14,13 @@ import { buildMenu } from './menu';
 import { handleProtocols, registerSchemes } from './protocols';
 import { createMainWindow, hardenSession } from './window';
 
-const here = path.dirname(fileURLToPath(import.meta.url)); // out/main
-const projectRoot = path.resolve(here, '..', '..');
+// The folder holding package.json (`electron .`); bundling may move this code into a chunk, so
+// paths are never taken relative to this module.
+const appRoot = () => app.getAppPath();
 
 /** The Electron-ABI build made by scripts/postinstall.mjs (better-sqlite3 from npm is Node-ABI). */
 function electronSqliteBinding(): string | undefined {
-  const file = path.join(projectRoot, 'build', 'electron-native', 'better_sqlite3.node');
+  const file = path.join(appRoot(), 'build', 'electron-native', 'better_sqlite3.node');
   return existsSync(file) ? file : undefined;
 }
 
@@ -78,7 +78,7 @@ export function runElectronApp(): void {
     }
     const api = services.api;
     const csp = contentSecurityPolicy({ mediaSources: [MEDIA_ORIGIN], connectSources: devUrl ? [devUrl.replace(/^http/, 'ws')] : [] });
-    handleProtocols(ses, { api, rendererDir: path.join(here, '..', 'renderer'), csp });
+    handleProtocols(ses, { api, rendererDir: path.join(appRoot(), 'out', 'renderer'), csp });
     if (devUrl) {
       // The dev server's pages get the same CSP through response headers.
       ses.webRequest.onHeadersReceived({ urls: [`${new URL(devUrl).origin}/*`] }, (details, callback) => {
@@ -98,7 +98,7 @@ export function runElectronApp(): void {
     const open = () => {
       win = createMainWindow({
         startUrl: devUrl ?? `${APP_ORIGIN}/index.html`,
-        preloadPath: path.join(here, '..', 'preload', 'index.cjs'),
+        preloadPath: path.join(appRoot(), 'out', 'preload', 'index.cjs'),
         trustedOrigins,
       });
       const id = win.webContents.id;

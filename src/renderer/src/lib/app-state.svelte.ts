@@ -2,7 +2,9 @@
  * App-wide state for the renderer. The database in main is the source of truth; this only holds
  * what is on screen and reloads it from main after every change.
  */
-import type { ProjectSummary, ProjectView } from '../../../shared/contract';
+import type { EventPayload, ProjectSummary, ProjectView } from '../../../shared/contract';
+
+export type JobProgress = EventPayload<'job.progress'>;
 import { client, ClientError } from './client';
 
 class AppState {
@@ -13,11 +15,14 @@ class AppState {
   pickerOpen = $state(false);
   nativeDialogs = $state(false);
   transport = $state<'ipc' | 'web'>('web');
+  /** Background jobs seen since start, by id; finished ones drop out after a moment. */
+  jobs = $state<Record<string, JobProgress>>({});
 
   async init(): Promise<void> {
     const c = client();
     this.transport = c.transport;
     c.on('project.opened', ({ project }) => this.show(project));
+    c.on('job.progress', (job) => this.trackJob(job));
     c.on('menu.command', ({ command }) => {
       if (command === 'close-project') void this.close();
       if (command === 'open-media') void this.openMedia();
@@ -29,6 +34,22 @@ class AppState {
       this.fail(err);
     }
     await this.refreshRecent();
+  }
+
+  private trackJob(job: JobProgress): void {
+    this.jobs[job.jobId] = job;
+    if (job.state === 'failed' && job.error) this.error = job.error;
+    if (job.state === 'done' || job.state === 'failed' || job.state === 'cancelled') {
+      setTimeout(() => delete this.jobs[job.jobId], 4000);
+    }
+  }
+
+  async cancelJob(jobId: string): Promise<void> {
+    try {
+      await client().call('jobs.cancel', { jobId });
+    } catch (err) {
+      this.fail(err);
+    }
   }
 
   fail(err: unknown): void {
