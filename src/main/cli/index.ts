@@ -5,6 +5,7 @@ import { allCommands, loadCommand } from './registry';
 import { MediaError } from '../engine/media/errors';
 import { WavError } from '../engine/media/wav';
 import { BssEvalError } from '../engine/metrics/bss_eval';
+import { isModelError } from '../engine/models/errors';
 
 /**
  * Entry of the `stemsight` command. Errors become one line on stderr ("stemsight: ...") and a
@@ -44,6 +45,8 @@ export function commandHelp(c: Command): string {
 export function describeError(err: unknown): { message: string; usage: boolean } {
   if (err instanceof UsageError) return { message: err.message, usage: true };
   if (err instanceof MediaError || err instanceof WavError || err instanceof BssEvalError) return { message: err.message, usage: false };
+  // Engine errors written for people (model problems, a job's one-line failure).
+  if (isModelError(err) || (err instanceof Error && (err.name === 'CliJobError' || err.name === 'SeparationError'))) return { message: err.message, usage: false };
   const e = err as NodeJS.ErrnoException;
   if (e && typeof e === 'object' && e.code === 'EPIPE') return { message: 'output closed early', usage: false };
   const text = err instanceof Error ? err.message : String(err);

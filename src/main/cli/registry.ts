@@ -9,6 +9,9 @@ export const registry: Record<string, () => Promise<{ command: Command }>> = {
   probe: () => import('./commands/probe'),
   eval: () => import('./commands/eval'),
   bench: () => import('./commands/bench'),
+  separate: () => import('./commands/separate'),
+  localize: () => import('./commands/localize'),
+  doctor: () => import('./commands/doctor'),
 };
 
 export async function loadCommand(name: string): Promise<Command | null> {

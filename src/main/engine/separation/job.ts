@@ -1,0 +1,105 @@
+import path from 'node:path';
+import { writeFileAtomic } from '../fs/atomic';
+import { defineJob } from '../jobs/define';
+import { probeMedia, requireAudio, requireVideo } from '../media/probe';
+import type { WavFormat } from '../media/wav';
+import type { MaskMode } from '../dsp/masks';
+import { analyzeMedia } from '../analysis/analyze';
+import { userFacing } from '../analysis/job';
+import { sharedRuntime, type DeviceRequest } from '../models/runtime';
+import type { Click } from './features';
+import { separate, type SeparationResult } from './separate';
+
+/**
+ * Job kind 'separation' (JobRunner): analysis (cached) then separation of the clicked sources;
+ * writes the stems and manifest.json into outDir and returns the manifest.
+ */
+
+export interface SeparationJobParams {
+  media: string;
+  sources: Click[];
+  outDir: string;
+  format?: WavFormat;
+  mask?: MaskMode;
+  device?: DeviceRequest;
+  modelDir?: string;
+  cacheRoot?: string;
+  windowHop?: number;
+  startSec?: number;
+  durationSec?: number;
+}
+
+export interface Manifest {
+  stemsight: string;
+  media: { path: string; durationSec: number; sampleRate: number; channels: number };
+  model: { name: string; version: string; sha256: string; stages: string[]; skippedStages: { stage: string; reason: string }[] };
+  device: { requested: DeviceRequest; provider: string; notice: string | null };
+  parameters: { sources: { x: number; y: number; at: number }[]; format: WavFormat; mask: MaskMode; windowHop: number; startSec: number; durationSec: number | null; fullRateStft: SeparationResult['grid'] };
+  stems: { sources: { index: number; file: string; frame: number; cell: [number, number] }[]; residual: string; sampleRate: number; channels: number; frames: number };
+  activity: { fps: number; startTime: number; sources: { index: number; values: number[] }[] };
+  timings: { analysisSec: number; analysisCached: boolean; separateSec: number; firstAudioSec: number | null; totalSec: number };
+}
+
+/** Indented JSON with number arrays (activity) kept on one line each. */
+export function manifestJson(m: Manifest): string {
+  const text = JSON.stringify(m, (_k, v: unknown) => (Array.isArray(v) && v.length > 2 && v.every((n) => typeof n === 'number') ? `#NUMS${JSON.stringify(v)}` : v), 1);
+  return text.replace(/"#NUMS(\[[^"]*\])"/g, '$1') + '\n';
+}
+
+export default defineJob<SeparationJobParams, Manifest>(async (p, ctx) => {
+  const t0 = performance.now();
+  try {
+    const rt = await sharedRuntime({ dir: p.modelDir, device: p.device });
+    const info = await probeMedia(p.media, { signal: ctx.signal });
+    requireAudio(info);
+    requireVideo(info);
+    let share = 0.75;
+    const a = await analyzeMedia(p.media, {
+      runtime: rt,
+      info,
+      cacheRoot: p.cacheRoot,
+      signal: ctx.signal,
+      onProgress: (s, f) => ctx.progress(s, f * share),
+    });
+    if (a.cached) share = 0;
+    try {
+      const r = await separate(p.media, p.sources, {
+        runtime: rt,
+        cache: a.cache,
+        info,
+        outDir: p.outDir,
+        format: p.format,
+        mask: p.mask,
+        windowHop: p.windowHop,
+        startSec: p.startSec,
+        durationSec: p.durationSec,
+        signal: ctx.signal,
+        onProgress: (s, f) => ctx.progress(s, share + (1 - share) * f),
+      });
+      const manifest: Manifest = {
+        stemsight: 'separation manifest v1',
+        media: { path: path.resolve(p.media), durationSec: info.durationSec, sampleRate: r.sampleRate, channels: r.channels },
+        model: { name: rt.card.name, version: rt.card.modelVersion, sha256: rt.card.sha256, stages: r.stages.used, skippedStages: r.stages.skipped },
+        device: { requested: p.device ?? 'auto', provider: rt.provider, notice: rt.notice },
+        parameters: {
+          sources: p.sources.map((s) => ({ x: s.x, y: s.y, at: s.timeSec })),
+          format: r.format,
+          mask: r.mask,
+          windowHop: r.windowHop,
+          startSec: r.startSec,
+          durationSec: p.durationSec ?? null,
+          fullRateStft: r.grid,
+        },
+        stems: { sources: r.sources.map((s) => ({ index: s.index, file: s.file, frame: s.frame, cell: s.cell })), residual: r.residual, sampleRate: r.sampleRate, channels: r.channels, frames: r.frames },
+        activity: { fps: r.activity.fps, startTime: r.activity.startFrame / r.activity.fps, sources: r.activity.values.map((values, i) => ({ index: i + 1, values })) },
+        timings: { analysisSec: a.seconds, analysisCached: a.cached, separateSec: r.timings.separateSec, firstAudioSec: r.timings.firstAudioSec, totalSec: (performance.now() - t0) / 1000 },
+      };
+      await writeFileAtomic(path.join(p.outDir, 'manifest.json'), manifestJson(manifest));
+      return manifest;
+    } finally {
+      await a.cache.close();
+    }
+  } catch (err) {
+    throw userFacing(err);
+  }
+});
