@@ -19,6 +19,18 @@ export async function loadCommand(name: string): Promise<Command | null> {
   return load ? (await load()).command : null;
 }
 
+/** Every command for the overview; one that fails to load (say, a missing native module) is listed as such. */
 export async function allCommands(): Promise<Command[]> {
-  return Promise.all(Object.keys(registry).sort().map(async (n) => (await registry[n]()).command));
+  return Promise.all(
+    Object.keys(registry)
+      .sort()
+      .map(async (name) => {
+        try {
+          return (await registry[name]()).command;
+        } catch (err) {
+          const why = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+          return { name, summary: `(unavailable: ${why})`, usage: name, options: {}, run: () => Promise.reject(err) } satisfies Command;
+        }
+      }),
+  );
 }
