@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ffmpegPath } from '../../../src/main/engine/media/binaries';
+import { probeMedia, type MediaInfo } from '../../../src/main/engine/media/probe';
+import { readAudio } from '../../../src/main/engine/media/audio';
+import { readWav } from '../../../src/main/engine/media/wav';
+import { ModelRuntime } from '../../../src/main/engine/models';
+import { analyzeMedia, type AnalysisOutcome } from '../../../src/main/engine/analysis/analyze';
+import { separate } from '../../../src/main/engine/separation/separate';
+import { planStages, REFINERS } from '../../../src/main/engine/separation/stages';
+
+let dir: string, clip: string, info: MediaInfo, rt: ModelRuntime, analysis: AnalysisOutcome;
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'stemsight-sep-'));
+  clip = path.join(dir, 'clip.mp4');
+  // 16:9 testsrc with two tones (440 Hz left, 1000 Hz right) at 48 kHz, 6 s: > one window hop.
+  execFileSync(ffmpegPath(), ['-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=192x108:rate=10:duration=6',
+    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=6', '-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=48000:duration=6',
+    '-filter_complex', '[1:a][2:a]join=inputs=2:channel_layout=stereo[a]', '-map', '0:v', '-map', '[a]',
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', clip]);
+  info = await probeMedia(clip);
+  rt = await ModelRuntime.create({ device: 'cpu' });
+  analysis = await analyzeMedia(clip, { runtime: rt, info, cacheRoot: path.join(dir, 'cache') });
+}, 120_000);
+
+afterAll(async () => {
+  await analysis?.cache.close();
+  await rt?.release();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('analysis cache', () => {
+  it('the second analysis of the same file is served from the cache', async () => {
+    expect(analysis.cache.meta.frames).toBeGreaterThanOrEqual(47);
+    expect(analysis.cache.meta.fps).toBe(8);
+    const again = await analyzeMedia(clip, { runtime: rt, info, cacheRoot: path.join(dir, 'cache') });
+    expect(again.cached).toBe(true);
+    expect(await again.cache.visualFeatures(3)).toEqual(await analysis.cache.visualFeatures(3));
+    await again.cache.close();
+  });
+});
+
+describe('separate()', () => {
+  it('writes stems at the media rate, channels and exact length that sum back to the mixture (-60 dB)', async () => {
+    const out = path.join(dir, 'out');
+    const r = await separate(clip, [{ x: 0.25, y: 0.5, timeSec: 1 }, { x: 0.75, y: 0.5, timeSec: 1 }], { runtime: rt, cache: analysis.cache, info, outDir: out, format: 'f32' });
+    const mix = await readAudio(clip);
+    const stems = await Promise.all(['source-1.wav', 'source-2.wav', 'residual.wav'].map((f) => readWav(path.join(out, f))));
+    for (const s of stems) {
+      expect(s.sampleRate).toBe(48000);
+      expect(s.channels).toHaveLength(2);
+      expect(s.channels[0].length).toBe(mix.channels[0].length);
+    }
+    expect(r.frames).toBe(mix.channels[0].length);
+    for (let c = 0; c < 2; c++) {
+      let e = 0, ref = 0;
+      const x = mix.channels[c];
+      for (let i = 0; i < x.length; i++) {
+        e += (stems[0].channels[c][i] + stems[1].channels[c][i] + stems[2].channels[c][i] - x[i]) ** 2;
+        ref += x[i] ** 2;
+      }
+      expect(10 * Math.log10(e / ref)).toBeLessThan(-60);
+    }
+    // Window borders (model window hop 49152 at 11025 Hz = 4.458 s) cause no click: on these steady
+    // tones the largest sample-to-sample step near the border is no larger than elsewhere.
+    const border = Math.round((49152 / 11025) * 48000);
+    for (const s of stems.slice(0, 2)) {
+      const y = s.channels[0];
+      const jump = (a: number, b: number) => {
+        let m = 0;
+        for (let i = a + 1; i < b; i++) m = Math.max(m, Math.abs(y[i] - y[i - 1]));
+        return m;
+      };
+      const near = jump(border - 4800, border + 4800);
+      const away = Math.max(jump(48000, border - 9600), jump(border + 9600, y.length - 4800));
+      expect(near).toBeLessThanOrEqual(away * 1.25 + 1e-6);
+    }
+    expect(r.activity.values).toHaveLength(2);
+    expect(r.activity.values[0].length).toBe(analysis.cache.meta.frames);
+    expect(r.stages.used).toEqual(['appearance']);
+  });
+
+  it('cancels: rejects soon after the signal and leaves no stem files behind', async () => {
+    const out = path.join(dir, 'cancelled');
+    const ac = new AbortController();
+    const p = separate(clip, [{ x: 0.5, y: 0.5, timeSec: 0 }], {
+      runtime: rt,
+      cache: analysis.cache,
+      info,
+      outDir: out,
+      signal: ac.signal,
+      onProgress: () => ac.abort(),
+    });
+    await expect(p).rejects.toMatchObject({ code: 'CANCELLED' });
+    const left = existsSync(out) ? readdirSync(out) : [];
+    expect(left).toEqual([]);
+  });
+
+  it('rejects bad clicks in one line', async () => {
+    await expect(separate(clip, [{ x: 1.5, y: 0.5, timeSec: 0 }], { runtime: rt, cache: analysis.cache, info, outDir: path.join(dir, 'bad') })).rejects.toThrow(/X,Y must be numbers in 0\.\.1/);
+  });
+});
+
+describe('stage pipeline', () => {
+  it('a card declaring a stage this engine does not know still separates with appearance, and says so', () => {
+    const plan = planStages({ ...rt.card, stages: ['appearance', 'motion'] });
+    if (!REFINERS.motion) {
+      expect(plan.used).toEqual(['appearance']);
+      expect(plan.skipped[0]).toMatchObject({ stage: 'motion' });
+    } else {
+      expect(plan.used).toContain('motion');
+    }
+  });
+});
