@@ -2,7 +2,9 @@ import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import { rendererConfig } from './src/renderer/vite.config';
 
-// main: the Electron entry (index) and the web entry (server), both plain ESM for Node/Electron.
+// main: the Electron entry (index) and the web entry (server), both plain ESM for Node/Electron,
+// plus what worker threads load at run time: the job runner's worker entry and the job modules.
+// Chunks stay next to the entries so the runner finds worker-entry.js beside itself.
 // preload: CommonJS, because sandboxed preloads cannot be ES modules.
 // renderer: shared with src/renderer/vite.config.ts, which builds/serves it without Electron.
 export default defineConfig({
@@ -14,7 +16,11 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'src/main/index.ts'),
           server: resolve(__dirname, 'src/main/server.ts'),
+          'worker-entry': resolve(__dirname, 'src/main/engine/jobs/worker-entry.ts'),
+          'jobs/analysis': resolve(__dirname, 'src/main/engine/analysis/job.ts'),
+          'jobs/separation': resolve(__dirname, 'src/main/engine/separation/job.ts'),
         },
+        output: { chunkFileNames: '[name]-[hash].js' },
       },
     },
   },
