@@ -11,6 +11,8 @@ import { ModelRuntime } from '../../../src/main/engine/models';
 import { analyzeMedia, type AnalysisOutcome } from '../../../src/main/engine/analysis/analyze';
 import { separate } from '../../../src/main/engine/separation/separate';
 import { planStages, REFINERS } from '../../../src/main/engine/separation/stages';
+import { analysisKey, libraryIndex } from '../../../src/main/engine/analysis/library-index';
+import { createProject, fingerprintFile, getAnalysis, listMedia, openLibrary } from '../../../src/main/engine/project';
 
 let dir: string, clip: string, info: MediaInfo, rt: ModelRuntime, analysis: AnalysisOutcome;
 
@@ -41,6 +43,24 @@ describe('analysis cache', () => {
     expect(again.cached).toBe(true);
     expect(await again.cache.visualFeatures(3)).toEqual(await analysis.cache.visualFeatures(3));
     await again.cache.close();
+  });
+});
+
+describe('analyses table', () => {
+  it('indexes the cache: the row points at a complete meta.json and is used on the next open', async () => {
+    const lib = openLibrary(path.join(dir, 'library.db'));
+    try {
+      const fp = await fingerprintFile(clip);
+      const project = createProject(lib, { name: 'p', media: { path: clip, fingerprint: fp, probe: {} } });
+      const mediaId = listMedia(lib, project.id)[0].id;
+      const a = await analyzeMedia(clip, { runtime: rt, info, cacheRoot: path.join(dir, 'cache'), index: libraryIndex(lib, mediaId, rt.card) });
+      const row = getAnalysis(lib, analysisKey(mediaId, rt.card));
+      expect(row).toMatchObject({ status: 'ready', cachePath: a.cache.metaPath });
+      expect(existsSync(row!.cachePath!)).toBe(true);
+      await a.cache.close();
+    } finally {
+      lib.close();
+    }
   });
 });
 

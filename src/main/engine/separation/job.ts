@@ -5,6 +5,7 @@ import { probeMedia, requireAudio, requireVideo } from '../media/probe';
 import type { WavFormat } from '../media/wav';
 import type { MaskMode } from '../dsp/masks';
 import { analyzeMedia } from '../analysis/analyze';
+import { openLibraryIndex } from '../analysis/library-index';
 import { userFacing } from '../analysis/job';
 import { sharedRuntime, type DeviceRequest } from '../models/runtime';
 import type { Click } from './features';
@@ -27,6 +28,8 @@ export interface SeparationJobParams {
   windowHop?: number;
   startSec?: number;
   durationSec?: number;
+  /** Index the analysis cache in this library's analyses table (the app). */
+  library?: { path: string; mediaId: number };
 }
 
 export interface Manifest {
@@ -54,13 +57,20 @@ export default defineJob<SeparationJobParams, Manifest>(async (p, ctx) => {
     requireAudio(info);
     requireVideo(info);
     let share = 0.75;
-    const a = await analyzeMedia(p.media, {
-      runtime: rt,
-      info,
-      cacheRoot: p.cacheRoot,
-      signal: ctx.signal,
-      onProgress: (s, f) => ctx.progress(s, f * share),
-    });
+    const lib = p.library ? openLibraryIndex(p.library.path, p.library.mediaId, rt.card) : null;
+    let a: Awaited<ReturnType<typeof analyzeMedia>>;
+    try {
+      a = await analyzeMedia(p.media, {
+        runtime: rt,
+        info,
+        cacheRoot: p.cacheRoot,
+        index: lib?.index,
+        signal: ctx.signal,
+        onProgress: (s, f) => ctx.progress(s, f * share),
+      });
+    } finally {
+      lib?.close();
+    }
     if (a.cached) share = 0;
     try {
       const r = await separate(p.media, p.sources, {

@@ -1,0 +1,234 @@
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ffmpegPath } from '../../engine/media/binaries';
+import { probeMedia } from '../../engine/media/probe';
+import { readAudio } from '../../engine/media/audio';
+import { readWav } from '../../engine/media/wav';
+import { toMono } from '../../engine/dsp/mono';
+import { resample } from '../../engine/dsp/resample';
+import { istft, magnitude, stft } from '../../engine/dsp/stft';
+import { bssEvalSources } from '../../engine/metrics/bss_eval';
+import { ModelRuntime } from '../../engine/models/runtime';
+import { analyzeMedia } from '../../engine/analysis/analyze';
+import { originalGrid, toOriginal } from '../../engine/analysis/localize';
+import { separate } from '../../engine/separation/separate';
+
+/**
+ * The app-path benchmark (issue 4): held-out world clips from TEST seeds, encoded as users' files
+ * (H.264 + AAC, 44.1/48 kHz stereo, 16:9 and 4:3), through decode -> analysis -> separation ->
+ * full-rate stems, scored with the project's bss_eval at 11025 Hz mono next to copy-paste and the
+ * ideal binary mask; localization against truth.json boxes; speed and memory.
+ */
+
+export interface AppBenchOptions {
+  quick?: boolean;
+  /** Run the 60-minute memory check to the end instead of for a bounded time. */
+  full?: boolean;
+  log: (s: string) => void;
+}
+
+const KINDS = ['diff2', 'same2', 'speech_inst', 'three'] as const;
+const PY = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+
+interface Truth {
+  kind: string;
+  fps: number;
+  width: number;
+  height: number;
+  sampleRate: number;
+  sources: { class: string; file: string; envelope: number[] }[];
+  frames: { time: number; boxes: number[][] }[];
+}
+
+export function checkPrerequisites(root: string): string | null {
+  const r = spawnSync(PY, ['-c', 'import numpy, scipy, PIL'], { encoding: 'utf8' });
+  if (r.status !== 0) return `the benchmark needs ${PY} with numpy, scipy and Pillow (apt-get install python3-numpy python3-scipy python3-pil)`;
+  if (!existsSync(path.join(root, 'training/cache/bank.npz'))) return 'the benchmark needs the asset bank training/cache/bank.npz: run `python3 -m training.world.assets` in the repository first';
+  return null;
+}
+
+function makeClip(root: string, out: string, index: number, kind: string, seconds: number, aspect: '16:9' | '4:3', rate: number): Truth {
+  const width = aspect === '16:9' ? 640 : 480;
+  execFileSync(PY, ['-m', 'training.world.clips', '--split', 'test', '--index', String(index), '--kind', kind, '--seconds', String(seconds), '--height', '360', '--width', String(width), '--rate', String(rate), '--channels', '2', '--out', out], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+  return JSON.parse(readFileSync(path.join(out, 'truth.json'), 'utf8')) as Truth;
+}
+
+const mono11k = (channels: Float32Array[], rate: number) => resample(toMono(channels), rate, 11025);
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+
+function idealBinaryMask(mix: Float32Array, refs: Float32Array[]): Float32Array[] {
+  const X = stft(mix);
+  const mags = refs.map((r) => magnitude(stft(r)));
+  return refs.map((_, k) => {
+    const re = new Float32Array(X.re.length), im = new Float32Array(X.im.length);
+    for (let i = 0; i < re.length; i++) {
+      let best = 0;
+      for (let j = 1; j < refs.length; j++) if (mags[j][i] > mags[best][i]) best = j;
+      if (best === k) {
+        re[i] = X.re[i];
+        im[i] = X.im[i];
+      }
+    }
+    return istft({ ...X, re, im }, { length: mix.length });
+  });
+}
+
+function sdr(refs: Float32Array[], ests: Float32Array[]): number[] {
+  const n = Math.min(...refs.map((r) => r.length), ...ests.map((e) => e.length));
+  return bssEvalSources(refs.map((r) => r.subarray(0, n)), ests.map((e) => e.subarray(0, n)), { computePermutation: false }).sdr;
+}
+
+export interface QualityRow {
+  kind: string;
+  clips: number;
+  app: number;
+  copyPaste: number;
+  ibm: number;
+  pointing: number;
+  ciou: number;
+}
+
+export async function runAppBench(root: string, opts: AppBenchOptions) {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'stemsight-bench-'));
+  const cacheRoot = path.join(tmp, 'cache');
+  const rt = await ModelRuntime.create({ device: 'auto' });
+  try {
+    const perKind = opts.quick ? 1 : 2;
+    const seconds = opts.quick ? 8 : 12;
+    const rows: QualityRow[] = [];
+    let clipNo = 0;
+    for (const kind of KINDS) {
+      const app: number[] = [], cp: number[] = [], ibm: number[] = [], hits: number[] = [], ious: number[] = [];
+      for (let i = 0; i < perKind; i++, clipNo++) {
+        const aspect = clipNo % 2 ? '4:3' : '16:9';
+        const rate = clipNo % 2 ? 48000 : 44100;
+        const dir = path.join(tmp, `${kind}-${i}`);
+        opts.log(`bench: ${kind} clip ${i + 1}/${perKind} (${aspect}, ${rate} Hz)`);
+        const truth = makeClip(root, dir, 100 + i, kind, seconds, aspect, rate);
+        const file = path.join(dir, 'clip.mp4');
+        const info = await probeMedia(file);
+        const a = await analyzeMedia(file, { runtime: rt, info, cacheRoot });
+        // Click each source at the frame where it is loudest, at its box centre.
+        const clicks = truth.sources.map((s, k) => {
+          let t = 0;
+          s.envelope.forEach((e, j) => {
+            if (e > s.envelope[t]) t = j;
+          });
+          const b = truth.frames[Math.min(t, truth.frames.length - 1)].boxes[k];
+          return { x: (b[0] + b[2]) / 2 / truth.width, y: (b[1] + b[3]) / 2 / truth.height, timeSec: truth.frames[Math.min(t, truth.frames.length - 1)].time };
+        });
+        const out = path.join(dir, 'stems');
+        await separate(file, clicks, { runtime: rt, cache: a.cache, info, outDir: out, format: 'f32' });
+        const refs = await Promise.all(truth.sources.map(async (s) => mono11k((await readWav(path.join(dir, s.file))).channels, truth.sampleRate)));
+        const ests = await Promise.all(truth.sources.map(async (_s, k) => mono11k((await readWav(path.join(out, `source-${k + 1}.wav`))).channels, info.audio!.sampleRate)));
+        const mix = mono11k((await readAudio(file)).channels, info.audio!.sampleRate);
+        app.push(mean(sdr(refs, ests)));
+        cp.push(mean(sdr(refs, refs.map(() => mix))));
+        ibm.push(mean(sdr(refs, idealBinaryMask(mix.subarray(0, Math.min(...refs.map((r) => r.length))), refs))));
+        // Localization: every 4th analysed frame with a sounding source.
+        const m = a.cache.meta;
+        const g = originalGrid(m.geometry, m.featureStride, m.grid);
+        for (let f = 0; f < m.frames; f += 4) {
+          const tf = Math.min(truth.frames.length - 1, Math.round((f / m.fps) * truth.fps));
+          const sounding = truth.sources.map((s, k) => ({ k, on: (s.envelope[tf] ?? 0) > 0.3 })).filter((s) => s.on);
+          if (!sounding.length) continue;
+          const heat = toOriginal(g, await a.cache.heatmaps(f, 1));
+          const boxes = sounding.map((s) => truth.frames[tf].boxes[s.k]);
+          const inBox = (r: number, c: number) => {
+            const x = ((c + 0.5) / g.cols) * truth.width, y = ((r + 0.5) / g.rows) * truth.height;
+            return boxes.some((b) => x >= b[0] && x <= b[2] && y >= b[1] && y <= b[3]);
+          };
+          let best = 0;
+          for (let i2 = 1; i2 < heat.length; i2++) if (heat[i2] > heat[best]) best = i2;
+          hits.push(inBox(Math.floor(best / g.cols), best % g.cols) ? 1 : 0);
+          let inter = 0, uni = 0;
+          for (let i2 = 0; i2 < heat.length; i2++) {
+            const p = heat[i2] >= 0.5, t = inBox(Math.floor(i2 / g.cols), i2 % g.cols);
+            if (p && t) inter++;
+            if (p || t) uni++;
+          }
+          ious.push(uni ? inter / uni : 0);
+        }
+        await a.cache.close();
+      }
+      rows.push({ kind, clips: perKind, app: mean(app), copyPaste: mean(cp), ibm: mean(ibm), pointing: mean(hits), ciou: mean(ious) });
+    }
+
+    // Speed: a 3-minute 2-source clip (1 minute with --quick).
+    const longSec = opts.quick ? 60 : 180;
+    opts.log(`bench: ${longSec} s clip for speed`);
+    const longDir = path.join(tmp, 'long');
+    const truth = makeClip(root, longDir, 7, 'diff2', longSec, '16:9', 48000);
+    const longFile = path.join(longDir, 'clip.mp4');
+    const info = await probeMedia(longFile);
+    const a = await analyzeMedia(longFile, { runtime: rt, info, cacheRoot });
+    const clicks = truth.sources.map((_s, k) => {
+      const b = truth.frames[8].boxes[k];
+      return { x: (b[0] + b[2]) / 2 / truth.width, y: (b[1] + b[3]) / 2 / truth.height, timeSec: 1 };
+    });
+    const t0 = performance.now();
+    await separate(longFile, clicks, { runtime: rt, cache: a.cache, info, outDir: path.join(longDir, 'stems') });
+    const sepSec = (performance.now() - t0) / 1000;
+    const t1 = performance.now();
+    await separate(longFile, clicks, { runtime: rt, cache: a.cache, info, outDir: path.join(longDir, 'preview'), startSec: 0, durationSec: 10 });
+    const previewSec = (performance.now() - t1) / 1000;
+    await a.cache.close();
+
+    // Memory: the long clip looped to 60 minutes, through the CLI (a fresh process), RSS sampled.
+    opts.log('bench: 60-minute clip for peak memory');
+    const hour = path.join(tmp, 'hour.mp4');
+    execFileSync(ffmpegPath(), ['-nostdin', '-v', 'error', '-y', '-stream_loop', String(Math.ceil(3600 / longSec) - 1), '-i', longFile, '-c', 'copy', '-t', '3600', hour]);
+    const limitSec = opts.full ? 4 * 3600 : opts.quick ? 45 : 120;
+    const mem = await peakRss(root, ['separate', hour, '--source', `${clicks[0].x},${clicks[0].y}`, '--source', `${clicks[1].x},${clicks[1].y}`, '--out', path.join(tmp, 'hour-stems')], { ...process.env, STEMSIGHT_CACHE_DIR: cacheRoot }, limitSec);
+
+    return {
+      quality: rows,
+      clipSeconds: seconds,
+      speed: {
+        clipSec: info.durationSec,
+        separateSec: sepSec,
+        rtf: sepSec / info.durationSec,
+        previewSec,
+        analysisSec: a.seconds,
+        analysisXRealTime: info.durationSec / a.seconds,
+      },
+      memory: { ...mem, limitSec },
+      provider: rt.provider,
+      model: { name: rt.card.name, version: rt.card.modelVersion, sha256: rt.card.sha256 },
+    };
+  } finally {
+    await rt.release();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Run the CLI, sampling the resident memory of it and its children; stop it after limitSec. */
+function peakRss(root: string, args: string[], env: NodeJS.ProcessEnv, limitSec: number): Promise<{ peakMiB: number; finished: boolean; ranSec: number }> {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [path.join(root, 'bin/stemsight.mjs'), ...args], { env, stdio: 'ignore' });
+    let peak = 0;
+    const rss = (pid: number): number => {
+      try {
+        const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+        const m = /VmRSS:\s+(\d+) kB/.exec(status);
+        let kb = m ? Number(m[1]) : 0;
+        const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+        for (const k of kids ? kids.split(/\s+/) : []) kb += rss(Number(k));
+        return kb;
+      } catch {
+        return 0;
+      }
+    };
+    const timer = setInterval(() => {
+      if (child.pid) peak = Math.max(peak, rss(child.pid));
+      if ((performance.now() - started) / 1000 > limitSec) child.kill('SIGINT');
+    }, 250);
+    child.on('exit', (code) => {
+      clearInterval(timer);
+      resolve({ peakMiB: peak / 1024, finished: code === 0, ranSec: (performance.now() - started) / 1000 });
+    });
+  });
+}
