@@ -7,6 +7,7 @@ import { fingerprintFile } from '../project/media';
 import type { MediaFingerprint } from '../project/types';
 import type { ModelRuntime } from '../models/runtime';
 import { AnalysisCache, CACHE_FORMAT, cacheDirFor, defaultCacheRoot, type AnalysisMeta } from './cache';
+import { analysisExtensions } from './extensions';
 import { encodeHalf } from './half';
 import { frameSpans, monoChunks, slideWindows, windowMagnitude } from './windows';
 
@@ -119,6 +120,8 @@ async function compute(file: string, info: MediaInfo & { audio: object; video: o
   const batch = Math.max(1, opts.batch ?? 16);
   const duration = Math.max(info.durationSec, 1e-6);
 
+  const extensions = analysisExtensions(card, (s) => rt.has(s));
+  for (const e of extensions) await e.begin(dir, rt);
   const stream = await openFrames(file, { width, height, fps, fit, info, signal });
   const frames = stream.frames;
   const visualOut = await fsp.open(path.join(dir, 'visual.f16'), 'w');
@@ -161,6 +164,9 @@ async function compute(file: string, info: MediaInfo & { audio: object; video: o
       group.forEach((f, i) => toChw(f.rgb, width, height, input, i));
       const vis = await rt.visual(input, group.length);
       await visualOut.write(encodeHalf(vis));
+      for (const e of extensions) {
+        await e.batch({ frames: input, indices: group.map((f) => f.index), visual: vis, windowStart: window?.start ?? null, audio: audioFeatures });
+      }
       let heat: Float32Array;
       if (audioFeatures && window) {
         const spans = frameSpans(card, window.start, group.map((f) => f.index), fps);
@@ -187,25 +193,30 @@ async function compute(file: string, info: MediaInfo & { audio: object; video: o
     }
     // The last window takes every remaining frame (video may outlast the audio a little).
     await process(prev?.window ?? null, true, prev?.feats ?? null);
+  } catch (err) {
+    for (const e of extensions) await e.abort().catch(() => undefined);
+    throw err;
   } finally {
     await visualOut.close();
     await heatOut.close();
     await frames.return(undefined);
   }
   cancelled(signal);
+  const extraFiles: Record<string, string> = {};
+  for (const e of extensions) Object.assign(extraFiles, await e.end());
   if (frameCount === 0) throw new MediaError('DECODE_FAILED', `${path.basename(file)} has no decodable video frames`, file);
   return {
     format: CACHE_FORMAT,
     media: { quickHash: fp.quickHash, size: fp.size, durationSec: info.durationSec, path: file },
     model: { name: card.name, version: card.modelVersion, sha256: card.sha256 },
-    stages: ['appearance'],
+    stages: ['appearance', ...extensions.map((e) => e.stage)],
     fps,
     frames: frameCount,
     features,
     grid: [grid[0], grid[1]],
     featureStride: card.video.featureStride,
     geometry: stream.geometry,
-    files: { visual: 'visual.f16', heatmaps: 'heatmaps.f32' },
+    files: { ...extraFiles, visual: 'visual.f16', heatmaps: 'heatmaps.f32' },
     seconds: 0,
     createdAt: new Date().toISOString(),
   };

@@ -144,7 +144,9 @@ export async function separate(file: string, clicks: Click[], opts: SeparateOpti
   const firstWindow = Math.max(0, Math.floor((startModelSample - (a.windowSamples - windowHop)) / windowHop));
   const firstWindowStart = firstWindow * windowHop;
   const lastModelSample = durationSec === undefined ? Infinity : Math.ceil((startSec + durationSec) * a.sampleRate);
-  const lastWindow = Number.isFinite(lastModelSample) ? Math.ceil(lastModelSample / windowHop) : Infinity;
+  // The last window needed is the last one that starts at or before the last model frame used
+  // (one past the range's end, for interpolation).
+  const lastWindow = Number.isFinite(lastModelSample) ? Math.floor((Math.ceil(lastModelSample / a.hop) + 1) / (windowHop / a.hop)) : Infinity;
   const monoDuration = Number.isFinite(lastModelSample) ? (lastWindow * windowHop + a.windowSamples - firstWindowStart) / a.sampleRate : undefined;
   async function* windows(): AsyncGenerator<ModelWindow> {
     const chunks = monoChunks(file, a.sampleRate, { info, signal, startSec: firstWindowStart / a.sampleRate, durationSec: monoDuration });

@@ -5,9 +5,10 @@ import type { AnalysisCache } from '../analysis/cache';
 /**
  * The mask pipeline of one model window, as the card declares it. 'appearance' (Models I) makes
  * the first masks from the audio features and each source's visual features. Later stages refine
- * them jointly; Models II's 'motion' stage (motion features from the analysis cache, the
- * audio-motion transformer and the opponent filter) plugs in by adding an entry to REFINERS: the
- * engine then uses it whenever a card declares it. A card may declare stages this version does not
+ * them jointly; Models II's 'motion' stage plugs in with two entries: its per-frame motion
+ * features in analysis/extensions.ts ANALYSIS_EXTENSIONS (computed and cached in the analysis pass),
+ * and its joint refinement (audio-motion transformer, opponent filter) in REFINERS here, reading
+ * those features from ctx.cache. The engine then uses it whenever a card declares it. A card may declare stages this version does not
  * know: they are skipped, reported in the manifest, and the appearance masks are used, so newer
  * models still work here.
  */
