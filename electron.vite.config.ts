@@ -19,6 +19,7 @@ export default defineConfig({
           'worker-entry': resolve(__dirname, 'src/main/engine/jobs/worker-entry.ts'),
           'jobs/analysis': resolve(__dirname, 'src/main/engine/analysis/job.ts'),
           'jobs/separation': resolve(__dirname, 'src/main/engine/separation/job.ts'),
+          'jobs/export': resolve(__dirname, 'src/main/engine/export/job.ts'),
         },
         output: { chunkFileNames: '[name]-[hash].js' },
       },

@@ -119,3 +119,22 @@ export async function listFolder(policy: AccessPolicy, dir: string | undefined):
   entries.sort((a, b) => (a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === 'dir' ? -1 : 1));
   return { dir: real, parent: real === root ? null : path.dirname(real), entries };
 }
+
+/**
+ * Resolve a folder to export into. From the browser (checkRoots) it must be an existing folder
+ * inside the allowed roots; a folder picked in main's own dialog skips the root check.
+ */
+export async function resolveFolder(policy: AccessPolicy, input: string, checkRoots = true): Promise<string> {
+  if (!path.isAbsolute(input)) throw new ApiError('bad_request', 'Give the full path of the export folder.');
+  let real: string;
+  try {
+    real = await fsp.realpath(path.resolve(input));
+  } catch {
+    throw new ApiError('not_found', `There is no folder at ${input}; create it or choose another.`);
+  }
+  if (!(await fsp.stat(real)).isDirectory()) throw new ApiError('bad_request', `${input} is not a folder.`);
+  if (checkRoots && !rootOf(policy, real)) {
+    throw new ApiError('forbidden', 'That folder is outside the folders Stemsight may write to (see STEMSIGHT_MEDIA_ROOTS).');
+  }
+  return real;
+}

@@ -25,6 +25,7 @@ import {
 import { ApiError, fail, ok, type Result } from '../shared/result';
 import { listFolder, resolveMediaPath, type AccessPolicy } from './access';
 import { writeFileAtomic } from './engine/fs/atomic';
+import type { Editor } from './editor';
 
 // ---- ports ------------------------------------------------------------------------------------
 
@@ -91,6 +92,10 @@ export interface ApiDeps {
   jobs?: JobsPort;
   /** Native open dialog, provided by app/ in Electron; absent in the web transport. */
   showOpenDialog?: () => Promise<string | null>;
+  /** Sources, mixer, separation and export of a project (src/main/editor.ts). */
+  editor?: Editor;
+  /** The bundled demo clip (resources/demo), opened without the roots check. */
+  demoFile?: string;
   log?: (message: string, err?: unknown) => void;
 }
 
@@ -105,6 +110,8 @@ export interface Api {
   call<N extends RequestName>(name: N, input: RequestInput<N>): Promise<RequestOutput<N>>;
   /** The file behind a media id, for the media protocol / HTTP route; null if unknown or gone. */
   mediaFile(mediaId: number): Promise<string | null>;
+  /** The WAV behind an audio key (stem-<id>, original-<mediaId>); null if unknown. */
+  audioFile?(key: string): Promise<string | null>;
   emit<N extends EventName>(name: N, payload: EventPayload<N>): void;
   onEvent(listener: Listener): () => void;
 }
@@ -203,6 +210,11 @@ export function createApi(deps: ApiDeps): Api {
     return peaks;
   }
 
+  const editor = (): Editor => {
+    if (!deps.editor) throw new ApiError('unsupported', 'Editing is not available in this build.');
+    return deps.editor;
+  };
+
   const handlers: Handlers = {
     'app.info': async () => ({
       name: 'Stemsight',
@@ -251,6 +263,37 @@ export function createApi(deps: ApiDeps): Api {
       }
       return p;
     },
+    'editor.state': async ({ projectId }) => editor().state(projectId),
+    'editor.analyze': async ({ projectId }) => ({ jobId: editor().analyze(projectId) }),
+    'editor.heatmaps': async ({ projectId, fromSec, spanSec }) => editor().heatmaps(projectId, fromSec, spanSec),
+    'sources.add': async ({ projectId, x, y, timeSec }) => editor().addSource(projectId, x, y, timeSec),
+    'sources.rename': async ({ projectId, sourceId, name }) => editor().renameSource(projectId, sourceId, name),
+    'sources.remove': async ({ projectId, sourceId }) => editor().removeSource(projectId, sourceId),
+    'separation.start': async ({ projectId, previewStartSec, previewSpanSec }) => ({
+      jobIds: editor().startSeparation(projectId, previewSpanSec !== undefined ? { startSec: previewStartSec ?? 0, spanSec: previewSpanSec } : undefined),
+    }),
+    'mixer.set': async ({ projectId, channelId, ...set }) => editor().setMixer(projectId, channelId, set),
+    'mixer.duck': async ({ projectId, sourceId, duckDb }) => editor().duck(projectId, sourceId, duckDb),
+    'mixer.monitor': async ({ projectId, monitor }) => editor().monitor(projectId, monitor),
+    'history.undo': async ({ projectId }) => editor().undo(projectId),
+    'history.redo': async ({ projectId }) => editor().redo(projectId),
+    'stems.peaks': async ({ projectId, stemId }) => editor().stemPeaks(projectId, stemId),
+    'media.audio': async ({ projectId }) => {
+      try {
+        return await editor().mediaAudio(projectId);
+      } catch (err) {
+        if (err instanceof ApiError) throw err;
+        throw new ApiError('media_error', `Could not read the audio for playback: ${oneLine(err)}`);
+      }
+    },
+    'export.settings': async ({ projectId, settings }) => editor().setExportSettings(projectId, settings),
+    'export.chooseFolder': async ({ projectId }) => editor().chooseFolder(projectId),
+    'export.start': async ({ projectId, ifExists }) => editor().startExport(projectId, ifExists, deps.transport),
+    'demo.open': async () => {
+      if (!deps.demoFile || !(await fileExists(deps.demoFile))) throw new ApiError('not_found', 'The demo clip is not installed with this copy of Stemsight.');
+      // Shipped with the app, so the media roots do not apply.
+      return openResolved(await resolveMediaPath(deps.policy, deps.demoFile, false));
+    },
     'jobs.cancel': async ({ jobId }) => ({ cancelled: deps.jobs?.cancel(jobId) ?? false }),
     'files.list': async ({ dir }) => listFolder(deps.policy, dir),
   };
@@ -281,6 +324,9 @@ export function createApi(deps: ApiDeps): Api {
     async mediaFile(mediaId) {
       const m = deps.store.getMedia(mediaId);
       return m && (await fileExists(m.path)) ? m.path : null;
+    },
+    async audioFile(key) {
+      return deps.editor ? deps.editor.audioFile(key) : null;
     },
     emit(name, payload) {
       // Events are validated too, so a bug in main cannot push malformed data to the UI.

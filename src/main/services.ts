@@ -13,6 +13,18 @@ import { createApi, type Api, type ApiDeps, type MediaRecord, type ProbeResult, 
 import { defaultPolicy, type AccessPolicy } from './access';
 import { engineMedia } from './engine-adapter';
 import { JobRunner, type JobSnapshot } from './engine/jobs';
+import { createEditor } from './editor';
+
+const isSource = /\.ts$/.test(new URL(import.meta.url).pathname);
+/** Job modules: beside this file in source, out/main/jobs/*.js when built (electron.vite.config.ts). */
+function jobModule(source: string, built: string): URL {
+  return new URL(isSource ? source : built, import.meta.url);
+}
+
+/** resources/ is two folders up from both src/main/services.ts and out/main/<entry>.js. */
+export function resourcesDir(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'resources');
+}
 
 export interface Services {
   api: Api;
@@ -27,6 +39,8 @@ export interface ServiceOptions {
   dataDir: string;
   transport: ApiDeps['transport'];
   showOpenDialog?: ApiDeps['showOpenDialog'];
+  /** Native folder dialog for exports (Electron). */
+  showFolderDialog?: (suggested: string | null) => Promise<string | null>;
   /** Electron-ABI better_sqlite3.node inside Electron; undefined in plain Node. */
   nativeBinding?: string;
   policy?: AccessPolicy;
@@ -129,11 +143,31 @@ export function libraryStore(lib: Library): ProjectStore {
 }
 
 export async function createServices(opts: ServiceOptions): Promise<Services> {
-  const library = openLibrary(path.join(opts.dataDir, 'stemsight.db'), { nativeBinding: opts.nativeBinding });
+  const libraryPath = path.join(opts.dataDir, 'stemsight.db');
+  const library = openLibrary(libraryPath, { nativeBinding: opts.nativeBinding });
   const store = libraryStore(library);
   const policy = opts.policy ?? (await defaultPolicy());
   const jobs = new JobRunner({ library });
-  const api = createApi({
+  jobs.register('analysis', jobModule('./engine/analysis/job.ts', './jobs/analysis.js'), { label: 'Analysis' });
+  jobs.register('separation', jobModule('./engine/separation/job.ts', './jobs/separation.js'), { label: 'Separation' });
+  jobs.register('export', jobModule('./engine/export/job.ts', './jobs/export.js'), { label: 'Export' });
+  const log = opts.log ?? ((m: string, e?: unknown) => console.error(m, e ?? ''));
+  // eslint-disable-next-line prefer-const
+  let api: Api;
+  const editor = createEditor({
+    library,
+    libraryPath,
+    jobs,
+    dataDir: opts.dataDir,
+    cacheDir: path.join(opts.dataDir, 'cache'),
+    policy,
+    showFolderDialog: opts.showFolderDialog,
+    emitChanged: (projectId, what, detail) => api.emit('project.changed', { projectId, what, ...(detail ? { detail } : {}) }),
+    log,
+  });
+  api = createApi({
+    editor,
+    demoFile: path.join(resourcesDir(), 'demo', 'demo.mp4'),
     engine: engineMedia(),
     jobs,
     store,
@@ -168,6 +202,7 @@ export async function createServices(opts: ServiceOptions): Promise<Services> {
     policy,
     async close() {
       await jobs.dispose().catch(() => undefined);
+      await editor.close().catch(() => undefined);
       library.close();
     },
   };

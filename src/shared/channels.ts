@@ -13,9 +13,27 @@ export const REQUEST_NAMES = [
   'media.peaks',
   'jobs.cancel',
   'files.list',
+  'editor.state',
+  'editor.analyze',
+  'editor.heatmaps',
+  'sources.add',
+  'sources.rename',
+  'sources.remove',
+  'separation.start',
+  'mixer.set',
+  'mixer.duck',
+  'mixer.monitor',
+  'history.undo',
+  'history.redo',
+  'stems.peaks',
+  'media.audio',
+  'export.settings',
+  'export.chooseFolder',
+  'export.start',
+  'demo.open',
 ] as const;
 
-export const EVENT_NAMES = ['job.progress', 'project.opened', 'menu.command'] as const;
+export const EVENT_NAMES = ['job.progress', 'project.opened', 'menu.command', 'project.changed'] as const;
 
 export type RequestName = (typeof REQUEST_NAMES)[number];
 export type EventName = (typeof EVENT_NAMES)[number];
@@ -28,6 +46,8 @@ export const IPC_EVENT_CHANNEL = 'stemsight:event';
 export const WEB_API_PREFIX = '/api/';
 export const WEB_EVENTS_PATH = '/events';
 export const WEB_MEDIA_PREFIX = '/media/';
+/** Stems and the decoded original by key (GET with Range): /audio/stem-<id>, /audio/original-<mediaId>. */
+export const WEB_AUDIO_PREFIX = '/audio/';
 export const TOKEN_HEADER = 'x-stemsight-token';
 export const TOKEN_PARAM = 'token';
 
@@ -36,6 +56,7 @@ export const APP_SCHEME = 'stemsight';
 export const APP_ORIGIN = `${APP_SCHEME}://app`;
 export const MEDIA_SCHEME = 'stemsight-media';
 export const MEDIA_ORIGIN = `${MEDIA_SCHEME}://media`;
+export const AUDIO_ORIGIN = `${MEDIA_SCHEME}://audio`;
 
 /** What the preload puts on window.stemsight; the renderer's IPC client is built on it. */
 export interface PreloadBridge {

@@ -100,6 +100,96 @@ export const AppInfo = v.object({
 });
 export type AppInfo = v.InferOutput<typeof AppInfo>;
 
+// ---- editor ----------------------------------------------------------------------------------
+
+const Unit = v.pipe(v.number(), v.finite(), v.minValue(0), v.maxValue(1));
+const GainDb = v.pipe(v.number(), v.finite(), v.minValue(-120), v.maxValue(24));
+const Pan = v.pipe(v.number(), v.finite(), v.minValue(-1), v.maxValue(1));
+const Colour = v.pipe(v.string(), v.regex(/^#[0-9a-f]{6}$/i));
+/** Key of an audio file main serves by key (stems and the decoded original), never a path. */
+export const AudioKey = v.pipe(v.string(), v.regex(/^(stem|original)-[1-9]\d{0,15}$/));
+
+export const SourceView = v.object({
+  id: Id,
+  index: v.number(),
+  name: Name,
+  colour: Colour,
+  x: Unit,
+  y: Unit,
+  timeSec: Seconds,
+});
+export type SourceView = v.InferOutput<typeof SourceView>;
+
+export const MixerChannelView = v.object({
+  id: Id,
+  role: v.picklist(['source', 'residual', 'original']),
+  sourceId: v.nullable(Id),
+  gainDb: GainDb,
+  pan: Pan,
+  mute: v.boolean(),
+  solo: v.boolean(),
+});
+export type MixerChannelView = v.InferOutput<typeof MixerChannelView>;
+
+export const StemView = v.object({
+  id: Id,
+  kind: v.picklist(['source', 'residual']),
+  sourceId: v.nullable(Id),
+  audioKey: AudioKey,
+  sampleRate: v.number(),
+  channels: v.number(),
+  frames: v.number(),
+  /** Offset of the first frame in the media (previews cover a region). */
+  startSec: Seconds,
+  preview: v.boolean(),
+  available: v.boolean(),
+  /** Where the source sounds: one 0..1 score per analysed frame, from activityStartSec at activityFps. */
+  activity: v.nullable(v.object({ fps: v.number(), startSec: Seconds, values: v.array(v.number()) })),
+});
+export type StemView = v.InferOutput<typeof StemView>;
+
+export const ExportSettingsView = v.object({
+  format: v.picklist(['wav16', 'wav24', 'f32']),
+  sampleRate: v.nullable(v.picklist([44100, 48000])),
+  namingTemplate: v.pipe(v.string(), v.minLength(1), v.maxLength(200)),
+  folder: v.nullable(PathString),
+  includeStems: v.boolean(),
+  includeMix: v.boolean(),
+  includeVideo: v.boolean(),
+  includeDaw: v.boolean(),
+});
+export type ExportSettingsView = v.InferOutput<typeof ExportSettingsView>;
+
+export const EditorState = v.object({
+  projectId: Id,
+  sources: v.array(SourceView),
+  channels: v.array(MixerChannelView),
+  monitor: v.picklist(['mix', 'original']),
+  stems: v.array(StemView),
+  history: v.object({ canUndo: v.boolean(), canRedo: v.boolean(), undoLabel: v.nullable(Name), redoLabel: v.nullable(Name) }),
+  exportSettings: ExportSettingsView,
+  /** Folder the export dialog suggests (last used, else the media's folder). */
+  suggestedFolder: v.nullable(PathString),
+  analysis: v.picklist(['none', 'running', 'ready', 'failed']),
+});
+export type EditorState = v.InferOutput<typeof EditorState>;
+
+export const Heatmaps = v.object({
+  grid: v.tuple([v.number(), v.number()]),
+  fps: v.number(),
+  /** Index of the first frame returned. */
+  firstFrame: v.number(),
+  frameCount: v.number(),
+  totalFrames: v.number(),
+  /** frameCount * rows * cols bytes (0..255 = 0..1), row-major from the top-left, base64. */
+  data: v.string(),
+});
+export type Heatmaps = v.InferOutput<typeof Heatmaps>;
+
+const ProjectRef = { projectId: Id };
+const StateOut = EditorState;
+const JobStarted = v.object({ jobId: JobId });
+
 // ---- requests ---------------------------------------------------------------------------------
 
 const Empty = v.strictObject({});
@@ -129,6 +219,48 @@ export const requests = {
     }),
     output: Peaks,
   },
+  /** Everything the editor shows for a project (sources, mixer, stems, export settings, undo). */
+  'editor.state': { input: v.strictObject(ProjectRef), output: StateOut },
+  /** Start (or reuse) the analysis that gives heatmaps; null when it is already ready. */
+  'editor.analyze': { input: v.strictObject(ProjectRef), output: v.object({ jobId: v.nullable(JobId) }) },
+  /** Heatmap frames in [fromSec, fromSec + spanSec); null until the analysis is ready. */
+  'editor.heatmaps': {
+    input: v.strictObject({ ...ProjectRef, fromSec: Seconds, spanSec: v.pipe(v.number(), v.minValue(0.5), v.maxValue(600)) }),
+    output: v.nullable(Heatmaps),
+  },
+  'sources.add': { input: v.strictObject({ ...ProjectRef, x: Unit, y: Unit, timeSec: Seconds }), output: StateOut },
+  'sources.rename': { input: v.strictObject({ ...ProjectRef, sourceId: Id, name: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(80)) }), output: StateOut },
+  'sources.remove': { input: v.strictObject({ ...ProjectRef, sourceId: Id }), output: StateOut },
+  /** Separate the project's live sources: a preview range first when given, then the whole file. */
+  'separation.start': {
+    input: v.strictObject({ ...ProjectRef, previewStartSec: v.optional(Seconds), previewSpanSec: v.optional(v.pipe(v.number(), v.minValue(1), v.maxValue(60))) }),
+    output: v.object({ jobIds: v.array(JobId) }),
+  },
+  'mixer.set': {
+    input: v.strictObject({ ...ProjectRef, channelId: Id, gainDb: v.optional(GainDb), pan: v.optional(Pan), mute: v.optional(v.boolean()), solo: v.optional(v.boolean()) }),
+    output: StateOut,
+  },
+  /** Dialogue: keep one source at its level and lower every other stem (residual included) by duckDb. */
+  'mixer.duck': { input: v.strictObject({ ...ProjectRef, sourceId: Id, duckDb: v.pipe(v.number(), v.minValue(0), v.maxValue(60)) }), output: StateOut },
+  'mixer.monitor': { input: v.strictObject({ ...ProjectRef, monitor: v.picklist(['mix', 'original']) }), output: StateOut },
+  'history.undo': { input: v.strictObject(ProjectRef), output: StateOut },
+  'history.redo': { input: v.strictObject(ProjectRef), output: StateOut },
+  'stems.peaks': { input: v.strictObject({ ...ProjectRef, stemId: Id }), output: Peaks },
+  /** Prepare the original audio as a WAV main can serve in ranges (the reference track). */
+  'media.audio': { input: v.strictObject(ProjectRef), output: v.object({ audioKey: AudioKey, sampleRate: v.number(), channels: v.number() }) },
+  'export.settings': { input: v.strictObject({ ...ProjectRef, settings: v.partial(ExportSettingsView) }), output: StateOut },
+  /** Native folder dialog (desktop only); null when cancelled. */
+  'export.chooseFolder': { input: v.strictObject(ProjectRef), output: v.nullable(PathString) },
+  /**
+   * Export into a new folder inside `folder` (checked against the allowed roots in the browser).
+   * When that folder exists, `conflict` names it and nothing is written unless ifExists says so.
+   */
+  'export.start': {
+    input: v.strictObject({ ...ProjectRef, ifExists: v.optional(v.picklist(['ask', 'replace', 'new']), 'ask') }),
+    output: v.object({ jobId: v.nullable(JobId), folder: PathString, conflict: v.boolean() }),
+  },
+  /** Open the bundled demo clip as a project. */
+  'demo.open': { input: Empty, output: ProjectView },
   /** Ask a background job to stop; false if it already finished or is unknown. */
   'jobs.cancel': { input: v.strictObject({ jobId: JobId }), output: v.object({ cancelled: v.boolean() }) },
   /** Server-side file picker for the browser UI: lists folders and media files under allowed roots. */
@@ -162,7 +294,9 @@ export const events = {
   /** Main opened a project on its own (native menu: File > Open..., Open Recent). */
   'project.opened': v.object({ project: ProjectView }),
   /** A native menu item the renderer acts on. */
-  'menu.command': v.object({ command: v.picklist(['open-media', 'close-project', 'undo', 'redo', 'play-pause']) }),
+  'menu.command': v.object({ command: v.picklist(['open-media', 'close-project', 'undo', 'redo', 'play-pause', 'export', 'mute', 'solo', 'open-demo']) }),
+  /** A project's stems, analysis or export changed in main (a job finished); reload editor.state. */
+  'project.changed': v.object({ projectId: Id, what: v.picklist(['stems', 'analysis', 'export']), detail: v.optional(v.pipe(v.string(), v.maxLength(4096))) }),
 } as const;
 
 export type EventPayload<N extends EventName> = v.InferOutput<(typeof events)[N]>;

@@ -5,7 +5,7 @@
 import { app, BrowserWindow, dialog, session, type WebContents } from 'electron';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { APP_ORIGIN, MEDIA_ORIGIN } from '../../shared/channels';
+import { APP_ORIGIN, AUDIO_ORIGIN, MEDIA_ORIGIN } from '../../shared/channels';
 import { MEDIA_EXTENSIONS } from '../../shared/contract';
 import { createServices, type Services } from '../services';
 import { registerIpc } from '../transport/ipc';
@@ -67,6 +67,15 @@ export function runElectronApp(): void {
           const r = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
           return r.canceled ? null : (r.filePaths[0] ?? null);
         },
+        showFolderDialog: async (suggested) => {
+          const options: Electron.OpenDialogOptions = {
+            title: 'Export into folder',
+            defaultPath: suggested ?? undefined,
+            properties: ['openDirectory', 'createDirectory'],
+          };
+          const r = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
+          return r.canceled ? null : (r.filePaths[0] ?? null);
+        },
       });
     } catch (err) {
       dialog.showErrorBox(
@@ -77,7 +86,7 @@ export function runElectronApp(): void {
       return;
     }
     const api = services.api;
-    const csp = contentSecurityPolicy({ mediaSources: [MEDIA_ORIGIN], connectSources: devUrl ? [devUrl.replace(/^http/, 'ws')] : [] });
+    const csp = contentSecurityPolicy({ mediaSources: [MEDIA_ORIGIN, AUDIO_ORIGIN], connectSources: [AUDIO_ORIGIN, ...(devUrl ? [devUrl.replace(/^http/, 'ws')] : [])] });
     handleProtocols(ses, { api, rendererDir: path.join(appRoot(), 'out', 'renderer'), csp });
     if (devUrl) {
       // The dev server's pages get the same CSP through response headers.

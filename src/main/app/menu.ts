@@ -46,9 +46,19 @@ export async function buildMenu(api: Api, onError: (message: string) => void): P
             }),
         },
         {
+          label: 'Open the Demo',
+          click: () =>
+            void openWith(async () => {
+              const project = await api.call('demo.open', {});
+              api.emit('project.opened', { project });
+            }),
+        },
+        {
           label: 'Open Recent',
           submenu: recent.length ? recent : [{ label: 'No recent projects', enabled: false }],
         },
+        { type: 'separator' },
+        { label: 'Export…', accelerator: 'CmdOrCtrl+E', click: () => api.emit('menu.command', { command: 'export' }) },
         { type: 'separator' },
         { label: 'Close Project', accelerator: 'CmdOrCtrl+W', click: () => api.emit('menu.command', { command: 'close-project' }) },
         ...(isMac ? [] : [{ type: 'separator' as const }, { role: 'quit' as const }]),
@@ -60,6 +70,7 @@ export async function buildMenu(api: Api, onError: (message: string) => void): P
         // Undo/redo of project edits is the app's own history (in the database), not text undo.
         { label: 'Undo', accelerator: 'CmdOrCtrl+Z', click: () => api.emit('menu.command', { command: 'undo' }) },
         { label: 'Redo', accelerator: 'Shift+CmdOrCtrl+Z', click: () => api.emit('menu.command', { command: 'redo' }) },
+        ...(isMac ? [] : [{ label: 'Redo', accelerator: 'Ctrl+Y', visible: false, click: () => api.emit('menu.command', { command: 'redo' }) }]),
         { type: 'separator' },
         { role: 'cut' },
         { role: 'copy' },
@@ -69,7 +80,13 @@ export async function buildMenu(api: Api, onError: (message: string) => void): P
     },
     {
       label: 'Playback',
-      submenu: [{ label: 'Play / Pause (Space)', click: () => api.emit('menu.command', { command: 'play-pause' }) }],
+      submenu: [
+        { label: 'Play / Pause (Space)', click: () => api.emit('menu.command', { command: 'play-pause' }) },
+        { type: 'separator' },
+        // Single-key shortcuts are handled in the page (they must not fire while typing a name).
+        { label: 'Mute Selected Track (M)', click: () => api.emit('menu.command', { command: 'mute' }) },
+        { label: 'Solo Selected Track (S)', click: () => api.emit('menu.command', { command: 'solo' }) },
+      ],
     },
     {
       label: 'View',

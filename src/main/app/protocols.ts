@@ -57,8 +57,10 @@ export function handleProtocols(session: Session, opts: { api: Api; rendererDir:
   session.protocol.handle(MEDIA_SCHEME, async (request) => {
     const url = new URL(request.url);
     const idText = url.pathname.replace(/^\/+/, '');
-    if (url.host !== 'media' || !/^[1-9]\d{0,15}$/.test(idText)) return new Response('Not found', { status: 404 });
-    const file = await opts.api.mediaFile(Number(idText));
+    // media/<id>: the project's media file; audio/<key>: a stem or the decoded original (WAV).
+    const ok = url.host === 'media' ? /^[1-9]\d{0,15}$/.test(idText) : url.host === 'audio' && /^(stem|original)-[1-9]\d{0,15}$/.test(idText);
+    if (!ok) return new Response('Not found', { status: 404 });
+    const file = url.host === 'media' ? await opts.api.mediaFile(Number(idText)) : ((await opts.api.audioFile?.(idText)) ?? null);
     if (!file) return new Response('Not found', { status: 404 });
     const { size } = await fsp.stat(file);
     const range = parseRange(request.headers.get('range'), size);

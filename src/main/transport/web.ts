@@ -13,7 +13,7 @@ import path from 'node:path';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Api } from '../api';
-import { TOKEN_HEADER, TOKEN_PARAM, WEB_API_PREFIX, WEB_EVENTS_PATH, WEB_MEDIA_PREFIX } from '../../shared/contract';
+import { TOKEN_HEADER, TOKEN_PARAM, WEB_API_PREFIX, WEB_AUDIO_PREFIX, WEB_EVENTS_PATH, WEB_MEDIA_PREFIX } from '../../shared/contract';
 import { contentSecurityPolicy } from './csp';
 import { mediaContentType, parseRange } from './range';
 
@@ -160,10 +160,10 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     send(res, 200, JSON.stringify(result), 'application/json; charset=utf-8');
   }
 
-  async function serveMedia(req: http.IncomingMessage, res: http.ServerResponse, idText: string) {
+  async function serveMedia(req: http.IncomingMessage, res: http.ServerResponse, idText: string, audio = false) {
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'Use GET');
-    if (!/^[1-9]\d{0,15}$/.test(idText)) return send(res, 404, 'Not found');
-    const file = await opts.api.mediaFile(Number(idText));
+    if (!(audio ? /^(stem|original)-[1-9]\d{0,15}$/ : /^[1-9]\d{0,15}$/).test(idText)) return send(res, 404, 'Not found');
+    const file = audio ? ((await opts.api.audioFile?.(idText)) ?? null) : await opts.api.mediaFile(Number(idText));
     if (!file) return send(res, 404, 'Not found');
     const { size } = await fsp.stat(file);
     const range = parseRange(req.headers.range, size);
@@ -206,6 +206,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       ? serveApi(req, res, p.slice(WEB_API_PREFIX.length))
       : p.startsWith(WEB_MEDIA_PREFIX)
         ? serveMedia(req, res, p.slice(WEB_MEDIA_PREFIX.length))
+        : p.startsWith(WEB_AUDIO_PREFIX)
+          ? serveMedia(req, res, p.slice(WEB_AUDIO_PREFIX.length), true)
         : req.method === 'GET' || req.method === 'HEAD'
           ? serveStatic(req, res, p, tokenOk(queryToken))
           : Promise.resolve(send(res, 405, 'Method not allowed'));

@@ -1,0 +1,157 @@
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { defineJob, JobError, type JobContext } from '../jobs/define';
+import { probeMedia } from '../media/probe';
+import { createWavWriter, type WavFormat, type WavWriter } from '../media/wav';
+import { inputArg, lastLine, runTool } from '../media/process';
+import { isMediaError } from '../media/errors';
+import { writeFileAtomic, tempPathFor } from '../fs/atomic';
+import { addPanned, audible, dbToGain } from './mix';
+import { BlockReader } from './reader';
+import { expandTemplate, safeName, uniqueNames } from './naming';
+import { writeRpp } from './rpp';
+
+/**
+ * Job kind 'export': the stems (equal length, all starting at 0 s, at the chosen rate and format),
+ * the stereo mix of the mixer's settings, a copy of the video with the mix as its audio, and a
+ * REAPER project that opens the stems aligned. Everything goes into one folder; files are written
+ * under temporary names and renamed when complete.
+ */
+
+export interface ExportStem {
+  path: string;
+  name: string;
+  index: number;
+  colour: string;
+  gainDb: number;
+  pan: number;
+  mute: boolean;
+  solo: boolean;
+}
+
+export interface ExportJobParams {
+  media: string;
+  projectName: string;
+  folder: string;
+  /** The user agreed to write into an existing folder. */
+  replace: boolean;
+  stems: ExportStem[];
+  format: WavFormat;
+  /** null: the stems' own (the media's) rate. */
+  sampleRate: number | null;
+  namingTemplate: string;
+  includeStems: boolean;
+  includeMix: boolean;
+  includeVideo: boolean;
+  includeDaw: boolean;
+}
+
+export interface ExportJobResult {
+  folder: string;
+  files: string[];
+  sampleRate: number;
+  frames: number;
+}
+
+const BLOCK = 65536;
+
+export async function runExport(p: ExportJobParams, ctx: Pick<JobContext, 'signal' | 'progress'>): Promise<ExportJobResult> {
+  if (p.stems.length === 0) throw new JobError('There are no stems to export; separate some sources first.');
+  if (p.includeDaw && !p.includeStems) throw new JobError('A REAPER project needs the stems: tick "Stems" as well.');
+  const infos = await Promise.all(p.stems.map((s) => probeMedia(s.path, { signal: ctx.signal })));
+  const srcRate = infos[0].audio?.sampleRate ?? 48000;
+  const rate = p.sampleRate ?? srcRate;
+  // Equal length for all: the longest stem, at the output rate (stems of one separation are equal).
+  const frames = Math.max(...infos.map((i) => Math.round((i.durationSec * rate))));
+  await fsp.mkdir(p.folder, { recursive: true });
+  const indexWidth = String(p.stems.length).length < 2 ? 2 : String(p.stems.length).length;
+  const names = uniqueNames(
+    p.stems.map((s) => expandTemplate(p.namingTemplate, { index: s.index, indexWidth, project: p.projectName, stem: s.name })),
+  );
+  const files: string[] = [];
+  const mixName = `${safeName(p.projectName)} mix.wav`;
+  const wantMixFile = p.includeMix || p.includeVideo;
+  const mixPath = p.includeMix ? path.join(p.folder, mixName) : path.join(p.folder, `.mix-${Date.now()}.wav`);
+
+  const readers = p.stems.map((s, i) => new BlockReader(s.path, Math.max(1, infos[i].audio?.channels ?? 2), rate, 0, ctx.signal));
+  const writers: (WavWriter | null)[] = [];
+  let mixWriter: WavWriter | null = null;
+  try {
+    for (let i = 0; i < p.stems.length; i++) {
+      writers.push(p.includeStems ? await createWavWriter(path.join(p.folder, `${names[i]}.wav`), { sampleRate: rate, channels: readers[i].channels, format: p.format }) : null);
+    }
+    if (wantMixFile) mixWriter = await createWavWriter(mixPath, { sampleRate: rate, channels: 2, format: p.format });
+    const gains = p.stems.map((s) => (audible(s, p.stems) ? dbToGain(s.gainDb) : 0));
+    if (p.includeStems || wantMixFile) {
+      for (let done = 0; done < frames; done += BLOCK) {
+        if (ctx.signal.aborted) throw new JobError('cancelled');
+        const n = Math.min(BLOCK, frames - done);
+        const mixL = new Float32Array(n);
+        const mixR = new Float32Array(n);
+        for (let i = 0; i < readers.length; i++) {
+          const block = await readers[i].read(n);
+          await writers[i]?.write(block);
+          if (gains[i] > 0) addPanned(mixL, mixR, block, gains[i], p.stems[i].pan);
+        }
+        await mixWriter?.write([mixL, mixR]);
+        ctx.progress('writing audio', (0.85 * (done + n)) / frames);
+      }
+    }
+    for (const w of writers) await w?.close();
+    await mixWriter?.close();
+  } catch (err) {
+    for (const w of writers) await w?.abort().catch(() => undefined);
+    await mixWriter?.abort().catch(() => undefined);
+    throw err;
+  } finally {
+    for (const r of readers) await r.close().catch(() => undefined);
+  }
+  if (p.includeStems) files.push(...names.map((n) => `${n}.wav`));
+  if (p.includeMix) files.push(mixName);
+
+  try {
+    if (p.includeVideo) {
+      ctx.progress('writing video', 0.9);
+      const ext = path.extname(p.media).toLowerCase();
+      const outExt = ext === '.mp4' || ext === '.mov' || ext === '.m4v' ? ext : '.mkv';
+      const videoName = `${safeName(p.projectName)} remix${outExt}`;
+      const target = path.join(p.folder, videoName);
+      const tmp = tempPathFor(target) + outExt; // ffmpeg picks the container from the extension
+      const r = await runTool(
+        'ffmpeg',
+        ['-hide_banner', '-loglevel', 'error', '-y', '-i', inputArg(p.media), '-i', inputArg(mixPath), '-map', '0:v:0', '-map', '1:a:0', '-c:v', 'copy', '-c:a', 'aac', '-b:a', '256k', '-shortest', ...(outExt === '.mkv' ? [] : ['-movflags', '+faststart']), tmp],
+        { signal: ctx.signal },
+      );
+      if (r.code !== 0) {
+        await fsp.rm(tmp, { force: true });
+        throw new JobError(`Could not write the video copy (${lastLine(r.stderr) || 'ffmpeg failed'}); the audio files were exported.`);
+      }
+      await fsp.rename(tmp, target);
+      files.push(videoName);
+    }
+    if (p.includeDaw) {
+      const rppName = `${safeName(p.projectName)}.rpp`;
+      const tracks = p.stems.map((s, i) => ({ name: s.name, file: `${names[i]}.wav`, lengthSec: frames / rate, gainDb: s.gainDb, pan: s.pan, mute: s.mute, solo: s.solo, colour: s.colour }));
+      await writeFileAtomic(path.join(p.folder, rppName), writeRpp({ sampleRate: rate, tracks }));
+      files.push(rppName);
+    }
+  } finally {
+    if (!p.includeMix && wantMixFile) await fsp.rm(mixPath, { force: true });
+  }
+  ctx.progress('done', 1);
+  return { folder: p.folder, files, sampleRate: rate, frames };
+}
+
+export default defineJob<ExportJobParams, ExportJobResult>(async (p, ctx) => {
+  try {
+    return await runExport(p, ctx);
+  } catch (err) {
+    if (err instanceof JobError) throw err;
+    if (isMediaError(err, 'CANCELLED')) throw err;
+    const e = err as NodeJS.ErrnoException;
+    if (e?.code === 'ENOSPC') throw new JobError('The disk is full; free some space or export to another drive.');
+    if (e?.code === 'EACCES' || e?.code === 'EPERM') throw new JobError(`Stemsight may not write to ${p.folder}; choose another folder.`);
+    if (isMediaError(err)) throw new JobError(`A stem could not be read (${(err as Error).message}); separate again and retry.`);
+    throw err;
+  }
+});
