@@ -26,6 +26,7 @@ class AppState {
     c.on('menu.command', ({ command }) => {
       if (command === 'close-project') void this.close();
       if (command === 'open-media') void this.openMedia();
+      if (command === 'open-demo') void this.openDemo();
     });
     try {
       const info = await c.call('app.info', {});
@@ -96,6 +97,11 @@ class AppState {
 
   async openPath(path: string): Promise<void> {
     await this.run('Opening…', async () => this.show(await client().call('media.open', { path })));
+  }
+
+  /** The bundled demo clip: the whole flow with no file of one's own. */
+  async openDemo(): Promise<void> {
+    await this.run('Opening the demo…', async () => this.show(await client().call('demo.open', {})));
   }
 
   async openProject(projectId: number): Promise<void> {

@@ -9,7 +9,9 @@ import {
   WEB_API_PREFIX,
   WEB_EVENTS_PATH,
   WEB_MEDIA_PREFIX,
+  WEB_AUDIO_PREFIX,
   MEDIA_ORIGIN,
+  AUDIO_ORIGIN,
   type EventName,
   type PreloadBridge,
   type RequestName,
@@ -40,6 +42,8 @@ export interface Client {
   on<N extends EventName>(name: N, listener: (payload: EventPayload<N>) => void): () => void;
   /** URL the <video> element plays a media id from. */
   mediaUrl(mediaId: number): string;
+  /** URL of a stem or the decoded original by its audio key (WAV, Range requests). */
+  audioUrl(key: string): string;
   /** Path of a dropped file where the platform exposes it (desktop app), else null. */
   pathForFile(file: File): string | null;
 }
@@ -77,6 +81,7 @@ function ipcClient(bridge: PreloadBridge): Client {
     },
     on: (name, listener) => events.on(name, listener as (p: unknown) => void),
     mediaUrl: (mediaId) => `${MEDIA_ORIGIN}/${mediaId}`,
+    audioUrl: (key) => `${AUDIO_ORIGIN}/${key}`,
     pathForFile: (file) => bridge.pathForFile(file) || null,
   };
 }
@@ -140,6 +145,7 @@ function webClient(): Client {
     on: (name, listener) => events.on(name, listener as (p: unknown) => void),
     // The media request authenticates with the cookie set when the page was opened with the token.
     mediaUrl: (mediaId) => `${WEB_MEDIA_PREFIX}${mediaId}`,
+    audioUrl: (key) => `${WEB_AUDIO_PREFIX}${key}`,
     pathForFile: () => null,
   };
 }

@@ -1,0 +1,219 @@
+/**
+ * The editor of one open project: what main says the project is (EditorState, reloaded after
+ * every change), the selection, heatmap frames around the playhead, and the actions. Main holds
+ * the truth and saves every edit; this only mirrors it.
+ */
+import type { EditorState, Heatmaps, MixerChannelView, ProjectView, SourceView, StemView } from '../../../shared/contract';
+import { appState } from './app-state.svelte';
+import { client } from './client';
+
+/** Clicks within this time are separated together (one job instead of one per click). */
+export const SEPARATION_DEBOUNCE_MS = 900;
+const HEAT_SPAN_SEC = 30;
+
+export interface TrackView {
+  key: string;
+  role: 'source' | 'residual' | 'original';
+  name: string;
+  colour: string;
+  channel: MixerChannelView | null;
+  stem: StemView | null;
+  source: SourceView | null;
+}
+
+export class Editor {
+  state = $state<EditorState | null>(null);
+  selectedSourceId = $state<number | null>(null);
+  /** Track with the keyboard focus for M/S: a source id, 'residual' or 'original'. */
+  selectedTrack = $state<string | null>(null);
+  heatmapOn = $state(true);
+  heatmapOpacity = $state(0.6);
+  duckDb = $state(18);
+  exportOpen = $state(false);
+  lastExport = $state<string | null>(null);
+  private heat: Heatmaps | null = null;
+  private heatBytes: Uint8Array | null = null;
+  private heatLoading = false;
+  heatVersion = $state(0);
+  private separateTimer: ReturnType<typeof setTimeout> | null = null;
+  private offs: (() => void)[] = [];
+
+  constructor(readonly project: ProjectView) {}
+
+  get projectId(): number {
+    return this.project.id;
+  }
+
+  async init(): Promise<void> {
+    const c = client();
+    this.offs.push(
+      c.on('project.changed', (e) => {
+        if (e.projectId !== this.projectId) return;
+        if (e.what === 'analysis') this.heat = null;
+        if (e.what === 'export' && e.detail) this.lastExport = e.detail;
+        void this.reload();
+      }),
+    );
+    await this.reload();
+    if (this.project.media.hasVideo && this.state?.analysis !== 'ready') {
+      await this.call(() => c.call('editor.analyze', { projectId: this.projectId }));
+      await this.reload();
+    }
+  }
+
+  destroy(): void {
+    for (const off of this.offs) off();
+    if (this.separateTimer) clearTimeout(this.separateTimer);
+  }
+
+  private async call<T>(work: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await work();
+    } catch (err) {
+      appState.fail(err);
+      return undefined;
+    }
+  }
+
+  private async apply(work: () => Promise<EditorState>): Promise<void> {
+    const s = await this.call(work);
+    if (s) this.state = s;
+  }
+
+  async reload(): Promise<void> {
+    await this.apply(() => client().call('editor.state', { projectId: this.projectId }));
+  }
+
+  // ---- tracks ------------------------------------------------------------------------------------
+
+  get tracks(): TrackView[] {
+    const s = this.state;
+    if (!s) return [];
+    const out: TrackView[] = [];
+    const stemOf = (sourceId: number | null) => s.stems.find((x) => x.sourceId === sourceId) ?? null;
+    for (const src of s.sources) {
+      out.push({ key: `source-${src.id}`, role: 'source', name: src.name, colour: src.colour, source: src, channel: s.channels.find((c) => c.sourceId === src.id) ?? null, stem: stemOf(src.id) });
+    }
+    if (s.stems.length > 0) {
+      out.push({ key: 'residual', role: 'residual', name: 'Residual', colour: '#8d95a5', source: null, channel: s.channels.find((c) => c.role === 'residual') ?? null, stem: stemOf(null) });
+    }
+    out.push({ key: 'original', role: 'original', name: 'Original', colour: '#4cc2ff', source: null, channel: s.channels.find((c) => c.role === 'original') ?? null, stem: null });
+    return out;
+  }
+
+  // ---- heatmaps ----------------------------------------------------------------------------------
+
+  /** Heat values of the frame at `t` (rows*cols bytes), or null; fetches ahead as playback goes. */
+  heatFrame(t: number): { grid: [number, number]; values: Uint8Array } | null {
+    const h = this.heat;
+    if (this.state?.analysis !== 'ready') return null;
+    const frame = h ? Math.floor(t * h.fps) : 0;
+    const inRange = h && this.heatBytes && frame >= h.firstFrame && frame < h.firstFrame + h.frameCount;
+    const nearEnd = h && frame > h.firstFrame + h.frameCount - h.fps * 5 && h.firstFrame + h.frameCount < h.totalFrames;
+    if ((!inRange || nearEnd) && !this.heatLoading) void this.loadHeat(Math.max(0, t - 2));
+    if (!inRange || !h || !this.heatBytes) return null;
+    const cells = h.grid[0] * h.grid[1];
+    const i = frame - h.firstFrame;
+    return { grid: h.grid, values: this.heatBytes.subarray(i * cells, (i + 1) * cells) };
+  }
+
+  private async loadHeat(fromSec: number): Promise<void> {
+    this.heatLoading = true;
+    try {
+      const h = await client().call('editor.heatmaps', { projectId: this.projectId, fromSec, spanSec: HEAT_SPAN_SEC });
+      if (h) {
+        const bin = atob(h.data);
+        const bytes = new Uint8Array(bin.length);
+        for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+        this.heat = h;
+        this.heatBytes = bytes;
+        this.heatVersion++;
+      }
+    } catch {
+      // the overlay is optional; the next frame asks again
+    } finally {
+      this.heatLoading = false;
+    }
+  }
+
+  // ---- sources -----------------------------------------------------------------------------------
+
+  /** A click in the picture: a new source, and a separation soon after (clicks are debounced). */
+  async addSource(x: number, y: number, timeSec: number, visible: { startSec: number; spanSec: number }): Promise<void> {
+    const before = new Set(this.state?.sources.map((s) => s.id));
+    await this.apply(() => client().call('sources.add', { projectId: this.projectId, x, y, timeSec }));
+    const added = this.state?.sources.find((s) => !before.has(s.id));
+    if (added) {
+      this.selectedSourceId = added.id;
+      this.selectedTrack = `source-${added.id}`;
+    }
+    this.scheduleSeparation(visible);
+  }
+
+  scheduleSeparation(visible: { startSec: number; spanSec: number }): void {
+    if (this.separateTimer) clearTimeout(this.separateTimer);
+    this.separateTimer = setTimeout(() => {
+      this.separateTimer = null;
+      if (!this.state?.sources.length) return;
+      void this.call(() =>
+        client().call('separation.start', {
+          projectId: this.projectId,
+          previewStartSec: visible.startSec,
+          previewSpanSec: Math.max(1, Math.min(60, visible.spanSec)),
+        }),
+      );
+    }, SEPARATION_DEBOUNCE_MS);
+  }
+
+  get pendingSeparation(): boolean {
+    return this.separateTimer !== null;
+  }
+
+  async rename(sourceId: number, name: string): Promise<void> {
+    if (!name.trim()) return;
+    await this.apply(() => client().call('sources.rename', { projectId: this.projectId, sourceId, name: name.trim() }));
+  }
+
+  async remove(sourceId: number): Promise<void> {
+    await this.apply(() => client().call('sources.remove', { projectId: this.projectId, sourceId }));
+    if (this.selectedSourceId === sourceId) this.selectedSourceId = null;
+  }
+
+  select(sourceId: number | null): void {
+    this.selectedSourceId = sourceId;
+    if (sourceId !== null) this.selectedTrack = `source-${sourceId}`;
+  }
+
+  // ---- mixer -------------------------------------------------------------------------------------
+
+  async setChannel(channelId: number, set: { gainDb?: number; pan?: number; mute?: boolean; solo?: boolean }): Promise<void> {
+    // Optimistic: the sound changes at once; main's answer replaces it.
+    if (this.state) {
+      this.state.channels = this.state.channels.map((c) => (c.id === channelId ? { ...c, ...set } : c));
+    }
+    await this.apply(() => client().call('mixer.set', { projectId: this.projectId, channelId, ...set }));
+  }
+
+  async toggleSelected(field: 'mute' | 'solo'): Promise<void> {
+    const t = this.tracks.find((x) => x.key === this.selectedTrack) ?? this.tracks[0];
+    if (!t?.channel) return;
+    await this.setChannel(t.channel.id, { [field]: !t.channel[field] });
+  }
+
+  async duck(sourceId: number): Promise<void> {
+    await this.apply(() => client().call('mixer.duck', { projectId: this.projectId, sourceId, duckDb: this.duckDb }));
+  }
+
+  async setMonitor(monitor: 'mix' | 'original'): Promise<void> {
+    if (this.state) this.state.monitor = monitor;
+    await this.apply(() => client().call('mixer.monitor', { projectId: this.projectId, monitor }));
+  }
+
+  async undo(): Promise<void> {
+    await this.apply(() => client().call('history.undo', { projectId: this.projectId }));
+  }
+
+  async redo(): Promise<void> {
+    await this.apply(() => client().call('history.redo', { projectId: this.projectId }));
+  }
+}

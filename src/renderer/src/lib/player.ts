@@ -1,0 +1,274 @@
+/**
+ * Remix playback. Web Audio is the clock: every track is a chain gain -> pan -> master, fed by
+ * AudioBufferSourceNodes scheduled back to back at exact sample times of one AudioContext, so the
+ * tracks cannot drift against each other. The video is muted and follows this clock (see
+ * `position`); the editor nudges its playbackRate or seeks it when it strays.
+ *
+ * Memory: tracks are WAV files streamed by byte range in CHUNK_SEC blocks, and only the blocks
+ * around the playhead are decoded (a few seconds per track), so a 60-minute project holds about
+ * the same memory as a 10-second one. The context runs at the media's rate, so blocks join
+ * without resampling seams.
+ */
+
+const CHUNK_SEC = 4;
+const AHEAD_SEC = 10;
+const START_DELAY = 0.12;
+
+export interface TrackSource {
+  /** URL of a WAV file (16/24-bit PCM or 32-bit float) that accepts Range requests. */
+  url: string;
+  /** Media time of the file's first frame (previews start later than 0). */
+  offsetSec: number;
+}
+
+interface WavLayout {
+  sampleRate: number;
+  channels: number;
+  bits: number;
+  float: boolean;
+  dataOffset: number;
+  frames: number;
+}
+
+interface Track {
+  src: TrackSource;
+  layout: Promise<WavLayout | null>;
+  gain: GainNode;
+  pan: StereoPannerNode;
+  chunks: Map<number, Promise<AudioBuffer | null>>;
+  playing: AudioBufferSourceNode[];
+  scheduledUntil: number; // chunk index
+}
+
+export interface TrackParams {
+  gain: number;
+  pan: number;
+}
+
+async function readLayout(url: string): Promise<WavLayout | null> {
+  const res = await fetch(url, { headers: { Range: 'bytes=0-65535' } });
+  if (!res.ok) return null;
+  const total = Number(/\/(\d+)$/.exec(res.headers.get('content-range') ?? '')?.[1] ?? res.headers.get('content-length') ?? 0);
+  const buf = new DataView(await res.arrayBuffer());
+  const tag = (o: number) => String.fromCharCode(buf.getUint8(o), buf.getUint8(o + 1), buf.getUint8(o + 2), buf.getUint8(o + 3));
+  if (buf.byteLength < 12 || tag(0) !== 'RIFF' || tag(8) !== 'WAVE') return null;
+  let o = 12;
+  let fmt: Omit<WavLayout, 'dataOffset' | 'frames'> | null = null;
+  while (o + 8 <= buf.byteLength) {
+    const id = tag(o);
+    const size = buf.getUint32(o + 4, true);
+    if (id === 'fmt ') {
+      let format = buf.getUint16(o + 8, true);
+      const channels = buf.getUint16(o + 10, true);
+      const sampleRate = buf.getUint32(o + 12, true);
+      const bits = buf.getUint16(o + 22, true);
+      if (format === 0xfffe && size >= 40) format = buf.getUint16(o + 32, true); // extensible
+      fmt = { sampleRate, channels, bits, float: format === 3 };
+    } else if (id === 'data' && fmt) {
+      const dataOffset = o + 8;
+      const bytes = Math.min(size, Math.max(0, total - dataOffset));
+      return { ...fmt, dataOffset, frames: Math.floor(bytes / (fmt.channels * (fmt.bits / 8))) };
+    }
+    o += 8 + size + (size & 1);
+  }
+  return null;
+}
+
+function decodePcm(ctx: BaseAudioContext, l: WavLayout, bytes: ArrayBuffer): AudioBuffer | null {
+  const bps = l.bits / 8;
+  const frames = Math.floor(bytes.byteLength / (bps * l.channels));
+  if (frames <= 0) return null;
+  const out = ctx.createBuffer(Math.min(2, l.channels), frames, l.sampleRate);
+  const dv = new DataView(bytes);
+  for (let c = 0; c < out.numberOfChannels; c++) {
+    const ch = out.getChannelData(c);
+    for (let i = 0; i < frames; i++) {
+      const o = (i * l.channels + c) * bps;
+      if (l.float) ch[i] = dv.getFloat32(o, true);
+      else if (bps === 2) ch[i] = dv.getInt16(o, true) / 32768;
+      else if (bps === 3) ch[i] = ((dv.getUint8(o) | (dv.getUint8(o + 1) << 8) | (dv.getInt8(o + 2) << 16)) / 8388608);
+      else ch[i] = dv.getInt32(o, true) / 2147483648;
+    }
+  }
+  return out;
+}
+
+export class Player {
+  readonly ctx: AudioContext;
+  private readonly master: GainNode;
+  private readonly tracks = new Map<string, Track>();
+  private t0 = 0; // context time of media time `from`
+  private from = 0;
+  private pausedAt = 0;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  playing = false;
+
+  constructor(sampleRate: number | null) {
+    // At the media's rate the stems' blocks join sample-exactly with no resampling in between.
+    let ctx: AudioContext;
+    try {
+      ctx = new AudioContext(sampleRate ? { sampleRate, latencyHint: 'playback' } : { latencyHint: 'playback' });
+    } catch {
+      ctx = new AudioContext();
+    }
+    this.ctx = ctx;
+    this.master = ctx.createGain();
+    this.master.connect(ctx.destination);
+  }
+
+  /** Add or replace a track (same key and URL: kept as is). */
+  setTrack(key: string, src: TrackSource): void {
+    const old = this.tracks.get(key);
+    if (old && old.src.url === src.url && old.src.offsetSec === src.offsetSec) return;
+    if (old) this.removeTrack(key);
+    const gain = this.ctx.createGain();
+    const pan = this.ctx.createStereoPanner();
+    gain.connect(pan).connect(this.master);
+    const t: Track = { src, layout: readLayout(src.url).catch(() => null), gain, pan, chunks: new Map(), playing: [], scheduledUntil: 0 };
+    this.tracks.set(key, t);
+    if (this.playing) {
+      t.scheduledUntil = Math.floor(this.position() / CHUNK_SEC);
+      void this.scheduleTrack(t, this.position(), true);
+    }
+  }
+
+  removeTrack(key: string): void {
+    const t = this.tracks.get(key);
+    if (!t) return;
+    for (const n of t.playing) n.stop();
+    t.gain.disconnect();
+    t.pan.disconnect();
+    this.tracks.delete(key);
+  }
+
+  keys(): string[] {
+    return [...this.tracks.keys()];
+  }
+
+  /** Live mixer change: short ramps so a fader move never clicks. */
+  setParams(key: string, p: TrackParams): void {
+    const t = this.tracks.get(key);
+    if (!t) return;
+    const now = this.ctx.currentTime;
+    t.gain.gain.setTargetAtTime(p.gain, now, 0.015);
+    t.pan.pan.setTargetAtTime(Math.max(-1, Math.min(1, p.pan)), now, 0.015);
+  }
+
+  /** Current media time by the audio clock. */
+  position(): number {
+    if (!this.playing) return this.pausedAt;
+    return Math.max(0, this.from + (this.ctx.currentTime - this.t0));
+  }
+
+  async play(from: number): Promise<void> {
+    if (this.playing) this.stopNodes();
+    await this.ctx.resume().catch(() => undefined);
+    this.from = Math.max(0, from);
+    // Start on a sample boundary so every block lands on exact frames.
+    const sr = this.ctx.sampleRate;
+    this.t0 = Math.ceil((this.ctx.currentTime + START_DELAY) * sr) / sr;
+    this.playing = true;
+    for (const t of this.tracks.values()) {
+      t.scheduledUntil = Math.floor(this.from / CHUNK_SEC);
+      void this.scheduleTrack(t, this.from, true);
+    }
+    this.timer ??= setInterval(() => this.tick(), 250);
+  }
+
+  pause(): void {
+    if (!this.playing) return;
+    this.pausedAt = this.position();
+    this.playing = false;
+    this.stopNodes();
+  }
+
+  seek(t: number): void {
+    if (this.playing) void this.play(t);
+    else this.pausedAt = Math.max(0, t);
+  }
+
+  private stopNodes(): void {
+    for (const t of this.tracks.values()) {
+      for (const n of t.playing) {
+        try {
+          n.stop();
+        } catch {
+          // not started yet
+        }
+      }
+      t.playing = [];
+    }
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private tick(): void {
+    if (!this.playing) return;
+    const pos = this.position();
+    for (const t of this.tracks.values()) {
+      void this.scheduleTrack(t, pos, false);
+      // Forget blocks well behind the playhead.
+      for (const k of t.chunks.keys()) if ((k + 1) * CHUNK_SEC < pos - CHUNK_SEC) t.chunks.delete(k);
+    }
+  }
+
+  private chunk(t: Track, l: WavLayout, k: number): Promise<AudioBuffer | null> {
+    let p = t.chunks.get(k);
+    if (!p) {
+      // Block k covers media time [k*C, (k+1)*C), i.e. file frames shifted by the track's offset.
+      const first = Math.round((k * CHUNK_SEC - t.src.offsetSec) * l.sampleRate);
+      const last = Math.round(((k + 1) * CHUNK_SEC - t.src.offsetSec) * l.sampleRate);
+      const a = Math.max(0, first);
+      const b = Math.min(l.frames, last);
+      if (b <= a) p = Promise.resolve(null);
+      else {
+        const frameBytes = l.channels * (l.bits / 8);
+        p = fetch(t.src.url, { headers: { Range: `bytes=${l.dataOffset + a * frameBytes}-${l.dataOffset + b * frameBytes - 1}` } })
+          .then((r) => (r.ok ? r.arrayBuffer() : null))
+          .then((bytes) => (bytes ? decodePcm(this.ctx, l, bytes) : null))
+          .catch(() => null);
+      }
+      t.chunks.set(k, p);
+    }
+    return p;
+  }
+
+  private async scheduleTrack(t: Track, pos: number, _fromStart: boolean): Promise<void> {
+    const l = await t.layout;
+    if (!l || !this.playing) return;
+    const lastK = Math.floor((pos + AHEAD_SEC) / CHUNK_SEC);
+    const startedAt = this.t0;
+    for (let k = t.scheduledUntil; k <= lastK; k++) {
+      t.scheduledUntil = k + 1;
+      const buf = await this.chunk(t, l, k);
+      if (!this.playing || startedAt !== this.t0) return; // seeked meanwhile
+      if (!buf) continue;
+      // Media time of the buffer's first frame, and where that falls on the context clock.
+      const bufStart = Math.max(k * CHUNK_SEC, t.src.offsetSec);
+      const when = this.t0 + (bufStart - this.from);
+      const node = this.ctx.createBufferSource();
+      node.buffer = buf;
+      node.connect(t.gain);
+      // The first block usually starts before the playhead: play it from the right offset.
+      const now = this.ctx.currentTime;
+      let at = Math.max(when, this.t0);
+      let off = at - when;
+      if (at < now) {
+        off += now - at; // late (a slow fetch): join in time rather than shift this track
+        at = now;
+      }
+      if (off >= buf.duration) continue;
+      node.start(at, off);
+      t.playing.push(node);
+      node.onended = () => {
+        t.playing = t.playing.filter((n) => n !== node);
+      };
+    }
+  }
+
+  async close(): Promise<void> {
+    this.pause();
+    for (const k of this.keys()) this.removeTrack(k);
+    await this.ctx.close().catch(() => undefined);
+  }
+}
