@@ -1,0 +1,111 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { expandTemplate, planExportFolder, safeName, uniqueNames } from '../../../src/main/engine/export/naming';
+import { rppString, writeRpp } from '../../../src/main/engine/export/rpp';
+import { addPanned, audible, dbToGain } from '../../../src/main/engine/export/mix';
+import { runExport, type ExportStem } from '../../../src/main/engine/export/job';
+import { readWav, writeWav } from '../../../src/main/engine/media/wav';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'stemsight-export-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('naming', () => {
+  it('expands the default template with a padded index and safe names', () => {
+    expect(expandTemplate('{index}_{project}_{stem}', { index: 3, project: 'My/Clip', stem: 'Lead: vox' })).toBe('03_My_Clip_Lead_ vox');
+    expect(safeName('..')).toBe('untitled');
+    expect(safeName('CON')).toBe('untitled');
+    expect(uniqueNames(['a', 'A', 'b'])).toEqual(['a', 'A (2)', 'b']);
+  });
+
+  it('reports an existing folder instead of writing into it, or picks a new one', async () => {
+    const first = await planExportFolder(tmp, 'x export', 'ask');
+    expect(first).toEqual({ folder: path.join(tmp, 'x export'), conflict: false });
+    rmSync(first.folder, { force: true, recursive: true });
+    await import('node:fs/promises').then((f) => f.mkdir(first.folder));
+    expect((await planExportFolder(tmp, 'x export', 'ask')).conflict).toBe(true);
+    expect(await planExportFolder(tmp, 'x export', 'new')).toEqual({ folder: path.join(tmp, 'x export 2'), conflict: false });
+    expect(await planExportFolder(tmp, 'x export', 'replace')).toEqual({ folder: first.folder, conflict: false });
+  });
+});
+
+describe('mix', () => {
+  it('solo wins over mute', () => {
+    const a = { gainDb: 0, pan: 0, mute: false, solo: false };
+    const b = { gainDb: 0, pan: 0, mute: true, solo: true };
+    expect(audible(a, [a, b])).toBe(false);
+    expect(audible(b, [a, b])).toBe(true);
+    const mutedOnly = { ...b, solo: false };
+    expect(audible(mutedOnly, [a, mutedOnly])).toBe(false);
+    expect(audible(a, [a, mutedOnly])).toBe(true);
+    expect(dbToGain(-6)).toBeCloseTo(0.501, 3);
+    expect(dbToGain(-120)).toBe(0);
+  });
+
+  it('pans like Web Audio StereoPannerNode (equal power; stereo balance)', () => {
+    const L = new Float32Array(1), R = new Float32Array(1);
+    addPanned(L, R, [new Float32Array([1])], 1, 0);
+    expect(L[0]).toBeCloseTo(Math.SQRT1_2, 6);
+    expect(R[0]).toBeCloseTo(Math.SQRT1_2, 6);
+    const L2 = new Float32Array(1), R2 = new Float32Array(1);
+    addPanned(L2, R2, [new Float32Array([0.5]), new Float32Array([0.25])], 2, -1);
+    expect(L2[0]).toBeCloseTo(1.5, 6); // (l + r) * gain, all to the left
+    expect(R2[0]).toBeCloseTo(0, 6);
+  });
+});
+
+describe('rpp', () => {
+  it('writes one aligned track per stem with volume, pan, mute and solo', () => {
+    const text = writeRpp({
+      sampleRate: 48000,
+      tracks: [
+        { name: 'Voice "A"', file: '01_x_voice.wav', lengthSec: 8, gainDb: -6, pan: -0.5, mute: false, solo: true, colour: '#ff0000' },
+        { name: 'residual', file: '02_x_residual.wav', lengthSec: 8, gainDb: 0, pan: 0, mute: true, solo: false },
+      ],
+    });
+    expect(text.startsWith('<REAPER_PROJECT')).toBe(true);
+    expect(text.match(/<TRACK/g)).toHaveLength(2);
+    expect(text).toContain('NAME `Voice "A"`');
+    expect(text).toMatch(/VOLPAN 0\.501\d* -0\.5 -1 -1 1/);
+    expect(text).toContain('MUTESOLO 0 2 0');
+    expect(text).toContain('MUTESOLO 1 0 0');
+    expect(text.match(/POSITION 0\n/g)).toHaveLength(2);
+    expect(text).toContain('FILE "02_x_residual.wav"');
+    // Balanced chunks: every < has its >.
+    expect(text.split('\n').filter((l) => l.trim().startsWith('<')).length).toBe(text.split('\n').filter((l) => l.trim() === '>').length);
+    expect(rppString('a"b`c')).toBe('"a\'b`c"');
+  });
+});
+
+describe('runExport', () => {
+  it('writes equal-length stems from 0 s at the chosen rate, the mix and the .rpp', async () => {
+    const rate = 8000;
+    const n = rate; // 1 s
+    const a = new Float32Array(n).fill(0.25);
+    const b = new Float32Array(n).map((_, i) => 0.5 * Math.sin(i / 5));
+    await writeWav(path.join(tmp, 'a.wav'), { sampleRate: rate, channels: [a, a] }, 'f32');
+    await writeWav(path.join(tmp, 'b.wav'), { sampleRate: rate, channels: [b, b] }, 'f32');
+    const stems: ExportStem[] = [
+      { path: path.join(tmp, 'a.wav'), name: 'A', index: 1, colour: '#ff0000', gainDb: 0, pan: 0, mute: false, solo: false },
+      { path: path.join(tmp, 'b.wav'), name: 'residual', index: 2, colour: '#888888', gainDb: 0, pan: 0, mute: true, solo: false },
+    ];
+    const folder = path.join(tmp, 'out export');
+    const r = await runExport(
+      { media: path.join(tmp, 'a.wav'), projectName: 'Proj', folder, replace: false, stems, format: 'wav16', sampleRate: null, namingTemplate: '{index}_{project}_{stem}', includeStems: true, includeMix: true, includeVideo: false, includeDaw: true },
+      { signal: new AbortController().signal, progress: () => undefined },
+    );
+    expect(readdirSync(folder).sort()).toEqual(['01_Proj_A.wav', '02_Proj_residual.wav', 'Proj mix.wav', 'Proj.rpp']);
+    expect(r.sampleRate).toBe(rate);
+    const s1 = await readWav(path.join(folder, '01_Proj_A.wav'));
+    const s2 = await readWav(path.join(folder, '02_Proj_residual.wav'));
+    expect(s1.sampleRate).toBe(rate);
+    expect(s1.channels[0].length).toBe(n);
+    expect(s2.channels[0].length).toBe(n);
+    // The residual is muted: the mix is stem A alone (a centred stereo stem passes unchanged).
+    const mix = await readWav(path.join(folder, 'Proj mix.wav'));
+    expect(mix.channels[0][100]).toBeCloseTo(0.25, 3);
+    expect(mix.channels[1][100]).toBeCloseTo(0.25, 3);
+    expect(readFileSync(path.join(folder, 'Proj.rpp'), 'utf8')).toContain('FILE "01_Proj_A.wav"');
+  });
+});
