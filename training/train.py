@@ -132,6 +132,10 @@ def main():
     ap.add_argument('--workers', type=int, default=max(1, (os.cpu_count() or 2) - 1))
     ap.add_argument('--val-every', type=int, default=500)
     ap.add_argument('--val-size', type=int, default=128)
+    ap.add_argument('--decay-start', type=int, default=None,
+                    help='step at which the learning rate starts a cosine decay to --lr-end')
+    ap.add_argument('--decay-steps', type=int, default=1000)
+    ap.add_argument('--lr-end', type=float, default=1e-4)
     ap.add_argument('--init', default=None, help='start from these weights (e.g. shipped best.pt)')
     args = ap.parse_args()
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
@@ -170,6 +174,9 @@ def main():
     run_loss = None
     for batch in train:
         lr = args.lr * min(1.0, (step + 1) / 300)
+        if args.decay_start is not None and step >= args.decay_start:
+            k = min(1.0, (step - args.decay_start) / max(1, args.decay_steps))
+            lr = args.lr_end + 0.5 * (args.lr - args.lr_end) * (1 + np.cos(np.pi * k))
         for g in opt.param_groups:
             g['lr'] = lr
         out = forward_batch(model, batch, device)
