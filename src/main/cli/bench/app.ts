@@ -14,6 +14,7 @@ import { ModelRuntime } from '../../engine/models/runtime';
 import { analyzeMedia } from '../../engine/analysis/analyze';
 import { originalGrid, toOriginal } from '../../engine/analysis/localize';
 import { separate } from '../../engine/separation/separate';
+import { stopMaskWorker } from '../../engine/separation/mask-client';
 
 /**
  * The app-path benchmark (issue 4): held-out world clips from TEST seeds, encoded as users' files
@@ -199,6 +200,7 @@ export async function runAppBench(root: string, opts: AppBenchOptions) {
       model: { name: rt.card.name, version: rt.card.modelVersion, sha256: rt.card.sha256 },
     };
   } finally {
+    await stopMaskWorker();
     await rt.release();
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -1,5 +1,5 @@
 import FFT from 'fft.js';
-import { nextPowerOfTwo, RealFFT } from '../dsp/fft';
+import { nextPowerOfTwo } from '../dsp/fft';
 import { hannWindow } from '../dsp/stft';
 
 /**
@@ -8,7 +8,8 @@ import { hannWindow } from '../dsp/stft';
  *
  * The grid is the models' scaled to the rate: hop = round(256 * rate / 11025), window = 4 * hop
  * (periodic Hann: 1022 at 11025 Hz, 4096 at 44.1 kHz), FFT size the next power of two (fast, and
- * finer bins). Frame i is centred on sample i * hop (reflect padding at both ends, like the
+ * finer bins) unless that doubles the work, in which case the window is that power of two
+ * (48 kHz: hop 1115, window 4096). Frame i is centred on sample i * hop (reflect padding at both ends, like the
  * models' STFT), so it sits at time i * hop / rate, which maps to model frame
  * time * 11025 / 256. Masks come from the model grid by linear interpolation in time and
  * frequency; above the models' 5512.5 Hz the mask blends, over a quarter octave, into its mean over
@@ -28,8 +29,14 @@ export interface FullRateGrid {
 
 export function fullRateGrid(rate: number, model: { sampleRate: number; hop: number }): FullRateGrid {
   const hop = Math.max(1, Math.round((model.hop * rate) / model.sampleRate));
-  const win = 4 * hop;
-  const nFft = nextPowerOfTwo(win);
+  let win = 4 * hop;
+  let nFft = nextPowerOfTwo(win);
+  // 48 kHz: 4460 would need an 8192-point FFT (twice the work); a 4096 window (85 ms instead of
+  // 93 ms, 11.7 Hz bins instead of 10.8) is as good a match to the models' grid at half the cost.
+  if (nFft > 1.5 * win) {
+    nFft /= 2;
+    win = nFft;
+  }
   return { rate, hop, win, nFft, bins: nFft / 2 + 1 };
 }
 
@@ -97,9 +104,10 @@ export interface StemSink {
  * push() input, then process() as far as masks allow; finish() once the input has ended.
  */
 export class FullRateSynth {
-  private readonly fft: RealFFT;
   private readonly rfft: FFT;
-  private readonly cplx: number[] | Float64Array;
+  private readonly cplx: Float64Array;
+  private readonly sA: Float64Array;
+  private readonly hartley: Float64Array;
   private readonly window: Float64Array;
   private readonly half: number;
   private input: Float32Array[];
@@ -124,9 +132,10 @@ export class FullRateSynth {
     /** Also emit the residual (input minus the sources) as the last output. */
     readonly residual = true,
   ) {
-    this.fft = new RealFFT(grid.nFft);
     this.rfft = new FFT(grid.nFft);
-    this.cplx = this.rfft.createComplexArray();
+    this.cplx = new Float64Array(2 * grid.nFft);
+    this.sA = new Float64Array(2 * grid.bins);
+    this.hartley = new Float64Array(grid.nFft);
     const w = hannWindow(grid.win);
     this.window = new Float64Array(grid.nFft);
     this.window.set(w, Math.floor((grid.nFft - grid.win) / 2));
@@ -212,36 +221,45 @@ export class FullRateSynth {
         for (let n = 0; n < nFft; n++) f[n] = win[n] === 0 ? 0 : win[n] * this.sample(c, start + n);
       }
       this.rfft.realTransform(this.cplx, f);
-      this.specs[c].set((this.cplx as Float64Array).subarray ? (this.cplx as Float64Array).subarray(0, 2 * bins) : (this.cplx as number[]).slice(0, 2 * bins));
+      this.specs[c].set(this.cplx.subarray(0, 2 * bins));
     }
     // Make room in the overlap-add buffers.
     const rel = start - this.olaStart;
     if (rel + nFft > this.env.length) this.shiftOla(rel);
     const r = start - this.olaStart;
     for (let n = 0; n < nFft; n++) this.env[r + n] += win[n] * win[n];
-    // Masked inverse FFTs, two (output, channel) spectra at a time.
-    const jobs: [number, number][] = [];
-    for (let o = 0; o < this.outputs; o++) for (let c = 0; c < this.channels; c++) jobs.push([o, c]);
-    const sA = new Float64Array(2 * bins), sB = new Float64Array(2 * bins);
-    for (let q = 0; q < jobs.length; q += 2) {
-      const pair = q + 1 < jobs.length;
-      for (let k = 0; k < (pair ? 2 : 1); k++) {
-        const [o, c] = jobs[q + k];
-        const s = k === 0 ? sA : sB;
-        const x = this.specs[c], m = this.masks[o];
+    // Masked inverse FFTs, one (output, channel) spectrum at a time, through the Hartley transform.
+    const spec = this.sA, y = this.outFrames[0];
+    for (let o = 0; o < this.outputs; o++) {
+      const m = this.masks[o];
+      for (let c = 0; c < this.channels; c++) {
+        const x = this.specs[c];
         for (let b = 0; b < bins; b++) {
-          s[2 * b] = x[2 * b] * m[b];
-          s[2 * b + 1] = x[2 * b + 1] * m[b];
+          spec[2 * b] = x[2 * b] * m[b];
+          spec[2 * b + 1] = x[2 * b + 1] * m[b];
         }
-      }
-      this.fft.inverse2(sA, pair ? sB : null, this.outFrames[0], pair ? this.outFrames[1] : null);
-      for (let k = 0; k < (pair ? 2 : 1); k++) {
-        const [o, c] = jobs[q + k];
-        const dst = this.ola[o][c], y = this.outFrames[k];
+        this.inverseReal(spec, y);
+        const dst = this.ola[o][c];
         for (let n = 0; n < nFft; n++) dst[r + n] += win[n] * y[n];
       }
     }
     this.next++;
+  }
+
+  /**
+   * Real inverse FFT of a half spectrum (bins = N/2 + 1, interleaved) into out (N samples), by the
+   * Hartley transform, which is its own inverse: H = Re Y - Im Y, y = DHT(H) / N, and a DHT is
+   * Re - Im of a real FFT. One real FFT (fft.js's fast path) instead of half a complex one.
+   */
+  private inverseReal(spec: Float64Array, out: Float64Array): void {
+    const N = this.grid.nFft, half = N / 2;
+    const h = this.hartley, d = this.cplx;
+    for (let k = 0; k <= half; k++) h[k] = spec[2 * k] - spec[2 * k + 1];
+    for (let k = half + 1; k < N; k++) h[k] = spec[2 * (N - k)] + spec[2 * (N - k) + 1];
+    this.rfft.realTransform(d, h);
+    const inv = 1 / N;
+    for (let n = 0; n <= half; n++) out[n] = (d[2 * n] - d[2 * n + 1]) * inv;
+    for (let n = half + 1; n < N; n++) out[n] = (d[2 * (N - n)] + d[2 * (N - n) + 1]) * inv;
   }
 
   private shiftOla(rel: number): void {

@@ -9,6 +9,7 @@ import { openLibraryIndex } from '../analysis/library-index';
 import { userFacing } from '../analysis/job';
 import { sharedRuntime, type DeviceRequest } from '../models/runtime';
 import type { Click } from './features';
+import { stopMaskWorker } from './mask-client';
 import { separate, type SeparationResult } from './separate';
 
 /**
@@ -111,5 +112,7 @@ export default defineJob<SeparationJobParams, Manifest>(async (p, ctx) => {
     }
   } catch (err) {
     throw userFacing(err);
+  } finally {
+    await stopMaskWorker();
   }
 });

@@ -10,6 +10,7 @@ import { monoChunks, slideWindows, windowMagnitude, type ModelWindow } from '../
 import type { ModelRuntime } from '../models/runtime';
 import { clickCell, neighbourhoodVector, type Click } from './features';
 import { binMap, FullRateSynth, fullRateGrid, interpolateFrame } from './fullrate';
+import { workerMasks, type WindowWithMasks } from './mask-client';
 import { ModelMaskTrack } from './model-masks';
 import { planStages, windowMasks, type SourceInput, type StagePlan } from './stages';
 
@@ -36,6 +37,11 @@ export interface SeparateOptions {
   durationSec?: number;
   signal?: AbortSignal;
   onProgress?: (stage: string, fraction: number) => void;
+  /**
+   * Compute the model masks in a worker thread while this thread makes the full-rate stems
+   * (default true); false runs everything here.
+   */
+  pipeline?: boolean;
 }
 
 export interface SourceReport {
@@ -154,10 +160,29 @@ export async function separate(file: string, clicks: Click[], opts: SeparateOpti
       yield { ...w, index: w.index + firstWindow, start: w.start + firstWindowStart };
     }
   }
+  const pipeline = opts.pipeline ?? true;
+  const source: AsyncIterable<ModelWindow> = pipeline
+    ? workerMasks(
+        {
+          modelDir: card.dir,
+          device: rt.provider,
+          file,
+          info,
+          cacheDir: cache.dir,
+          sources,
+          windowHop,
+          firstWindow,
+          lastWindow: Number.isFinite(lastWindow) ? lastWindow : null,
+          monoDuration: monoDuration ?? null,
+        },
+        signal,
+      )
+    : windows();
   const track = new ModelMaskTrack(
-    windows(),
+    source,
     async (w) => {
       check(signal);
+      if (pipeline) return (w as WindowWithMasks).masks;
       const audio = await rt.audio(windowMagnitude(card, w.samples));
       return windowMasks(plan, { runtime: rt, card, cache, start: w.start, audio, sources });
     },
