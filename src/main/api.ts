@@ -286,7 +286,7 @@ export function createApi(deps: ApiDeps): Api {
         throw new ApiError('media_error', `Could not read the audio for playback: ${oneLine(err)}`);
       }
     },
-    'export.settings': async ({ projectId, settings }) => editor().setExportSettings(projectId, settings),
+    'export.settings': async ({ projectId, settings }) => editor().setExportSettings(projectId, settings, deps.transport),
     'export.chooseFolder': async ({ projectId }) => editor().chooseFolder(projectId),
     'export.start': async ({ projectId, ifExists }) => editor().startExport(projectId, ifExists, deps.transport),
     'demo.open': async () => {

@@ -157,6 +157,15 @@ export function createEditor(deps: EditorDeps) {
     };
   }
 
+  /** The media's folder when exports may go there (not the app's own demo folder), else the first root. */
+  function suggestFolder(mediaDir: string): string | null {
+    const inside = (root: string) => {
+      const rel = path.relative(root, mediaDir);
+      return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+    };
+    return deps.policy.roots.some(inside) ? mediaDir : (deps.policy.roots[0] ?? null);
+  }
+
   function state(projectId: number): EditorState {
     const m = mediaOf(projectId);
     const sources = listSources(lib, projectId);
@@ -172,7 +181,7 @@ export function createEditor(deps: EditorDeps) {
       stems: currentStems(projectId),
       history: historyState(lib, projectId),
       exportSettings: settings,
-      suggestedFolder: settings.folder ?? path.dirname(m.path),
+      suggestedFolder: settings.folder ?? suggestFolder(path.dirname(m.path)),
       analysis: analysisDirs.has(m.id) ? 'ready' : analysisJobs.has(m.id) ? 'running' : analysisFailed.has(m.id) ? 'failed' : 'none',
     };
   }
@@ -481,7 +490,13 @@ export function createEditor(deps: EditorDeps) {
       wrap(() => redo(lib, projectId));
       return state(projectId);
     },
-    setExportSettings(projectId: number, patch: Partial<ExportSettingsView>) {
+    async setExportSettings(projectId: number, patch: Partial<ExportSettingsView>, transport: 'ipc' | 'web') {
+      if (patch.folder !== undefined && patch.folder !== null) {
+        // The desktop app takes folders only from its own dialog (export.chooseFolder), so a
+        // renderer cannot point exports anywhere; the browser's typed folder must be in the roots.
+        if (transport === 'ipc') throw new ApiError('forbidden', 'Choose the export folder with the Choose… button.');
+        patch = { ...patch, folder: await resolveFolder(deps.policy, patch.folder, true) };
+      }
       wrap(() => setExportSettings(lib, projectId, patch));
       return state(projectId);
     },

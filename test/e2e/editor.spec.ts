@@ -88,11 +88,14 @@ test('editor: heatmap, two sources, stems, mixer, export, reopen', async ({ page
   expect(painted).toBeGreaterThan(0);
   await shot(page, '02-heatmap.png');
 
+  // Zoomed in, the visible part is separated first (a preview), then the whole file.
+  await page.getByLabel('Zoom the tracks').fill('200');
   // Two clicks (the speaker and the saxophone), quickly: one debounced separation.
   const [speaker, sax] = demo.suggestedClicks;
   await clickFrame(page, speaker.x, speaker.y);
   await clickFrame(page, sax.x, sax.y);
   await expect(page.getByTestId('marker')).toHaveCount(2);
+  await expect(page.locator('[data-testid="job"][data-kind="separation"]')).toHaveCount(2, { timeout: 30_000 });
   // The last click is selected: name it, then select the first marker and name that.
   await page.getByTestId('source-name').fill('Saxophone');
   await page.getByTestId('source-name').press('Enter');
@@ -109,6 +112,7 @@ test('editor: heatmap, two sources, stems, mixer, export, reopen', async ({ page
   await expect(page.locator('[data-testid="track"][data-role="source"] .sub').first()).toHaveText('stem', { timeout: 180_000 });
   await expect(page.locator('[data-testid="track-wave"][data-ready="true"]')).toHaveCount(3, { timeout: 60_000 });
   await expect(page.locator('[data-testid="waveform"][data-ready="true"]')).toHaveCount(1);
+  await page.getByLabel('Zoom the tracks').fill('0');
   expect(await page.locator('[data-testid="track"][data-role="source"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-name')))).toEqual(['Speaker', 'Saxophone']);
   // Activity over time is drawn on each source's track.
   const activity = await page.evaluate(() =>
@@ -128,6 +132,14 @@ test('editor: heatmap, two sources, stems, mixer, export, reopen', async ({ page
   await page.getByTestId('play').click();
   await shot(page, '05-mixer.png');
 
+  // Dialogue action: keep the selected speaker, duck the rest by 18 dB; one undo restores it.
+  const saxDb = page.locator('[data-testid="track"][data-name="Saxophone"] .db');
+  await page.getByRole('button', { name: /Keep Speaker, duck the rest by 18 dB/ }).click();
+  await expect(saxDb).toHaveText('-18.0');
+  await expect(residual.getByTestId('mute')).toHaveAttribute('aria-pressed', 'true');
+  await page.keyboard.press('Control+z');
+  await expect(saxDb).toHaveText('0.0');
+
   // Export stems + REAPER project (Ctrl+E), 24-bit at 48 kHz, into the media folder.
   await page.keyboard.press('Control+e');
   const exp = page.getByRole('dialog', { name: 'Export' });
@@ -138,6 +150,9 @@ test('editor: heatmap, two sources, stems, mixer, export, reopen', async ({ page
   await exp.getByLabel('Export REAPER project').check();
   await exp.getByLabel('Sample format').selectOption('wav24');
   await exp.getByLabel('Sample rate').selectOption('48000');
+  await exp.getByTestId('export-folder').fill('/');
+  await exp.getByTestId('export-start').click();
+  await expect(exp.getByTestId('export-problem')).toContainText('outside the folders');
   await exp.getByTestId('export-folder').fill(mediaDir);
   await exp.getByTestId('export-start').click();
   await expect(exp.getByTestId('export-done')).toBeVisible({ timeout: 60_000 });
@@ -163,6 +178,7 @@ test('editor: heatmap, two sources, stems, mixer, export, reopen', async ({ page
   // Exporting again never overwrites silently: the existing folder is reported.
   await exp.getByTestId('export-start').click();
   await expect(exp.getByRole('alert')).toContainText('already exists');
+  await shot(page, '06b-no-overwrite.png');
   await exp.getByRole('button', { name: 'Close export' }).click();
 
   // Reopen the project from the start screen: everything as it was.
