@@ -129,6 +129,10 @@ test('editor: heatmap, two sources, stems, mixer, export, reopen', async ({ page
   await expect(residual.getByTestId('mute')).toHaveAttribute('aria-pressed', 'true');
   await page.getByTestId('play').click();
   await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 15_000 }).toBeGreaterThan(1);
+  // The picture follows the audio clock (within a couple of frames once settled).
+  await page.waitForTimeout(1500);
+  const drift = Number(await video.getAttribute('data-drift'));
+  expect(Math.abs(drift)).toBeLessThan(0.1);
   await page.getByTestId('play').click();
   await shot(page, '05-mixer.png');
 
@@ -203,4 +207,14 @@ test('editor: heatmap, two sources, stems, mixer, export, reopen', async ({ page
   await page.keyboard.press('Control+Shift+z');
   await expect(page.locator('[data-testid="track"][data-role="residual"]').getByTestId('mute')).toHaveAttribute('aria-pressed', 'true');
   expect(errors).toEqual([]);
+});
+
+test('the bundled demo opens from the start screen', async ({ page }) => {
+  await page.goto(env('STEMSIGHT_E2E_URL'));
+  await page.getByTestId('open-demo').click();
+  await expect(page.locator('header .title')).toHaveText('demo');
+  const video = page.getByTestId('video');
+  await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.duration)).toBeGreaterThan(19);
+  await expect(page.getByTestId('heatmap')).toHaveAttribute('data-shown', 'true', { timeout: 120_000 });
+  await expect(page.getByTestId('track')).toHaveCount(1); // the original, until something is clicked
 });
