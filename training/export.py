@@ -77,6 +77,11 @@ class LocalizationSession(nn.Module):
         return torch.sigmoid(logits)
 
 
+def json_axes(dyn):
+    """Dynamic axes as the card stores them: {tensor: {"axis index": "name"}} (JSON keys are strings)."""
+    return {k: {str(a): n for a, n in v.items()} for k, v in (dyn or {}).items()}
+
+
 def sha256(path):
     h = hashlib.sha256()
     with open(path, 'rb') as f:
@@ -136,7 +141,7 @@ def export(model, out_dir, meta=None, parity=True):
             'file': f'{name}.onnx', 'sha256': sha256(path),
             'inputs': {n: list(a.shape) for n, a in zip(ins, args)},
             'outputs': {},
-            'dynamic': {k: v for k, v in (dyn or {}).items()},
+            'dynamic': json_axes(dyn),
         }
     sessions['visual']['outputs'] = {'visual_features': list(vis.shape)}
     sessions['audio']['outputs'] = {'audio_features': list(feats.shape), 'weights': list(weights.shape)}
@@ -279,7 +284,7 @@ def export_motion(app, stage, out_dir, meta=None):
         os.replace(path + '.tmp', path)
         card['sessions'][name] = {'file': f'{name}.onnx', 'sha256': sha256(path),
                                   'inputs': {n: list(a.shape) for n, a in zip(ins, args)},
-                                  'outputs': out_shapes, 'dynamic': dyn}
+                                  'outputs': out_shapes, 'dynamic': json_axes(dyn)}
     # The frames are not stored: they follow parity_frames' formula, which the app's test rebuilds.
     write_tensors(os.path.join(out_dir, 'parity-motion.bin'), {
         'motion_map': f2, 'motion_features_sub4': f1[:, :, ::4, ::4, ::4], 'magnitude': mag,

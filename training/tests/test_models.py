@@ -129,6 +129,19 @@ class ExportTest(unittest.TestCase):
             self.assertIn('masks', header)
             self.assertEqual(header['masks']['shape'], [2, 512, 256])
 
+    def test_motion_export_extends_the_card_without_breaking_it(self):
+        from training.export import export_motion
+        with tempfile.TemporaryDirectory() as d:
+            app = AppearanceModel()
+            before = export(app, d)
+            card = export_motion(app, MotionStage(), d)
+            self.assertEqual(card['stages'], ['appearance', 'motion'])
+            for name in ('visual', 'audio', 'masks', 'localization'):   # what appearance-only apps read
+                self.assertEqual(card['sessions'][name], before['sessions'][name])
+            for name in ('motion', 'refine'):
+                self.assertTrue(os.path.exists(os.path.join(d, card['sessions'][name]['file'])))
+            self.assertEqual(card['motion']['frames'], 48)
+
 
 if __name__ == '__main__':
     unittest.main()
