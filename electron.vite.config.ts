@@ -20,6 +20,8 @@ export default defineConfig({
           'jobs/analysis': resolve(__dirname, 'src/main/engine/analysis/job.ts'),
           'jobs/separation': resolve(__dirname, 'src/main/engine/separation/job.ts'),
           'jobs/export': resolve(__dirname, 'src/main/engine/export/job.ts'),
+          // The separation job starts this worker from beside itself (mask-client.ts).
+          'jobs/mask-worker': resolve(__dirname, 'src/main/engine/separation/mask-worker.ts'),
         },
         output: { chunkFileNames: '[name]-[hash].js' },
       },

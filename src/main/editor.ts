@@ -123,7 +123,7 @@ export function createEditor(deps: EditorDeps) {
     const order = new Map(listSources(lib, projectId).map((s) => [s.id, s.index] as const));
     const all = listStems(lib, projectId).filter((s) => s.sourceId === null || order.has(s.sourceId));
     const residual = all.find((s) => s.kind === 'residual');
-    if (!residual) return [];
+    if (!residual || order.size === 0) return [];
     const rank = (s: { sourceId: number | null }) => (s.sourceId === null ? Infinity : (order.get(s.sourceId) ?? 0));
     const sameJob = all.filter((s) => s.jobId === residual.jobId);
     return sameJob

@@ -177,6 +177,19 @@ export class Editor {
   async remove(sourceId: number): Promise<void> {
     await this.apply(() => client().call('sources.remove', { projectId: this.projectId, sourceId }));
     if (this.selectedSourceId === sourceId) this.selectedSourceId = null;
+    this.resyncStems();
+  }
+
+  /**
+   * After a source is removed (or an add/remove is undone) the stems on screen were separated for
+   * another set of sources, and the residual is missing whatever changed: separate again.
+   */
+  private resyncStems(): void {
+    const s = this.state;
+    if (!s || s.sources.length === 0 || s.stems.length === 0) return;
+    const live = s.sources.map((x) => x.id).sort().join(',');
+    const separated = s.stems.filter((x) => x.sourceId !== null).map((x) => x.sourceId).sort().join(',');
+    if (live !== separated) this.scheduleSeparation({ startSec: 0, spanSec: Math.min(60, this.project.media.durationSec) });
   }
 
   select(sourceId: number | null): void {
@@ -211,9 +224,11 @@ export class Editor {
 
   async undo(): Promise<void> {
     await this.apply(() => client().call('history.undo', { projectId: this.projectId }));
+    this.resyncStems();
   }
 
   async redo(): Promise<void> {
     await this.apply(() => client().call('history.redo', { projectId: this.projectId }));
+    this.resyncStems();
   }
 }
