@@ -144,6 +144,13 @@ test('editor: heatmap, two sources, stems, mixer, export, reopen', async ({ page
   await page.keyboard.press('Control+z');
   await expect(saxDb).toHaveText('0.0');
 
+  // A/B: B plays the original alone (the stems are shown dimmed), A the remix.
+  await page.getByTestId('monitor-original').click();
+  await expect(page.getByTestId('monitor-original')).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.locator('[data-testid="track"][data-role="source"] .wave.dim')).toHaveCount(2);
+  await page.getByTestId('monitor-mix').click();
+  await expect(page.locator('[data-testid="track"][data-role="source"] .wave.dim')).toHaveCount(0);
+
   // Export stems + REAPER project (Ctrl+E), 24-bit at 48 kHz, into the media folder.
   await page.keyboard.press('Control+e');
   const exp = page.getByRole('dialog', { name: 'Export' });
@@ -200,8 +207,15 @@ test('editor: heatmap, two sources, stems, mixer, export, reopen', async ({ page
   await expect(page.getByRole('dialog', { name: 'Export' }).getByLabel('Sample format')).toHaveValue('wav24');
   await page.getByRole('button', { name: 'Close export' }).click();
 
+  // Removing a source (Delete on the selected marker) is undoable too.
+  await page.getByRole('button', { name: /Source 2: Saxophone/ }).click();
+  await page.keyboard.press('Delete');
+  await expect(page.getByTestId('marker')).toHaveCount(1);
+  await page.keyboard.press('Control+z');
+  await expect(page.getByTestId('marker')).toHaveCount(2);
+  await expect(page.getByTestId('track')).toHaveCount(4);
+
   // Undo brings the residual back; redo mutes it again.
-  await page.locator('body').click({ position: { x: 5, y: 5 } });
   await page.keyboard.press('Control+z');
   await expect(page.locator('[data-testid="track"][data-role="residual"]').getByTestId('mute')).toHaveAttribute('aria-pressed', 'false');
   await page.keyboard.press('Control+Shift+z');

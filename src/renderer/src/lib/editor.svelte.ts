@@ -190,6 +190,11 @@ export class Editor {
     const live = s.sources.map((x) => x.id).sort().join(',');
     const separated = s.stems.filter((x) => x.sourceId !== null).map((x) => x.sourceId).sort().join(',');
     if (live !== separated) this.scheduleSeparation({ startSec: 0, spanSec: Math.min(60, this.project.media.durationSec) });
+    else if (this.separateTimer) {
+      // Undone before the debounce ran out: the stems on screen fit again.
+      clearTimeout(this.separateTimer);
+      this.separateTimer = null;
+    }
   }
 
   select(sourceId: number | null): void {
