@@ -1,43 +1,61 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { planStages, REFINERS, windowMasks, type WindowContext } from '../../../src/main/engine/separation/stages';
 import { analysisExtensions, ANALYSIS_EXTENSIONS } from '../../../src/main/engine/analysis/extensions';
+import { motionExtension, MOTION_FILE } from '../../../src/main/engine/analysis/motion-features';
+import { decodeHalf } from '../../../src/main/engine/analysis/half';
 import type { ModelCard } from '../../../src/main/engine/models/card';
+import type { ModelRuntime } from '../../../src/main/engine/models/runtime';
 
-/** The seam Models II's motion stage plugs into: declared in the card -> used; unknown -> skipped. */
+/** The seam the motion stage plugs into: declared in the card -> used; unknown -> skipped. */
 
-const card = (stages: string[], sessions: string[]) =>
-  ({ stages, sessions: Object.fromEntries(sessions.map((s) => [s, { file: `${s}.onnx` }])), video: { features: 2 } }) as unknown as ModelCard;
+const card = (stages: string[], sessions: string[], extra: object = {}) =>
+  ({
+    stages,
+    sessions: Object.fromEntries(sessions.map((s) => [s, { file: `${s}.onnx` }])),
+    video: { features: 2, width: 4, height: 2, grid: [1, 2] },
+    audio: { sampleRate: 11025 },
+    ...extra,
+  }) as unknown as ModelCard;
 
 afterEach(() => {
-  delete REFINERS.motion;
-  delete ANALYSIS_EXTENSIONS.motion;
+  delete REFINERS.fake;
+  delete ANALYSIS_EXTENSIONS.fake;
 });
 
 describe('stage pipeline', () => {
-  it('appearance-only card: masks straight from the masks session', async () => {
+  it('appearance-only card: masks straight from the masks session', () => {
     const plan = planStages(card(['appearance'], ['visual', 'audio', 'masks', 'localization']));
     expect(plan).toMatchObject({ used: ['appearance'], skipped: [] });
   });
 
   it('a declared stage with no implementation is skipped and reported, appearance still runs', () => {
-    const plan = planStages(card(['appearance', 'motion'], ['masks', 'motion']));
+    const plan = planStages(card(['appearance', 'future'], ['masks', 'future']));
     expect(plan.used).toEqual(['appearance']);
-    expect(plan.skipped).toEqual([{ stage: 'motion', reason: expect.stringMatching(/cannot run the 'motion' stage/) }]);
+    expect(plan.skipped).toEqual([{ stage: 'future', reason: expect.stringMatching(/cannot run the 'future' stage/) }]);
   });
 
-  it('a registered stage declared by the card refines the masks of all sources jointly', async () => {
+  it('the motion stage is used when the card declares it with its sessions, skipped when a session is missing', () => {
+    expect(planStages(card(['appearance', 'motion'], ['masks', 'motion', 'refine'])).used).toEqual(['appearance', 'motion']);
+    const partial = planStages(card(['appearance', 'motion'], ['masks', 'motion']));
+    expect(partial.used).toEqual(['appearance']);
+    expect(partial.skipped[0].reason).toMatch(/refine/);
+  });
+
+  it('a refining stage refines the masks of all sources jointly', async () => {
     let seen: number | null = null;
-    REFINERS.motion = () => ({
-      name: 'motion',
-      sessions: ['motion'],
+    REFINERS.fake = () => ({
+      name: 'fake',
+      sessions: ['fake'],
       refine: async (masks, ctx) => {
         seen = ctx.sources.length;
-        return masks.map((v) => v / 2);
+        return masks!.map((v) => v / 2);
       },
     });
-    const c = card(['appearance', 'motion'], ['masks', 'motion']);
+    const c = card(['appearance', 'fake'], ['masks', 'fake']);
     const plan = planStages(c);
-    expect(plan.used).toEqual(['appearance', 'motion']);
     const ctx = {
       card: c,
       runtime: { masks: async (_a: unknown, _f: Float32Array, n: number) => new Float32Array(n * 4).fill(0.8) },
@@ -45,15 +63,92 @@ describe('stage pipeline', () => {
     } as unknown as WindowContext;
     const m = await windowMasks(plan, ctx);
     expect(seen).toBe(2);
-    expect(Array.from(m)).toEqual(new Array(8).fill(0.4).map((v) => Math.fround(v)));
-    // Without its session the stage is skipped rather than failing.
-    expect(planStages(card(['appearance', 'motion'], ['masks'])).used).toEqual(['appearance']);
+    expect(Array.from(m)).toEqual(new Array(8).fill(Math.fround(0.4)));
+  });
+
+  it('motion refinement: refine.onnx gets the window frames\' cached motion features and the clicked cells, masks.onnx is not run', async () => {
+    const c = card(['appearance', 'motion'], ['masks', 'motion', 'refine'], { motion: { frames: 3, features: 2 } });
+    const calls: Record<string, { dims: readonly number[]; data: Float32Array }>[] = [];
+    const runtime = {
+      masks: async () => {
+        throw new Error('masks.onnx must not run when refine replaces it');
+      },
+      run: async (name: string, feeds: Record<string, { dims: readonly number[]; data: Float32Array }>) => {
+        expect(name).toBe('refine');
+        calls.push(feeds);
+        return { masks: { data: new Float32Array(2 * 4).fill(0.25) } };
+      },
+    };
+    // Frame f's motion features: channel ch, cell k -> 100 f + 10 ch + k.
+    const cache = {
+      meta: { fps: 8, frames: 40 },
+      frameFeatures: async (name: string, f: number, n: number) => {
+        expect(name).toBe('motion');
+        return Float32Array.from({ length: n }, (_, i) => 100 * f + 10 * Math.floor(i / 2) + (i % 2));
+      },
+    };
+    const ctx = {
+      card: c,
+      runtime,
+      cache,
+      start: 11025 * 2, // 2 s -> frame 16
+      audio: { features: {}, weights: {} },
+      sources: [{ features: Float32Array.of(1, 2), row: 0, col: 1, frame: 0 }, { features: Float32Array.of(3, 4), row: 0, col: 0, frame: 0 }],
+    } as unknown as WindowContext;
+    const m = await windowMasks(planStages(c), ctx);
+    expect(m.length).toBe(8);
+    const feeds = calls[0];
+    expect(feeds.motion_features.dims).toEqual([1, 2, 3, 1, 2]);
+    // (C, T, cells): channel 1, t = 2 (frame 18), cell 1.
+    expect(feeds.motion_features.data[(1 * 3 + 2) * 2 + 1]).toBe(1811);
+    expect(Array.from(feeds.source_cells.data)).toEqual([0, 1, 0, 0]);
+    expect(Array.from(feeds.source_features.data)).toEqual([1, 2, 3, 4]);
   });
 
   it('analysis extensions run only for declared stages whose sessions are loaded', () => {
-    ANALYSIS_EXTENSIONS.motion = () => ({ stage: 'motion', sessions: ['motion'], begin: async () => {}, batch: async () => {}, end: async () => ({}), abort: async () => {} });
-    expect(analysisExtensions(card(['appearance', 'motion'], ['motion']), () => true).map((e) => e.stage)).toEqual(['motion']);
-    expect(analysisExtensions(card(['appearance'], ['motion']), () => true)).toEqual([]);
-    expect(analysisExtensions(card(['appearance', 'motion'], ['motion']), () => false)).toEqual([]);
+    ANALYSIS_EXTENSIONS.fake = () => ({ stage: 'fake', sessions: ['fake'], begin: async () => {}, batch: async () => {}, end: async () => ({}), abort: async () => {} });
+    expect(analysisExtensions(card(['appearance', 'fake'], ['fake']), () => true).map((e) => e.stage)).toEqual(['fake']);
+    expect(analysisExtensions(card(['appearance'], ['fake']), () => true)).toEqual([]);
+    expect(analysisExtensions(card(['appearance', 'fake'], ['fake']), () => false)).toEqual([]);
+  });
+});
+
+describe('motion features in the analysis pass', () => {
+  it('caches one feature map per frame, each computed with its neighbours as context', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'stemsight-motion-'));
+    try {
+      const c = card(['appearance', 'motion'], ['motion'], { motion: { frames: 4, features: 2 } });
+      const seen: number[][] = [];
+      // Fake motion session: frames carry their index in every value; features = index + 1000 * ch.
+      const rt = {
+        run: async (_name: string, feeds: Record<string, { dims: number[]; data: Float32Array }>) => {
+          const [, t] = feeds.frames.dims;
+          const size = 3 * 4 * 2;
+          const idx = Array.from({ length: t }, (_, i) => feeds.frames.data[i * size]);
+          seen.push(idx);
+          const out = new Float32Array(2 * t * 2);
+          for (let ch = 0; ch < 2; ch++) for (let i = 0; i < t; i++) for (let k = 0; k < 2; k++) out[(ch * t + i) * 2 + k] = idx[i] + 1000 * ch;
+          return { motion_features: { data: out } };
+        },
+      } as unknown as ModelRuntime;
+      const ext = motionExtension(c);
+      await ext.begin(dir, rt);
+      const frameSize = 3 * 4 * 2;
+      for (let f0 = 0; f0 < 13; f0 += 5) {
+        const n = Math.min(5, 13 - f0);
+        const frames = new Float32Array(n * frameSize);
+        for (let i = 0; i < n; i++) frames.fill(f0 + i, i * frameSize, (i + 1) * frameSize);
+        await ext.batch({ frames, indices: Array.from({ length: n }, (_, i) => f0 + i), visual: new Float32Array(0), windowStart: null, audio: null });
+      }
+      expect(await ext.end()).toEqual({ motion: MOTION_FILE });
+      const data = decodeHalf(readFileSync(path.join(dir, MOTION_FILE)));
+      expect(data.length).toBe(13 * 2 * 2);
+      for (let f = 0; f < 13; f++) expect(Array.from(data.subarray(f * 4, f * 4 + 4))).toEqual([f, f, 1000 + f, 1000 + f]);
+      // Chunks after the first start 3 frames early (context) and end 3 frames late.
+      expect(seen[0]).toEqual([0, 1, 2, 3, 4, 5, 6]);
+      expect(seen[1][0]).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

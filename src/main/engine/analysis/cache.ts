@@ -93,6 +93,22 @@ export class AnalysisCache {
     return decodeHalf(buf);
   }
 
+  /** One frame of a float16 per-frame file a later stage added (meta.files[name]), `values` long. */
+  async frameFeatures(name: string, frame: number, values: number): Promise<Float32Array> {
+    let h = this.extra.get(name);
+    if (!h) {
+      const file = this.meta.files[name];
+      if (!file) throw new Error(`analysis cache ${this.dir} has no '${name}' features`);
+      h = await fsp.open(path.join(this.dir, file), 'r');
+      this.extra.set(name, h);
+    }
+    const buf = Buffer.alloc(values * 2);
+    await h.read(buf, 0, buf.length, frame * values * 2);
+    return decodeHalf(buf);
+  }
+
+  private readonly extra = new Map<string, fsp.FileHandle>();
+
   /** Heatmaps of `count` frames from `first` (count x gh x gw). */
   async heatmaps(first: number, count: number): Promise<Float32Array> {
     const cells = this.meta.grid[0] * this.meta.grid[1];
@@ -105,6 +121,7 @@ export class AnalysisCache {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.visual.close().catch(() => undefined), this.heat.close().catch(() => undefined)]);
+    await Promise.all([this.visual.close().catch(() => undefined), this.heat.close().catch(() => undefined), ...[...this.extra.values()].map((h) => h.close().catch(() => undefined))]);
+    this.extra.clear();
   }
 }

@@ -1,5 +1,6 @@
 import type { ModelCard } from '../models/card';
 import type { AudioFeatures, ModelRuntime } from '../models/runtime';
+import { motionExtension } from './motion-features';
 
 /**
  * Per-frame work of later model stages during the analysis pass, cached next to the visual
@@ -32,7 +33,7 @@ export interface AnalysisExtension {
   abort(): Promise<void>;
 }
 
-export const ANALYSIS_EXTENSIONS: Record<string, (card: ModelCard) => AnalysisExtension> = {};
+export const ANALYSIS_EXTENSIONS: Record<string, (card: ModelCard) => AnalysisExtension> = { motion: motionExtension };
 
 export function analysisExtensions(card: ModelCard, available: (session: string) => boolean): AnalysisExtension[] {
   const out: AnalysisExtension[] = [];

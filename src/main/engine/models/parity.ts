@@ -112,5 +112,55 @@ export async function checkParity(rt: ModelRuntime, tolerance = 1e-4): Promise<P
   // Heatmaps are computed from PyTorch's visual features, as the export did.
   const visWant = need('visual_features');
   add('heatmaps', await rt.localize(audio, visWant.data, spans.data, spans.shape[0]), need('heatmaps').data);
+  await checkMotionParity(rt, add);
   return { tolerance, ok: results.every((r) => r.ok), results };
+}
+
+/** [:, :, ::4, ::4, ::4] of a 5-D (B, C, T, H, W) tensor. */
+function subsample4(data: Float32Array, shape: number[]): Float32Array {
+  const [b, c, t, h, w] = shape;
+  const out: number[] = [];
+  for (let i = 0; i < b * c; i++) for (let z = 0; z < t; z += 4) for (let y = 0; y < h; y += 4) for (let x = 0; x < w; x += 4) out.push(data[((i * t + z) * h + y) * w + x]);
+  return Float32Array.from(out);
+}
+
+/**
+ * Models II: parity of the motion and refine sessions when the card has them (parity-motion.bin;
+ * its frames are rebuilt from the formula the export used: (7t + 13c + 3y + 5x) mod 256).
+ */
+async function checkMotionParity(rt: ModelRuntime, add: (name: string, got: Float32Array, want: Float32Array) => void): Promise<void> {
+  const card = rt.card as ModelRuntime['card'] & { parityMotion?: { file?: string }; motion?: { frames?: number } };
+  if (!card.parityMotion?.file || !rt.has('motion') || !rt.has('refine')) return;
+  const file = path.join(card.dir, card.parityMotion.file);
+  let buf: Buffer;
+  try {
+    buf = await fsp.readFile(file);
+  } catch {
+    throw new ModelError('MISSING', `parity file ${card.parityMotion.file} is missing from ${card.dir}; ${FIX_HINT}`, file);
+  }
+  const t = parseTensors(buf, card.parityMotion.file);
+  const need = (k: string) => {
+    const v = t.get(k);
+    if (!v) throw new ModelError('CORRUPT', `${card.parityMotion!.file} has no '${k}' tensor; ${FIX_HINT}`);
+    return v;
+  };
+  const T = card.motion?.frames ?? need('motion_map').shape[1];
+  const { width: W, height: H } = card.video;
+  const frames = new Float32Array(T * 3 * H * W);
+  let o = 0;
+  for (let z = 0; z < T; z++) for (let c = 0; c < 3; c++) for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) frames[o++] = (7 * z + 13 * c + 3 * y + 5 * x) % 256;
+  const ortMod = (await import('onnxruntime-node')).default;
+  const m = await rt.run('motion', { frames: new ortMod.Tensor('float32', frames, [1, T, 3, H, W]) });
+  add('motion_map', m.motion_map.data as Float32Array, need('motion_map').data);
+  add('motion_features_sub4', subsample4(m.motion_features.data as Float32Array, m.motion_features.dims as number[]), need('motion_features_sub4').data);
+  const audio = await rt.audio(need('magnitude').data);
+  const src = need('source_features'), cells = need('source_cells');
+  const r = await rt.run('refine', {
+    audio_features: audio.features,
+    weights: audio.weights,
+    source_features: new ortMod.Tensor('float32', src.data, src.shape),
+    motion_features: m.motion_features,
+    source_cells: new ortMod.Tensor('float32', cells.data, cells.shape),
+  });
+  add('refine_masks', r.masks.data as Float32Array, need('masks').data);
 }

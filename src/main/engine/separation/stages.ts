@@ -1,6 +1,7 @@
 import type { ModelCard } from '../models/card';
 import type { AudioFeatures, ModelRuntime } from '../models/runtime';
 import type { AnalysisCache } from '../analysis/cache';
+import { motionRefiner } from './motion';
 
 /**
  * The mask pipeline of one model window, as the card declares it. 'appearance' (Models I) makes
@@ -36,11 +37,13 @@ export interface RefineStage {
   name: string;
   /** Sessions the stage needs (from card.sessions). */
   sessions: string[];
-  /** masks (N, bins, frames) -> refined masks of the same shape, all sources jointly. */
-  refine(masks: Float32Array, ctx: WindowContext): Promise<Float32Array>;
+  /** The stage makes the masks from scratch (its session includes the appearance stage). */
+  replacesAppearance?: boolean;
+  /** masks (N, bins, frames), or null when replacesAppearance -> masks of the same shape, all sources jointly. */
+  refine(masks: Float32Array | null, ctx: WindowContext): Promise<Float32Array>;
 }
 
-export const REFINERS: Record<string, (card: ModelCard) => RefineStage> = {};
+export const REFINERS: Record<string, (card: ModelCard) => RefineStage> = { motion: motionRefiner };
 
 export interface StagePlan {
   used: string[];
@@ -75,7 +78,8 @@ export async function windowMasks(plan: StagePlan, ctx: WindowContext): Promise<
   const n = ctx.sources.length;
   const feats = new Float32Array(n * k);
   ctx.sources.forEach((s, i) => feats.set(s.features, i * k));
-  let masks = await ctx.runtime.masks(ctx.audio, feats, n);
+  const replaced = plan.refiners.some((r) => r.replacesAppearance);
+  let masks: Float32Array | null = replaced ? null : await ctx.runtime.masks(ctx.audio, feats, n);
   for (const r of plan.refiners) masks = await r.refine(masks, ctx);
-  return masks;
+  return masks!;
 }
