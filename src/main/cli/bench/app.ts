@@ -85,6 +85,8 @@ export interface QualityRow {
   kind: string;
   clips: number;
   app: number;
+  /** Appearance stage only, when the model also has the motion stage (else NaN). */
+  appearanceOnly: number;
   copyPaste: number;
   ibm: number;
   pointing: number;
@@ -101,7 +103,8 @@ export async function runAppBench(root: string, opts: AppBenchOptions) {
     const rows: QualityRow[] = [];
     let clipNo = 0;
     for (const kind of KINDS) {
-      const app: number[] = [], cp: number[] = [], ibm: number[] = [], hits: number[] = [], ious: number[] = [];
+      const app: number[] = [], appOnly: number[] = [], cp: number[] = [], ibm: number[] = [], hits: number[] = [], ious: number[] = [];
+      const twoStage = rt.card.stages.length > 1;
       for (let i = 0; i < perKind; i++, clipNo++) {
         const aspect = clipNo % 2 ? '4:3' : '16:9';
         const rate = clipNo % 2 ? 48000 : 44100;
@@ -126,6 +129,12 @@ export async function runAppBench(root: string, opts: AppBenchOptions) {
         const ests = await Promise.all(truth.sources.map(async (_s, k) => mono11k((await readWav(path.join(out, `source-${k + 1}.wav`))).channels, info.audio!.sampleRate)));
         const mix = mono11k((await readAudio(file)).channels, info.audio!.sampleRate);
         app.push(mean(sdr(refs, ests)));
+        if (twoStage) {
+          const out1 = path.join(dir, 'stems-appearance');
+          await separate(file, clicks, { runtime: rt, cache: a.cache, info, outDir: out1, format: 'f32', stages: ['appearance'] });
+          const ests1 = await Promise.all(truth.sources.map(async (_s, k) => mono11k((await readWav(path.join(out1, `source-${k + 1}.wav`))).channels, info.audio!.sampleRate)));
+          appOnly.push(mean(sdr(refs, ests1)));
+        }
         cp.push(mean(sdr(refs, refs.map(() => mix))));
         ibm.push(mean(sdr(refs, idealBinaryMask(mix.subarray(0, Math.min(...refs.map((r) => r.length))), refs))));
         // Localization: every 4th analysed frame with a sounding source.
@@ -154,7 +163,7 @@ export async function runAppBench(root: string, opts: AppBenchOptions) {
         }
         await a.cache.close();
       }
-      rows.push({ kind, clips: perKind, app: mean(app), copyPaste: mean(cp), ibm: mean(ibm), pointing: mean(hits), ciou: mean(ious) });
+      rows.push({ kind, clips: perKind, app: mean(app), appearanceOnly: twoStage ? mean(appOnly) : NaN, copyPaste: mean(cp), ibm: mean(ibm), pointing: mean(hits), ciou: mean(ious) });
     }
 
     // Speed: a 3-minute 2-source clip (1 minute with --quick).
@@ -196,6 +205,7 @@ export async function runAppBench(root: string, opts: AppBenchOptions) {
         analysisXRealTime: info.durationSec / a.seconds,
       },
       memory: { ...mem, limitSec },
+      stages: rt.card.stages,
       provider: rt.provider,
       model: { name: rt.card.name, version: rt.card.modelVersion, sha256: rt.card.sha256 },
     };

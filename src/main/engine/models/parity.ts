@@ -1,5 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import ort from 'onnxruntime-node';
 import { ModelError, FIX_HINT } from './errors';
 import type { ModelRuntime } from './runtime';
 
@@ -149,8 +150,7 @@ async function checkMotionParity(rt: ModelRuntime, add: (name: string, got: Floa
   const frames = new Float32Array(T * 3 * H * W);
   let o = 0;
   for (let z = 0; z < T; z++) for (let c = 0; c < 3; c++) for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) frames[o++] = (7 * z + 13 * c + 3 * y + 5 * x) % 256;
-  const ortMod = (await import('onnxruntime-node')).default;
-  const m = await rt.run('motion', { frames: new ortMod.Tensor('float32', frames, [1, T, 3, H, W]) });
+  const m = await rt.run('motion', { frames: new ort.Tensor('float32', frames, [1, T, 3, H, W]) });
   add('motion_map', m.motion_map.data as Float32Array, need('motion_map').data);
   add('motion_features_sub4', subsample4(m.motion_features.data as Float32Array, m.motion_features.dims as number[]), need('motion_features_sub4').data);
   const audio = await rt.audio(need('magnitude').data);
@@ -158,9 +158,9 @@ async function checkMotionParity(rt: ModelRuntime, add: (name: string, got: Floa
   const r = await rt.run('refine', {
     audio_features: audio.features,
     weights: audio.weights,
-    source_features: new ortMod.Tensor('float32', src.data, src.shape),
+    source_features: new ort.Tensor('float32', src.data, src.shape),
     motion_features: m.motion_features,
-    source_cells: new ortMod.Tensor('float32', cells.data, cells.shape),
+    source_cells: new ort.Tensor('float32', cells.data, cells.shape),
   });
   add('refine_masks', r.masks.data as Float32Array, need('masks').data);
 }

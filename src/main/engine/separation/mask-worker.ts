@@ -27,6 +27,8 @@ export interface MaskRequest {
   monoDuration: number | null;
   /** Windows computed ahead of the consumer. */
   ahead: number;
+  /** Restrict the card's stages (default: all it declares). */
+  stages: string[] | null;
 }
 
 export type ToMaskWorker = { type: 'start'; request: MaskRequest } | { type: 'ack'; id: number } | { type: 'cancel'; id: number };
@@ -55,7 +57,7 @@ async function run(req: MaskRequest): Promise<void> {
   const cache = await AnalysisCache.open(req.cacheDir);
   if (!cache) throw new Error(`analysis cache ${req.cacheDir} is gone`);
   try {
-    const plan = planStages(card, (s) => rt.has(s));
+    const plan = planStages(card, (s) => rt.has(s), req.stages ?? undefined);
     const firstStart = req.firstWindow * req.windowHop;
     const chunks = monoChunks(req.file, a.sampleRate, { info: req.info, startSec: firstStart / a.sampleRate, durationSec: req.monoDuration ?? undefined });
     credits = req.ahead;

@@ -42,6 +42,8 @@ export interface SeparateOptions {
    * (default true); false runs everything here.
    */
   pipeline?: boolean;
+  /** Use only these of the card's stages (e.g. ['appearance'] for a comparison); default all. */
+  stages?: string[];
 }
 
 export interface SourceReport {
@@ -137,7 +139,7 @@ export async function separate(file: string, clicks: Click[], opts: SeparateOpti
   if (!(Number.isInteger(windowHop) && windowHop % a.hop === 0 && windowHop > 0 && windowHop <= a.windowSamples + 1)) {
     throw new SeparationError(`window hop must be a multiple of ${a.hop} up to ${a.windowSamples + 1}, got ${windowHop}`);
   }
-  const plan: StagePlan = planStages(card, (s) => rt.has(s));
+  const plan: StagePlan = planStages(card, (s) => rt.has(s), opts.stages);
   const sources = await sourceInputs(cache, clicks);
   const rate = info.audio.sampleRate;
   const channels = info.audio.channels;
@@ -174,6 +176,7 @@ export async function separate(file: string, clicks: Click[], opts: SeparateOpti
           firstWindow,
           lastWindow: Number.isFinite(lastWindow) ? lastWindow : null,
           monoDuration: monoDuration ?? null,
+          stages: opts.stages ?? null,
         },
         signal,
       )

@@ -45,16 +45,21 @@ export interface RefineStage {
 
 export const REFINERS: Record<string, (card: ModelCard) => RefineStage> = { motion: motionRefiner };
 
+/** `only`: restrict to these stages (comparisons such as appearance-only vs two-stage). */
 export interface StagePlan {
   used: string[];
   skipped: { stage: string; reason: string }[];
   refiners: RefineStage[];
 }
 
-export function planStages(card: ModelCard, available: (session: string) => boolean = () => true): StagePlan {
+export function planStages(card: ModelCard, available: (session: string) => boolean = () => true, only?: string[]): StagePlan {
   const plan: StagePlan = { used: ['appearance'], skipped: [], refiners: [] };
   for (const stage of card.stages) {
     if (stage === 'appearance') continue;
+    if (only && !only.includes(stage)) {
+      plan.skipped.push({ stage, reason: 'not asked for' });
+      continue;
+    }
     const make = REFINERS[stage];
     if (!make) {
       plan.skipped.push({ stage, reason: `this version of Stemsight cannot run the '${stage}' stage yet` });
