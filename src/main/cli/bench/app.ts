@@ -186,6 +186,10 @@ export async function runAppBench(root: string, opts: AppBenchOptions) {
     const previewSec = (performance.now() - t1) / 1000;
     await a.cache.close();
 
+    // Memory of the separation stage alone: the analysed long clip through the CLI.
+    opts.log('bench: memory of a separation run');
+    const sepMem = await peakRss(root, ['separate', longFile, '--source', `${clicks[0].x},${clicks[0].y}`, '--source', `${clicks[1].x},${clicks[1].y}`, '--at', '1', '--out', path.join(tmp, 'long-cli')], { ...process.env, STEMSIGHT_CACHE_DIR: cacheRoot }, 600);
+
     // Memory: the long clip looped to 60 minutes, through the CLI (a fresh process), RSS sampled.
     opts.log('bench: 60-minute clip for peak memory');
     const hour = path.join(tmp, 'hour.mp4');
@@ -205,6 +209,7 @@ export async function runAppBench(root: string, opts: AppBenchOptions) {
         analysisXRealTime: info.durationSec / a.seconds,
       },
       memory: { ...mem, limitSec },
+      separationMemory: sepMem,
       stages: rt.card.stages,
       provider: rt.provider,
       model: { name: rt.card.name, version: rt.card.modelVersion, sha256: rt.card.sha256 },

@@ -52,6 +52,7 @@ function formatApp(r: Awaited<ReturnType<typeof import('../bench/app').runAppBen
     `| separation of 2 sources, ${f1(r.speed.clipSec)} s clip, after analysis | ${f1(r.speed.separateSec)} s, real-time factor ${r.speed.rtf.toFixed(3)} | <= 0.05 |`,
     `| click to first 10 s of audio, once analysed | ${f2(r.speed.previewSec)} s | < 1 s |`,
     `| analysis (visual features + heatmaps) | ${f1(r.speed.analysisXRealTime)}x real time (${f1(r.speed.analysisSec)} s) | >= 10x |`,
+    `| peak RSS, \`stemsight separate\` of the ${f1(r.speed.clipSec)} s clip once analysed (separation stage alone) | ${f1(r.separationMemory.peakMiB)} MiB${r.separationMemory.finished ? '' : ' (did not finish)'} | < 1536 MiB |`,
     `| peak RSS, 60-minute clip through \`stemsight separate\` | ${f1(r.memory.peakMiB)} MiB${r.memory.finished ? '' : ` (first ${f1(r.memory.ranSec)} s of the run; streaming, so it stays flat — \`stemsight bench app --full\` runs it to the end)`} | < 1536 MiB |`,
   ];
   return lines.join('\n');
