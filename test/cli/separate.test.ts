@@ -75,7 +75,8 @@ describe('stemsight separate', () => {
     }
     expect(10 * Math.log10(e / ref)).toBeLessThan(-60);
     const m = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8'));
-    expect(m.model).toMatchObject({ name: expect.any(String), version: expect.any(String), sha256: expect.stringMatching(/^[0-9a-f]{64}$/), stages: ['appearance'] });
+    const shippedStages = JSON.parse(readFileSync(path.join('resources', 'models', 'default', 'card.json'), 'utf8')).stages;
+    expect(m.model).toMatchObject({ name: expect.any(String), version: expect.any(String), sha256: expect.stringMatching(/^[0-9a-f]{64}$/), stages: shippedStages });
     expect(m.device).toMatchObject({ provider: expect.stringMatching(/^(cpu|cuda)$/) });
     expect(m.parameters).toMatchObject({ sources: [{ x: 0.25, y: 0.5, at: 1 }, { x: 0.75, y: 0.5, at: 1 }], format: 'f32', mask: 'soft' });
     expect(m.stems).toMatchObject({ residual: 'residual.wav', sampleRate: 44100, channels: 2, frames: mix.channels[0].length });

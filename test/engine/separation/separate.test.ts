@@ -103,7 +103,8 @@ describe('separate()', () => {
     }
     expect(r.activity.values).toHaveLength(2);
     expect(r.activity.values[0].length).toBe(analysis.cache.meta.frames);
-    expect(r.stages.used).toEqual(['appearance']);
+    // every stage the shipped card declares is used (appearance, and motion once it is shipped)
+    expect(r.stages.used).toEqual(rt.card.stages);
   });
 
   it('the pipelined path (masks in a worker thread) gives the same stems as the single-thread one', async () => {
