@@ -204,18 +204,54 @@ export function istft(spec: Spectrogram, options: IstftOptions = {}): Float32Arr
   const y = new Float64Array(olaLen);
   const env = new Float64Array(olaLen);
 
-  const s1 = new Float64Array(2 * nBins);
-  const s2 = new Float64Array(2 * nBins);
-  const f1 = new Float64Array(nFft);
-  const f2 = new Float64Array(nFft);
-  const load = (spec: Float64Array, t: number) => {
+  overlapAddFrames(plan, { nBins, nFrames, re, im }, win, hop, 0, y, env, scratchFor(nFft));
+  const out = new Float32Array(length);
+  for (let i = 0; i < length; i++) {
+    const j = i + pad;
+    if (j >= olaLen) break;
+    out[i] = env[j] > 1e-11 ? y[j] / env[j] : 0;
+  }
+  return out;
+}
+
+/** Reusable buffers for overlapAddFrames (two packed spectra, two time frames). */
+export interface OlaScratch {
+  s1: Float64Array;
+  s2: Float64Array;
+  f1: Float64Array;
+  f2: Float64Array;
+}
+
+export function scratchFor(nFft: number): OlaScratch {
+  const bins = Math.floor(nFft / 2) + 1;
+  return { s1: new Float64Array(2 * bins), s2: new Float64Array(2 * bins), f1: new Float64Array(nFft), f2: new Float64Array(nFft) };
+}
+
+/**
+ * The iSTFT's inner loop, shared by istft() and the streaming OverlapAdd: inverse-FFT the frames
+ * two at a time and add each windowed frame into `y` and the squared window into `env`, frame t
+ * starting at `offset + t * hop`.
+ */
+export function overlapAddFrames(
+  plan: RealFFT,
+  spec: Pick<Spectrogram, 'nBins' | 'nFrames' | 're' | 'im'>,
+  win: Float64Array,
+  hop: number,
+  offset: number,
+  y: Float64Array,
+  env: Float64Array,
+  { s1, s2, f1, f2 }: OlaScratch,
+): void {
+  const { nBins, nFrames, re, im } = spec;
+  const nFft = win.length;
+  const load = (s: Float64Array, t: number) => {
     for (let f = 0; f < nBins; f++) {
-      spec[2 * f] = re[f * nFrames + t];
-      spec[2 * f + 1] = im[f * nFrames + t];
+      s[2 * f] = re[f * nFrames + t];
+      s[2 * f + 1] = im[f * nFrames + t];
     }
   };
   const add = (frame: Float64Array, t: number) => {
-    const start = t * hop;
+    const start = offset + t * hop;
     for (let n = 0; n < nFft; n++) {
       y[start + n] += win[n] * frame[n];
       env[start + n] += win[n] * win[n];
@@ -229,13 +265,6 @@ export function istft(spec: Spectrogram, options: IstftOptions = {}): Float32Arr
     add(f1, t);
     if (two) add(f2, t + 1);
   }
-  const out = new Float32Array(length);
-  for (let i = 0; i < length; i++) {
-    const j = i + pad;
-    if (j >= olaLen) break;
-    out[i] = env[j] > 1e-11 ? y[j] / env[j] : 0;
-  }
-  return out;
 }
 
 /** |X| for every (bin, frame), same layout. */

@@ -1,4 +1,14 @@
-import { frameCount, frameWindow, planFor, resolveStftOptions, type Spectrogram, type StftOptions } from './stft';
+import {
+  frameCount,
+  frameWindow,
+  overlapAddFrames,
+  planFor,
+  resolveStftOptions,
+  scratchFor,
+  type OlaScratch,
+  type Spectrogram,
+  type StftOptions,
+} from './stft';
 
 /**
  * Streaming inverse STFT for windowed processing of long media: push blocks of consecutive frames
@@ -21,10 +31,7 @@ export class OverlapAdd {
   private nextFrame = 0;
   /** Next output (unpadded) sample to emit. */
   private emitted = 0;
-  private readonly s1: Float64Array;
-  private readonly s2: Float64Array;
-  private readonly f1: Float64Array;
-  private readonly f2: Float64Array;
+  private readonly scratch: OlaScratch;
 
   /** `length`: samples of the whole output signal (the analysed signal's length). */
   constructor(length: number, options: StftOptions = {}) {
@@ -38,10 +45,7 @@ export class OverlapAdd {
     this.bins = planFor(nFft).bins;
     this.y = new Float64Array(4 * nFft);
     this.env = new Float64Array(4 * nFft);
-    this.s1 = new Float64Array(2 * this.bins);
-    this.s2 = new Float64Array(2 * this.bins);
-    this.f1 = new Float64Array(nFft);
-    this.f2 = new Float64Array(nFft);
+    this.scratch = scratchFor(nFft);
   }
 
   /** Frames pushed so far (the next block must start at this frame). */
@@ -64,33 +68,12 @@ export class OverlapAdd {
 
   /** Add the next `spec.nFrames` frames; returns the output samples completed by them. */
   push(spec: Pick<Spectrogram, 'nBins' | 'nFrames' | 're' | 'im'>): Float32Array {
-    const { nFrames, re, im } = spec;
+    const { nFrames } = spec;
     if (spec.nBins !== this.bins) throw new RangeError(`expected ${this.bins} bins, got ${spec.nBins}`);
     if (this.nextFrame + nFrames > this.totalFrames) throw new RangeError(`too many frames: ${this.nextFrame + nFrames} > ${this.totalFrames}`);
-    const plan = planFor(this.nFft);
-    const { nFft, hop, win, bins, s1, s2, f1, f2 } = this;
+    const { nFft, hop } = this;
     this.ensure((this.nextFrame + nFrames - 1) * hop + nFft);
-    const load = (s: Float64Array, t: number) => {
-      for (let f = 0; f < bins; f++) {
-        s[2 * f] = re[f * nFrames + t];
-        s[2 * f + 1] = im[f * nFrames + t];
-      }
-    };
-    const add = (frame: Float64Array, t: number) => {
-      const start = (this.nextFrame + t) * hop - this.base;
-      for (let n = 0; n < nFft; n++) {
-        this.y[start + n] += win[n] * frame[n];
-        this.env[start + n] += win[n] * win[n];
-      }
-    };
-    for (let t = 0; t < nFrames; t += 2) {
-      load(s1, t);
-      const two = t + 1 < nFrames;
-      if (two) load(s2, t + 1);
-      plan.inverse2(s1, two ? s2 : null, f1, two ? f2 : null);
-      add(f1, t);
-      if (two) add(f2, t + 1);
-    }
+    overlapAddFrames(planFor(nFft), spec, this.win, hop, this.nextFrame * hop - this.base, this.y, this.env, this.scratch);
     this.nextFrame += nFrames;
     // Padded positions below nextFrame * hop get no more contributions.
     const doneUntil = this.nextFrame >= this.totalFrames ? Infinity : this.nextFrame * hop;
