@@ -17,6 +17,19 @@ from training.train_motion import MotionDataset, ame_step, ssr_step
 from .common import BANK, bank
 
 
+def run_steps(loss_fn, params, n, lr=2e-3):
+    """n Adam steps on loss_fn(); returns the loss before each step."""
+    opt = torch.optim.Adam(params, lr)
+    losses = []
+    for _ in range(n):
+        loss = loss_fn()
+        losses.append(loss.item())
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return losses
+
+
 def fixed_batch(ds, n):
     items = [ds[i] for i in range(n)]
     return {k: torch.stack([it[k] for it in items]) for k in items[0]}
@@ -53,10 +66,6 @@ class TrainingTest(unittest.TestCase):
             opt.zero_grad()
             loss.backward()
             opt.step()
-        model.eval()
-        with torch.no_grad():
-            out = forward_batch(model, batch, 'cpu')
-        model.train()
         out = forward_batch(model, batch, 'cpu')
         self.assertLess(out['loss_sep'].item(), first[0])
         self.assertLess(out['loss_loc'].item(), first[1])
@@ -66,25 +75,11 @@ class TrainingTest(unittest.TestCase):
         stage = MotionStage()
         ame = fixed_batch(MotionDataset(BANK, 'train', 0, 2, 'ame'), 2)
         params = list(stage.motion.parameters()) + list(stage.sound.parameters())
-        opt = torch.optim.Adam(params, 2e-3)
-        losses = []
-        for _ in range(8):
-            loss, _ = ame_step(stage, app, ame, 'cpu')
-            losses.append(loss.item())
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
+        losses = run_steps(lambda: ame_step(stage, app, ame, 'cpu')[0], params, 8)
         self.assertLess(min(losses[-3:]), losses[0])
         ssr = fixed_batch(MotionDataset(BANK, 'train', 0, 2, 'ssr'), 2)
         stage.motion.eval()
-        opt = torch.optim.Adam(stage.ssr.parameters(), 2e-3)
-        losses = []
-        for _ in range(8):
-            loss, _ = ssr_step(stage, app, ssr, 'cpu')
-            losses.append(loss.item())
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
+        losses = run_steps(lambda: ssr_step(stage, app, ssr, 'cpu')[0], stage.ssr.parameters(), 8)
         self.assertLess(min(losses[-3:]), losses[0])
 
 
