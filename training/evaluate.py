@@ -152,9 +152,11 @@ def main():
 # ---------------------------------------------------------------- motion stage (Models II)
 
 @torch.no_grad()
-def evaluate_motion(app, stage, scenes, variations=('test', 'heldout'), kinds=KINDS, log=print):
+def evaluate_motion(app, stage, scenes, variations=('test', 'heldout'), kinds=KINDS, log=print, ablations=None, split='test'):
     """Two-stage vs appearance-only on the same test clips, plus AME synchronisation accuracy, the
-    motion network's localization (CAM) next to the appearance maps, and per-frame activity."""
+    motion network's localization (CAM) next to the appearance maps, and per-frame activity.
+    `ablations` maps a row name (e.g. 'motion_only') to a DirectSeparator scored on the same clips."""
+    ablations = ablations or {}
     from .motion import pool_motion
     from .world.samples import make_motion_sample, GRID_H, GRID_W
     b = bank(os.environ.get('STEMSIGHT_BANK', 'training/cache/bank.npz'))
@@ -164,11 +166,11 @@ def evaluate_motion(app, stage, scenes, variations=('test', 'heldout'), kinds=KI
         var = 'heldout' if variation == 'heldout' else 'train'
         for kind in kinds:
             rows = {k: [] for k in ('appearance_soft', 'two_stage_soft', 'appearance_binary', 'two_stage_binary',
-                                    'copy_paste', 'ideal_binary')}
+                                    'copy_paste', 'ideal_binary', *(a + '_soft' for a in ablations))}
             act_hits, app_point, mot_point = [], [], []
             index, used = 0, 0
             while used < scenes:
-                s = make_motion_sample(b, 'test', 200000 + 100000 * KINDS.index(kind) + index, kind=kind, variation=var)
+                s = make_motion_sample(b, split, 200000 + 100000 * KINDS.index(kind) + index, kind=kind, variation=var)
                 index += 1
                 n = int(s['valid'].sum())
                 refs = s['sources'][:n]
@@ -188,6 +190,10 @@ def evaluate_motion(app, stage, scenes, variations=('test', 'heldout'), kinds=KI
                 f1, f2, _ = stage.motion(torch.from_numpy(s['frames'])[None].float())
                 refined = stage.refine(logits, torch.log(norm + 1e-3), pool_motion(f1, cells), torch.ones(1, n))
                 est = {}
+                for name, net in ablations.items():
+                    lg = net(torch.log(norm + 1e-3), pool_motion(f1, cells), v)
+                    masks = torch.einsum('fw,bnwt->bnft', app.unwarp, torch.sigmoid(lg))[0]
+                    est[name + '_soft'] = istft(spec * masks, mix.shape[-1]).numpy()
                 for name, lg in (('appearance', logits), ('two_stage', refined)):
                     masks = torch.einsum('fw,bnwt->bnft', app.unwarp, torch.sigmoid(lg))[0]
                     est[name + '_soft'] = istft(spec * masks, mix.shape[-1]).numpy()
@@ -228,12 +234,13 @@ def evaluate_motion(app, stage, scenes, variations=('test', 'heldout'), kinds=KI
             log(f"{variation:8s} {kind:12s} app {res['appearance_soft']['sdr_mean']:6.2f} two-stage "
                 f"{res['two_stage_soft']['sdr_mean']:6.2f} copy {res['copy_paste']['sdr_mean']:6.2f} IBM "
                 f"{res['ideal_binary']['sdr_mean']:6.2f} | activity {res['activity_frame_accuracy']:.3f} "
-                f"point app {res['pointing_appearance']} motion {res['pointing_motion_cam']}")
+                f"point app {res['pointing_appearance']} motion {res['pointing_motion_cam']}"
+                + ''.join(f" | {a} {res[a + '_soft']['sdr_mean']:6.2f}" for a in ablations))
     # AME synchronisation accuracy: aligned vs shifted audio of solo test scenes
     from .motion import ame_triplet
     hits = []
     for i in range(scenes * 2):
-        s = make_motion_sample(b, 'test', 900000 + i, kind='solo', shift_room_s=3.0)
+        s = make_motion_sample(b, split, 900000 + i, kind='solo', shift_room_s=3.0)
         _, _, f3 = stage.motion(torch.from_numpy(s['frames'])[None].float())
         la, _ = app.log_input(A.stft_mag(torch.from_numpy(s['sources'][:1])))
         ls, _ = app.log_input(A.stft_mag(torch.from_numpy(s['shifted'])[None]))
@@ -252,16 +259,32 @@ def main_motion(argv=None):
     ap.add_argument('--kinds', default=','.join(KINDS))
     ap.add_argument('--variations', default='test,heldout')
     ap.add_argument('--out', default=None)
+    ap.add_argument('--split', default='test', choices=['test', 'val'],
+                    help="'val' to choose between checkpoints (never choose on the test split)")
+    ap.add_argument('--motion-only', default=None, help='weights of the motion-only ablation (train_motion --variant)')
+    ap.add_argument('--one-stage', default=None, help='weights of the one-stage appearance+motion ablation')
     args = ap.parse_args(argv)
-    from .motion import MotionStage
+    from .motion import DirectSeparator, MotionStage
     torch.set_num_threads(1)
     app = AppearanceModel()
     app.load_state_dict(torch.load(args.appearance, map_location='cpu')['model'])
     stage = MotionStage()
     ck = torch.load(args.motion, map_location='cpu')
     stage.load_state_dict(ck['model'])
-    res = evaluate_motion(app.eval(), stage.eval(), args.scenes, args.variations.split(','), args.kinds.split(','))
-    res['_meta'] = {'ame_steps': ck.get('ame_step'), 'ssr_steps': ck.get('ssr_step'), 'scenes_per_row': args.scenes}
+    ablations, meta = {}, {}
+    for name, path in (('motion_only', args.motion_only), ('one_stage', args.one_stage)):
+        if path:
+            net = DirectSeparator(use_appearance=name == 'one_stage')
+            ack = torch.load(path, map_location='cpu')
+            net.load_state_dict(ack['model'])
+            ablations[name] = net.eval()
+            meta[name + '_steps'] = ack.get('ssr_step')
+            meta[name + '_params'] = sum(p.numel() for p in net.parameters())
+    res = evaluate_motion(app.eval(), stage.eval(), args.scenes, args.variations.split(','), args.kinds.split(','),
+                          ablations=ablations, split=args.split)
+    res['_meta'] = {'ame_steps': ck.get('ame_step'), 'ssr_steps': ck.get('ssr_step'), 'scenes_per_row': args.scenes,
+                    'split': args.split,
+                    **meta}
     if args.out:
         os.makedirs(os.path.dirname(args.out), exist_ok=True)
         with open(args.out + '.tmp', 'w') as f:

@@ -191,3 +191,25 @@ class MotionStage(nn.Module):
         spec_in = torch.stack([masked, log_mix.expand(-1, n, -1, -1)], 2).flatten(0, 1)
         res = self.ssr(spec_in, motion_feats.flatten(0, 1)).view(b, n, *app_logits.shape[2:])
         return opponent_fusion(app_logits, res, valid)
+
+
+class DirectSeparator(nn.Module):
+    """The single-network ablations of AMnet's Table 7: the SSR encoder-decoder with its Audio-Motion
+    Transformer maps the mixture straight to the clicked source's mask logits, conditioned on the
+    motion features at the click (motion-only) or on them and the click's appearance features
+    (one-stage appearance + motion). No first-stage mask, no opponent filter."""
+
+    def __init__(self, use_appearance, k=24):
+        super().__init__()
+        self.use_appearance = use_appearance
+        self.ssr = SSR(c_m=C_M + (k if use_appearance else 0))
+
+    def forward(self, log_mix, motion_feats, v=None):
+        """log_mix (B, 1, 256, 256), motion_feats (B, N, C_M, T), v (B, N, K) -> logits (B, N, 256, 256)."""
+        b, n, _, t = motion_feats.shape
+        cond = motion_feats
+        if self.use_appearance:
+            cond = torch.cat([motion_feats, v[..., None].expand(-1, -1, -1, t)], 2)
+        spec_in = torch.cat([log_mix, torch.zeros_like(log_mix)], 1)
+        spec_in = spec_in.unsqueeze(1).expand(-1, n, -1, -1, -1).flatten(0, 1)
+        return self.ssr(spec_in, cond.flatten(0, 1)).view(b, n, *log_mix.shape[-2:])

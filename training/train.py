@@ -52,6 +52,27 @@ def gather_pixels(vis, pixels):
     return flat.gather(2, idx).transpose(1, 2)
 
 
+def separation_loss(logits, batch, warp, mag_src, norm, device):
+    """Sound of Pixels' weighted BCE against AMnet's Eq. 5 binary masks (a source owns a bin where it
+    is the loudest); logits (B, N+1, 256, T) with the background pixel last (its target is empty)."""
+    valid = batch['valid'].to(device)
+
+
+def separation_loss(logits, batch, warp, mag_src, norm, device):
+    """Sound of Pixels' weighted BCE against AMnet's Eq. 5 binary masks (a source owns a bin where it
+    is the loudest); logits (B, N+1, 256, T) with the background pixel last (its target is empty)."""
+    valid = batch['valid'].to(device)
+    warped_src = torch.einsum('wf,bnft->bnwt', warp, mag_src)
+    warped_src = warped_src + (1 - valid)[:, :, None, None] * -1.0  # padded sources never win
+    best = warped_src.max(dim=1, keepdim=True).values
+    gt = ((warped_src >= best) & (warped_src > 1e-6)).float() * valid[:, :, None, None]
+    gt = torch.cat([gt, torch.zeros_like(gt[:, :1])], 1)            # background pixel -> empty mask
+    weight = torch.clamp(torch.log1p(norm), 1e-3, 10.0)              # Sound of Pixels' weighting
+    row_w = torch.cat([valid, torch.ones_like(valid[:, :1])], 1)[:, :, None, None]
+    bce = F.binary_cross_entropy_with_logits(logits, gt, reduction='none')
+    return (bce * weight * row_w).sum() / (weight * row_w).expand_as(bce).sum()
+
+
 def forward_batch(model, batch, device):
     """Returns dict of losses and intermediate tensors for one batch."""
     mix = batch['mix'].to(device)
@@ -64,15 +85,7 @@ def forward_batch(model, batch, device):
     vis = model.visual(batch['frame'].to(device).float())
     v = gather_pixels(vis, batch['pixels'].to(device))             # (B, N+1, K)
     logits = model.synth(v, feats)                                   # (B, N+1, 256, T)
-    warped_src = torch.einsum('wf,bnft->bnwt', model.warp, mag_src)
-    warped_src = warped_src + (1 - valid)[:, :, None, None] * -1.0  # padded sources never win
-    best = warped_src.max(dim=1, keepdim=True).values
-    gt = ((warped_src >= best) & (warped_src > 1e-6)).float() * valid[:, :, None, None]
-    gt = torch.cat([gt, torch.zeros_like(gt[:, :1])], 1)            # background pixel -> empty mask
-    weight = torch.clamp(torch.log1p(norm), 1e-3, 10.0)              # Sound of Pixels' weighting
-    row_w = torch.cat([valid, torch.ones_like(valid[:, :1])], 1)[:, :, None, None]
-    bce = F.binary_cross_entropy_with_logits(logits, gt, reduction='none')
-    loss_sep = (bce * weight * row_w).sum() / (weight * row_w).expand_as(bce).sum()
+    loss_sep = separation_loss(logits, batch, model.warp, mag_src, norm, device)
     pooled = model.loc.pool_audio(feats, norm, batch['span'].to(device).unsqueeze(1))
     loc_logits = model.loc(vis, pooled)[:, 0]
     loc_gt = batch['loc'].to(device)

@@ -9,6 +9,11 @@ scenes (triplet loss, aligned vs time-shifted audio, margin 2.0). Phase 'ssr': w
 stage and the motion network frozen, the refinement network (SSR + Audio-Motion Transformer) learns
 the residual spectra moved between the clicked sources by the opponent filter (BCE on the refined
 binary masks, Eq. 5-6). Both phases resume from the run folder.
+
+The single-network ablations of AMnet's Table 7 train in their own run folders:
+
+    python3 -m training.train_motion --phase ssr --variant motion-only --run training/runs/ablation-motion-only
+    python3 -m training.train_motion --phase ssr --variant one-stage --run training/runs/ablation-one-stage
 """
 import argparse
 import json
@@ -21,15 +26,16 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader, Dataset
 
 from .audio import stft_mag
-from .motion import MotionStage, ame_triplet, pool_motion
+from .motion import DirectSeparator, MotionStage, ame_triplet, pool_motion
 from .nets import AppearanceModel
 from .train import bank, gather_pixels
 from .world.samples import MAX_SOURCES, make_motion_sample
 
 
 class MotionDataset(Dataset):
-    def __init__(self, bank_path, split, start, length, phase):
+    def __init__(self, bank_path, split, start, length, phase, same_class_share=None):
         self.bank_path, self.split, self.start, self.length, self.phase = bank_path, split, start, length, phase
+        self.same_class_share = same_class_share
 
     def __len__(self):
         return self.length
@@ -38,7 +44,12 @@ class MotionDataset(Dataset):
         if self.phase == 'ame':
             s = make_motion_sample(bank(self.bank_path), self.split, self.start + i, kind='solo', shift_room_s=3.0)
         else:
-            s = make_motion_sample(bank(self.bank_path), self.split, self.start + i)
+            kind = None   # the world's own mix of scene kinds (15 % same-class pairs)
+            if self.same_class_share is not None:
+                # Same-class pairs are what the motion stage is for: give them a larger share.
+                u = np.random.default_rng([7, self.start + i]).random()
+                kind = 'same2' if u < self.same_class_share else None
+            s = make_motion_sample(bank(self.bank_path), self.split, self.start + i, kind=kind)
         return {k: torch.from_numpy(np.asarray(v)) for k, v in s.items()}
 
 
@@ -75,13 +86,21 @@ def ground_truth(app, batch, device):
     return ((warped >= best) & (warped > 1e-6)).float() * valid[:, :, None, None]
 
 
-def ssr_step(stage, app, batch, device):
+def ssr_step(stage, app, batch, device, direct=None):
+    """BCE on the refined binary masks (Eq. 6). With `direct` (an ablation), that network's masks
+    replace the two-stage refinement: it sees the mixture and the click's motion (and appearance)
+    features, not the appearance stage's mask."""
     valid = batch['valid'].to(device)
     app_logits, log_mix = appearance_logits(app, batch, device)
-    with torch.no_grad():
+    with torch.set_grad_enabled(stage.motion.training):
         f1, _, _ = stage.motion(batch['frames'].to(device).float())
     motion_feats = pool_motion(f1, batch['pixels'].to(device))
-    refined = stage.refine(app_logits, log_mix, motion_feats, valid)
+    if direct is None:
+        refined = stage.refine(app_logits, log_mix, motion_feats, valid)
+    else:
+        with torch.no_grad():
+            v = gather_pixels(app.visual(batch['frame'].to(device).float()), batch['pixels'].to(device))
+        refined = direct(log_mix, motion_feats, v)
     gt = ground_truth(app, batch, device)
     weight = torch.clamp(torch.log1p(log_mix.exp() - 1e-3).clamp(min=0), 1e-3, 10.0) * valid[:, :, None, None]
     bce = F.binary_cross_entropy_with_logits(refined, gt, reduction='none')
@@ -89,6 +108,9 @@ def ssr_step(stage, app, batch, device):
     with torch.no_grad():
         base = (F.binary_cross_entropy_with_logits(app_logits, gt, reduction='none') * weight).sum() / weight.expand_as(bce).sum()
     return loss, base
+
+
+VARIANTS = ('two-stage', 'one-stage', 'motion-only')
 
 
 def main():
@@ -102,7 +124,19 @@ def main():
     ap.add_argument('--minutes', type=float, default=20)
     ap.add_argument('--steps', type=int, default=10 ** 9)
     ap.add_argument('--workers', type=int, default=1)
+    ap.add_argument('--variant', choices=VARIANTS, default='two-stage',
+                    help="ssr phase only: the shipped two-stage refinement, or one of Table 7's single-network "
+                         "ablations (trained from scratch in their own run folder, on the frozen motion "
+                         "network of --motion-from)")
+    ap.add_argument('--motion-from', default='training/runs/motion/motion.pt')
+    ap.add_argument('--threads', type=int, default=0, help='torch threads (0: PyTorch default)')
+    ap.add_argument('--same-class-share', type=float, default=None,
+                    help='ssr phase: share of same-class scenes (default: the world mix, 15 %%)')
+    ap.add_argument('--tune-motion-net', action='store_true',
+                    help='ssr phase: fine-tune the motion network with the refinement (at lr / 5)')
     args = ap.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
     os.makedirs(args.run, exist_ok=True)
     stage = MotionStage().to(device)
@@ -112,22 +146,33 @@ def main():
     ck_path = os.path.join(args.run, 'motion.pt')
     step_key = f'{args.phase}_step'
     steps = {'ame_step': 0, 'ssr_step': 0}
+    direct = None
+    if args.variant != 'two-stage':
+        assert args.phase == 'ssr', 'the ablations are refinement-phase variants'
+        direct = DirectSeparator(use_appearance=args.variant == 'one-stage').to(device)
+        stage.load_state_dict(torch.load(args.motion_from, map_location=device)['model'])
     if os.path.exists(ck_path):
         ck = torch.load(ck_path, map_location=device)
-        stage.load_state_dict(ck['model'])
+        (stage if direct is None else direct).load_state_dict(ck['model'])
         steps.update({k: ck.get(k, 0) for k in steps})
         print(f'resumed {ck_path} at {steps}', flush=True)
     if args.phase == 'ame':
         params = list(stage.motion.parameters()) + list(stage.sound.parameters())
         stage.train()
     else:
-        params = list(stage.ssr.parameters())
+        params = list((stage.ssr if direct is None else direct).parameters())
         stage.motion.eval()
         stage.sound.eval()
-        stage.ssr.train()
-    opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=1e-4)
+        (stage.ssr if direct is None else direct).train()
+    groups = [{'params': params}]
+    if args.phase == 'ssr' and args.tune_motion_net:
+        stage.motion.train()
+        groups.append({'params': list(stage.motion.parameters()), 'lr': args.lr / 5})
+        params = params + groups[-1]['params']
+    opt = torch.optim.AdamW(groups, lr=args.lr, weight_decay=1e-4)
     start = steps[step_key]
-    loader = DataLoader(MotionDataset(args.bank, 'train', 10 ** 7 + start * args.batch, 10 ** 9, args.phase),
+    loader = DataLoader(MotionDataset(args.bank, 'train', 10 ** 7 + start * args.batch, 10 ** 9, args.phase,
+                                      args.same_class_share),
                         batch_size=args.batch, num_workers=args.workers, drop_last=True,
                         persistent_workers=args.workers > 0, **({"prefetch_factor": 4} if args.workers else {}))
     log = open(os.path.join(args.run, f'{args.phase}.jsonl'), 'a')
@@ -135,14 +180,14 @@ def main():
 
     def save():
         tmp = ck_path + '.tmp'
-        torch.save({'model': stage.state_dict(), **steps}, tmp)
+        torch.save({'model': (stage if direct is None else direct).state_dict(), 'variant': args.variant, **steps}, tmp)
         os.replace(tmp, ck_path)
 
     for batch in loader:
         if args.phase == 'ame':
             loss, metric = ame_step(stage, app, batch, device)
         else:
-            loss, metric = ssr_step(stage, app, batch, device)
+            loss, metric = ssr_step(stage, app, batch, device, direct)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 5.0)

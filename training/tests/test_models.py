@@ -9,9 +9,12 @@ import torch
 
 from training import audio as A
 from training.export import export
-from training.motion import MotionStage, ame_triplet, opponent_fusion, pool_motion
+from training.avpc import AVPCSeparator
+from training.compare_avpc import Frontend, mask_logits
+from training.motion import DirectSeparator, MotionStage, ame_triplet, opponent_fusion, pool_motion
 from training.nets import AppearanceModel
-from training.train import WorldDataset, forward_batch
+from training.train import WorldDataset, forward_batch, separation_loss
+from training.world.samples import MAX_SOURCES
 from training.train_motion import MotionDataset, ame_step, ssr_step
 
 from .common import BANK, bank
@@ -81,6 +84,31 @@ class TrainingTest(unittest.TestCase):
         stage.motion.eval()
         losses = run_steps(lambda: ssr_step(stage, app, ssr, 'cpu')[0], stage.ssr.parameters(), 8)
         self.assertLess(min(losses[-3:]), losses[0])
+
+    def test_the_single_network_ablations_learn(self):
+        app = AppearanceModel().eval()
+        stage = MotionStage().eval()
+        ssr = fixed_batch(MotionDataset(BANK, 'train', 0, 2, 'ssr', same_class_share=1.0), 2)
+        for use_appearance in (False, True):
+            net = DirectSeparator(use_appearance)
+            losses = run_steps(lambda: ssr_step(stage, app, ssr, 'cpu', net)[0], net.parameters(), 8)
+            self.assertLess(min(losses[-3:]), losses[0])
+
+    def test_the_avpc_network_learns_and_matches_the_unet_size(self):
+        avpc, unet = AVPCSeparator(), AppearanceModel()
+        n_avpc = sum(p.numel() for p in avpc.audio.parameters())
+        n_unet = sum(p.numel() for p in unet.audio.parameters())
+        self.assertLess(abs(n_avpc - n_unet) / n_unet, 0.02)     # "at equal parameter count"
+        batch = fixed_batch(WorldDataset(BANK, 'train', 0, 2), 2)
+        front = Frontend().eval()
+        mag_mix = A.stft_mag(batch['mix'])
+        mag_src = A.stft_mag(batch['sources'].flatten(0, 1)).view(2, MAX_SOURCES, *mag_mix.shape[1:])
+
+        def loss():
+            logits, norm = mask_logits(avpc, front, mag_mix, batch['frame'].float(), batch['pixels'])
+            return separation_loss(logits, batch, front.ref.warp, mag_src, norm, 'cpu')
+        losses = run_steps(loss, avpc.parameters(), 6)
+        self.assertLess(min(losses[-2:]), losses[0])
 
 
 class MotionMathTest(unittest.TestCase):

@@ -1,0 +1,185 @@
+"""AVPC-style sound network vs the U-Net at equal parameter count and equal training budget.
+
+    python3 -m training.compare_avpc train --net unet --minutes 30    # two runs, same data, same loss
+    python3 -m training.compare_avpc train --net avpc --minutes 30    # (run them side by side: 1 thread each)
+    python3 -m training.compare_avpc score --scenes 12 --out docs/eval/avpc.json
+
+Both start from scratch with the same VisualNet, the same training scenes in the same order, the same
+weighted-BCE separation loss and the same optimiser; only the sound network differs (the localization
+head is left out of both, it needs the U-Net's shared features). `score` evaluates both final weights
+with bss_eval on test-split scenes and records parameters, steps, seconds per step and CPU cost
+per click, which is what decides what ships.
+"""
+import argparse
+import json
+import os
+import time
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader
+
+from . import audio as A
+from .avpc import AVPCSeparator
+from .evaluate import bss, istft
+from .nets import AppearanceModel
+from .train import WorldDataset, bank, gather_pixels, separation_loss
+from .world.samples import MAX_SOURCES, STRIDE, make_sample
+
+NETS = ('unet', 'avpc')
+
+
+class Frontend(torch.nn.Module):
+    """The appearance stage's fixed audio front end (warp, level normalisation, log)."""
+
+    def __init__(self):
+        super().__init__()
+        self.ref = AppearanceModel()
+
+    def forward(self, mag):
+        return self.ref.log_input(mag)
+
+
+def build(net):
+    return AppearanceModel() if net == 'unet' else AVPCSeparator()
+
+
+def sound_params(model):
+    return sum(p.numel() for p in model.audio.parameters())
+
+
+def mask_logits(model, front, mag, frame, pixels):
+    """(B, N, 256, T) logits of the clicked pixels for either network."""
+    if isinstance(model, AppearanceModel):
+        feats, norm = model.audio_features(mag)
+        return model.synth(gather_pixels(model.visual(frame), pixels), feats), norm
+    log_mag, norm = front(mag)
+    return model(log_mag, frame, pixels), norm
+
+
+def train(args):
+    torch.manual_seed(0)
+    torch.set_num_threads(args.threads)
+    run = os.path.join(args.runs, f'avpc-compare-{args.net}')
+    os.makedirs(run, exist_ok=True)
+    model, front = build(args.net), Frontend().eval()
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    step, elapsed = 0, 0.0
+    ck_path = os.path.join(run, 'ckpt.pt')
+    if os.path.exists(ck_path):
+        ck = torch.load(ck_path, map_location='cpu')
+        model.load_state_dict(ck['model'])
+        opt.load_state_dict(ck['opt'])
+        step, elapsed = ck['step'], ck['seconds']
+    loader = DataLoader(WorldDataset(args.bank, 'train', step * args.batch, 10 ** 9), batch_size=args.batch,
+                        num_workers=0, drop_last=True)
+    log = open(os.path.join(run, 'log.jsonl'), 'a')
+
+    def save():
+        torch.save({'model': model.state_dict(), 'opt': opt.state_dict(), 'step': step, 'seconds': elapsed},
+                   ck_path + '.tmp')
+        os.replace(ck_path + '.tmp', ck_path)
+
+    model.train()
+    t_start, run_loss = time.time() - elapsed, None
+    for batch in loader:
+        for g in opt.param_groups:
+            g['lr'] = args.lr * min(1.0, (step + 1) / 100)
+        mix, src = batch['mix'], batch['sources']
+        mag_mix = A.stft_mag(mix)
+        mag_src = A.stft_mag(src.flatten(0, 1)).view(mix.shape[0], MAX_SOURCES, *mag_mix.shape[1:])
+        logits, norm = mask_logits(model, front, mag_mix, batch['frame'].float(), batch['pixels'])
+        loss = separation_loss(logits, batch, front.ref.warp, mag_src, norm, 'cpu')
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        opt.step()
+        step += 1
+        elapsed = time.time() - t_start
+        run_loss = loss.item() if run_loss is None else 0.95 * run_loss + 0.05 * loss.item()
+        if step % 10 == 0:
+            rec = {'step': step, 'minutes': round(elapsed / 60, 2), 'loss_sep': run_loss}
+            log.write(json.dumps(rec) + '\n')
+            log.flush()
+            print(rec, flush=True)
+        if step % 50 == 0:
+            save()
+        if elapsed >= args.minutes * 60 or step >= args.steps:
+            break
+    save()
+    print(f'{args.net}: {step} steps in {elapsed / 60:.1f} min', flush=True)
+
+
+@torch.no_grad()
+def score(args):
+    torch.set_num_threads(args.threads)
+    b = bank(args.bank)
+    front = Frontend().eval()
+    window = torch.hann_window(A.N_FFT, periodic=True)
+    out = {}
+    for net in NETS:
+        ck = torch.load(os.path.join(args.runs, f'avpc-compare-{net}', 'ckpt.pt'), map_location='cpu')
+        model = build(net)
+        model.load_state_dict(ck['model'])
+        model.eval()
+        res = {'sound_net_params': sound_params(model), 'total_params': sum(p.numel() for p in model.parameters()),
+               'steps': ck['step'], 'train_minutes': round(ck['seconds'] / 60, 1),
+               'seconds_per_step': ck['seconds'] / max(1, ck['step'])}
+        for kind in ('diff2', 'three'):
+            sdrs, copy, index, used = [], [], 0, 0
+            while used < args.scenes:
+                s = make_sample(b, 'test', 100000 * (1 if kind == 'diff2' else 3) + index, kind=kind, variation='train_test')
+                index += 1
+                n = int(s['valid'].sum())
+                refs = s['sources'][:n]
+                if (refs ** 2).mean(1).min() < 1e-7:
+                    continue
+                used += 1
+                mix = torch.from_numpy(s['mix'])[None]
+                spec = torch.stft(mix, A.N_FFT, A.HOP, window=window, center=True, pad_mode='reflect', return_complex=True)
+                boxes = s['boxes'][:n]
+                cells = np.stack([(boxes[:, 1] + boxes[:, 3]) / 2, (boxes[:, 0] + boxes[:, 2]) / 2], 1) // STRIDE
+                cells = torch.from_numpy(np.clip(cells, 0, [15, 27]).astype(np.int64))[None]
+                logits, _ = mask_logits(model, front, spec.abs(), torch.from_numpy(s['frame'])[None].float(), cells)
+                masks = torch.einsum('fw,bnwt->bnft', front.ref.unwarp, torch.sigmoid(logits))[0]
+                est = istft(spec * masks, mix.shape[-1]).numpy()
+                sdrs += list(bss(refs, est)[0])
+                copy += list(bss(refs, np.repeat(s['mix'][None], n, 0))[0])
+            res[kind] = {'sdr_mean': float(np.mean(sdrs)), 'copy_paste': float(np.mean(copy)), 'n_sources': len(sdrs)}
+        # CPU cost of one click once the mixture is analysed (single thread, one 5.94 s window)
+        mag = torch.rand(1, 512, 256)
+        frame = torch.rand(1, 3, 128, 224) * 255
+        px = torch.zeros(1, 1, 2, dtype=torch.long)
+        t0 = time.time()
+        for _ in range(3):
+            mask_logits(model, front, mag, frame, px)
+        res['seconds_per_window_one_click'] = (time.time() - t0) / 3
+        out[net] = res
+        print(net, json.dumps(res), flush=True)
+    out['_meta'] = {'protocol': 'bss_eval_sources (mir_eval), test-split scenes, soft masks, 11025 Hz mono',
+                    'scenes_per_row': args.scenes}
+    if args.out:
+        with open(args.out + '.tmp', 'w') as f:
+            json.dump(out, f, indent=2)
+        os.replace(args.out + '.tmp', args.out)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument('command', choices=['train', 'score'])
+    ap.add_argument('--net', choices=NETS, default='unet')
+    ap.add_argument('--runs', default='training/runs')
+    ap.add_argument('--bank', default='training/cache/bank.npz')
+    ap.add_argument('--batch', type=int, default=8)
+    ap.add_argument('--lr', type=float, default=1e-3)
+    ap.add_argument('--minutes', type=float, default=30)
+    ap.add_argument('--steps', type=int, default=10 ** 9)
+    ap.add_argument('--threads', type=int, default=1)
+    ap.add_argument('--scenes', type=int, default=12)
+    ap.add_argument('--out', default=None)
+    args = ap.parse_args(argv)
+    train(args) if args.command == 'train' else score(args)
+
+
+if __name__ == '__main__':
+    main()
