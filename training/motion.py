@@ -4,7 +4,9 @@ residual fusion / opponent filter that moves energy between the selected sources
 
 MotionNet E_M: a stack of T frames (the app's 224x128 RGB frames at 8 fps, made grey and halved in
 the graph) -> f_M1 (C_M, T, 16, 28) on the appearance grid; f_M2 = 1x1x1 conv -> (1, T, 16, 28) (its
-map is the motion class-activation map used for localization); f_M3 = spatial mean -> (1, T).
+map is the motion class-activation map used for localization); f_M3 = its spatial soft-max pooling
+-> (1, T): the embedding is drawn from where the map is highest, so matching the sound teaches the map
+where the sounding motion is (a spatial mean taught it a synchronisation signal but no place).
 SoundEmbed E_S: the 256x256 log-frequency magnitude of a source -> (1, T), compared with f_M3 by the
 triplet loss of Eq. 1 (aligned vs time-shifted audio, margin 2.0).
 """
@@ -47,7 +49,8 @@ class MotionNet(nn.Module):
     def forward(self, frames):
         f1 = self.body(self.prepare(frames))          # (B, C, T, 16, 28)
         f2 = self.to_map(f1)                           # (B, 1, T, 16, 28)
-        f3 = f2.mean(dim=(3, 4))                       # (B, 1, T)
+        flat = f2.flatten(3)                           # (B, 1, T, h*w)
+        f3 = (torch.softmax(flat, -1) * flat).sum(-1)  # (B, 1, T)
         return f1, f2, f3
 
 

@@ -42,7 +42,7 @@ def main():
         stage = MotionStage()
         mk = torch.load(args.motion, map_location='cpu')
         stage.load_state_dict(mk['model'])
-        export_motion(app, stage, args.out, {'motion': {'ameSteps': mk.get('ame_step'), 'ssrSteps': mk.get('ssr_step')}})
+        export_motion(app, stage, args.out, {'motion': {'ameSteps': mk.get('ame_step'), 'ssrSteps': mk.get('ssr_step'), 'camSteps': mk.get('cam_step')}})
     size = sum(os.path.getsize(os.path.join(args.out, f)) for f in os.listdir(args.out))
     print(f'shipped {args.out}: {size / 1e6:.1f} MB')
 

@@ -4,6 +4,8 @@
     python3 -m training.train_motion --phase ssr --run training/runs/motion \
         --appearance training/runs/appearance/best.pt --minutes 40
 
+Phase 'cam' (after 'ssr'): the same triplet trains only the motion map head and the sound embedding
+on the refinement-tuned motion body, so the motion class-activation map localizes.
 Phase 'ame': the motion network and the sound embedding learn the Audio-Motion Embedding on solo
 scenes (triplet loss, aligned vs time-shifted audio, margin 2.0). Phase 'ssr': with the appearance
 stage and the motion network frozen, the refinement network (SSR + Audio-Motion Transformer) learns
@@ -41,7 +43,7 @@ class MotionDataset(Dataset):
         return self.length
 
     def __getitem__(self, i):
-        if self.phase == 'ame':
+        if self.phase in ('ame', 'cam'):
             s = make_motion_sample(bank(self.bank_path), self.split, self.start + i, kind='solo', shift_room_s=3.0)
         else:
             kind = None   # the world's own mix of scene kinds (15 % same-class pairs)
@@ -115,7 +117,7 @@ VARIANTS = ('two-stage', 'one-stage', 'motion-only')
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--phase', choices=['ame', 'ssr'], required=True)
+    ap.add_argument('--phase', choices=['ame', 'ssr', 'cam'], required=True)
     ap.add_argument('--run', default='training/runs/motion')
     ap.add_argument('--appearance', default='training/runs/appearance/best.pt')
     ap.add_argument('--bank', default='training/cache/bank.npz')
@@ -145,7 +147,7 @@ def main():
     app.eval()
     ck_path = os.path.join(args.run, 'motion.pt')
     step_key = f'{args.phase}_step'
-    steps = {'ame_step': 0, 'ssr_step': 0}
+    steps = {'ame_step': 0, 'ssr_step': 0, 'cam_step': 0}
     direct = None
     if args.variant != 'two-stage':
         assert args.phase == 'ssr', 'the ablations are refinement-phase variants'
@@ -159,6 +161,14 @@ def main():
     if args.phase == 'ame':
         params = list(stage.motion.parameters()) + list(stage.sound.parameters())
         stage.train()
+    elif args.phase == 'cam':
+        # The refinement has tuned the motion body: keep it, and retrain only the map head and the
+        # sound embedding with the AME triplet, so the class-activation map learns where to look.
+        for p in stage.motion.body.parameters():
+            p.requires_grad_(False)
+        params = list(stage.motion.to_map.parameters()) + list(stage.sound.parameters())
+        stage.eval()
+        stage.sound.train()
     else:
         params = list((stage.ssr if direct is None else direct).parameters())
         stage.motion.eval()
@@ -184,7 +194,7 @@ def main():
         os.replace(tmp, ck_path)
 
     for batch in loader:
-        if args.phase == 'ame':
+        if args.phase in ('ame', 'cam'):
             loss, metric = ame_step(stage, app, batch, device)
         else:
             loss, metric = ssr_step(stage, app, batch, device, direct)
@@ -197,7 +207,7 @@ def main():
         run = cur if run is None else [0.95 * a + 0.05 * c for a, c in zip(run, cur)]
         minutes = (time.time() - t0) / 60
         if steps[step_key] % 20 == 0:
-            name = 'sync_acc' if args.phase == 'ame' else 'appearance_bce'
+            name = 'appearance_bce' if args.phase == 'ssr' else 'sync_acc'
             rec = {'step': steps[step_key], 'minutes': round(minutes, 2), 'loss': run[0], name: run[1]}
             log.write(json.dumps(rec) + '\n')
             log.flush()
