@@ -140,12 +140,35 @@ export function wavHeader(sampleRate: number, channels: number, format: WavForma
 }
 
 /** Interleave and encode one chunk; integer formats are clipped to their range. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 export function encodeSamples(channels: ArrayLike<number>[], format: WavFormat): Buffer {
   const { bits } = formatParams(format);
   const nch = channels.length;
   const frames = nch ? channels[0].length : 0;
   for (const c of channels) if (c.length !== frames) throw new WavError('all channels of a chunk must have the same length');
   const bytes = bits / 8;
+  if (LITTLE_ENDIAN && (format === 'wav16' || format === 'f32')) {
+    // Typed-array fast paths (the data chunk is little-endian, like the machine).
+    const buf = new ArrayBuffer(frames * nch * bytes);
+    if (format === 'f32') {
+      const f = new Float32Array(buf);
+      for (let c = 0; c < nch; c++) {
+        const src = channels[c];
+        for (let i = 0, p = c; i < frames; i++, p += nch) f[p] = src[i];
+      }
+    } else {
+      const v16 = new Int16Array(buf);
+      for (let c = 0; c < nch; c++) {
+        const src = channels[c];
+        for (let i = 0, p = c; i < frames; i++, p += nch) {
+          const v = Math.round(src[i] * 32768);
+          v16[p] = v > 32767 ? 32767 : v < -32768 ? -32768 : v || 0;
+        }
+      }
+    }
+    return Buffer.from(buf);
+  }
   const out = Buffer.alloc(frames * nch * bytes);
   const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
   let p = 0;
