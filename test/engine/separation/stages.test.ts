@@ -82,9 +82,13 @@ describe('stage pipeline', () => {
     // Frame f's motion features: channel ch, cell k -> 100 f + 10 ch + k.
     const cache = {
       meta: { fps: 8, frames: 40 },
-      frameFeatures: async (name: string, f: number, n: number) => {
+      frameRangeFeatures: async (name: string, first: number, count: number, n: number) => {
         expect(name).toBe('motion');
-        return Float32Array.from({ length: n }, (_, i) => 100 * f + 10 * Math.floor(i / 2) + (i % 2));
+        expect(first >= 0 && first + count <= 40).toBe(true);
+        return Float32Array.from({ length: count * n }, (_, j) => {
+          const f = first + Math.floor(j / n), i = j % n;
+          return 100 * f + 10 * Math.floor(i / 2) + (i % 2);
+        });
       },
     };
     const ctx = {
@@ -103,6 +107,10 @@ describe('stage pipeline', () => {
     expect(feeds.motion_features.data[(1 * 3 + 2) * 2 + 1]).toBe(1811);
     expect(Array.from(feeds.source_cells.data)).toEqual([0, 1, 0, 0]);
     expect(Array.from(feeds.source_features.data)).toEqual([1, 2, 3, 4]);
+    // A window starting at the last frame: the frames past the end repeat it.
+    await windowMasks(planStages(c), { ...ctx, start: Math.round((39 / 8) * 11025) } as WindowContext);
+    const late = calls[1].motion_features.data;
+    for (let t = 0; t < 3; t++) expect(late[(1 * 3 + t) * 2 + 1]).toBe(3911);
   });
 
   it('analysis extensions run only for declared stages whose sessions are loaded', () => {

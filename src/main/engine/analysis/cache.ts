@@ -95,6 +95,11 @@ export class AnalysisCache {
 
   /** One frame of a float16 per-frame file a later stage added (meta.files[name]), `values` long. */
   async frameFeatures(name: string, frame: number, values: number): Promise<Float32Array> {
+    return this.frameRangeFeatures(name, frame, 1, values);
+  }
+
+  /** Features of `count` consecutive frames from `first` (count x values), in one read. */
+  async frameRangeFeatures(name: string, first: number, count: number, values: number): Promise<Float32Array> {
     let h = this.extra.get(name);
     if (!h) {
       const file = this.meta.files[name];
@@ -102,8 +107,8 @@ export class AnalysisCache {
       h = await fsp.open(path.join(this.dir, file), 'r');
       this.extra.set(name, h);
     }
-    const buf = Buffer.alloc(values * 2);
-    await h.read(buf, 0, buf.length, frame * values * 2);
+    const buf = Buffer.alloc(count * values * 2);
+    await h.read(buf, 0, buf.length, first * values * 2);
     return decodeHalf(buf);
   }
 

@@ -44,8 +44,27 @@ export function encodeHalf(values: ArrayLike<number>): Buffer {
   return Buffer.from(bits.buffer, bits.byteOffset, bits.byteLength);
 }
 
+let table: Float32Array | null = null;
+
+/** All 65536 half values as float32 (256 KiB, made on first use): decoding is one lookup. */
+function halfTable(): Float32Array {
+  if (!table) {
+    table = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) table[h] = fromHalfBits(h);
+  }
+  return table;
+}
+
 export function decodeHalf(bytes: Uint8Array, out = new Float32Array(bytes.length >> 1)): Float32Array {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let i = 0; i < out.length; i++) out[i] = fromHalfBits(view.getUint16(2 * i, true));
+  const t = halfTable();
+  const n = out.length;
+  if (LITTLE_ENDIAN && bytes.byteOffset % 2 === 0) {
+    const bits = new Uint16Array(bytes.buffer, bytes.byteOffset, n);
+    for (let i = 0; i < n; i++) out[i] = t[bits[i]];
+    return out;
+  }
+  for (let i = 0; i < n; i++) out[i] = t[bytes[2 * i] | (bytes[2 * i + 1] << 8)];
   return out;
 }
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;

@@ -24,10 +24,13 @@ export function motionRefiner(card: ModelCard): RefineStage {
       // The window's frames: the one at the window's start time and the T - 1 after it.
       const first = Math.round((ctx.start / c.audio.sampleRate) * cache.meta.fps);
       const motion = new Float32Array(C * T * cells);
+      // Frames outside the media repeat its first or last one; the rest is one read.
+      const clamp = (f: number) => Math.min(cache.meta.frames - 1, Math.max(0, f));
+      const lo = clamp(first), hi = clamp(first + T - 1);
+      const block = await cache.frameRangeFeatures('motion', lo, hi - lo + 1, C * cells);
       for (let t = 0; t < T; t++) {
-        const f = Math.min(cache.meta.frames - 1, Math.max(0, first + t));
-        const feats = await cache.frameFeatures('motion', f, C * cells);
-        for (let ch = 0; ch < C; ch++) motion.set(feats.subarray(ch * cells, (ch + 1) * cells), (ch * T + t) * cells);
+        const off = (clamp(first + t) - lo) * C * cells;
+        for (let ch = 0; ch < C; ch++) motion.set(block.subarray(off + ch * cells, off + (ch + 1) * cells), (ch * T + t) * cells);
       }
       const n = ctx.sources.length;
       const k = c.video.features;
