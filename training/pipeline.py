@@ -40,7 +40,8 @@ def main():
     run('training.train_motion', '--phase', 'ame', '--run', mot_run, '--appearance', best, '--bank', args.bank,
         '--minutes', str(args.ame_minutes), '--workers', str(args.workers))
     run('training.train_motion', '--phase', 'ssr', '--run', mot_run, '--appearance', best, '--bank', args.bank,
-        '--minutes', str(args.ssr_minutes), '--workers', str(args.workers))
+        '--minutes', str(args.ssr_minutes), '--workers', str(args.workers), '--same-class-share', '0.35',
+        '--tune-motion-net')
     run('training.train_motion', '--phase', 'cam', '--run', mot_run, '--appearance', best, '--bank', args.bank,
         '--minutes', str(args.cam_minutes), '--workers', str(args.workers))
     run('training.evaluate', '--weights', best, '--scenes', str(args.scenes), '--out', 'docs/eval/appearance.json')
