@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ffmpegPath } from '../../../src/main/engine/media/binaries';
@@ -9,6 +9,7 @@ import { readAudio } from '../../../src/main/engine/media/audio';
 import { readWav } from '../../../src/main/engine/media/wav';
 import { ModelRuntime } from '../../../src/main/engine/models';
 import { analyzeMedia, type AnalysisOutcome } from '../../../src/main/engine/analysis/analyze';
+import { CACHE_FORMAT } from '../../../src/main/engine/analysis/cache';
 import { separate } from '../../../src/main/engine/separation/separate';
 import { planStages, REFINERS } from '../../../src/main/engine/separation/stages';
 import { stopMaskWorker } from '../../../src/main/engine/separation/mask-client';
@@ -44,6 +45,20 @@ describe('analysis cache', () => {
     const again = await analyzeMedia(clip, { runtime: rt, info, cacheRoot: path.join(dir, 'cache') });
     expect(again.cached).toBe(true);
     expect(await again.cache.visualFeatures(3)).toEqual(await analysis.cache.visualFeatures(3));
+    await again.cache.close();
+  });
+
+  it('a cache of an older format in the same folder is analysed again and replaced', async () => {
+    const root = path.join(dir, 'cache-old');
+    const first = await analyzeMedia(clip, { runtime: rt, info, cacheRoot: root });
+    const metaPath = first.cache.metaPath;
+    await first.cache.close();
+    const meta = JSON.parse(readFileSync(metaPath, 'utf8'));
+    writeFileSync(metaPath, JSON.stringify({ ...meta, format: CACHE_FORMAT - 1 }));
+    const again = await analyzeMedia(clip, { runtime: rt, info, cacheRoot: root });
+    expect(again.cached).toBe(false);
+    expect(again.cache.metaPath).toBe(metaPath);
+    expect(JSON.parse(readFileSync(metaPath, 'utf8')).format).toBe(CACHE_FORMAT);
     await again.cache.close();
   });
 });

@@ -95,10 +95,18 @@ export async function analyzeMedia(file: string, opts: AnalyzeOptions): Promise<
     try {
       await fsp.rename(tmp, dir);
     } catch (err) {
-      // Someone else finished the same analysis first: keep theirs.
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
-      await fsp.rm(tmp, { recursive: true, force: true });
+      const there = await AnalysisCache.open(dir);
+      if (there) {
+        // Someone else finished the same analysis first: keep theirs.
+        await there.close();
+        await fsp.rm(tmp, { recursive: true, force: true });
+      } else {
+        // A cache this version cannot read (an older format): replace it.
+        await fsp.rm(dir, { recursive: true, force: true });
+        await fsp.rename(tmp, dir);
+      }
     }
     const cache = await AnalysisCache.open(dir);
     if (!cache) throw new Error(`analysis cache ${dir} could not be read back`);

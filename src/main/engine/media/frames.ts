@@ -6,7 +6,8 @@ import { inputArg, lastLine, streamTool } from './process';
 
 /**
  * Streaming video frames as packed RGB24 at a chosen rate and model size. ffmpeg applies the
- * container's rotation, resamples the frame rate (fps filter), scales the whole frame and then
+ * container's rotation, resamples the frame rate (fps filter: frame n is the one on screen at
+ * n / fps), scales the whole frame and then
  * pads (letterbox) or crops it, exactly as the returned FrameGeometry describes.
  */
 
@@ -40,7 +41,11 @@ export interface FrameStream {
 /** The ffmpeg filter chain that realises a geometry (exported for tests). */
 export function geometryFilter(g: FrameGeometry, fps?: number): string {
   const parts: string[] = [];
-  if (fps) parts.push(`fps=${fps}`);
+  // round=up: output frame n is the input frame on screen at n / fps (the latest with pts <= n / fps).
+  // The default (round=near, the last of the input frames rounding to n) is up to half an output
+  // period later: 60 ms at 8 fps from 25 fps, enough to move the picture off its audio (the models
+  // pair frame n with the audio from n / fps on).
+  if (fps) parts.push(`fps=${fps}:round=up`);
   parts.push(`scale=${g.scaledWidth}:${g.scaledHeight}:flags=bicubic`);
   if (g.scaledWidth !== g.dstWidth || g.scaledHeight !== g.dstHeight) {
     if (g.fit === 'crop') parts.push(`crop=${g.dstWidth}:${g.dstHeight}:${-g.offsetX}:${-g.offsetY}`);
