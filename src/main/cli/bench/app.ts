@@ -27,6 +27,8 @@ export interface AppBenchOptions {
   quick?: boolean;
   /** Run the 60-minute memory check to the end instead of for a bounded time. */
   full?: boolean;
+  /** Quality and the Python comparison only (no speed or memory runs). */
+  qualityOnly?: boolean;
   log: (s: string) => void;
 }
 
@@ -87,10 +89,68 @@ export interface QualityRow {
   app: number;
   /** Appearance stage only, when the model also has the motion stage (else NaN). */
   appearanceOnly: number;
+  /** The PyTorch models on the same clips without the file's coding (training/evaluate_clips.py), same scorer. */
+  python: number;
+  pythonAppearance: number;
   copyPaste: number;
   ibm: number;
   pointing: number;
   ciou: number;
+  pointingPython: number;
+}
+
+/** One clip of the quality set: app path and Python reference, mean SDR over its sources. */
+export interface ClipRow {
+  kind: string;
+  aspect: string;
+  rate: number;
+  app: number;
+  appearanceOnly: number;
+  python: number;
+  pythonAppearance: number;
+  /** mir_eval's own figure for the Python estimates (a cross-check of the project's bss_eval). */
+  pythonMirEval: number;
+}
+
+interface PythonClip {
+  appearance: { file: string; sdr: number[] };
+  two_stage: { file: string; sdr: number[] };
+  pointing: number | null;
+  ciou: number | null;
+}
+
+/** training/evaluate_clips.py on one clip folder: the exported models' PyTorch originals. */
+function pythonReference(root: string, dir: string): PythonClip | null {
+  const out = path.join(dir, 'python.json');
+  const r = spawnSync(PY, ['-m', 'training.evaluate_clips', '--clip', dir, '--out', out], { cwd: root, encoding: 'utf8' });
+  if (r.status !== 0) return null;
+  return (JSON.parse(readFileSync(out, 'utf8')) as { clips: PythonClip[] }).clips[0];
+}
+
+/** Whether a torch-capable Python is there for the comparison (else its columns are n/a). */
+function hasTorch(): boolean {
+  return spawnSync(PY, ['-c', 'import torch, mir_eval'], { encoding: 'utf8' }).status === 0;
+}
+
+/**
+ * Truth frames shown during analysed frame f, i.e. whose 1/fps instants fall in [f, f + 1) / fps
+ * of the analysis (the heatmap's audio span), at least the one nearest its start.
+ */
+export function truthFramesOf(f: number, analysisFps: number, truthFps: number, truthFrames: number): number[] {
+  const a = Math.ceil((f / analysisFps) * truthFps - 1e-9), b = Math.ceil(((f + 1) / analysisFps) * truthFps - 1e-9);
+  const out: number[] = [];
+  for (let t = a; t < b && t < truthFrames; t++) out.push(t);
+  return out.length ? out : [Math.min(truthFrames - 1, Math.round((f / analysisFps) * truthFps))];
+}
+
+/**
+ * Sounding in an analysed frame: the envelope (RMS per truth frame over the clip's maximum) as an
+ * RMS over the frame's 1/fps span exceeds 0.3, the world's threshold, so the decision covers the
+ * same audio as the heatmap.
+ */
+export function soundingIn(envelope: number[], frames: number[]): boolean {
+  const e = frames.map((t) => envelope[t] ?? 0);
+  return Math.sqrt(e.reduce((a, v) => a + v * v, 0) / e.length) > 0.3;
 }
 
 export async function runAppBench(root: string, opts: AppBenchOptions) {
@@ -101,9 +161,11 @@ export async function runAppBench(root: string, opts: AppBenchOptions) {
     const perKind = opts.quick ? 1 : 2;
     const seconds = opts.quick ? 8 : 12;
     const rows: QualityRow[] = [];
+    const clipRows: ClipRow[] = [];
+    const torch = hasTorch();
     let clipNo = 0;
     for (const kind of KINDS) {
-      const app: number[] = [], appOnly: number[] = [], cp: number[] = [], ibm: number[] = [], hits: number[] = [], ious: number[] = [];
+      const app: number[] = [], appOnly: number[] = [], py: number[] = [], pyApp: number[] = [], cp: number[] = [], ibm: number[] = [], hits: number[] = [], ious: number[] = [], pyHits: number[] = [];
       const twoStage = rt.card.stages.length > 1;
       for (let i = 0; i < perKind; i++, clipNo++) {
         const aspect = clipNo % 2 ? '4:3' : '16:9';
@@ -128,21 +190,40 @@ export async function runAppBench(root: string, opts: AppBenchOptions) {
         const refs = await Promise.all(truth.sources.map(async (s) => mono11k((await readWav(path.join(dir, s.file))).channels, truth.sampleRate)));
         const ests = await Promise.all(truth.sources.map(async (_s, k) => mono11k((await readWav(path.join(out, `source-${k + 1}.wav`))).channels, info.audio!.sampleRate)));
         const mix = mono11k((await readAudio(file)).channels, info.audio!.sampleRate);
-        app.push(mean(sdr(refs, ests)));
+        const clip: ClipRow = { kind, aspect, rate, app: mean(sdr(refs, ests)), appearanceOnly: NaN, python: NaN, pythonAppearance: NaN, pythonMirEval: NaN };
+        app.push(clip.app);
         if (twoStage) {
           const out1 = path.join(dir, 'stems-appearance');
           await separate(file, clicks, { runtime: rt, cache: a.cache, info, outDir: out1, format: 'f32', stages: ['appearance'] });
           const ests1 = await Promise.all(truth.sources.map(async (_s, k) => mono11k((await readWav(path.join(out1, `source-${k + 1}.wav`))).channels, info.audio!.sampleRate)));
-          appOnly.push(mean(sdr(refs, ests1)));
+          clip.appearanceOnly = mean(sdr(refs, ests1));
+          appOnly.push(clip.appearanceOnly);
         }
+        // The same models in PyTorch on the same clip without AAC/H.264, scored by the same code.
+        const ref = torch ? pythonReference(root, dir) : null;
+        if (ref) {
+          const score = async (file: string) => {
+            const w = await readWav(path.join(dir, file));
+            return mean(sdr(refs, w.channels));
+          };
+          clip.python = await score(ref[twoStage ? 'two_stage' : 'appearance'].file);
+          clip.pythonAppearance = await score(ref.appearance.file);
+          clip.pythonMirEval = mean(ref[twoStage ? 'two_stage' : 'appearance'].sdr);
+          py.push(clip.python);
+          pyApp.push(clip.pythonAppearance);
+          if (ref.pointing !== null) pyHits.push(ref.pointing);
+        }
+        clipRows.push(clip);
         cp.push(mean(sdr(refs, refs.map(() => mix))));
         ibm.push(mean(sdr(refs, idealBinaryMask(mix.subarray(0, Math.min(...refs.map((r) => r.length))), refs))));
-        // Localization: every 4th analysed frame with a sounding source.
+        // Localization: every analysed frame with a sounding source.
         const m = a.cache.meta;
         const g = originalGrid(m.geometry, m.featureStride, m.grid);
-        for (let f = 0; f < m.frames; f += 4) {
-          const tf = Math.min(truth.frames.length - 1, Math.round((f / m.fps) * truth.fps));
-          const sounding = truth.sources.map((s, k) => ({ k, on: (s.envelope[tf] ?? 0) > 0.3 })).filter((s) => s.on);
+        for (let f = 0; f < m.frames; f++) {
+          const tfs = truthFramesOf(f, m.fps, truth.fps, truth.frames.length);
+          // Boxes of the picture analysed: the clip frame on screen at f / fps.
+          const tf = Math.min(truth.frames.length - 1, Math.floor((f / m.fps) * truth.fps + 1e-9));
+          const sounding = truth.sources.map((s, k) => ({ k, on: soundingIn(s.envelope, tfs) })).filter((s) => s.on);
           if (!sounding.length) continue;
           const heat = toOriginal(g, await a.cache.heatmaps(f, 1));
           const boxes = sounding.map((s) => truth.frames[tf].boxes[s.k]);
@@ -163,8 +244,10 @@ export async function runAppBench(root: string, opts: AppBenchOptions) {
         }
         await a.cache.close();
       }
-      rows.push({ kind, clips: perKind, app: mean(app), appearanceOnly: twoStage ? mean(appOnly) : NaN, copyPaste: mean(cp), ibm: mean(ibm), pointing: mean(hits), ciou: mean(ious) });
+      rows.push({ kind, clips: perKind, app: mean(app), appearanceOnly: twoStage ? mean(appOnly) : NaN, python: mean(py), pythonAppearance: mean(pyApp), copyPaste: mean(cp), ibm: mean(ibm), pointing: mean(hits), ciou: mean(ious), pointingPython: mean(pyHits) });
     }
+    const base = { quality: rows, clips: clipRows, clipSeconds: seconds, stages: rt.card.stages, provider: rt.provider, model: { name: rt.card.name, version: rt.card.modelVersion, sha256: rt.card.sha256 } };
+    if (opts.qualityOnly) return { ...base, speed: null, memory: null, separationMemory: null };
 
     // Speed: a 3-minute 2-source clip (1 minute with --quick).
     const longSec = opts.quick ? 60 : 180;
@@ -198,8 +281,7 @@ export async function runAppBench(root: string, opts: AppBenchOptions) {
     const mem = await peakRss(root, ['separate', hour, '--source', `${clicks[0].x},${clicks[0].y}`, '--source', `${clicks[1].x},${clicks[1].y}`, '--out', path.join(tmp, 'hour-stems')], { ...process.env, STEMSIGHT_CACHE_DIR: cacheRoot }, limitSec);
 
     return {
-      quality: rows,
-      clipSeconds: seconds,
+      ...base,
       speed: {
         clipSec: info.durationSec,
         separateSec: sepSec,
@@ -210,9 +292,6 @@ export async function runAppBench(root: string, opts: AppBenchOptions) {
       },
       memory: { ...mem, limitSec },
       separationMemory: sepMem,
-      stages: rt.card.stages,
-      provider: rt.provider,
-      model: { name: rt.card.name, version: rt.card.modelVersion, sha256: rt.card.sha256 },
     };
   } finally {
     await stopMaskWorker();

@@ -27,23 +27,64 @@ const suites: Record<string, () => Promise<Suite>> = {
       return { figures: r, table: formatApp(r) };
     };
   },
+  /** The app suite's quality part and its Python comparison only (after a model re-ship). */
+  parity: async () => {
+    const m = await import('../bench/app');
+    return async (opts) => {
+      const why = m.checkPrerequisites(opts.root);
+      if (why) throw new UsageError(why);
+      const r = await m.runAppBench(opts.root, { ...opts, qualityOnly: true });
+      return { figures: r, table: formatQuality(r) };
+    };
+  },
 };
 
 const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
 const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
 
-function formatApp(r: Awaited<ReturnType<typeof import('../bench/app').runAppBench>>): string {
+type AppResult = Awaited<ReturnType<typeof import('../bench/app').runAppBench>>;
+const d2 = (x: number) => (Number.isFinite(x) ? (x >= 0 ? '+' : '') + x.toFixed(2) : 'n/a');
+
+function formatQuality(r: AppResult): string {
   const q = r.quality;
-  const lines = [
+  const two = r.stages.length > 1;
+  return [
     `Model: ${r.model.name} ${r.model.version} (card sha256 ${r.model.sha256.slice(0, 12)}), provider ${r.provider}.`,
     '',
     `### Separation quality (SDR, dB; bss_eval at 11025 Hz mono; ${q[0]?.clips ?? 0} test-seed clip(s) of ${r.clipSeconds} s per kind, H.264 + AAC, 44.1/48 kHz stereo, 16:9 and 4:3)`,
     '',
-    `App path with the card's stages (${r.stages.join(' + ')})${r.stages.length > 1 ? ', next to the appearance stage alone' : ''}:`,
+    `App path with the card's stages (${r.stages.join(' + ')})${two ? ', next to the appearance stage alone' : ''}:`,
     '',
-    `| scene kind | app path |${r.stages.length > 1 ? ' appearance only |' : ''} copy-paste | ideal binary mask | pointing acc. | cIoU@0.5 |`,
-    `|---|---|${r.stages.length > 1 ? '---|' : ''}---|---|---|---|`,
-    ...q.map((x) => `| ${x.kind} | ${f2(x.app)} |${r.stages.length > 1 ? ` ${f2(x.appearanceOnly)} |` : ''} ${f2(x.copyPaste)} | ${f2(x.ibm)} | ${f2(x.pointing)} | ${f2(x.ciou)} |`),
+    `| scene kind | app path |${two ? ' appearance only |' : ''} copy-paste | ideal binary mask | pointing acc. | cIoU@0.5 |`,
+    `|---|---|${two ? '---|' : ''}---|---|---|---|`,
+    ...q.map((x) => `| ${x.kind} | ${f2(x.app)} |${two ? ` ${f2(x.appearanceOnly)} |` : ''} ${f2(x.copyPaste)} | ${f2(x.ibm)} | ${f2(x.pointing)} | ${f2(x.ciou)} |`),
+    '',
+    '### App path against the Python evaluation of the same models (same clips)',
+    '',
+    'Python = the PyTorch weights the ONNX files were exported from (`training/evaluate_clips.py`) on the same clips without AAC or H.264 (the uncompressed ground-truth mixture and frames), the same clicks and windows, its estimates scored by the same code; difference = app - Python (target: within 0.5 dB).',
+    '',
+    `| scene kind | app path | Python | difference |${two ? ' app, appearance only | Python, appearance only | difference |' : ''} pointing, app | pointing, Python |`,
+    `|---|---|---|---|${two ? '---|---|---|' : ''}---|---|`,
+    ...q.map((x) => `| ${x.kind} | ${f2(x.app)} | ${f2(x.python)} | ${d2(x.app - x.python)} |${two ? ` ${f2(x.appearanceOnly)} | ${f2(x.pythonAppearance)} | ${d2(x.appearanceOnly - x.pythonAppearance)} |` : ''} ${f2(x.pointing)} | ${f2(x.pointingPython)} |`),
+    `| all clips | ${f2(avg(r.clips.map((c) => c.app)))} | ${f2(avg(r.clips.map((c) => c.python)))} | ${d2(avg(r.clips.map((c) => c.app - c.python)))} |${two ? ` ${f2(avg(r.clips.map((c) => c.appearanceOnly)))} | ${f2(avg(r.clips.map((c) => c.pythonAppearance)))} | ${d2(avg(r.clips.map((c) => c.appearanceOnly - c.pythonAppearance)))} |` : ''} | |`,
+    '',
+    'Per clip:',
+    '',
+    '| clip | frame, audio | app path | Python | difference | Python, mir_eval |',
+    '|---|---|---|---|---|---|',
+    ...r.clips.map((c, i) => `| ${i + 1} (${c.kind}) | ${c.aspect}, ${c.rate / 1000} kHz | ${f2(c.app)} | ${f2(c.python)} | ${d2(c.app - c.python)} | ${f2(c.pythonMirEval)} |`),
+  ].join('\n');
+}
+
+const avg = (xs: number[]) => {
+  const v = xs.filter(Number.isFinite);
+  return v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN;
+};
+
+function formatApp(r: AppResult): string {
+  const lines = [formatQuality(r)];
+  if (!r.speed || !r.memory || !r.separationMemory) return lines[0];
+  lines.push(
     '',
     '### Speed and memory',
     '',
@@ -51,10 +92,10 @@ function formatApp(r: Awaited<ReturnType<typeof import('../bench/app').runAppBen
     '|---|---|---|',
     `| separation of 2 sources, ${f1(r.speed.clipSec)} s clip, after analysis | ${f1(r.speed.separateSec)} s, real-time factor ${r.speed.rtf.toFixed(3)} | <= 0.05 |`,
     `| click to first 10 s of audio, once analysed | ${f2(r.speed.previewSec)} s | < 1 s |`,
-    `| analysis (visual features + heatmaps) | ${f1(r.speed.analysisXRealTime)}x real time (${f1(r.speed.analysisSec)} s) | >= 10x |`,
+    `| analysis (visual features + heatmaps${r.stages.includes('motion') ? ' + motion features' : ''}) | ${f1(r.speed.analysisXRealTime)}x real time (${f1(r.speed.analysisSec)} s) | >= 10x |`,
     `| peak RSS, \`stemsight separate\` of the ${f1(r.speed.clipSec)} s clip once analysed (separation stage alone) | ${f1(r.separationMemory.peakMiB)} MiB${r.separationMemory.finished ? '' : ' (did not finish)'} | < 1536 MiB |`,
-    `| peak RSS, 60-minute clip through \`stemsight separate\` | ${f1(r.memory.peakMiB)} MiB${r.memory.finished ? '' : ` (first ${f1(r.memory.ranSec)} s of the run; streaming, so it stays flat — \`stemsight bench app --full\` runs it to the end)`} | < 1536 MiB |`,
-  ];
+    `| peak RSS, 60-minute clip through \`stemsight separate\` (analysis + separation) | ${f1(r.memory.peakMiB)} MiB${r.memory.finished ? ` (ran to the end, ${f1(r.memory.ranSec)} s)` : ` (first ${f1(r.memory.ranSec)} s of the run; streaming, so it stays flat — \`stemsight bench app --full\` runs it to the end)`} | < 1536 MiB |`,
+  );
   return lines.join('\n');
 }
 
