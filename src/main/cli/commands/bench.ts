@@ -39,6 +39,10 @@ const suites: Record<string, () => Promise<Suite>> = {
   },
 };
 
+const QUALITY_BEGIN = '<!-- bench:quality -->';
+const QUALITY_END = '<!-- /bench:quality -->';
+const NOTES = '<!-- notes: kept by later runs -->';
+
 const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
 const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
 
@@ -49,7 +53,8 @@ function formatQuality(r: AppResult): string {
   const q = r.quality;
   const two = r.stages.length > 1;
   return [
-    `Model: ${r.model.name} ${r.model.version} (card sha256 ${r.model.sha256.slice(0, 12)}), provider ${r.provider}.`,
+    QUALITY_BEGIN,
+    `Model: ${r.model.name} ${r.model.version} (card sha256 ${r.model.sha256.slice(0, 12)}), provider ${r.provider}; quality measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
     '',
     `### Separation quality (SDR, dB; bss_eval at 11025 Hz mono; ${q[0]?.clips ?? 0} test-seed clip(s) of ${r.clipSeconds} s per kind, H.264 + AAC, 44.1/48 kHz stereo, 16:9 and 4:3)`,
     '',
@@ -73,6 +78,7 @@ function formatQuality(r: AppResult): string {
     '| clip | frame, audio | app path | Python | difference | Python, mir_eval |',
     '|---|---|---|---|---|---|',
     ...r.clips.map((c, i) => `| ${i + 1} (${c.kind}) | ${c.aspect}, ${c.rate / 1000} kHz | ${f2(c.app)} | ${f2(c.python)} | ${d2(c.app - c.python)} | ${f2(c.pythonMirEval)} |`),
+    QUALITY_END,
   ].join('\n');
 }
 
@@ -122,16 +128,18 @@ function repoRoot(): string {
 
 export const command: Command = {
   name: 'bench',
-  summary: 'Measure quality and speed (suites: ' + Object.keys(suites).join(', ') + '); the app suite writes docs/benchmarks.md',
-  usage: 'bench [suite...] [--quick] [--full] [--json] [--seconds N]',
+  summary: 'Measure quality and speed (suites: ' + Object.keys(suites).join(', ') + '); the app suite writes docs/benchmarks.md, parity updates its quality part',
+  usage: 'bench [suite...] [--quick] [--full] [--idle] [--json] [--seconds N]',
   options: {
     json: { kind: 'boolean', help: 'print JSON instead of Markdown' },
     quick: { kind: 'boolean', help: 'fewer and shorter clips (a few minutes)' },
     full: { kind: 'boolean', help: 'run the 60-minute memory check to the end (long)' },
     seconds: { kind: 'string', value: 'N', help: 'length of the synthetic audio for the dsp timings (default 180)' },
+    idle: { kind: 'boolean', help: 'say in the document that other work on the machine was paused for the run (e.g. run through a wrapper that pauses it)' },
   },
   async run({ options, positionals }, io) {
-    const names = positionals.length ? positionals : Object.keys(suites);
+    // parity is the app suite's quality part: only when asked for.
+    const names = positionals.length ? positionals : Object.keys(suites).filter((n) => n !== 'parity');
     for (const n of names) if (!Object.hasOwn(suites, n)) throw new UsageError(`unknown bench suite '${n}' (have: ${Object.keys(suites).join(', ')})`);
     const seconds = options.seconds === undefined ? undefined : Number(options.seconds);
     if (seconds !== undefined && !(seconds > 0 && seconds <= 7200)) throw new UsageError('--seconds must be a number in (0, 7200]');
@@ -142,22 +150,40 @@ export const command: Command = {
     const results: Record<string, { figures: unknown; table: string }> = {};
     for (const n of names) results[n] = await (await suites[n]())({ seconds, quick: Boolean(options.quick), full: Boolean(options.full), log, root });
     const date = new Date().toISOString().slice(0, 10);
+    const docPath = path.join(root, 'docs', 'benchmarks.md');
+    const previous = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '';
+    const conditions = options.idle
+      ? `Other work on the machine (the background training) was paused for the run, so it was otherwise idle (load average ${os.loadavg()[0].toFixed(1)} at the end).`
+      : `The machine was shared with other work (load average ${os.loadavg()[0].toFixed(1)} at the end), so speeds are pessimistic.`;
     const md = [
       '# Benchmarks',
       '',
-      `Measured ${date} on ${machine()}, by \`npm run bench\`${options.quick ? ' (--quick)' : ''}. The machine was shared with other work (load average ${os.loadavg()[0].toFixed(1)} at the end), so speeds are pessimistic.`,
+      `Measured ${date} on ${machine()}, by \`npm run bench\`${options.quick ? ' (--quick)' : options.full ? ' (--full)' : ''}. ${conditions}`,
       '',
       ...Object.entries(results).flatMap(([n, r]) => [`## ${n}`, '', r.table, '']),
       '## How',
       '',
-      '- Clips: `python3 -m training.world.clips --split test` (test seeds only, never training seeds), encoded H.264 + AAC 192k, stereo, alternating 44.1/48 kHz and 16:9 (640x360) / 4:3 (480x360).',
-      '- App path: ffmpeg decode -> analysis (visual session at 8 fps, localization) -> separation (audio + masks sessions per 65535-sample window, cross-faded masks) -> full-rate stems. Each source is clicked at its box centre in the frame where its envelope peaks.',
+      '- Clips: `python3 -m training.world.clips --split test` (test seeds only, never training seeds), encoded H.264 (yuv420p, crf 20) + AAC 192k, stereo, alternating 44.1/48 kHz and 16:9 (640x360) / 4:3 (480x360).',
+      '- App path: ffmpeg decode -> analysis (visual session at 8 fps, frame n being the one on screen at n/8 s; motion features when the card has the motion stage; localization) -> separation (audio + masks or refine sessions per 65535-sample window, cross-faded masks) -> full-rate stems. Each source is clicked at its box centre in the frame where its envelope peaks.',
       "- Scores: the project's bss_eval (mir_eval's bss_eval_sources, 512-tap filters, no permutation) on mono 11025 Hz versions of the references and the estimates (windowed-sinc resampling). Copy-paste = the mixture as every estimate; ideal binary mask = each 11025 Hz STFT bin given to the loudest reference.",
-      '- Localization: every 4th analysed frame with a sounding source (envelope > 0.3); pointing = the heatmap maximum falls in a sounding source\'s box; cIoU@0.5 = IoU of cells >= 0.5 with the cells inside sounding boxes.',
+      '- Python comparison: `training/evaluate_clips.py` runs the PyTorch weights the shipped ONNX files were exported from (training/checkpoints/appearance-best.pt, motion.pt) on the same clip: the uncompressed ground truth (the sum of the source WAVs, mono, 11025 Hz; the scene re-rendered at the clip size and stretched to 224x128), the same clicks (training.evaluate\'s protocol: the clicked cell\'s features), the app\'s windows and cross-fade, masks applied to the 11025 Hz STFT. Its estimates are scored by the same code as the app\'s; mir_eval\'s own figure is listed as a cross-check.',
+      "- Localization: every analysed frame in which a source sounds (its envelope, RMS per clip frame over the clip's maximum, as an RMS over the analysed frame's 1/8 s above 0.3, the world's threshold); pointing = the heatmap maximum falls in a sounding source's box in the picture analysed; cIoU@0.5 = IoU of cells >= 0.5 with the cells inside sounding boxes. The Python column makes its heatmaps the same way from the uncompressed clip.",
       '- Speed: wall time in one process with the sessions loaded; click-to-first-10 s = a 10 s separation from 0 s once the clip is analysed. Memory: resident set of the `stemsight separate` process (and children) sampled every 250 ms.',
       '',
     ].join('\n');
-    if (names.includes('app')) await writeFileAtomic(path.join(root, 'docs', 'benchmarks.md'), md);
+    // Hand-written notes after the NOTES marker survive a new run.
+    const notes = previous.includes(NOTES) ? previous.slice(previous.indexOf(NOTES)) : '';
+    if (names.includes('app')) {
+      await writeFileAtomic(docPath, md + (notes ? `\n${notes}` : ''));
+    } else if (names.includes('parity') && !options.json) {
+      // A quality-only run (after new model files) replaces the quality block and keeps the rest.
+      const block = (x: string) => {
+        const a = x.indexOf(QUALITY_BEGIN), b = x.indexOf(QUALITY_END);
+        return a >= 0 && b > a ? [a, b + QUALITY_END.length] : null;
+      };
+      const fresh = results.parity.table, at = block(previous), from = block(fresh);
+      if (at && from) await writeFileAtomic(docPath, previous.slice(0, at[0]) + fresh.slice(from[0], from[1]) + previous.slice(at[1]));
+    }
     if (options.json) printJson(io, { machine: machine(), date, results: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.figures])) });
     else io.stdout.write(md);
     return 0;
