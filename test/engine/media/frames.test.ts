@@ -136,6 +136,21 @@ describe('openFrames', () => {
     expect(shown).toEqual(shown.map((_v, n) => Math.floor((25 * n) / 8)));
   });
 
+  it('planar frames hold the same pixels as packed ones, as G, B and R planes', async () => {
+    const packed = await openFrames(fx.mp4, { width: 32, height: 18, fps: 5 });
+    const planar = await openFrames(fx.mp4, { width: 32, height: 18, fps: 5, planar: true });
+    const a: Uint8Array[] = [], b: Uint8Array[] = [];
+    for await (const f of packed.frames) a.push(f.rgb);
+    for await (const f of planar.frames) b.push(f.rgb);
+    expect(b.length).toBe(a.length);
+    const plane = 32 * 18;
+    for (let n = 0; n < a.length; n++) {
+      for (let i = 0; i < plane; i++) {
+        expect([b[n][2 * plane + i], b[n][i], b[n][plane + i]]).toEqual([a[n][3 * i], a[n][3 * i + 1], a[n][3 * i + 2]]);
+      }
+    }
+  });
+
   it('decodes every container, and refuses missing video or bad sizes', async () => {
     for (const f of [fx.mov, fx.mkv, fx.webm]) {
       const s = await openFrames(f, { width: 48, height: 27 });

@@ -52,15 +52,24 @@ function cancelled(signal?: AbortSignal): void {
   if (signal?.aborted) throw new MediaError('CANCELLED', 'cancelled');
 }
 
-/** RGB24 HWC bytes -> CHW float32 0..255 at `offset` frames into `out`. */
-function toChw(rgb: Uint8Array, width: number, height: number, out: Float32Array, offset: number): void {
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** float32 values as little-endian bytes (a view of them on little-endian machines). */
+function float32LE(values: Float32Array): Buffer {
+  if (LITTLE_ENDIAN) return Buffer.from(values.buffer, values.byteOffset, values.byteLength);
+  const b = Buffer.alloc(values.length * 4);
+  for (let i = 0; i < values.length; i++) b.writeFloatLE(values[i], 4 * i);
+  return b;
+}
+
+/** Planar G, B, R bytes (ffmpeg gbrp) -> CHW float32 0..255 (RGB) at `offset` frames into `out`. */
+function toChw(gbr: Uint8Array, width: number, height: number, out: Float32Array, offset: number): void {
   const plane = width * height;
   const base = offset * 3 * plane;
-  for (let i = 0, p = 0; i < plane; i++, p += 3) {
-    out[base + i] = rgb[p];
-    out[base + plane + i] = rgb[p + 1];
-    out[base + 2 * plane + i] = rgb[p + 2];
-  }
+  // Typed-array set converts uint8 -> float32 natively.
+  out.set(gbr.subarray(2 * plane, 3 * plane), base);
+  out.set(gbr.subarray(0, plane), base + plane);
+  out.set(gbr.subarray(plane, 2 * plane), base + 2 * plane);
 }
 
 export async function analyzeMedia(file: string, opts: AnalyzeOptions): Promise<AnalysisOutcome> {
@@ -130,7 +139,7 @@ async function compute(file: string, info: MediaInfo & { audio: object; video: o
 
   const extensions = analysisExtensions(card, (s) => rt.has(s));
   for (const e of extensions) await e.begin(dir, rt);
-  const stream = await openFrames(file, { width, height, fps, fit, info, signal });
+  const stream = await openFrames(file, { width, height, fps, fit, info, signal, planar: true });
   const frames = stream.frames;
   const visualOut = await fsp.open(path.join(dir, 'visual.f16'), 'w');
   const heatOut = await fsp.open(path.join(dir, 'heatmaps.f32'), 'w');
@@ -182,9 +191,7 @@ async function compute(file: string, info: MediaInfo & { audio: object; video: o
       } else {
         heat = new Float32Array(group.length * cells);
       }
-      const hb = Buffer.alloc(heat.length * 4);
-      for (let i = 0; i < heat.length; i++) hb.writeFloatLE(heat[i], 4 * i);
-      await heatOut.write(hb);
+      await heatOut.write(float32LE(heat));
       frameCount += group.length;
       opts.onProgress?.('analysing', Math.min(0.999, frameCount / fps / duration));
       if (group.length < batch && (videoDone || pending)) return;

@@ -21,13 +21,18 @@ export interface DecodeFramesOptions {
   durationSec?: number;
   info?: MediaInfo;
   signal?: AbortSignal;
+  /**
+   * Planar frames: `rgb` holds the G, B and R planes one after the other (ffmpeg's gbrp, the same
+   * pixels as rgb24), ready for channel-first tensors.
+   */
+  planar?: boolean;
 }
 
 export interface VideoFrame {
   index: number;
   /** Presentation time in the media, seconds: startSec + index / fps. */
   timeSec: number;
-  /** width * height * 3 bytes, row-major, top-left first. */
+  /** width * height * 3 bytes, row-major, top-left first: packed RGB, or G, B, R planes when planar. */
   rgb: Uint8Array;
 }
 
@@ -75,7 +80,8 @@ export async function openFrames(file: string, opts: DecodeFramesOptions): Promi
   if (opts.startSec) args.push('-ss', String(opts.startSec));
   args.push('-i', inputArg(file));
   if (opts.durationSec !== undefined) args.push('-t', String(opts.durationSec));
-  args.push('-map', '0:v:0', '-an', '-sn', '-dn', '-vf', geometryFilter(geometry, fps), '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1');
+  // gbrp after the chain's rgb24 is a lossless reordering of the same pixels.
+  args.push('-map', '0:v:0', '-an', '-sn', '-dn', '-vf', geometryFilter(geometry, fps), '-f', 'rawvideo', '-pix_fmt', opts.planar ? 'gbrp' : 'rgb24', 'pipe:1');
 
   const frameBytes = width * height * 3;
   const start = opts.startSec ?? 0;
