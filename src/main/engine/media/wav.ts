@@ -142,6 +142,14 @@ export function wavHeader(sampleRate: number, channels: number, format: WavForma
 /** Interleave and encode one chunk; integer formats are clipped to their range. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
+/** One channel into interleaved 16-bit samples (round to nearest, clipped; NaN -> 0). */
+function encode16(src: Float32Array | Float64Array, v16: Int16Array, c: number, nch: number, frames: number): void {
+  for (let i = 0, p = c; i < frames; i++, p += nch) {
+    const v = Math.round(src[i] * 32768);
+    v16[p] = v > 32767 ? 32767 : v < -32768 ? -32768 : v || 0;
+  }
+}
+
 export function encodeSamples(channels: ArrayLike<number>[], format: WavFormat): Buffer {
   const { bits } = formatParams(format);
   const nch = channels.length;
@@ -155,16 +163,15 @@ export function encodeSamples(channels: ArrayLike<number>[], format: WavFormat):
       const f = new Float32Array(buf);
       for (let c = 0; c < nch; c++) {
         const src = channels[c];
-        for (let i = 0, p = c; i < frames; i++, p += nch) f[p] = src[i];
+        if (src instanceof Float32Array) for (let i = 0, p = c; i < frames; i++, p += nch) f[p] = src[i];
+        else for (let i = 0, p = c; i < frames; i++, p += nch) f[p] = src[i];
       }
     } else {
       const v16 = new Int16Array(buf);
       for (let c = 0; c < nch; c++) {
         const src = channels[c];
-        for (let i = 0, p = c; i < frames; i++, p += nch) {
-          const v = Math.round(src[i] * 32768);
-          v16[p] = v > 32767 ? 32767 : v < -32768 ? -32768 : v || 0;
-        }
+        if (src instanceof Float32Array) encode16(src, v16, c, nch, frames);
+        else encode16(Float64Array.from(src), v16, c, nch, frames);
       }
     }
     return Buffer.from(buf);

@@ -126,6 +126,7 @@ export class FullRateSynth {
   private readonly zSpec: Float64Array;
   private readonly frames: Float64Array[];
   private readonly windowByN: Float64Array;
+  private invEnv = new Float64Array(0);
 
   constructor(
     readonly grid: FullRateGrid,
@@ -335,29 +336,35 @@ export class FullRateSynth {
     const n = finalEnd - this.emitted;
     if (n <= 0) return;
     const r = this.emitted - this.olaStart;
-    const out = Array.from({ length: this.outputs }, (_, o) =>
-      Array.from({ length: this.channels }, (_, c) => {
+    // 1 / (summed squared window), 0 where it vanishes, once for every stem.
+    if (this.invEnv.length < n) this.invEnv = new Float64Array(Math.max(n, 2 * this.invEnv.length));
+    const inv = this.invEnv, env = this.env;
+    for (let i = 0; i < n; i++) {
+      const e = env[r + i];
+      inv[i] = e > 1e-11 ? 1 / e : 0;
+    }
+    const out: Float32Array[][] = [];
+    for (let o = 0; o < this.outputs; o++) {
+      const chs: Float32Array[] = [];
+      for (let c = 0; c < this.channels; c++) {
         const a = new Float32Array(n);
         const src = this.ola[o][c];
-        for (let i = 0; i < n; i++) {
-          const e = this.env[r + i];
-          a[i] = e > 1e-11 ? src[r + i] / e : 0;
-        }
-        return a;
-      }),
-    );
+        for (let i = 0; i < n; i++) a[i] = src[r + i] * inv[i];
+        chs.push(a);
+      }
+      out.push(chs);
+    }
     if (this.residual) {
-      const res = Array.from({ length: this.channels }, (_, c) => {
-        const a = new Float32Array(n);
-        const x = this.input[c];
-        const off = this.emitted - this.inStart;
-        for (let i = 0; i < n; i++) {
-          let v = x[off + i];
-          for (let o = 0; o < this.outputs; o++) v -= out[o][c][i];
-          a[i] = v;
+      const res: Float32Array[] = [];
+      const off = this.emitted - this.inStart;
+      for (let c = 0; c < this.channels; c++) {
+        const a = this.input[c].slice(off, off + n);
+        for (let o = 0; o < this.outputs; o++) {
+          const s = out[o][c];
+          for (let i = 0; i < n; i++) a[i] -= s[i];
         }
-        return a;
-      });
+        res.push(a);
+      }
       out.push(res);
     }
     this.emitted = finalEnd;
