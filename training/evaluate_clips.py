@@ -110,7 +110,7 @@ def decode_audio(path):
 
 def decode_frames(path):
     """The clip's own (H.264) frames as the app's analysis decodes them: 8 fps, bicubic stretch to 224 x 128."""
-    vf = f'fps={FPS:g}:round=up,scale={IMG_W}:{IMG_H}:flags=bicubic,setsar=1,format=rgb24'
+    vf = f'fps={FPS:g},scale={IMG_W}:{IMG_H}:flags=bicubic,setsar=1,format=rgb24'
     raw = subprocess.run([ffmpeg_exe(), '-nostdin', '-v', 'error', '-i', path, '-map', '0:v:0', '-an', '-vf', vf, '-f',
                           'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], check=True, capture_output=True).stdout
     return np.frombuffer(raw, np.uint8).reshape(-1, IMG_H, IMG_W, 3)
@@ -149,7 +149,7 @@ class Clip:
         self._decoded = decode_frames(os.path.join(folder, 'clip.mp4')) if frames_mode == 'decoded' else None
 
     def frame(self, f):
-        """Analysed frame f (time f / 8 s) as (3, 128, 224) float 0..255, from the clip frame on screen then."""
+        """Analysed frame f as (3, 128, 224) float 0..255, from the clip frame the app analyses for it."""
         if f in self._cache:
             return self._cache[f]
         t = self.truth
@@ -253,8 +253,9 @@ def separate(app, stage, clip, click_mode='cell'):
 
 
 def picture_frame(f, truth):
-    """The clip frame on screen at analysed frame f's time f / 8 s (frames.ts: fps round=up)."""
-    return min(len(truth['frames']) - 1, int(math.floor(f / FPS * truth['fps'] + 1e-9)))
+    """The clip frame the app analyses as frame f: the one on screen at (f + 0.5) / 8 s, the middle of
+    the 1/8 s whose audio the models pair it with (frames.ts; ffmpeg's fps filter)."""
+    return min(len(truth['frames']) - 1, int(math.floor((f + 0.5) / FPS * truth['fps'] + 1e-9)))
 
 
 def truth_frames_of(f, truth_fps, truth_frames):

@@ -125,15 +125,15 @@ describe('openFrames', () => {
     expect(got[0]).toBeCloseTo(1, 9);
   });
 
-  it('frame n at a lower rate is the one on screen at n / fps (not a later one)', async () => {
-    // 25 fps, frame k a flat grey of 4k (lossless), decoded at 8 fps: frame n shows floor(25 n / 8).
+  it('frame n at a lower rate is the one on screen in the middle of its 1/fps, at (n + 0.5) / fps', async () => {
+    // 25 fps, frame k a flat grey of 4k (lossless), decoded at 8 fps: frame n shows floor(25 (n + 0.5) / 8).
     const counter = path.join(fx.dir, 'counter.mkv');
     execFileSync(ffmpegPath(), ['-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i', "nullsrc=s=32x32:r=25:d=2,format=gray,geq=lum='N*4'", '-c:v', 'ffv1', '-pix_fmt', 'gray', counter]);
     const s = await openFrames(counter, { width: 32, height: 32, fps: 8, fit: 'stretch' });
     const shown: number[] = [];
     for await (const f of s.frames) shown.push(f.rgb[3 * (16 * 32 + 16)] / 4);
     expect(shown.length).toBe(16);
-    expect(shown).toEqual(shown.map((_v, n) => Math.floor((25 * n) / 8)));
+    expect(shown).toEqual(shown.map((_v, n) => Math.floor((25 * (n + 0.5)) / 8)));
   });
 
   it('planar frames hold the same pixels as packed ones, as G, B and R planes', async () => {

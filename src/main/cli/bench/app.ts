@@ -221,8 +221,8 @@ export async function runAppBench(root: string, opts: AppBenchOptions) {
         const g = originalGrid(m.geometry, m.featureStride, m.grid);
         for (let f = 0; f < m.frames; f++) {
           const tfs = truthFramesOf(f, m.fps, truth.fps, truth.frames.length);
-          // Boxes of the picture analysed: the clip frame on screen at f / fps.
-          const tf = Math.min(truth.frames.length - 1, Math.floor((f / m.fps) * truth.fps + 1e-9));
+          // Boxes of the picture analysed: the clip frame on screen at (f + 0.5) / fps (frames.ts).
+          const tf = Math.min(truth.frames.length - 1, Math.floor(((f + 0.5) / m.fps) * truth.fps + 1e-9));
           const sounding = truth.sources.map((s, k) => ({ k, on: soundingIn(s.envelope, tfs) })).filter((s) => s.on);
           if (!sounding.length) continue;
           const heat = toOriginal(g, await a.cache.heatmaps(f, 1));

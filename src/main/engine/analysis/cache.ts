@@ -12,8 +12,7 @@ import { decodeHalf } from './half';
  * complete; meta.json inside it is what the analyses table points at.
  */
 
-/** 2: frames are the ones on screen at n / fps (frames.ts, fps round=up). */
-export const CACHE_FORMAT = 2;
+export const CACHE_FORMAT = 1;
 
 export interface AnalysisMeta {
   format: number;

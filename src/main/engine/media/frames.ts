@@ -6,8 +6,8 @@ import { inputArg, lastLine, streamTool } from './process';
 
 /**
  * Streaming video frames as packed RGB24 at a chosen rate and model size. ffmpeg applies the
- * container's rotation, resamples the frame rate (fps filter: frame n is the one on screen at
- * n / fps), scales the whole frame and then
+ * container's rotation, resamples the frame rate (fps filter: frame n is the one on screen in the
+ * middle of its 1/fps, at (n + 0.5) / fps), scales the whole frame and then
  * pads (letterbox) or crops it, exactly as the returned FrameGeometry describes.
  */
 
@@ -46,11 +46,10 @@ export interface FrameStream {
 /** The ffmpeg filter chain that realises a geometry (exported for tests). */
 export function geometryFilter(g: FrameGeometry, fps?: number): string {
   const parts: string[] = [];
-  // round=up: output frame n is the input frame on screen at n / fps (the latest with pts <= n / fps).
-  // The default (round=near, the last of the input frames rounding to n) is up to half an output
-  // period later: 60 ms at 8 fps from 25 fps, enough to move the picture off its audio (the models
-  // pair frame n with the audio from n / fps on).
-  if (fps) parts.push(`fps=${fps}:round=up`);
+  // The fps filter's default (round=near, keeping the last input frame that rounds to n) makes
+  // output frame n the input frame on screen at (n + 0.5) / fps: the middle of the 1/fps the frame
+  // stands for, whose audio the models pair it with (the STFT frames centred in [n, n + 1) / fps).
+  if (fps) parts.push(`fps=${fps}`);
   parts.push(`scale=${g.scaledWidth}:${g.scaledHeight}:flags=bicubic`);
   if (g.scaledWidth !== g.dstWidth || g.scaledHeight !== g.dstHeight) {
     if (g.fit === 'crop') parts.push(`crop=${g.dstWidth}:${g.dstHeight}:${-g.offsetX}:${-g.offsetY}`);
