@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { frameSpans, slideWindows, windowCount } from '../../../src/main/engine/analysis/windows';
-import { decodeHalf, encodeHalf } from '../../../src/main/engine/analysis/half';
+import { decodeHalf, encodeHalf, fromHalfBits } from '../../../src/main/engine/analysis/half';
 import type { ModelCard } from '../../../src/main/engine/models/card';
 
 const card = { audio: { sampleRate: 11025, hop: 256, frames: 256, windowSamples: 65535 } } as unknown as ModelCard;
@@ -61,5 +61,16 @@ describe('float16 cache values', () => {
     const v = Float32Array.from([0, 1, -2.5, 0.1, 65504, 1e-5, 3.14159]);
     const back = decodeHalf(encodeHalf(v));
     v.forEach((x, i) => expect(Math.abs(back[i] - x)).toBeLessThanOrEqual(Math.abs(x) * 1e-3 + 1e-7));
+  });
+
+  it('the float32 fast path encodes exactly like the per-value one, and decoding agrees for every code', () => {
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+    const v = Float32Array.from({ length: 20000 }, (_, i) => (rnd() - 0.5) * 2 ** Math.floor(rnd() * 60 - 30) * (i % 97 === 0 ? 1e30 : 1));
+    v.set([Infinity, -Infinity, NaN, -0, 2 ** -24, 2 ** -25, 2 ** -25 * 3, 65520, 1 + 2 ** -11, 1 + 3 * 2 ** -11], 0);
+    expect(Buffer.compare(encodeHalf(v), encodeHalf(Array.from(v)))).toBe(0);
+    const codes = new Uint16Array(65536).map((_, i) => i);
+    const decoded = decodeHalf(new Uint8Array(codes.buffer));
+    for (let h = 0; h < 65536; h++) expect(Object.is(decoded[h], Math.fround(fromHalfBits(h))) || (Number.isNaN(decoded[h]) && Number.isNaN(fromHalfBits(h)))).toBe(true);
   });
 });

@@ -10,7 +10,10 @@ import { motionExtension } from './motion-features';
  */
 
 export interface AnalysisBatch {
-  /** (F, 3, H, W) RGB 0..255 model frames, and their analysed frame indices. */
+  /**
+   * (F, 3, H, W) RGB 0..255 model frames, and their analysed frame indices. A new array for every
+   * batch, never written after the call, so an extension may keep views of it.
+   */
   frames: Float32Array;
   indices: number[];
   /** (F, K, gh, gw) visual features of the same frames. */

@@ -5,12 +5,16 @@ const u32 = new Uint32Array(f32.buffer);
 
 export function toHalfBits(value: number): number {
   f32[0] = value;
-  const x = u32[0];
+  return halfOfFloatBits(u32[0]);
+}
+
+/** Half bits of a float32 given as its bit pattern (round to nearest even). */
+function halfOfFloatBits(x: number): number {
   const sign = (x >>> 16) & 0x8000;
   const exp = (x >>> 23) & 0xff;
   let mant = x & 0x7fffff;
   if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0); // inf / NaN
-  let e = exp - 127 + 15;
+  const e = exp - 127 + 15;
   if (e >= 0x1f) return sign | 0x7c00; // overflow -> inf
   if (e <= 0) {
     if (e < -10) return sign; // underflow -> signed zero
@@ -39,7 +43,13 @@ export function fromHalfBits(h: number): number {
 
 export function encodeHalf(values: ArrayLike<number>): Buffer {
   const bits = new Uint16Array(values.length);
-  for (let i = 0; i < values.length; i++) bits[i] = toHalfBits(values[i]);
+  if (values instanceof Float32Array) {
+    // The floats' bit patterns directly, without a round trip per value.
+    const u = new Uint32Array(values.buffer, values.byteOffset, values.length);
+    for (let i = 0; i < u.length; i++) bits[i] = halfOfFloatBits(u[i]);
+  } else {
+    for (let i = 0; i < values.length; i++) bits[i] = toHalfBits(values[i]);
+  }
   if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) for (let i = 0; i < bits.length; i++) bits[i] = ((bits[i] & 0xff) << 8) | (bits[i] >> 8);
   return Buffer.from(bits.buffer, bits.byteOffset, bits.byteLength);
 }

@@ -71,7 +71,8 @@ export function motionExtension(card: ModelCard): AnalysisExtension {
       out = await fsp.open(path.join(dir, MOTION_FILE), 'w');
     },
     async batch(b: AnalysisBatch) {
-      for (let i = 0; i < b.indices.length; i++) buf.push(b.frames.slice(i * frameSize, (i + 1) * frameSize));
+      // Views, not copies: the frames array of a batch is not written again (the AnalysisBatch contract).
+      for (let i = 0; i < b.indices.length; i++) buf.push(b.frames.subarray(i * frameSize, (i + 1) * frameSize));
       while (bufStart + buf.length >= next + spec.frames + CONTEXT) await runChunk(next + spec.frames, false);
     },
     async end() {
