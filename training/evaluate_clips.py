@@ -110,7 +110,7 @@ def decode_audio(path):
 
 def decode_frames(path):
     """The clip's own (H.264) frames as the app's analysis decodes them: 8 fps, bicubic stretch to 224 x 128."""
-    vf = f'fps={FPS:g},scale={IMG_W}:{IMG_H}:flags=bicubic,setsar=1,format=rgb24'
+    vf = f'fps={FPS:g},scale={IMG_W}:{IMG_H}:flags=bicubic+full_chroma_int,setsar=1,format=rgb24'
     raw = subprocess.run([ffmpeg_exe(), '-nostdin', '-v', 'error', '-i', path, '-map', '0:v:0', '-an', '-vf', vf, '-f',
                           'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], check=True, capture_output=True).stdout
     return np.frombuffer(raw, np.uint8).reshape(-1, IMG_H, IMG_W, 3)
@@ -119,7 +119,7 @@ def decode_frames(path):
 def ffmpeg_scale(img, subsample):
     """One uncompressed frame through the app's scaler (optionally by way of 4:2:0 chroma first)."""
     h, w = img.shape[:2]
-    vf = ('format=yuv420p,' if subsample else '') + f'scale={IMG_W}:{IMG_H}:flags=bicubic,setsar=1,format=rgb24'
+    vf = ('format=yuv420p,' if subsample else '') + f'scale={IMG_W}:{IMG_H}:flags=bicubic+full_chroma_int,setsar=1,format=rgb24'
     raw = subprocess.run([ffmpeg_exe(), '-nostdin', '-v', 'error', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', f'{w}x{h}',
                           '-i', 'pipe:0', '-vf', vf, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
                          input=np.ascontiguousarray(img).tobytes(), check=True, capture_output=True).stdout

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { openFrames } from '../../../src/main/engine/media/frames';
+import { geometryFilter, openFrames } from '../../../src/main/engine/media/frames';
 import { frameGeometry, insideOriginal, modelToNormalized, normalizedToModel, toModel, toOriginal } from '../../../src/main/engine/media/geometry';
 import { ffmpegPath } from '../../../src/main/engine/media/binaries';
 import { makeMediaFixtures, type MediaFixtures } from '../../fixtures/make-media';
@@ -134,6 +135,28 @@ describe('openFrames', () => {
     for await (const f of s.frames) shown.push(f.rgb[3 * (16 * 32 + 16)] / 4);
     expect(shown.length).toBe(16);
     expect(shown).toEqual(shown.map((_v, n) => Math.floor((25 * (n + 0.5)) / 8)));
+  });
+
+  it('4:2:0 video keeps its colours when scaled down (chroma fully interpolated)', async () => {
+    // 128x72 of random-coloured 8x8 blocks, lossless 4:2:0 H.264, decoded at 56x32, against the
+    // RGB original scaled by the same filter: only 4:2:0's own loss should remain.
+    let seed = 1;
+    const rnd = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) >>> 24);
+    const blocks = Array.from({ length: 9 * 16 * 3 }, rnd);
+    const rgb = Buffer.alloc(128 * 72 * 3);
+    for (let y = 0; y < 72; y++) for (let x = 0; x < 128; x++) for (let c = 0; c < 3; c++) rgb[(y * 128 + x) * 3 + c] = blocks[((y >> 3) * 16 + (x >> 3)) * 3 + c];
+    const raw = path.join(fx.dir, 'blocks.rgb'), clip = path.join(fx.dir, 'blocks.mp4');
+    writeFileSync(raw, rgb);
+    execFileSync(ffmpegPath(), ['-nostdin', '-v', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', '128x72', '-r', '5', '-i', raw, '-frames:v', '1', '-c:v', 'libx264', '-qp', '0', '-pix_fmt', 'yuv420p', clip]);
+    const geometry = frameGeometry(128, 72, 56, 32, 'stretch');
+    const ref = execFileSync(ffmpegPath(), ['-nostdin', '-v', 'error', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', '128x72', '-i', raw, '-vf', geometryFilter(geometry), '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1']);
+    const s = await openFrames(clip, { width: 56, height: 32, fit: 'stretch' });
+    let got: Uint8Array | null = null;
+    for await (const f of s.frames) got ??= f.rgb;
+    expect(got!.length).toBe(ref.length);
+    let err = 0;
+    for (let i = 0; i < ref.length; i++) err += Math.abs(got![i] - ref[i]);
+    expect(err / ref.length).toBeLessThan(2); // 12.7 with swscale's shortcut
   });
 
   it('planar frames hold the same pixels as packed ones, as G, B and R planes', async () => {

@@ -12,7 +12,8 @@ import { decodeHalf } from './half';
  * complete; meta.json inside it is what the analyses table points at.
  */
 
-export const CACHE_FORMAT = 1;
+/** 2: frames decoded with full chroma interpolation (frames.ts), so older caches are stale. */
+export const CACHE_FORMAT = 2;
 
 export interface AnalysisMeta {
   format: number;
