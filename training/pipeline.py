@@ -3,7 +3,7 @@
     python3 -m training.pipeline                      # hours on a laptop CPU; minutes on a GPU
     python3 -m training.pipeline --appearance-minutes 30 --ame-minutes 10 --ssr-minutes 20
 
-asset bank -> appearance stage (resumes) -> Audio-Motion Embedding -> motion refinement -> motion map ->
+asset bank -> appearance stage (resumes) -> Audio-Motion Embedding -> motion refinement ->
 evaluation on test seeds -> ONNX export with the model card -> curves and tables for docs/models.md.
 Each training step resumes from its run folder, so the command can be stopped and run again.
 """
@@ -27,7 +27,8 @@ def main():
     ap.add_argument('--appearance-minutes', type=float, default=240)
     ap.add_argument('--ame-minutes', type=float, default=20)
     ap.add_argument('--ssr-minutes', type=float, default=60)
-    ap.add_argument('--cam-minutes', type=float, default=8)
+    ap.add_argument('--cam-minutes', type=float, default=0,
+                    help='motion-map phase (an experiment, off by default: see docs/models.md)')
     ap.add_argument('--scenes', type=int, default=40, help='test scenes per table row')
     ap.add_argument('--workers', type=int, default=max(1, (os.cpu_count() or 2) - 1))
     args = ap.parse_args()
@@ -42,8 +43,9 @@ def main():
     run('training.train_motion', '--phase', 'ssr', '--run', mot_run, '--appearance', best, '--bank', args.bank,
         '--minutes', str(args.ssr_minutes), '--workers', str(args.workers), '--same-class-share', '0.35',
         '--tune-motion-net')
-    run('training.train_motion', '--phase', 'cam', '--run', mot_run, '--appearance', best, '--bank', args.bank,
-        '--minutes', str(args.cam_minutes), '--workers', str(args.workers))
+    if args.cam_minutes > 0:
+        run('training.train_motion', '--phase', 'cam', '--run', mot_run, '--appearance', best, '--bank', args.bank,
+            '--minutes', str(args.cam_minutes), '--workers', str(args.workers))
     run('training.evaluate', '--weights', best, '--scenes', str(args.scenes), '--out', 'docs/eval/appearance.json')
     run('training.evaluate', '--motion-stage', '--appearance', best, '--motion', os.path.join(mot_run, 'motion.pt'),
         '--scenes', str(max(10, args.scenes // 2)), '--out', 'docs/eval/motion.json')

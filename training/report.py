@@ -101,7 +101,7 @@ def plot_comparisons(runs, out_dir):
             ax[1].plot([r['step'] for r in cam], [r['loss'] for r in cam], label='triplet loss')
             ax[1].plot([r['step'] for r in cam], [r['sync_acc'] for r in cam], label='sync accuracy (train)')
             ax[1].legend()
-        ax[1].set_title('Motion map phase (soft-max pooled AME)')
+        ax[1].set_title('Motion map phase (experiment, not shipped)')
         ax[1].set_xlabel('step (batch 4)')
         for a in ax:
             a.grid(alpha=0.3)
