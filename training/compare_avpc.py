@@ -21,10 +21,10 @@ from torch.utils.data import DataLoader
 
 from . import audio as A
 from .avpc import AVPCSeparator
-from .evaluate import bss, istft
+from .evaluate import bss, click_cells, istft, scorable
 from .nets import AppearanceModel
 from .train import WorldDataset, bank, gather_pixels, separation_loss
-from .world.samples import MAX_SOURCES, STRIDE, make_sample
+from .world.samples import GRID_H, GRID_W, MAX_SOURCES, make_sample
 
 NETS = ('unet', 'avpc')
 
@@ -126,20 +126,13 @@ def score(args):
                'steps': ck['step'], 'train_minutes': round(ck['seconds'] / 60, 1),
                'seconds_per_step': ck['seconds'] / max(1, ck['step'])}
         for kind in ('diff2', 'three'):
-            sdrs, copy, index, used = [], [], 0, 0
-            while used < args.scenes:
-                s = make_sample(b, 'test', 100000 * (1 if kind == 'diff2' else 3) + index, kind=kind, variation='train_test')
-                index += 1
-                n = int(s['valid'].sum())
+            sdrs, copy = [], []
+            make = lambda i: make_sample(b, 'test', 100000 * (1 if kind == 'diff2' else 3) + i, kind=kind, variation='train_test')
+            for s, n in scorable(make, args.scenes):
                 refs = s['sources'][:n]
-                if (refs ** 2).mean(1).min() < 1e-7:
-                    continue
-                used += 1
                 mix = torch.from_numpy(s['mix'])[None]
                 spec = torch.stft(mix, A.N_FFT, A.HOP, window=window, center=True, pad_mode='reflect', return_complex=True)
-                boxes = s['boxes'][:n]
-                cells = np.stack([(boxes[:, 1] + boxes[:, 3]) / 2, (boxes[:, 0] + boxes[:, 2]) / 2], 1) // STRIDE
-                cells = torch.from_numpy(np.clip(cells, 0, [15, 27]).astype(np.int64))[None]
+                cells = torch.from_numpy(click_cells(s['boxes'][:n], GRID_H, GRID_W))[None]
                 logits, _ = mask_logits(model, front, spec.abs(), torch.from_numpy(s['frame'])[None].float(), cells)
                 masks = torch.einsum('fw,bnwt->bnft', front.ref.unwarp, torch.sigmoid(logits))[0]
                 est = istft(spec * masks, mix.shape[-1]).numpy()

@@ -33,6 +33,26 @@ def istft(spec, length):
     return torch.istft(spec, A.N_FFT, A.HOP, window=window, center=True, length=length)
 
 
+def scorable(make, count):
+    """The first `count` samples make(0), make(1), ... in which every source sounds somewhere: a source
+    silent for the whole window cannot be scored by bss_eval. Yields (sample, number of sources)."""
+    index, used = 0, 0
+    while used < count:
+        sample = make(index)
+        index += 1
+        n = int(sample['valid'].sum())
+        if (sample['sources'][:n] ** 2).mean(1).min() < 1e-7:
+            continue
+        used += 1
+        yield sample, n
+
+
+def click_cells(boxes, grid_h, grid_w):
+    """Grid cells (gy, gx) at the centres of source boxes (x0, y0, x1, y1), as a user clicks."""
+    centres = np.stack([(boxes[:, 1] + boxes[:, 3]) / 2, (boxes[:, 0] + boxes[:, 2]) / 2], 1) // STRIDE
+    return np.clip(centres, 0, [grid_h - 1, grid_w - 1]).astype(np.int64)
+
+
 @torch.no_grad()
 def separate(model, sample, n):
     """Masks for the n sources clicked at their box centres -> soft and binary estimates."""
@@ -41,9 +61,7 @@ def separate(model, sample, n):
     spec = torch.stft(mix, A.N_FFT, A.HOP, window=window, center=True, pad_mode='reflect', return_complex=True)
     feats, norm = model.audio_features(spec.abs())
     vis = model.visual(torch.from_numpy(sample['frame'])[None].float())
-    boxes = sample['boxes'][:n]
-    centres = np.stack([(boxes[:, 1] + boxes[:, 3]) / 2, (boxes[:, 0] + boxes[:, 2]) / 2], 1) // STRIDE
-    centres = np.clip(centres, 0, [vis.shape[2] - 1, vis.shape[3] - 1]).astype(np.int64)
+    centres = click_cells(sample['boxes'][:n], vis.shape[2], vis.shape[3])
     v = gather_pixels(vis, torch.from_numpy(centres)[None])
     probs = torch.sigmoid(model.synth(v, feats))
     masks = torch.einsum('fw,bnwt->bnft', model.unwarp, probs)[0]
@@ -82,16 +100,9 @@ def evaluate(model, scenes, variations=('test', 'heldout'), kinds=KINDS, log=pri
             rows = {'model_soft': [], 'model_binary': [], 'copy_paste': [], 'ideal_binary': []}
             sirs, sars = {k: [] for k in rows}, {k: [] for k in rows}
             loc_hits, ciou = [], []
-            index = 0
-            used = 0
-            while used < scenes:
-                sample = make_sample(b, 'test', 100000 * KINDS.index(kind) + index, kind=kind, variation=var)
-                index += 1
-                n = int(sample['valid'].sum())
+            make = lambda i: make_sample(b, 'test', 100000 * KINDS.index(kind) + i, kind=kind, variation=var)
+            for sample, n in scorable(make, scenes):
                 refs = sample['sources'][:n]
-                if (refs ** 2).mean(1).min() < 1e-7:
-                    continue  # a source silent for the whole window cannot be scored by bss_eval
-                used += 1
                 soft, binary, heat = separate(model, sample, n)
                 ests = {'model_soft': soft, 'model_binary': binary,
                         'copy_paste': np.repeat(sample['mix'][None], n, 0),
@@ -168,23 +179,16 @@ def evaluate_motion(app, stage, scenes, variations=('test', 'heldout'), kinds=KI
             rows = {k: [] for k in ('appearance_soft', 'two_stage_soft', 'appearance_binary', 'two_stage_binary',
                                     'copy_paste', 'ideal_binary', *(a + '_soft' for a in ablations))}
             act_hits, app_point, mot_point = [], [], []
-            index, used = 0, 0
-            while used < scenes:
-                s = make_motion_sample(b, split, 200000 + 100000 * KINDS.index(kind) + index, kind=kind, variation=var)
-                index += 1
-                n = int(s['valid'].sum())
+            make = lambda i: make_motion_sample(b, split, 200000 + 100000 * KINDS.index(kind) + i, kind=kind, variation=var)
+            for s, n in scorable(make, scenes):
                 refs = s['sources'][:n]
-                if (refs ** 2).mean(1).min() < 1e-7:
-                    continue
-                used += 1
                 mix = torch.from_numpy(s['mix'])[None]
                 spec = torch.stft(mix, A.N_FFT, A.HOP, window=window, center=True, pad_mode='reflect', return_complex=True)
                 feats, norm = app.audio_features(spec.abs())
                 mid = s['frames'].shape[0] // 2
                 vis = app.visual(torch.from_numpy(s['frame'])[None].float())
                 boxes = s['boxes'][mid, :n]
-                cells = np.stack([(boxes[:, 1] + boxes[:, 3]) / 2, (boxes[:, 0] + boxes[:, 2]) / 2], 1) // STRIDE
-                cells = torch.from_numpy(np.clip(cells, 0, [GRID_H - 1, GRID_W - 1]).astype(np.int64))[None]
+                cells = torch.from_numpy(click_cells(boxes, GRID_H, GRID_W))[None]
                 v = gather_pixels(vis, cells)
                 logits = app.synth(v, feats)
                 f1, f2, _ = stage.motion(torch.from_numpy(s['frames'])[None].float())
