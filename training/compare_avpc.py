@@ -29,17 +29,6 @@ from .world.samples import GRID_H, GRID_W, MAX_SOURCES, make_sample
 NETS = ('unet', 'avpc')
 
 
-class Frontend(torch.nn.Module):
-    """The appearance stage's fixed audio front end (warp, level normalisation, log)."""
-
-    def __init__(self):
-        super().__init__()
-        self.ref = AppearanceModel()
-
-    def forward(self, mag):
-        return self.ref.log_input(mag)
-
-
 def build(net):
     return AppearanceModel() if net == 'unet' else AVPCSeparator()
 
@@ -53,7 +42,7 @@ def mask_logits(model, front, mag, frame, pixels):
     if isinstance(model, AppearanceModel):
         feats, norm = model.audio_features(mag)
         return model.synth(gather_pixels(model.visual(frame), pixels), feats), norm
-    log_mag, norm = front(mag)
+    log_mag, norm = front.log_input(mag)
     return model(log_mag, frame, pixels), norm
 
 
@@ -62,7 +51,7 @@ def train(args):
     torch.set_num_threads(args.threads)
     run = os.path.join(args.runs, f'avpc-compare-{args.net}')
     os.makedirs(run, exist_ok=True)
-    model, front = build(args.net), Frontend().eval()
+    model, front = build(args.net), AppearanceModel().eval()   # front: only its warp + log front end is used
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     step, elapsed = 0, 0.0
     ck_path = os.path.join(run, 'ckpt.pt')
@@ -89,7 +78,7 @@ def train(args):
         mag_mix = A.stft_mag(mix)
         mag_src = A.stft_mag(src.flatten(0, 1)).view(mix.shape[0], MAX_SOURCES, *mag_mix.shape[1:])
         logits, norm = mask_logits(model, front, mag_mix, batch['frame'].float(), batch['pixels'])
-        loss = separation_loss(logits, batch, front.ref.warp, mag_src, norm, 'cpu')
+        loss = separation_loss(logits, batch, front.warp, mag_src, norm, 'cpu')
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
@@ -114,7 +103,7 @@ def train(args):
 def score(args):
     torch.set_num_threads(args.threads)
     b = bank(args.bank)
-    front = Frontend().eval()
+    front = AppearanceModel().eval()   # only its fixed audio front end (warp, level normalisation, log) is used
     window = torch.hann_window(A.N_FFT, periodic=True)
     out = {}
     for net in NETS:
@@ -134,7 +123,7 @@ def score(args):
                 spec = torch.stft(mix, A.N_FFT, A.HOP, window=window, center=True, pad_mode='reflect', return_complex=True)
                 cells = torch.from_numpy(click_cells(s['boxes'][:n], GRID_H, GRID_W))[None]
                 logits, _ = mask_logits(model, front, spec.abs(), torch.from_numpy(s['frame'])[None].float(), cells)
-                masks = torch.einsum('fw,bnwt->bnft', front.ref.unwarp, torch.sigmoid(logits))[0]
+                masks = torch.einsum('fw,bnwt->bnft', front.unwarp, torch.sigmoid(logits))[0]
                 est = istft(spec * masks, mix.shape[-1]).numpy()
                 sdrs += list(bss(refs, est)[0])
                 copy += list(bss(refs, np.repeat(s['mix'][None], n, 0))[0])

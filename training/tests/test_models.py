@@ -10,7 +10,7 @@ import torch
 from training import audio as A
 from training.export import export
 from training.avpc import AVPCSeparator
-from training.compare_avpc import Frontend, mask_logits
+from training.compare_avpc import mask_logits
 from training.motion import DirectSeparator, MotionStage, ame_triplet, opponent_fusion, pool_motion
 from training.nets import AppearanceModel
 from training.train import WorldDataset, forward_batch, separation_loss
@@ -100,13 +100,13 @@ class TrainingTest(unittest.TestCase):
         n_unet = sum(p.numel() for p in unet.audio.parameters())
         self.assertLess(abs(n_avpc - n_unet) / n_unet, 0.02)     # "at equal parameter count"
         batch = fixed_batch(WorldDataset(BANK, 'train', 0, 2), 2)
-        front = Frontend().eval()
+        front = AppearanceModel().eval()   # the audio front end (warp, normalisation, log)
         mag_mix = A.stft_mag(batch['mix'])
         mag_src = A.stft_mag(batch['sources'].flatten(0, 1)).view(2, MAX_SOURCES, *mag_mix.shape[1:])
 
         def loss():
             logits, norm = mask_logits(avpc, front, mag_mix, batch['frame'].float(), batch['pixels'])
-            return separation_loss(logits, batch, front.ref.warp, mag_src, norm, 'cpu')
+            return separation_loss(logits, batch, front.warp, mag_src, norm, 'cpu')
         losses = run_steps(loss, avpc.parameters(), 6)
         self.assertLess(min(losses[-2:]), losses[0])
 
