@@ -18,6 +18,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from .audio import HOP, N_FFT, stft_mag
 from .nets import AppearanceModel
+from .schedule import learning_rate
 from .world.samples import MAX_SOURCES, make_sample
 from .world.scene import Bank
 
@@ -186,10 +187,8 @@ def main():
 
     run_loss = None
     for batch in train:
-        lr = args.lr * min(1.0, (step + 1) / 300)
-        if args.decay_start is not None and step >= args.decay_start:
-            k = min(1.0, (step - args.decay_start) / max(1, args.decay_steps))
-            lr = args.lr_end + 0.5 * (args.lr - args.lr_end) * (1 + np.cos(np.pi * k))
+        lr = learning_rate(step, args.lr, warmup=300, decay_start=args.decay_start,
+                           decay_steps=args.decay_steps, floor=args.lr_end)
         for g in opt.param_groups:
             g['lr'] = lr
         out = forward_batch(model, batch, device)

@@ -30,6 +30,7 @@ from torch.utils.data import DataLoader, Dataset
 from .audio import stft_mag
 from .motion import DirectSeparator, MotionStage, ame_triplet, pool_motion
 from .nets import AppearanceModel
+from .schedule import learning_rate
 from .train import bank, gather_pixels
 from .world.samples import MAX_SOURCES, make_motion_sample
 
@@ -132,6 +133,10 @@ def main():
                          "network of --motion-from)")
     ap.add_argument('--motion-from', default='training/runs/motion/motion.pt')
     ap.add_argument('--threads', type=int, default=0, help='torch threads (0: PyTorch default)')
+    ap.add_argument('--decay-start', type=int, default=None,
+                    help='phase step at which the learning rate starts a cosine decay to --lr-end x its base')
+    ap.add_argument('--decay-steps', type=int, default=1000)
+    ap.add_argument('--lr-end', type=float, default=0.1, help='decay floor, as a fraction of each base rate')
     ap.add_argument('--same-class-share', type=float, default=None,
                     help='ssr phase: share of same-class scenes (default: the world mix, 15 %%)')
     ap.add_argument('--tune-motion-net', action='store_true',
@@ -180,6 +185,8 @@ def main():
         groups.append({'params': list(stage.motion.parameters()), 'lr': args.lr / 5})
         params = params + groups[-1]['params']
     opt = torch.optim.AdamW(groups, lr=args.lr, weight_decay=1e-4)
+    for g in opt.param_groups:
+        g['base_lr'] = g['lr']
     start = steps[step_key]
     loader = DataLoader(MotionDataset(args.bank, 'train', 10 ** 7 + start * args.batch, 10 ** 9, args.phase,
                                       args.same_class_share),
@@ -194,6 +201,10 @@ def main():
         os.replace(tmp, ck_path)
 
     for batch in loader:
+        scale = learning_rate(steps[step_key], 1.0, decay_start=args.decay_start, decay_steps=args.decay_steps,
+                              floor=args.lr_end)
+        for g in opt.param_groups:
+            g['lr'] = g['base_lr'] * scale
         if args.phase in ('ame', 'cam'):
             loss, metric = ame_step(stage, app, batch, device)
         else:

@@ -13,6 +13,7 @@ from training.avpc import AVPCSeparator
 from training.compare_avpc import mask_logits
 from training.motion import DirectSeparator, MotionStage, ame_triplet, opponent_fusion, pool_motion
 from training.nets import AppearanceModel
+from training.schedule import learning_rate
 from training.train import WorldDataset, forward_batch, separation_loss
 from training.world.samples import MAX_SOURCES
 from training.train_motion import MotionDataset, ame_step, ssr_step
@@ -109,6 +110,17 @@ class TrainingTest(unittest.TestCase):
             return separation_loss(logits, batch, front.warp, mag_src, norm, 'cpu')
         losses = run_steps(loss, avpc.parameters(), 6)
         self.assertLess(min(losses[-2:]), losses[0])
+
+
+class ScheduleTest(unittest.TestCase):
+    def test_warm_up_then_constant_then_cosine_down_to_the_floor(self):
+        self.assertAlmostEqual(learning_rate(0, 1e-3, warmup=100), 1e-5)
+        self.assertAlmostEqual(learning_rate(500, 1e-3, warmup=100), 1e-3)
+        rates = [learning_rate(s, 1e-3, decay_start=1000, decay_steps=200, floor=1e-4) for s in range(990, 1300)]
+        self.assertAlmostEqual(rates[0], 1e-3)
+        self.assertTrue(all(a >= b for a, b in zip(rates, rates[1:])))
+        self.assertAlmostEqual(learning_rate(1100, 1e-3, decay_start=1000, decay_steps=200, floor=1e-4), 5.5e-4)
+        self.assertAlmostEqual(rates[-1], 1e-4)
 
 
 class MotionMathTest(unittest.TestCase):
