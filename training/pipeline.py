@@ -29,20 +29,27 @@ def main():
     ap.add_argument('--ssr-minutes', type=float, default=60)
     ap.add_argument('--cam-minutes', type=float, default=0,
                     help='motion-map phase (an experiment, off by default: see docs/models.md)')
+    ap.add_argument('--decay-share', type=float, default=0.3,
+                    help='share of each training phase spent on a cosine learning-rate decay (0: none)')
     ap.add_argument('--scenes', type=int, default=40, help='test scenes per table row')
     ap.add_argument('--workers', type=int, default=max(1, (os.cpu_count() or 2) - 1))
     args = ap.parse_args()
     if not os.path.exists(args.bank):
         run('training.world.assets', '--out', args.bank)
+
+    def decay(minutes):
+        # by time, not step: steps per minute differ between a laptop and a GPU
+        return ['--decay-minutes', str(minutes * args.decay_share)] if args.decay_share > 0 else []
+
     app_run, mot_run = os.path.join(args.runs, 'appearance'), os.path.join(args.runs, 'motion')
     run('training.train', '--run', app_run, '--bank', args.bank, '--minutes', str(args.appearance_minutes),
-        '--workers', str(args.workers))
+        '--workers', str(args.workers), '--lr-end', '4e-5', *decay(args.appearance_minutes))
     best = os.path.join(app_run, 'best.pt')
     run('training.train_motion', '--phase', 'ame', '--run', mot_run, '--appearance', best, '--bank', args.bank,
         '--minutes', str(args.ame_minutes), '--workers', str(args.workers))
     run('training.train_motion', '--phase', 'ssr', '--run', mot_run, '--appearance', best, '--bank', args.bank,
         '--minutes', str(args.ssr_minutes), '--workers', str(args.workers), '--same-class-share', '0.35',
-        '--tune-motion-net')
+        '--tune-motion-net', *decay(args.ssr_minutes))
     if args.cam_minutes > 0:
         run('training.train_motion', '--phase', 'cam', '--run', mot_run, '--appearance', best, '--bank', args.bank,
             '--minutes', str(args.cam_minutes), '--workers', str(args.workers))

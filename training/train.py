@@ -18,7 +18,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from .audio import HOP, N_FFT, stft_mag
 from .nets import AppearanceModel
-from .schedule import learning_rate
+from .schedule import learning_rate, time_progress
 from .world.samples import MAX_SOURCES, make_sample
 from .world.scene import Bank
 
@@ -149,7 +149,9 @@ def main():
     ap.add_argument('--decay-start', type=int, default=None,
                     help='step at which the learning rate starts a cosine decay to --lr-end')
     ap.add_argument('--decay-steps', type=int, default=1000)
-    ap.add_argument('--lr-end', type=float, default=1e-4)
+    ap.add_argument('--decay-minutes', type=float, default=None,
+                    help='cosine decay to --lr-end over the last M minutes of --minutes (instead of by step)')
+    ap.add_argument('--lr-end', type=float, default=1e-4, help='decay floor (an absolute rate)')
     ap.add_argument('--init', default=None, help='start from these weights (e.g. shipped best.pt)')
     args = ap.parse_args()
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
@@ -174,8 +176,8 @@ def main():
     val = DataLoader(WorldDataset(args.bank, 'val', 0, args.val_size, kind='diff2'), batch_size=16,
                      num_workers=args.workers)
     train = DataLoader(WorldDataset(args.bank, 'train', step * args.batch, 10 ** 9), batch_size=args.batch,
-                       num_workers=args.workers, shuffle=False, drop_last=True, persistent_workers=True,
-                       prefetch_factor=4 if args.workers else None)
+                       num_workers=args.workers, shuffle=False, drop_last=True, persistent_workers=args.workers > 0,
+                       **({'prefetch_factor': 4} if args.workers else {}))  # torch 1.13 rejects it without workers
     log = open(os.path.join(args.run, 'log.jsonl'), 'a')
     t0 = time.time()
     last_save = t0
@@ -187,8 +189,9 @@ def main():
 
     run_loss = None
     for batch in train:
+        progress = time_progress((time.time() - t0) / 60, args.minutes, args.decay_minutes)
         lr = learning_rate(step, args.lr, warmup=300, decay_start=args.decay_start,
-                           decay_steps=args.decay_steps, floor=args.lr_end)
+                           decay_steps=args.decay_steps, floor=args.lr_end, progress=progress)
         for g in opt.param_groups:
             g['lr'] = lr
         out = forward_batch(model, batch, device)

@@ -30,7 +30,7 @@ from torch.utils.data import DataLoader, Dataset
 from .audio import stft_mag
 from .motion import DirectSeparator, MotionStage, ame_triplet, pool_motion
 from .nets import AppearanceModel
-from .schedule import learning_rate
+from .schedule import learning_rate, time_progress
 from .train import bank, gather_pixels
 from .world.samples import MAX_SOURCES, make_motion_sample
 
@@ -134,9 +134,12 @@ def main():
     ap.add_argument('--motion-from', default='training/runs/motion/motion.pt')
     ap.add_argument('--threads', type=int, default=0, help='torch threads (0: PyTorch default)')
     ap.add_argument('--decay-start', type=int, default=None,
-                    help='phase step at which the learning rate starts a cosine decay to --lr-end x its base')
+                    help='phase step at which the learning rate starts a cosine decay to --lr-end-fraction x its base')
     ap.add_argument('--decay-steps', type=int, default=1000)
-    ap.add_argument('--lr-end', type=float, default=0.1, help='decay floor, as a fraction of each base rate')
+    ap.add_argument('--decay-minutes', type=float, default=None,
+                    help='cosine decay over the last M minutes of --minutes (instead of by step)')
+    ap.add_argument('--lr-end-fraction', type=float, default=0.1,
+                    help='decay floor, as a fraction of each parameter group\'s base rate')
     ap.add_argument('--same-class-share', type=float, default=None,
                     help='ssr phase: share of same-class scenes (default: the world mix, 15 %%)')
     ap.add_argument('--tune-motion-net', action='store_true',
@@ -201,8 +204,9 @@ def main():
         os.replace(tmp, ck_path)
 
     for batch in loader:
+        progress = time_progress((time.time() - t0) / 60, args.minutes, args.decay_minutes)
         scale = learning_rate(steps[step_key], 1.0, decay_start=args.decay_start, decay_steps=args.decay_steps,
-                              floor=args.lr_end)
+                              floor=args.lr_end_fraction, progress=progress)
         for g in opt.param_groups:
             g['lr'] = g['base_lr'] * scale
         if args.phase in ('ame', 'cam'):

@@ -13,7 +13,7 @@ from training.avpc import AVPCSeparator
 from training.compare_avpc import mask_logits
 from training.motion import DirectSeparator, MotionStage, ame_triplet, opponent_fusion, pool_motion
 from training.nets import AppearanceModel
-from training.schedule import learning_rate
+from training.schedule import learning_rate, time_progress
 from training.train import WorldDataset, forward_batch, separation_loss
 from training.world.samples import MAX_SOURCES
 from training.train_motion import MotionDataset, ame_step, ssr_step
@@ -121,6 +121,16 @@ class ScheduleTest(unittest.TestCase):
         self.assertTrue(all(a >= b for a, b in zip(rates, rates[1:])))
         self.assertAlmostEqual(learning_rate(1100, 1e-3, decay_start=1000, decay_steps=200, floor=1e-4), 5.5e-4)
         self.assertAlmostEqual(rates[-1], 1e-4)
+
+    def test_time_based_decay_covers_the_last_minutes_of_a_run(self):
+        self.assertIsNone(time_progress(10, 60, None))
+        self.assertIsNone(time_progress(39.9, 60, 20))
+        self.assertAlmostEqual(time_progress(50, 60, 20), 0.5)
+        self.assertEqual(time_progress(75, 60, 20), 1.0)
+        # the time position overrides the step one, and a run that ends on time ends on the floor
+        self.assertAlmostEqual(learning_rate(10, 1e-3, floor=1e-4, progress=0.5), 5.5e-4)
+        self.assertAlmostEqual(learning_rate(10, 1e-3, decay_start=0, decay_steps=10 ** 6, floor=1e-4,
+                                             progress=1.0), 1e-4)
 
 
 class MotionMathTest(unittest.TestCase):
