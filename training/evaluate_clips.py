@@ -102,10 +102,19 @@ def ffmpeg_exe():
 
 
 def decode_audio(path):
-    """The clip's own (AAC) audio as the app decodes it for the models: mono, 11025 Hz, by ffmpeg."""
-    raw = subprocess.run([ffmpeg_exe(), '-nostdin', '-v', 'error', '-i', path, '-map', '0:a:0', '-ac', '1', '-ar',
-                          str(A.SR), '-f', 'f32le', 'pipe:1'], check=True, capture_output=True).stdout
-    return np.frombuffer(raw, np.float32).copy()
+    """The clip's own (AAC) audio as the app decodes it for the models: every channel resampled to 11025 Hz by
+    ffmpeg (soxr where it has it), then averaged. Not ffmpeg's `-ac 1`: its downmix sums stereo at 1/sqrt(2)
+    each, 3 dB louder than the mean the app and the training world use, and the refinement sees the level."""
+    probe = subprocess.run([os.environ.get('STEMSIGHT_FFPROBE', 'ffprobe'), '-v', 'error', '-select_streams', 'a:0',
+                            '-show_entries', 'stream=channels', '-of', 'csv=p=0', path],
+                           check=True, capture_output=True, text=True).stdout
+    channels = int(probe.strip().split(',')[0])
+    for resampler in (f'aresample={A.SR}:resampler=soxr', f'aresample={A.SR}'):
+        r = subprocess.run([ffmpeg_exe(), '-nostdin', '-v', 'error', '-i', path, '-map', '0:a:0', '-vn', '-af', resampler,
+                            '-f', 'f32le', '-acodec', 'pcm_f32le', 'pipe:1'], capture_output=True)
+        if r.returncode == 0:
+            return np.frombuffer(r.stdout, np.float32).reshape(-1, channels).mean(1).astype(np.float32)
+    raise RuntimeError(f'ffmpeg could not decode the audio of {path}: {r.stderr.decode(errors="replace")[-300:]}')
 
 
 def decode_frames(path):
@@ -218,6 +227,10 @@ def separate(app, stage, clip, click_mode='cell'):
     weights = crossfade_weights(A.N_FRAMES, per_hop)
     X = stft(clip.mix)                                                            # (512, frames)
     G = X.shape[1]
+    # Motion features as the app's analysis pass caches them: the whole clip through the motion network
+    # once (every frame with its real neighbours), then each window reads its frames, the ones past either
+    # end of the clip repeating the first or last frame's features.
+    motion_all, _, _ = stage.motion(torch.stack([clip.frame(f) for f in range(clip.n_frames)])[None])
     acc = {k: np.zeros((n, A.N_BINS, G + A.N_FRAMES)) for k in ('appearance', 'two_stage')}
     wsum = np.zeros(G + A.N_FRAMES)
     w = 0
@@ -230,8 +243,8 @@ def separate(app, stage, clip, click_mode='cell'):
         audio_feats, norm = app.audio_features(mag)
         logits = app.synth(src_feats, audio_feats)                               # (1, N, 256, T)
         first = int(round(start / A.SR * FPS))
-        frames = torch.stack([clip.frame(min(clip.n_frames - 1, max(0, first + i))) for i in range(MOTION_T)])[None]
-        f1, _, _ = stage.motion(frames)
+        idx = [min(clip.n_frames - 1, max(0, first + i)) for i in range(MOTION_T)]
+        f1 = motion_all[:, :, idx]
         refined = stage.refine(logits, torch.log(norm + 1e-3), pool_motion(f1, cells), torch.ones(1, n))
         g0 = start // A.HOP
         for name, lg in (('appearance', logits), ('two_stage', refined)):

@@ -152,9 +152,9 @@ describe('motion features in the analysis pass', () => {
       const data = decodeHalf(readFileSync(path.join(dir, MOTION_FILE)));
       expect(data.length).toBe(13 * 2 * 2);
       for (let f = 0; f < 13; f++) expect(Array.from(data.subarray(f * 4, f * 4 + 4))).toEqual([f, f, 1000 + f, 1000 + f]);
-      // Chunks after the first start 3 frames early (context) and end 3 frames late.
-      expect(seen[0]).toEqual([0, 1, 2, 3, 4, 5, 6]);
-      expect(seen[1][0]).toBe(1);
+      // Chunks after the first start 4 frames early (context) and end 4 frames late.
+      expect(seen[0]).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+      expect(seen[1][0]).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -12,8 +12,11 @@ import { decodeHalf } from './half';
  * complete; meta.json inside it is what the analyses table points at.
  */
 
-/** 2: frames decoded with full chroma interpolation (frames.ts), so older caches are stale. */
-export const CACHE_FORMAT = 2;
+/**
+ * 2: frames decoded with full chroma interpolation (frames.ts); 3: motion features computed with
+ * enough context at chunk edges (motion-features.ts). Caches of an older format are analysed again.
+ */
+export const CACHE_FORMAT = 3;
 
 export interface AnalysisMeta {
   format: number;

@@ -10,12 +10,14 @@ import { encodeHalf } from './half';
  * Motion stage, analysis side (Models II, card.motion): the motion session turns stacks of
  * consecutive model frames (1, T, 3, H, W) into f_M1 (1, C, T, gh, gw). Features are cached per
  * frame (float16, C x gh x gw) in motion.f16, computed in chunks of T frames with CONTEXT frames
- * of real neighbours on each side (its receptive field), so a frame's features do not depend on
- * where a chunk happened to start.
+ * of real neighbours on each side, so a frame's features do not depend on where a chunk happened
+ * to start. CONTEXT covers the receptive field: three temporal 3-taps (3 frames each way) plus the
+ * frame difference the network takes as input, which reaches one frame further back (with 3, the
+ * first frame of each chunk after the first came out slightly different).
  */
 
 export const MOTION_FILE = 'motion.f16';
-const CONTEXT = 3;
+const CONTEXT = 4;
 
 export interface MotionSpec {
   frames: number;
