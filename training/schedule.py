@@ -8,6 +8,16 @@ one-command pipeline budgets its phases, since steps per minute differ by machin
 import math
 
 
+def add_decay_arguments(parser, floor_option):
+    """The decay options both trainers share; each trainer declares its own floor (`floor_option`)."""
+    parser.add_argument('--decay-start', type=int, default=None,
+                        help=f'step at which the learning rate starts a cosine decay to {floor_option}')
+    parser.add_argument('--decay-steps', type=int, default=1000)
+    parser.add_argument('--decay-minutes', type=float, default=None,
+                        help=f'cosine decay to {floor_option} over the last M minutes of --minutes '
+                             '(instead of by step)')
+
+
 def time_progress(elapsed_minutes, run_minutes, decay_minutes):
     """How far into a decay over the last `decay_minutes` of a `run_minutes` run we are (0..1), or None
     before the decay starts or when no time-based decay is asked for."""

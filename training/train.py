@@ -18,7 +18,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from .audio import HOP, N_FFT, stft_mag
 from .nets import AppearanceModel
-from .schedule import learning_rate, time_progress
+from .schedule import add_decay_arguments, learning_rate, time_progress
 from .world.samples import MAX_SOURCES, make_sample
 from .world.scene import Bank
 
@@ -146,11 +146,7 @@ def main():
     ap.add_argument('--workers', type=int, default=max(1, (os.cpu_count() or 2) - 1))
     ap.add_argument('--val-every', type=int, default=500)
     ap.add_argument('--val-size', type=int, default=128)
-    ap.add_argument('--decay-start', type=int, default=None,
-                    help='step at which the learning rate starts a cosine decay to --lr-end')
-    ap.add_argument('--decay-steps', type=int, default=1000)
-    ap.add_argument('--decay-minutes', type=float, default=None,
-                    help='cosine decay to --lr-end over the last M minutes of --minutes (instead of by step)')
+    add_decay_arguments(ap, '--lr-end')
     ap.add_argument('--lr-end', type=float, default=1e-4, help='decay floor (an absolute rate)')
     ap.add_argument('--init', default=None, help='start from these weights (e.g. shipped best.pt)')
     args = ap.parse_args()

@@ -30,7 +30,7 @@ from torch.utils.data import DataLoader, Dataset
 from .audio import stft_mag
 from .motion import DirectSeparator, MotionStage, ame_triplet, pool_motion
 from .nets import AppearanceModel
-from .schedule import learning_rate, time_progress
+from .schedule import add_decay_arguments, learning_rate, time_progress
 from .train import bank, gather_pixels
 from .world.samples import MAX_SOURCES, make_motion_sample
 
@@ -133,11 +133,7 @@ def main():
                          "network of --motion-from)")
     ap.add_argument('--motion-from', default='training/runs/motion/motion.pt')
     ap.add_argument('--threads', type=int, default=0, help='torch threads (0: PyTorch default)')
-    ap.add_argument('--decay-start', type=int, default=None,
-                    help='phase step at which the learning rate starts a cosine decay to --lr-end-fraction x its base')
-    ap.add_argument('--decay-steps', type=int, default=1000)
-    ap.add_argument('--decay-minutes', type=float, default=None,
-                    help='cosine decay over the last M minutes of --minutes (instead of by step)')
+    add_decay_arguments(ap, '--lr-end-fraction x the base rate')
     ap.add_argument('--lr-end-fraction', type=float, default=0.1,
                     help='decay floor, as a fraction of each parameter group\'s base rate')
     ap.add_argument('--same-class-share', type=float, default=None,
