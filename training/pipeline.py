@@ -26,7 +26,7 @@ def main():
     ap.add_argument('--out', default='resources/models/default')
     ap.add_argument('--appearance-minutes', type=float, default=240)
     ap.add_argument('--ame-minutes', type=float, default=20)
-    ap.add_argument('--ssr-minutes', type=float, default=60)
+    ap.add_argument('--ssr-minutes', type=float, default=180)
     ap.add_argument('--cam-minutes', type=float, default=0,
                     help='motion-map phase (an experiment, off by default: see docs/models.md)')
     ap.add_argument('--decay-share', type=float, default=0.3,
@@ -48,7 +48,7 @@ def main():
     run('training.train_motion', '--phase', 'ame', '--run', mot_run, '--appearance', best, '--bank', args.bank,
         '--minutes', str(args.ame_minutes), '--workers', str(args.workers))
     run('training.train_motion', '--phase', 'ssr', '--run', mot_run, '--appearance', best, '--bank', args.bank,
-        '--minutes', str(args.ssr_minutes), '--workers', str(args.workers), '--same-class-share', '0.35',
+        '--minutes', str(args.ssr_minutes), '--workers', str(args.workers), '--same-class-share', '0.5',
         '--tune-motion-net', *decay(args.ssr_minutes))
     if args.cam_minutes > 0:
         run('training.train_motion', '--phase', 'cam', '--run', mot_run, '--appearance', best, '--bank', args.bank,
