@@ -56,6 +56,9 @@ def main():
     run('training.evaluate', '--weights', best, '--scenes', str(args.scenes), '--out', 'docs/eval/appearance.json')
     run('training.evaluate', '--motion-stage', '--appearance', best, '--motion', os.path.join(mot_run, 'motion.pt'),
         '--scenes', str(max(10, args.scenes // 2)), '--out', 'docs/eval/motion.json')
+    # report.py tabulates motion-25.json too, so it must come from the same models, not an earlier run
+    run('training.evaluate', '--motion-stage', '--appearance', best, '--motion', os.path.join(mot_run, 'motion.pt'),
+        '--scenes', '25', '--out', 'docs/eval/motion-25.json')
     run('training.ship', '--appearance', best, '--motion', os.path.join(mot_run, 'motion.pt'), '--out', args.out)
     run('training.report', '--runs', args.runs, '--out', 'docs')
 
