@@ -21,6 +21,7 @@ import {
   listMixerChannels,
   listSources,
   listStems,
+  mediaFacts,
   recordStem,
   redo,
   removeSource,
@@ -248,7 +249,7 @@ export function createEditor(deps: EditorDeps) {
     if (sources.length === 0) throw new ApiError('bad_request', 'Click on something in the video first: each click is one source to separate.');
     // Newer clicks make older separations stale: stop them before they use the machine.
     for (const old of separationJobs.get(projectId) ?? []) deps.jobs.cancel(old);
-    const durationSec = Number((m.probe as Record<string, unknown>).durationSec) || 0;
+    const durationSec = mediaFacts(m).durationSec;
     const ids: string[] = [];
     const runs: { startSec?: number; durationSec?: number; preview: boolean }[] = [];
     if (preview && preview.spanSec < durationSec - 0.5) {
@@ -330,9 +331,9 @@ export function createEditor(deps: EditorDeps) {
       p = (async () => {
         await requireFile(m);
         const file = path.join(deps.cacheDir, 'original', `${m.id}-${m.quickHash.slice(0, 16)}.wav`);
-        const probe = m.probe as Record<string, unknown>;
-        const sampleRate = Number(probe.sampleRate) || 48000;
-        const channels = Math.min(2, Number(probe.channels) || 2);
+        const facts = mediaFacts(m);
+        const sampleRate = facts.sampleRate || 48000;
+        const channels = Math.min(2, facts.channels || 2);
         try {
           await fsp.access(file);
           return { file, sampleRate, channels };
@@ -439,7 +440,7 @@ export function createEditor(deps: EditorDeps) {
       namingTemplate: settings.namingTemplate,
       includeStems: settings.includeStems,
       includeMix: settings.includeMix,
-      includeVideo: settings.includeVideo && Boolean((m.probe as Record<string, unknown>).hasVideo),
+      includeVideo: settings.includeVideo && mediaFacts(m).hasVideo,
       includeDaw: settings.includeDaw,
     };
     const jobId = deps.jobs.start('export', params, { projectId, mediaId: m.id });

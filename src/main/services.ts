@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { openLibrary, type Library } from './engine/project/db';
 import { createProject, deleteProject, findProjectsByMedia, getProject, listRecentProjects, markProjectOpened } from './engine/project/projects';
-import { fingerprintFile, getMedia, listMedia } from './engine/project/media';
+import { fingerprintFile, getMedia, listMedia, mediaFacts } from './engine/project/media';
 import type { Media } from './engine/project/types';
 import { createApi, type Api, type ApiDeps, type MediaRecord, type ProbeResult, type ProjectRecord, type ProjectStore } from './api';
 import { defaultPolicy, type AccessPolicy } from './access';
@@ -64,24 +64,8 @@ export function appVersion(): string {
   return '0.0.0';
 }
 
-function num(x: unknown): number | null {
-  return typeof x === 'number' && Number.isFinite(x) ? x : null;
-}
-
 function mediaRecord(m: Media): MediaRecord {
-  const p = m.probe as Record<string, unknown>;
-  return {
-    id: m.id,
-    path: m.path,
-    durationSec: num(p.durationSec) ?? 0,
-    hasVideo: p.hasVideo === true,
-    hasAudio: p.hasAudio === true,
-    width: num(p.width),
-    height: num(p.height),
-    fps: num(p.fps),
-    sampleRate: num(p.sampleRate),
-    channels: num(p.channels),
-  };
+  return { id: m.id, path: m.path, ...mediaFacts(m) };
 }
 
 const iso = (ms: number | null): string => new Date(ms ?? 0).toISOString();

@@ -8,8 +8,10 @@
  */
 import * as v from 'valibot';
 import type { EventName, RequestName } from './channels';
+import { MAX_GAIN_DB, MIN_GAIN_DB, MONITORS, WAV_FORMATS } from './mixer';
 
 export * from './channels';
+export * from './mixer';
 
 // ---- building blocks -------------------------------------------------------------------------
 
@@ -103,7 +105,7 @@ export type AppInfo = v.InferOutput<typeof AppInfo>;
 // ---- editor ----------------------------------------------------------------------------------
 
 const Unit = v.pipe(v.number(), v.finite(), v.minValue(0), v.maxValue(1));
-const GainDb = v.pipe(v.number(), v.finite(), v.minValue(-120), v.maxValue(24));
+const GainDb = v.pipe(v.number(), v.finite(), v.minValue(MIN_GAIN_DB), v.maxValue(MAX_GAIN_DB));
 const Pan = v.pipe(v.number(), v.finite(), v.minValue(-1), v.maxValue(1));
 const Colour = v.pipe(v.string(), v.regex(/^#[0-9a-f]{6}$/i));
 /** Key of an audio file main serves by key (stems and the decoded original), never a path. */
@@ -149,7 +151,7 @@ export const StemView = v.object({
 export type StemView = v.InferOutput<typeof StemView>;
 
 export const ExportSettingsView = v.object({
-  format: v.picklist(['wav16', 'wav24', 'f32']),
+  format: v.picklist(WAV_FORMATS),
   sampleRate: v.nullable(v.picklist([44100, 48000])),
   namingTemplate: v.pipe(v.string(), v.minLength(1), v.maxLength(200)),
   folder: v.nullable(PathString),
@@ -164,7 +166,7 @@ export const EditorState = v.object({
   projectId: Id,
   sources: v.array(SourceView),
   channels: v.array(MixerChannelView),
-  monitor: v.picklist(['mix', 'original']),
+  monitor: v.picklist(MONITORS),
   stems: v.array(StemView),
   history: v.object({ canUndo: v.boolean(), canRedo: v.boolean(), undoLabel: v.nullable(Name), redoLabel: v.nullable(Name) }),
   exportSettings: ExportSettingsView,
@@ -242,7 +244,7 @@ export const requests = {
   },
   /** Dialogue: keep one source at its level and lower every other stem (residual included) by duckDb. */
   'mixer.duck': { input: v.strictObject({ ...ProjectRef, sourceId: Id, duckDb: v.pipe(v.number(), v.minValue(0), v.maxValue(60)) }), output: StateOut },
-  'mixer.monitor': { input: v.strictObject({ ...ProjectRef, monitor: v.picklist(['mix', 'original']) }), output: StateOut },
+  'mixer.monitor': { input: v.strictObject({ ...ProjectRef, monitor: v.picklist(MONITORS) }), output: StateOut },
   'history.undo': { input: v.strictObject(ProjectRef), output: StateOut },
   'history.redo': { input: v.strictObject(ProjectRef), output: StateOut },
   'stems.peaks': { input: v.strictObject({ ...ProjectRef, stemId: Id }), output: Peaks },

@@ -21,7 +21,12 @@ import {
   InvalidInputError,
   fingerprintFile,
   mediaFileStatus,
+  historyState,
+  listSources,
+  listMixerChannels,
+  removeSource,
 } from '../../../src/main/engine/project';
+import { MAX_SOURCES } from '../../../src/shared/mixer';
 import { makeLibrary, makeProject, type Fixture } from './helpers';
 import { writeFileSync } from 'node:fs';
 
@@ -180,6 +185,21 @@ describe('projects', () => {
     addSource(f.lib, { projectId: project.id, mediaId: media.id, timeSec: 0, x: 0, y: 0 });
     expect(() => f.lib.db.prepare('UPDATE sources SET x = 2').run()).toThrow(/CHECK/);
     expect(getExportSettings(f.lib, project.id).namingTemplate).toBe('{index}_{project}_{stem}');
+  });
+
+  it('refuses a source beyond what one separation takes, at the click, and keeps the project as it was', () => {
+    const { project, media } = makeProject(f.lib);
+    const add = (x: number) => addSource(f.lib, { projectId: project.id, mediaId: media.id, timeSec: 0, x, y: 0.5 });
+    const made = Array.from({ length: MAX_SOURCES }, (_, i) => add(i / 10));
+    const before = historyState(f.lib, project.id);
+    expect(() => add(0.95)).toThrow(InvalidInputError);
+    expect(() => add(0.95)).toThrow(`A project separates at most ${MAX_SOURCES} sources; remove one before adding another.`);
+    expect(listSources(f.lib, project.id)).toHaveLength(MAX_SOURCES);
+    expect(listMixerChannels(f.lib, project.id).filter((c) => c.role === 'source')).toHaveLength(MAX_SOURCES);
+    expect(historyState(f.lib, project.id)).toEqual(before);
+    // A removed source frees its place (it is kept only for undo).
+    removeSource(f.lib, project.id, made[0].id);
+    expect(add(0.95).index).toBe(MAX_SOURCES + 1);
   });
 
   it('a source cannot point at media of another project (composite foreign key)', () => {

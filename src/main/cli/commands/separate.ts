@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { UsageError } from '../args';
+import { MAX_SOURCES, WAV_FORMATS } from '../../../shared/mixer';
 import type { CliIO, Command } from '../command';
 import { JobRunner } from '../../engine/jobs';
 import { probeMedia, requireAudio, requireVideo } from '../../engine/media/probe';
@@ -78,11 +79,11 @@ export const command: Command = {
     if (positionals.length !== 1) throw new UsageError('separate takes exactly one media file (see stemsight separate --help)');
     const sources = (options.source as string[]).map(parseSource);
     if (sources.length === 0) throw new UsageError('give at least one --source X,Y (the position of a sounding object, 0..1 from the top-left)');
-    if (sources.length > 8) throw new UsageError('at most 8 --source positions at once');
+    if (sources.length > MAX_SOURCES) throw new UsageError(`at most ${MAX_SOURCES} --source positions at once`);
     if (typeof options.out !== 'string' || !options.out) throw new UsageError('--out DIR is required (the folder for the stems)');
     const at = options.at === undefined ? 0 : Number(options.at);
     if (!(Number.isFinite(at) && at >= 0)) throw new UsageError(`--at must be a number of seconds >= 0 (got '${String(options.at)}')`);
-    const format = pick('format', options.format, ['wav16', 'wav24', 'f32'] as const, 'wav16');
+    const format = pick('format', options.format, WAV_FORMATS, 'wav16');
     const device = pick('device', options.device, ['cpu', 'cuda'] as const, 'cuda');
     const mask = pick('mask', options.mask, ['soft', 'binary'] as const, 'soft');
     const media = path.resolve(positionals[0]);

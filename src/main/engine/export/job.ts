@@ -6,7 +6,7 @@ import { createWavWriter, type WavFormat, type WavWriter } from '../media/wav';
 import { inputArg, lastLine, runTool } from '../media/process';
 import { isMediaError } from '../media/errors';
 import { writeFileAtomic, tempPathFor } from '../fs/atomic';
-import { addPanned, audible, dbToGain } from './mix';
+import { addPanned, channelGain } from './mix';
 import { BlockReader } from './reader';
 import { expandTemplate, safeName, uniqueNames } from './naming';
 import { writeRpp } from './rpp';
@@ -81,7 +81,7 @@ export async function runExport(p: ExportJobParams, ctx: Pick<JobContext, 'signa
       writers.push(p.includeStems ? await createWavWriter(path.join(p.folder, `${names[i]}.wav`), { sampleRate: rate, channels: readers[i].channels, format: p.format }) : null);
     }
     if (wantMixFile) mixWriter = await createWavWriter(mixPath, { sampleRate: rate, channels: 2, format: p.format });
-    const gains = p.stems.map((s) => (audible(s, p.stems) ? dbToGain(s.gainDb) : 0));
+    const gains = p.stems.map((s) => channelGain(s, p.stems));
     if (p.includeStems || wantMixFile) {
       for (let done = 0; done < frames; done += BLOCK) {
         if (ctx.signal.aborted) throw new JobError('cancelled');

@@ -1,25 +1,11 @@
 /**
- * The mixer's arithmetic, shared by the export and (in the renderer, the same formulas through Web
- * Audio) the live playback: gain in dB, Web Audio's StereoPannerNode equal-power pan law, and
- * solo-over-mute audibility. Keeping the export on Web Audio's law means what you hear is what you
+ * The export's mixing kernel. The level rules (dB to gain, the silence floor, solo over mute) come
+ * from src/shared/mixer.ts, which the renderer's playback applies too; the pan law here is Web
+ * Audio's StereoPannerNode, the node the playback pans with. Together: what you hear is what you
  * export.
  */
 
-export interface ChannelMix {
-  gainDb: number;
-  pan: number;
-  mute: boolean;
-  solo: boolean;
-}
-
-export function dbToGain(db: number): number {
-  return db <= -120 ? 0 : Math.pow(10, db / 20);
-}
-
-/** Solo wins: when any channel is soloed only soloed channels sound; otherwise unmuted ones. */
-export function audible(ch: ChannelMix, all: readonly ChannelMix[]): boolean {
-  return all.some((c) => c.solo) ? ch.solo : !ch.mute;
-}
+export { audible, channelGain, dbToGain, type ChannelLevels } from '../../../shared/mixer';
 
 /**
  * Add one block of a stem (1 or 2+ channels; beyond 2 only the first two are used) into a stereo

@@ -3,6 +3,7 @@
  * the mixer's volume, pan, mute and solo. RPP is a plain-text chunk format; paths are relative to
  * the .rpp so the export folder can be moved as a whole.
  */
+import { dbToGain } from './mix';
 
 export interface RppTrack {
   name: string;
@@ -49,7 +50,7 @@ export function writeRpp(p: RppProject): string {
   lines.push('  MASTER_VOLUME 1 0 -1 -1 1');
   const anySolo = p.tracks.some((t) => t.solo);
   for (const t of p.tracks) {
-    const vol = t.gainDb <= -120 ? 0 : Math.pow(10, t.gainDb / 20);
+    const vol = dbToGain(t.gainDb);
     const col = peakColour(t.colour);
     lines.push('  <TRACK');
     lines.push(`    NAME ${rppString(t.name)}`);

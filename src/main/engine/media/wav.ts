@@ -1,9 +1,10 @@
 import { promises as fsp } from 'node:fs';
+import { WAV_FORMATS, type WavFormat } from '../../../shared/mixer';
 import { createAtomicWriter } from '../fs/atomic';
 
 /** WAV read/write: PCM 8/16/24/32-bit, IEEE float 32/64 (read); wav16, wav24, f32 (write). */
 
-export type WavFormat = 'wav16' | 'wav24' | 'f32';
+export { WAV_FORMATS, type WavFormat };
 
 export interface WavAudio {
   sampleRate: number;
@@ -102,7 +103,7 @@ function formatParams(format: WavFormat) {
     case 'f32':
       return { bits: 32, tag: WAVE_FORMAT_IEEE_FLOAT };
     default:
-      throw new WavError(`unknown WAV format '${String(format)}' (use wav16, wav24 or f32)`);
+      throw new WavError(`unknown WAV format '${String(format)}' (use ${WAV_FORMATS.join(', ')})`);
   }
 }
 

@@ -1,3 +1,4 @@
+import { WAV_FORMATS } from '../../../shared/mixer';
 import type { Library } from './db';
 import { exportFromRow, NotFoundError, type ExportRow } from './rows';
 import { check } from './validate';
@@ -13,7 +14,7 @@ export function getExportSettings(lib: Library, projectId: number): ExportSettin
 
 /** Saved as the user changes them (not undoable: they are preferences of the export dialog). */
 export function setExportSettings(lib: Library, projectId: number, patch: Partial<ExportSettings>): ExportSettings {
-  if (patch.format !== undefined) check(['wav16', 'wav24', 'f32'].includes(patch.format), 'Format must be wav16, wav24 or f32');
+  if (patch.format !== undefined) check(WAV_FORMATS.includes(patch.format), `Format must be one of ${WAV_FORMATS.join(', ')}`);
   if (patch.sampleRate !== undefined && patch.sampleRate !== null)
     check(Number.isInteger(patch.sampleRate) && patch.sampleRate >= 8000 && patch.sampleRate <= 384000, 'Sample rate must be 8000 to 384000 Hz');
   if (patch.namingTemplate !== undefined) {

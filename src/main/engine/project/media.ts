@@ -4,7 +4,7 @@ import path from 'node:path';
 import { tx, type Library } from './db';
 import { mediaFromRow, NotFoundError, type MediaRow } from './rows';
 import { check } from './validate';
-import type { FileStatus, JsonObject, Media, MediaFingerprint } from './types';
+import type { FileStatus, JsonObject, JsonValue, Media, MediaFingerprint } from './types';
 
 const EDGE = 1 << 20;
 
@@ -33,6 +33,37 @@ export async function fingerprintFile(file: string): Promise<MediaFingerprint> {
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * What the app reads from a media file's stored probe, parsed in this one place. The stored JSON
+ * is whatever the probe returned when the file was added, so every field is checked and missing
+ * ones are null (duration 0, no streams).
+ */
+export interface MediaFacts {
+  durationSec: number;
+  hasVideo: boolean;
+  hasAudio: boolean;
+  width: number | null;
+  height: number | null;
+  fps: number | null;
+  sampleRate: number | null;
+  channels: number | null;
+}
+
+export function mediaFacts(m: Pick<Media, 'probe'>): MediaFacts {
+  const p = m.probe;
+  const num = (x: JsonValue | undefined): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
+  return {
+    durationSec: num(p.durationSec) ?? 0,
+    hasVideo: p.hasVideo === true,
+    hasAudio: p.hasAudio === true,
+    width: num(p.width),
+    height: num(p.height),
+    fps: num(p.fps),
+    sampleRate: num(p.sampleRate),
+    channels: num(p.channels),
+  };
 }
 
 export interface AddMediaInput {

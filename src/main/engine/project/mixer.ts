@@ -2,10 +2,10 @@ import { tx, type Library } from './db';
 import { applyPatch, recordEdit, type MixerFields, type Patch } from './history';
 import { getMixerChannel, getMixState, mixerFromRow, NotFoundError, type MixerRow } from './rows';
 import { check } from './validate';
+import { MAX_GAIN_DB, MIN_GAIN_DB, MONITORS } from '../../../shared/mixer';
 import type { MixerChannel, MixerRole, MixState, Monitor } from './types';
 
-export const MIN_GAIN_DB = -120;
-export const MAX_GAIN_DB = 24;
+export { MIN_GAIN_DB, MAX_GAIN_DB };
 
 export function listMixerChannels(lib: Library, projectId: number): MixerChannel[] {
   return (
@@ -169,7 +169,7 @@ export function setMasterGain(lib: Library, projectId: number, gainDb: number): 
 
 /** A/B monitoring is a listening switch, not an edit: saved, but not in the undo history. */
 export function setMonitor(lib: Library, projectId: number, monitor: Monitor): MixState {
-  check(monitor === 'mix' || monitor === 'original', 'Monitor must be "mix" or "original"');
+  check(MONITORS.includes(monitor), 'Monitor must be "mix" or "original"');
   const { changes } = lib.db.prepare('UPDATE mix_state SET monitor = ? WHERE project_id = ?').run(monitor, projectId);
   if (changes !== 1) throw new NotFoundError('project', projectId);
   return getMixState(lib, projectId);

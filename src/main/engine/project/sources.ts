@@ -3,6 +3,7 @@ import { applyPatch, recordEdit, type SourceFields } from './history';
 import { NotFoundError, getSourceRow, sourceFromRow, type SourceRow } from './rows';
 import { check, checkName, checkUnit } from './validate';
 import type { Source } from './types';
+import { MAX_SOURCES } from '../../../shared/mixer';
 
 /** Distinct on a dark background and for the common colour-vision deficiencies (Okabe-Ito based). */
 export const SOURCE_PALETTE = ['#e69f00', '#56b4e9', '#009e73', '#f0e442', '#0072b2', '#d55e00', '#cc79a7', '#9ad0a8'] as const;
@@ -41,6 +42,9 @@ export function addSource(lib: Library, input: AddSourceInput): Source {
   checkUnit(input.y, 'Source y');
   if (input.colour !== undefined) check(COLOUR.test(input.colour), 'Colour must look like #rrggbb (lower case)');
   return tx(lib, () => {
+    // Refused here, at the click, rather than by the separation job it would start.
+    const live = lib.db.prepare('SELECT count(*) FROM sources WHERE project_id = ? AND deleted_at IS NULL').pluck().get(input.projectId) as number;
+    check(live < MAX_SOURCES, `A project separates at most ${MAX_SOURCES} sources; remove one before adding another.`);
     const now = lib.now();
     const ord =
       ((lib.db.prepare('SELECT max(ord) FROM sources WHERE project_id = ?').pluck().get(input.projectId) as number | null) ?? 0) + 1;

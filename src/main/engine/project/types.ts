@@ -1,4 +1,7 @@
 /** Domain records as the rest of the app sees them (camelCase, booleans, parsed JSON). */
+import type { Monitor, WavFormat } from '../../../shared/mixer';
+
+export type { Monitor };
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
@@ -127,15 +130,13 @@ export interface MixerChannel {
   solo: boolean;
 }
 
-export type Monitor = 'mix' | 'original';
-
 export interface MixState {
   masterGainDb: number;
   /** A/B: what the transport plays. */
   monitor: Monitor;
 }
 
-export type ExportFormat = 'wav16' | 'wav24' | 'f32';
+export type ExportFormat = WavFormat;
 
 export interface ExportSettings {
   format: ExportFormat;

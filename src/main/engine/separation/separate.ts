@@ -1,5 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import { MAX_SOURCES } from '../../../shared/mixer';
 import { decodeAudioStream } from '../media/audio';
 import { MediaError } from '../media/errors';
 import { requireAudio, type MediaInfo } from '../media/probe';
@@ -91,7 +92,7 @@ function check(signal?: AbortSignal): void {
 
 export function validateClicks(clicks: Click[]): void {
   if (clicks.length === 0) throw new SeparationError('give at least one source to separate');
-  if (clicks.length > 8) throw new SeparationError(`at most 8 sources can be separated at once, got ${clicks.length}`);
+  if (clicks.length > MAX_SOURCES) throw new SeparationError(`at most ${MAX_SOURCES} sources can be separated at once, got ${clicks.length}`);
   clicks.forEach((c, i) => {
     if (!(c.x >= 0 && c.x <= 1 && c.y >= 0 && c.y <= 1)) throw new SeparationError(`source ${i + 1}: X,Y must be numbers in 0..1 (got ${c.x},${c.y})`);
     if (!(Number.isFinite(c.timeSec) && c.timeSec >= 0)) throw new SeparationError(`source ${i + 1}: time must be a number of seconds >= 0`);

@@ -142,11 +142,12 @@ export class Editor {
   async addSource(x: number, y: number, timeSec: number, visible: { startSec: number; spanSec: number }): Promise<void> {
     const before = new Set(this.state?.sources.map((s) => s.id));
     await this.apply(() => client().call('sources.add', { projectId: this.projectId, x, y, timeSec }));
-    const added = this.state?.sources.find((s) => !before.has(s.id));
-    if (added) {
-      this.selectedSourceId = added.id;
-      this.selectedTrack = `source-${added.id}`;
-    }
+    // The newest new source: with two quick clicks in flight, the second answer holds both.
+    const added = this.state?.sources.filter((s) => !before.has(s.id)).at(-1);
+    // A refused click (main said why) changes nothing, so the stems need no new separation.
+    if (!added) return;
+    this.selectedSourceId = added.id;
+    this.selectedTrack = `source-${added.id}`;
     this.scheduleSeparation(visible);
   }
 
