@@ -92,7 +92,7 @@ export interface ApiDeps {
   jobs?: JobsPort;
   /** Native open dialog, provided by app/ in Electron; absent in the web transport. */
   showOpenDialog?: () => Promise<string | null>;
-  /** Sources, mixer, separation and export of a project (src/main/editor.ts). */
+  /** Sources, mixer, analysis, separation, export and playback of a project (src/main/editor/). */
   editor?: Editor;
   /** The bundled demo clip (resources/demo), opened without the roots check. */
   demoFile?: string;
@@ -264,31 +264,31 @@ export function createApi(deps: ApiDeps): Api {
       return p;
     },
     'editor.state': async ({ projectId }) => editor().state(projectId),
-    'editor.analyze': async ({ projectId }) => ({ jobId: editor().analyze(projectId) }),
-    'editor.heatmaps': async ({ projectId, fromSec, spanSec }) => editor().heatmaps(projectId, fromSec, spanSec),
-    'sources.add': async ({ projectId, x, y, timeSec }) => editor().addSource(projectId, x, y, timeSec),
-    'sources.rename': async ({ projectId, sourceId, name }) => editor().renameSource(projectId, sourceId, name),
-    'sources.remove': async ({ projectId, sourceId }) => editor().removeSource(projectId, sourceId),
+    'editor.analyze': async ({ projectId }) => ({ jobId: await editor().analysis.analyze(projectId) }),
+    'editor.heatmaps': async ({ projectId, fromSec, spanSec }) => editor().analysis.heatmaps(projectId, fromSec, spanSec),
+    'sources.add': async ({ projectId, x, y, timeSec }) => editor().sources.add(projectId, x, y, timeSec),
+    'sources.rename': async ({ projectId, sourceId, name }) => editor().sources.rename(projectId, sourceId, name),
+    'sources.remove': async ({ projectId, sourceId }) => editor().sources.remove(projectId, sourceId),
     'separation.start': async ({ projectId, previewStartSec, previewSpanSec }) => ({
-      jobIds: editor().startSeparation(projectId, previewSpanSec !== undefined ? { startSec: previewStartSec ?? 0, spanSec: previewSpanSec } : undefined),
+      jobIds: editor().separation.start(projectId, previewSpanSec !== undefined ? { startSec: previewStartSec ?? 0, spanSec: previewSpanSec } : undefined),
     }),
-    'mixer.set': async ({ projectId, channelId, ...set }) => editor().setMixer(projectId, channelId, set),
-    'mixer.duck': async ({ projectId, sourceId, duckDb }) => editor().duck(projectId, sourceId, duckDb),
-    'mixer.monitor': async ({ projectId, monitor }) => editor().monitor(projectId, monitor),
-    'history.undo': async ({ projectId }) => editor().undo(projectId),
-    'history.redo': async ({ projectId }) => editor().redo(projectId),
-    'stems.peaks': async ({ projectId, stemId }) => editor().stemPeaks(projectId, stemId),
+    'mixer.set': async ({ projectId, channelId, ...set }) => editor().mixer.set(projectId, channelId, set),
+    'mixer.duck': async ({ projectId, sourceId, duckDb }) => editor().mixer.duck(projectId, sourceId, duckDb),
+    'mixer.monitor': async ({ projectId, monitor }) => editor().mixer.monitor(projectId, monitor),
+    'history.undo': async ({ projectId }) => editor().mixer.undo(projectId),
+    'history.redo': async ({ projectId }) => editor().mixer.redo(projectId),
+    'stems.peaks': async ({ projectId, stemId }) => editor().playback.stemPeaks(projectId, stemId),
     'media.audio': async ({ projectId }) => {
       try {
-        return await editor().mediaAudio(projectId);
+        return await editor().playback.mediaAudio(projectId);
       } catch (err) {
         if (err instanceof ApiError) throw err;
         throw new ApiError('media_error', `Could not read the audio for playback: ${oneLine(err)}`);
       }
     },
-    'export.settings': async ({ projectId, settings }) => editor().setExportSettings(projectId, settings, deps.transport),
-    'export.chooseFolder': async ({ projectId }) => editor().chooseFolder(projectId),
-    'export.start': async ({ projectId, ifExists }) => editor().startExport(projectId, ifExists, deps.transport),
+    'export.settings': async ({ projectId, settings }) => editor().export.settings(projectId, settings),
+    'export.chooseFolder': async ({ projectId }) => editor().export.chooseFolder(projectId),
+    'export.start': async ({ projectId, ifExists }) => editor().export.start(projectId, ifExists),
     'demo.open': async () => {
       if (!deps.demoFile || !(await fileExists(deps.demoFile))) throw new ApiError('not_found', 'The demo clip is not installed with this copy of Stemsight.');
       // Shipped with the app, so the media roots do not apply.
@@ -326,7 +326,7 @@ export function createApi(deps: ApiDeps): Api {
       return m && (await fileExists(m.path)) ? m.path : null;
     },
     async audioFile(key) {
-      return deps.editor ? deps.editor.audioFile(key) : null;
+      return deps.editor ? deps.editor.playback.audioFile(key) : null;
     },
     emit(name, payload) {
       // Events are validated too, so a bug in main cannot push malformed data to the UI.

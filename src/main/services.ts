@@ -14,6 +14,7 @@ import { defaultPolicy, type AccessPolicy } from './access';
 import { engineMedia } from './engine-adapter';
 import { JobRunner, type JobSnapshot } from './engine/jobs';
 import { createEditor } from './editor';
+import { cardOnce, engineFiles, exportFolders, libraryEditorStore, runnerJobs } from './editor/adapters';
 
 const isSource = /\.ts$/.test(new URL(import.meta.url).pathname);
 /** Job modules: beside this file in source, out/main/jobs/*.js when built (electron.vite.config.ts). */
@@ -139,15 +140,18 @@ export async function createServices(opts: ServiceOptions): Promise<Services> {
   // eslint-disable-next-line prefer-const
   let api: Api;
   const editor = createEditor({
-    library,
-    libraryPath,
-    jobs,
+    store: libraryEditorStore(library, cardOnce()),
+    jobs: runnerJobs(jobs),
+    engine: engineFiles(),
+    events: {
+      changed: (projectId, what, detail) => api.emit('project.changed', { projectId, what, ...(detail ? { detail } : {}) }),
+      log,
+    },
+    // Trust is decided here, once: the desktop app's folders come from its own dialog only.
+    folders: opts.transport === 'ipc' ? exportFolders(policy, 'dialog', opts.showFolderDialog) : exportFolders(policy, 'typed'),
     dataDir: opts.dataDir,
     cacheDir: path.join(opts.dataDir, 'cache'),
-    policy,
-    showFolderDialog: opts.showFolderDialog,
-    emitChanged: (projectId, what, detail) => api.emit('project.changed', { projectId, what, ...(detail ? { detail } : {}) }),
-    log,
+    libraryPath,
   });
   api = createApi({
     editor,

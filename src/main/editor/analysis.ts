@@ -1,0 +1,80 @@
+/**
+ * editor.analyze and editor.heatmaps: runs the analysis job for a project's media and serves
+ * the source model's heatmaps from its cache. Whether an analysis is ready or failed is read
+ * from the analyses and jobs tables (the main thread records both); only the open cache files
+ * are kept here, as a cache of the table's cache path.
+ */
+import type { Heatmaps } from '../../shared/contract';
+import type { AnalysisJobParams } from '../engine/analysis/job';
+import type { EditorEngine, EditorEvents, EditorJobs, EditorStore, HeatmapReader } from './ports';
+import type { AnalysisState } from './state';
+
+/** Above separation previews (10): the heatmap and every separation need the analysis first. */
+export const ANALYSIS_PRIORITY = 11;
+
+export interface AnalysisDeps {
+  store: EditorStore;
+  jobs: EditorJobs;
+  engine: EditorEngine;
+  events: EditorEvents;
+  /** Library file, for the worker's own connection to the analyses index. */
+  libraryPath: string;
+}
+
+export function createAnalysisService(deps: AnalysisDeps) {
+  const { store, jobs, engine } = deps;
+  const readers = new Map<string, Promise<HeatmapReader | null>>(); // cache path -> open cache
+
+  async function status(mediaId: number): Promise<AnalysisState> {
+    if (jobs.active('analysis', { mediaId }).length > 0) return 'running';
+    const row = await store.analysis(mediaId);
+    if (row?.status === 'ready') return 'ready';
+    if (row?.status === 'failed' || store.lastJobState('analysis', mediaId) === 'failed') return 'failed';
+    return 'none';
+  }
+
+  /** Starts the analysis unless it is ready (null) or already running (that job's id). */
+  async function analyze(projectId: number): Promise<string | null> {
+    const m = store.media(projectId);
+    const running = jobs.active('analysis', { mediaId: m.id });
+    if (running.length > 0) return running[0];
+    if ((await store.analysis(m.id))?.status === 'ready') return null;
+    const params: AnalysisJobParams = { media: m.path, library: { path: deps.libraryPath, mediaId: m.id } };
+    const id = jobs.start('analysis', params, { projectId, mediaId: m.id, priority: ANALYSIS_PRIORITY });
+    void jobs.wait(id).then(() => deps.events.changed(projectId, 'analysis'));
+    return id;
+  }
+
+  function reader(cachePath: string): Promise<HeatmapReader | null> {
+    let p = readers.get(cachePath);
+    if (!p) {
+      p = engine.openHeatmaps(cachePath);
+      readers.set(cachePath, p);
+      // A cache that could not be opened may be rebuilt: ask again next time.
+      void p.then((r) => r ?? readers.delete(cachePath), () => readers.delete(cachePath));
+    }
+    return p;
+  }
+
+  async function heatmaps(projectId: number, fromSec: number, spanSec: number): Promise<Heatmaps | null> {
+    const m = store.media(projectId);
+    const row = await store.analysis(m.id);
+    if (row?.status !== 'ready' || !row.cachePath) return null;
+    const h = await reader(row.cachePath);
+    if (!h) return null;
+    const first = Math.min(h.frames - 1, Math.max(0, Math.floor(fromSec * h.fps)));
+    const count = Math.max(1, Math.min(h.frames - first, Math.ceil(spanSec * h.fps)));
+    const bytes = await h.read(first, count);
+    const frameCount = bytes.length / (h.rows * h.cols);
+    return { grid: [h.rows, h.cols], fps: h.fps, firstFrame: first, frameCount, totalFrames: h.frames, data: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64') };
+  }
+
+  async function close(): Promise<void> {
+    for (const p of readers.values()) (await p.catch(() => null))?.close();
+    readers.clear();
+  }
+
+  return { status, analyze, heatmaps, close };
+}
+
+export type AnalysisService = ReturnType<typeof createAnalysisService>;

@@ -1,0 +1,96 @@
+/**
+ * export.settings / chooseFolder / start: where and what to export, and the export job. The
+ * folder rules (dialog only, or typed within the roots) come in as ExportFolders, chosen once
+ * when the services are wired.
+ */
+import type { EditorState, ExportSettingsView } from '../../shared/contract';
+import { ApiError } from '../../shared/result';
+import type { ExportJobParams, ExportJobResult, ExportStem } from '../engine/export/job';
+import type { EditorEngine, EditorEvents, EditorJobs, EditorStore, ExportFolders } from './ports';
+import { missingMedia, type ProjectState } from './state';
+
+export interface ExportDeps {
+  store: EditorStore;
+  jobs: EditorJobs;
+  engine: EditorEngine;
+  events: EditorEvents;
+  folders: ExportFolders;
+  view: ProjectState;
+}
+
+const RESIDUAL_COLOUR = '#8d95a5';
+
+export function createExportService(deps: ExportDeps) {
+  const { store, jobs, engine, folders, view } = deps;
+
+  async function settings(projectId: number, patch: Partial<ExportSettingsView>): Promise<EditorState> {
+    if (patch.folder !== undefined && patch.folder !== null) patch = { ...patch, folder: await folders.fromSettings(patch.folder) };
+    store.setExportSettings(projectId, patch);
+    return view.state(projectId);
+  }
+
+  async function chooseFolder(projectId: number): Promise<string | null> {
+    if (!folders.dialog) throw new ApiError('unsupported', 'There is no folder dialog in the browser; type the folder instead.');
+    const picked = await folders.dialog((await view.state(projectId)).suggestedFolder);
+    if (picked) store.setExportSettings(projectId, { folder: picked });
+    return picked;
+  }
+
+  async function start(projectId: number, ifExists: 'ask' | 'replace' | 'new'): Promise<{ jobId: string | null; folder: string; conflict: boolean }> {
+    const m = store.media(projectId);
+    if (!(await engine.isFile(m.path))) throw missingMedia(m.path);
+    const st = await view.state(projectId);
+    const s = st.exportSettings;
+    if (!s.includeStems && !s.includeMix && !s.includeVideo && !s.includeDaw) {
+      throw new ApiError('bad_request', 'Choose at least one thing to export (stems, mix, video or REAPER project).');
+    }
+    if (st.stems.length === 0) throw new ApiError('bad_request', 'There are no stems yet: click a source in the video and wait for the separation.');
+    if (st.stems.some((x) => x.preview)) throw new ApiError('bad_request', 'The whole-file separation is still running; export when it has finished.');
+    const chosen = s.folder ?? st.suggestedFolder;
+    if (!chosen) throw new ApiError('bad_request', 'Choose a folder to export into.');
+    const parent = await folders.forExport(chosen);
+    const project = store.project(projectId);
+    const plan = await engine.planExportFolder(parent, project.name, ifExists);
+    if (plan.conflict) return { jobId: null, folder: plan.folder, conflict: true };
+    const sources = new Map(st.sources.map((x) => [x.id, x] as const));
+    const stems: ExportStem[] = st.stems.map((stem, i) => {
+      const ch = stem.kind === 'residual' ? st.channels.find((c) => c.role === 'residual') : st.channels.find((c) => c.sourceId === stem.sourceId);
+      const src = stem.sourceId !== null ? sources.get(stem.sourceId) : undefined;
+      const file = store.stem(stem.id);
+      if (!file) throw new ApiError('not_found', 'That stem no longer exists; reload the project.');
+      return {
+        path: file.path,
+        name: src ? src.name : 'residual',
+        index: stem.kind === 'residual' ? st.stems.length : i + 1,
+        colour: src?.colour ?? RESIDUAL_COLOUR,
+        gainDb: ch?.gainDb ?? 0,
+        pan: ch?.pan ?? 0,
+        mute: ch?.mute ?? false,
+        solo: ch?.solo ?? false,
+      };
+    });
+    const params: ExportJobParams = {
+      media: m.path,
+      projectName: project.name,
+      folder: plan.folder,
+      replace: ifExists === 'replace',
+      stems,
+      format: s.format,
+      sampleRate: s.sampleRate,
+      namingTemplate: s.namingTemplate,
+      includeStems: s.includeStems,
+      includeMix: s.includeMix,
+      includeVideo: s.includeVideo && m.facts.hasVideo,
+      includeDaw: s.includeDaw,
+    };
+    const jobId = jobs.start('export', params, { projectId, mediaId: m.id });
+    void jobs.wait(jobId).then((outcome) => {
+      if (outcome.state === 'done') deps.events.changed(projectId, 'export', (outcome.result as ExportJobResult).folder);
+    });
+    return { jobId, folder: plan.folder, conflict: false };
+  }
+
+  return { settings, chooseFolder, start };
+}
+
+export type ExportService = ReturnType<typeof createExportService>;

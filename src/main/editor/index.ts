@@ -1,0 +1,48 @@
+/**
+ * The editor: the services behind the editor requests of the contract (sources, mixer and
+ * history, analysis, separation, export, playback), wired over shared ports. api.ts routes the
+ * requests here; adapters.ts provides the real ports.
+ */
+import type { EditorState } from '../../shared/contract';
+import { createAnalysisService } from './analysis';
+import { createExportService } from './export';
+import { createMixerService } from './mixer';
+import { createPlaybackService } from './playback';
+import type { EditorEngine, EditorEvents, EditorJobs, EditorStore, ExportFolders } from './ports';
+import { createSeparationService } from './separation';
+import { createSourcesService } from './sources';
+import { createProjectState } from './state';
+
+export interface EditorPorts {
+  store: EditorStore;
+  jobs: EditorJobs;
+  engine: EditorEngine;
+  events: EditorEvents;
+  /** Export folder rules, fixed for the transport the services serve. */
+  folders: ExportFolders;
+  /** Stems go under dataDir/stems; decoded audio under cacheDir/original. */
+  dataDir: string;
+  cacheDir: string;
+  /** Library file, for workers that index analysis caches. */
+  libraryPath: string;
+  /** Clock for job output folder names (tests fix it). */
+  now?: () => number;
+}
+
+export function createEditor(ports: EditorPorts) {
+  const { store, jobs, engine, events, folders } = ports;
+  const analysis = createAnalysisService({ store, jobs, engine, events, libraryPath: ports.libraryPath });
+  const view = createProjectState(store, folders, analysis.status);
+  return {
+    state: (projectId: number): Promise<EditorState> => view.state(projectId),
+    analysis,
+    sources: createSourcesService(store, view),
+    mixer: createMixerService(store, view),
+    separation: createSeparationService({ store, jobs, engine, events, dataDir: ports.dataDir, libraryPath: ports.libraryPath, now: ports.now }),
+    export: createExportService({ store, jobs, engine, events, folders, view }),
+    playback: createPlaybackService(store, engine, ports.cacheDir),
+    close: () => analysis.close(),
+  };
+}
+
+export type Editor = ReturnType<typeof createEditor>;

@@ -1,0 +1,110 @@
+/**
+ * separation.start: one job for the whole file, and before it a short preview of the region on
+ * screen; when a job finishes its stems are recorded in the library and the UI is told.
+ */
+import path from 'node:path';
+import { ApiError } from '../../shared/result';
+import type { Manifest, SeparationJobParams } from '../engine/separation/job';
+import type { EditorEngine, EditorEvents, EditorJobs, EditorStore } from './ports';
+
+/** A preview runs before the full file and everything else queued. */
+export const PREVIEW_PRIORITY = 10;
+
+export interface SeparationDeps {
+  store: EditorStore;
+  jobs: EditorJobs;
+  engine: EditorEngine;
+  events: EditorEvents;
+  /** Stems are written under <dataDir>/stems/<projectId>/. */
+  dataDir: string;
+  libraryPath: string;
+  /** Names each job's output folder uniquely; a clock in the app, fixed in tests. */
+  now?: () => number;
+}
+
+export interface Run {
+  startSec?: number;
+  durationSec?: number;
+  preview: boolean;
+}
+
+export function createSeparationService(deps: SeparationDeps) {
+  const { store, jobs } = deps;
+  const now = deps.now ?? Date.now;
+
+  async function record(projectId: number, mediaId: number, jobId: string, sourceIds: number[], manifest: Manifest, outDir: string, preview: boolean): Promise<void> {
+    const base = {
+      projectId,
+      mediaId,
+      // The job row exists in the library (the runner inserted it); link the stems to it.
+      jobId,
+      modelId: manifest.model.name,
+      modelVersion: manifest.model.version,
+      sampleRate: manifest.stems.sampleRate,
+      channels: manifest.stems.channels,
+      frames: manifest.stems.frames,
+      startFrame: Math.round(manifest.parameters.startSec * manifest.stems.sampleRate),
+      preview,
+    };
+    const act = manifest.activity;
+    for (const s of manifest.stems.sources) {
+      const file = path.join(outDir, s.file);
+      const values = act.sources.find((a) => a.index === s.index)?.values ?? [];
+      await store.recordStem({
+        ...base,
+        sourceId: sourceIds[s.index - 1],
+        kind: 'source',
+        path: file,
+        sha256: await deps.engine.sha256(file),
+        params: { mask: manifest.parameters.mask, activity: { fps: act.fps, startSec: act.startTime, values: values.map((v) => Math.round(v * 1000) / 1000) } },
+      });
+    }
+    const residual = path.join(outDir, manifest.stems.residual);
+    await store.recordStem({ ...base, sourceId: null, kind: 'residual', path: residual, sha256: await deps.engine.sha256(residual), params: { mask: manifest.parameters.mask } });
+  }
+
+  /** Starts the jobs; returns their ids (preview first). */
+  function start(projectId: number, preview?: { startSec: number; spanSec: number }): string[] {
+    const m = store.media(projectId);
+    const sources = store.sources(projectId);
+    if (sources.length === 0) throw new ApiError('bad_request', 'Click on something in the video first: each click is one source to separate.');
+    // Newer clicks make older separations stale: stop them before they use the machine.
+    for (const old of jobs.active('separation', { projectId })) jobs.cancel(old);
+    const durationSec = m.facts.durationSec;
+    const runs: Run[] = [];
+    if (preview && preview.spanSec < durationSec - 0.5) {
+      const startSec = Math.max(0, Math.min(preview.startSec, Math.max(0, durationSec - preview.spanSec)));
+      runs.push({ startSec, durationSec: preview.spanSec, preview: true });
+    }
+    runs.push({ preview: false });
+    const sourceIds = sources.map((s) => s.id);
+    return runs.map((run) => {
+      const outDir = path.join(deps.dataDir, 'stems', String(projectId), `${now().toString(36)}-${run.preview ? 'preview' : 'full'}`);
+      const params: SeparationJobParams = {
+        media: m.path,
+        sources: sources.map((s) => ({ x: s.x, y: s.y, timeSec: s.timeSec })),
+        outDir,
+        // Float stems: the mix and exports are computed from them, so keep full resolution.
+        format: 'f32',
+        startSec: run.startSec,
+        durationSec: run.durationSec,
+        library: { path: deps.libraryPath, mediaId: m.id },
+      };
+      const id = jobs.start('separation', params, { projectId, mediaId: m.id, priority: run.preview ? PREVIEW_PRIORITY : 0 });
+      void jobs.wait(id).then(async (outcome) => {
+        if (outcome.state !== 'done') return;
+        try {
+          await record(projectId, m.id, id, sourceIds, outcome.result as Manifest, outDir, run.preview);
+          deps.events.changed(projectId, 'stems');
+        } catch (err) {
+          deps.events.log('recording stems failed', err);
+        }
+      });
+      return id;
+    });
+  }
+
+  return { start };
+}
+
+export type SeparationService = ReturnType<typeof createSeparationService>;

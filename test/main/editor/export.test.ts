@@ -1,0 +1,103 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { policyFromRoots } from '../../../src/main/access';
+import { exportFolders } from '../../../src/main/editor/adapters';
+import { insertJob, recordStem, sha256File } from '../../../src/main/engine/project';
+import { codeOf, world, type World } from './fakes';
+
+let w: World;
+afterEach(() => w.close());
+
+/** A finished whole-file separation of the project's sources (stems recorded as the service does). */
+async function separated(preview = false): Promise<void> {
+  const st = await w.editor.state(w.projectId);
+  insertJob(w.lib, { id: 'sep', kind: 'separation', projectId: w.projectId, mediaId: w.mediaId, params: {} });
+  const rows = [...st.sources.map((s) => ({ sourceId: s.id as number | null, kind: 'source' as const })), { sourceId: null, kind: 'residual' as const }];
+  for (const [i, r] of rows.entries()) {
+    const file = path.join(w.tmp, `stem-${i}.wav`);
+    writeFileSync(file, `pcm ${i}`);
+    await recordStem(w.lib, { projectId: w.projectId, mediaId: w.mediaId, jobId: 'sep', ...r, path: file, sha256: await sha256File(file), modelId: 'm', modelVersion: '1', params: {}, sampleRate: 44100, channels: 2, frames: 10, startFrame: 0, preview });
+  }
+}
+
+async function typedWorld(): Promise<{ root: string }> {
+  w = world();
+  const root = path.join(w.tmp, 'exports');
+  mkdirSync(path.join(root, 'inside'), { recursive: true });
+  w.editor = w.reopen(exportFolders(await policyFromRoots([root, path.dirname(w.mediaPath)]), 'typed'));
+  return { root };
+}
+
+describe('export folders, decided by the transport the services are wired for', () => {
+  it('browser: a typed folder must exist inside the roots; there is no dialog', async () => {
+    const { root } = await typedWorld();
+    const st = await w.editor.export.settings(w.projectId, { folder: path.join(root, 'inside'), format: 'wav24' });
+    expect(st.exportSettings).toMatchObject({ folder: path.join(root, 'inside'), format: 'wav24' });
+    expect(await codeOf(() => w.editor.export.settings(w.projectId, { folder: w.tmp }))).toBe('forbidden');
+    expect(await codeOf(() => w.editor.export.settings(w.projectId, { folder: path.join(root, 'nope') }))).toBe('not_found');
+    expect(await codeOf(() => w.editor.export.chooseFolder(w.projectId))).toBe('unsupported');
+  });
+
+  it('desktop: folders come only from the dialog, which is offered the suggested folder', async () => {
+    w = world();
+    const policy = await policyFromRoots([path.dirname(w.mediaPath)]);
+    const asked: (string | null)[] = [];
+    const picked = path.join(w.tmp, 'anywhere');
+    w.editor = w.reopen(exportFolders(policy, 'dialog', async (s) => (asked.push(s), picked)));
+    expect(await codeOf(() => w.editor.export.settings(w.projectId, { folder: w.tmp }))).toBe('forbidden');
+    expect((await w.editor.export.settings(w.projectId, { includeMix: false })).exportSettings.includeMix).toBe(false);
+    expect(await w.editor.export.chooseFolder(w.projectId)).toBe(picked);
+    expect(asked).toEqual([path.dirname(w.mediaPath)]);
+    expect((await w.editor.state(w.projectId)).exportSettings.folder).toBe(picked);
+  });
+});
+
+describe('export service', () => {
+  it('refuses to export nothing, before stems exist, and while only a preview exists', async () => {
+    await typedWorld();
+    expect(await codeOf(() => w.editor.export.start(w.projectId, 'ask'))).toBe('bad_request');
+    await w.editor.sources.add(w.projectId, 0.5, 0.5, 0);
+    await separated(true);
+    expect(await codeOf(() => w.editor.export.start(w.projectId, 'ask'))).toBe('bad_request');
+    await w.editor.export.settings(w.projectId, { includeStems: false, includeMix: false, includeVideo: false, includeDaw: false });
+    expect(await codeOf(() => w.editor.export.start(w.projectId, 'ask'))).toBe('bad_request');
+    expect(w.jobs.started).toEqual([]);
+  });
+
+  it('exports the stems with their mixer settings into the project folder, and asks before replacing', async () => {
+    await typedWorld();
+    const st0 = await w.editor.sources.add(w.projectId, 0.5, 0.5, 0);
+    await w.editor.sources.rename(w.projectId, st0.sources[0].id, 'Voice');
+    const ch = st0.channels.find((c) => c.sourceId === st0.sources[0].id)!;
+    await w.editor.mixer.set(w.projectId, ch.id, { gainDb: -3, pan: -0.5 });
+    await w.editor.export.settings(w.projectId, { includeVideo: true });
+    await separated();
+
+    // No folder set: the media's folder (inside the roots) is suggested and used.
+    const r = await w.editor.export.start(w.projectId, 'ask');
+    const folder = path.join(path.dirname(w.mediaPath), 'Clip export');
+    expect(r).toEqual({ jobId: 'job-1', folder, conflict: false });
+    const job = w.jobs.started[0];
+    expect(job).toMatchObject({ kind: 'export', options: { projectId: w.projectId, mediaId: w.mediaId } });
+    expect(job.params).toMatchObject({ media: w.mediaPath, projectName: 'Clip', folder, replace: false, format: 'wav24', includeVideo: true });
+    expect(job.params.stems).toEqual([
+      expect.objectContaining({ name: 'Voice', index: 1, gainDb: -3, pan: -0.5, mute: false, solo: false, path: path.join(w.tmp, 'stem-0.wav') }),
+      expect.objectContaining({ name: 'residual', index: 2, gainDb: 0, colour: '#8d95a5' }),
+    ]);
+    await job.finish('done', { folder });
+    await vi.waitFor(() => expect(w.changes).toEqual([{ projectId: w.projectId, what: 'export', detail: folder }]));
+
+    mkdirSync(folder);
+    expect(await w.editor.export.start(w.projectId, 'ask')).toEqual({ jobId: null, folder, conflict: true });
+    expect(w.jobs.started).toHaveLength(1);
+    expect((await w.editor.export.start(w.projectId, 'replace')).jobId).toBe('job-2');
+    expect(w.jobs.started[1].params.replace).toBe(true);
+  });
+
+  it('says the media is missing instead of exporting', async () => {
+    await typedWorld();
+    rmSync(w.mediaPath);
+    await expect(w.editor.export.start(w.projectId, 'ask')).rejects.toMatchObject({ code: 'not_found', message: 'clip.mp4 is missing; move it back or open it again.' });
+  });
+});

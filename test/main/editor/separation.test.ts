@@ -1,0 +1,88 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { PREVIEW_PRIORITY } from '../../../src/main/editor/separation';
+import { insertJob } from '../../../src/main/engine/project';
+import type { Manifest } from '../../../src/main/engine/separation/job';
+import { codeOf, world, type FakeJob, type World } from './fakes';
+
+let w: World;
+beforeEach(() => (w = world()));
+afterEach(() => w.close());
+
+/** Writes what the separation worker writes for `sources` sources and returns its manifest. */
+function stemsOf(job: FakeJob, sources: number, startSec = 0): Manifest {
+  const outDir = job.params.outDir as string;
+  mkdirSync(outDir, { recursive: true });
+  const files = Array.from({ length: sources }, (_, i) => `source-${i + 1}.wav`);
+  for (const f of [...files, 'residual.wav']) writeFileSync(path.join(outDir, f), `pcm of ${f}`);
+  // The runner inserts the job row the stems link to.
+  insertJob(w.lib, { id: job.id, kind: 'separation', projectId: w.projectId, mediaId: w.mediaId, params: {} });
+  return {
+    model: { name: 'test-model', version: '1' },
+    parameters: { mask: 'soft', startSec },
+    stems: { sources: files.map((file, i) => ({ index: i + 1, file, frame: 0, cell: [0, 0] })), residual: 'residual.wav', sampleRate: 44100, channels: 2, frames: 44100 },
+    activity: { fps: 10, startTime: startSec, sources: files.map((_, i) => ({ index: i + 1, values: [0.12345, 1] })) },
+  } as unknown as Manifest;
+}
+
+describe('separation service', () => {
+  it('asks for a click before separating', async () => {
+    expect(await codeOf(() => w.editor.separation.start(w.projectId))).toBe('bad_request');
+    expect(w.jobs.started).toHaveLength(0);
+  });
+
+  it('runs a preview of the region on screen before the whole file, and records the stems of each', async () => {
+    await w.editor.sources.add(w.projectId, 0.2, 0.3, 1);
+    const ids = w.editor.separation.start(w.projectId, { startSec: 18, spanSec: 4 });
+    expect(ids).toEqual(['job-1', 'job-2']);
+    const [preview, full] = w.jobs.started;
+    // The region is moved inside the 20 s clip.
+    expect(preview).toMatchObject({ kind: 'separation', params: { media: w.mediaPath, sources: [{ x: 0.2, y: 0.3, timeSec: 1 }], format: 'f32', startSec: 16, durationSec: 4 }, options: { priority: PREVIEW_PRIORITY } });
+    expect(full).toMatchObject({ params: { startSec: undefined, durationSec: undefined }, options: { priority: 0 } });
+    expect(preview.params.outDir).not.toBe(full.params.outDir);
+
+    await preview.finish('done', stemsOf(preview, 1, 16));
+    await vi.waitFor(() => expect(w.changes).toEqual([{ projectId: w.projectId, what: 'stems' }]));
+    let st = await w.editor.state(w.projectId);
+    expect(st.stems.map((s) => [s.kind, s.preview, s.startSec])).toEqual([
+      ['source', true, 16],
+      ['residual', true, 16],
+    ]);
+    expect(st.stems[0].activity).toEqual({ fps: 10, startSec: 16, values: [0.123, 1] });
+
+    await full.finish('done', stemsOf(full, 1));
+    await vi.waitFor(() => expect(w.changes).toHaveLength(2));
+    st = await w.editor.state(w.projectId);
+    expect(st.stems.map((s) => [s.kind, s.preview])).toEqual([
+      ['source', false],
+      ['residual', false],
+    ]);
+  });
+
+  it('skips the preview when the region covers the whole clip', async () => {
+    await w.editor.sources.add(w.projectId, 0.2, 0.3, 1);
+    expect(w.editor.separation.start(w.projectId, { startSec: 0, spanSec: 20 })).toEqual(['job-1']);
+  });
+
+  it('cancels the running separation of the project when a newer one starts', async () => {
+    await w.editor.sources.add(w.projectId, 0.2, 0.3, 1);
+    w.editor.separation.start(w.projectId, { startSec: 0, spanSec: 4 });
+    await w.editor.sources.add(w.projectId, 0.6, 0.3, 2);
+    w.editor.separation.start(w.projectId);
+    expect(w.jobs.started.map((j) => j.state)).toEqual(['cancelled', 'cancelled', 'queued']);
+    expect(w.jobs.started[2].params.sources).toHaveLength(2);
+  });
+
+  it('logs, and records nothing, when a finished job left broken stems', async () => {
+    await w.editor.sources.add(w.projectId, 0.2, 0.3, 1);
+    w.editor.separation.start(w.projectId);
+    const job = w.jobs.started[0];
+    const manifest = stemsOf(job, 1);
+    manifest.stems.residual = 'missing.wav';
+    await job.finish('done', manifest);
+    await vi.waitFor(() => expect(w.logs).toEqual(['recording stems failed']));
+    expect(w.changes).toEqual([]);
+    expect((await w.editor.state(w.projectId)).stems).toEqual([]);
+  });
+});
