@@ -54,8 +54,9 @@ def click_cells(boxes, grid_h, grid_w):
 
 
 @torch.no_grad()
-def separate(model, sample, n):
-    """Masks for the n sources clicked at their box centres -> soft and binary estimates."""
+def separate(model, sample, n, queries='visual'):
+    """Masks for the n sources clicked at their box centres (queries='visual') or asked for by their
+    class name alone ('class') -> soft and binary estimates and the heatmap."""
     mix = torch.from_numpy(sample['mix'])[None]
     window = torch.hann_window(A.N_FFT, periodic=True)
     spec = torch.stft(mix, A.N_FFT, A.HOP, window=window, center=True, pad_mode='reflect', return_complex=True)
@@ -63,6 +64,9 @@ def separate(model, sample, n):
     vis = model.visual(torch.from_numpy(sample['frame'])[None].float())
     centres = click_cells(sample['boxes'][:n], vis.shape[2], vis.shape[3])
     v = gather_pixels(vis, torch.from_numpy(centres)[None])
+    if queries == 'class':
+        ones = torch.ones(1, n)
+        v = model.query(v, torch.from_numpy(sample['classes'][:n])[None], 0 * ones, ones)
     probs = torch.sigmoid(model.synth(v, feats))
     masks = torch.einsum('fw,bnwt->bnft', model.unwarp, probs)[0]
     soft = istft(spec * masks, mix.shape[-1]).numpy()
@@ -91,11 +95,11 @@ def localization_scores(heat, gt):
     return hit, inter / union if union else 0.0
 
 
-def evaluate(model, scenes, variations=('test', 'heldout'), kinds=KINDS, log=print):
+def evaluate(model, scenes, variations=('test', 'heldout'), kinds=KINDS, log=print, queries='visual'):
     results = {}
     b = bank(os.environ.get('STEMSIGHT_BANK', 'training/cache/bank.npz'))
     for variation in variations:
-        var = 'train_test' if variation == 'test' else 'heldout'
+        var = {'test': 'train_test', 'heldout': 'heldout', 'unseen': 'unseen'}[variation]
         for kind in kinds:
             rows = {'model_soft': [], 'model_binary': [], 'copy_paste': [], 'ideal_binary': []}
             sirs, sars = {k: [] for k in rows}, {k: [] for k in rows}
@@ -103,7 +107,7 @@ def evaluate(model, scenes, variations=('test', 'heldout'), kinds=KINDS, log=pri
             make = lambda i: make_sample(b, 'test', 100000 * KINDS.index(kind) + i, kind=kind, variation=var)
             for sample, n in scorable(make, scenes):
                 refs = sample['sources'][:n]
-                soft, binary, heat = separate(model, sample, n)
+                soft, binary, heat = separate(model, sample, n, queries)
                 ests = {'model_soft': soft, 'model_binary': binary,
                         'copy_paste': np.repeat(sample['mix'][None], n, 0),
                         'ideal_binary': ideal_binary(sample, n)}
@@ -140,16 +144,18 @@ def main():
     ap.add_argument('--weights', default='training/runs/appearance/best.pt')
     ap.add_argument('--scenes', type=int, default=40)
     ap.add_argument('--kinds', default=','.join(KINDS))
-    ap.add_argument('--variations', default='test,heldout')
+    ap.add_argument('--variations', default='test,heldout', help='test, heldout and/or unseen')
+    ap.add_argument('--queries', default='visual', choices=['visual', 'class'],
+                    help="sources by click at their box centre, or by class name alone")
     ap.add_argument('--out', default=None)
     args = ap.parse_args()
     torch.set_num_threads(1)
     model = AppearanceModel()
     ck = torch.load(args.weights, map_location='cpu')
-    model.load_state_dict(ck['model'])
+    model.load_weights(ck['model'])
     model.eval()
-    res = evaluate(model, args.scenes, args.variations.split(','), args.kinds.split(','))
-    res['_meta'] = {'weights_step': ck.get('step'), 'scenes_per_row': args.scenes,
+    res = evaluate(model, args.scenes, args.variations.split(','), args.kinds.split(','), queries=args.queries)
+    res['_meta'] = {'weights_step': ck.get('step'), 'scenes_per_row': args.scenes, 'queries': args.queries,
                     'protocol': 'bss_eval_sources (mir_eval), no permutation, 11025 Hz mono, 5.94 s windows'}
     if args.out:
         os.makedirs(os.path.dirname(args.out), exist_ok=True)
@@ -174,7 +180,7 @@ def evaluate_motion(app, stage, scenes, variations=('test', 'heldout'), kinds=KI
     window = torch.hann_window(A.N_FFT, periodic=True)
     results = {}
     for variation in variations:
-        var = 'heldout' if variation == 'heldout' else 'train'
+        var = {'test': 'train', 'heldout': 'heldout', 'unseen': 'unseen'}[variation]
         for kind in kinds:
             rows = {k: [] for k in ('appearance_soft', 'two_stage_soft', 'appearance_binary', 'two_stage_binary',
                                     'copy_paste', 'ideal_binary', *(a + '_soft' for a in ablations))}
@@ -271,7 +277,7 @@ def main_motion(argv=None):
     from .motion import DirectSeparator, MotionStage
     torch.set_num_threads(1)
     app = AppearanceModel()
-    app.load_state_dict(torch.load(args.appearance, map_location='cpu')['model'])
+    app.load_weights(torch.load(args.appearance, map_location='cpu')['model'])
     stage = MotionStage()
     ck = torch.load(args.motion, map_location='cpu')
     stage.load_state_dict(ck['model'])

@@ -196,7 +196,7 @@ def main():
     args = ap.parse_args()
     model = AppearanceModel()
     ck = torch.load(args.weights, map_location='cpu')
-    model.load_state_dict(ck['model'])
+    model.load_weights(ck['model'])
     meta = {'training': {'steps': ck.get('step'), 'valSdr': ck.get('val_sdr'),
                          'data': 'synthetic world (shared/synthetic-world.md), train split seeds only; '
                                  'FluidR3_GM family timbres and espeak-ng voices, held-out timbres excluded',

@@ -3,6 +3,9 @@
 VisualNet: per-pixel features (K channels, stride 8) from one RGB frame, fully convolutional.
 AudioUNet: K feature maps over the 256x256 log-frequency magnitude of the (level-normalised) mixture.
 Mask for a clicked pixel p: sigmoid(sum_k s_k v_k(p) A_k(f, t) + b)   (seed 002, Eq. 2).
+Query: what a front end knows of a source, as one K-vector in place of v(p): the clicked pixel's
+features, a learned vector for its class (a name, a detected face), or their sum. Trained with
+either part missing, so a source can be asked for by a click, by a name, or by both.
 LocalizationHead: is pixel p sounding at video frame t? A bilinear score between p's visual
 features and the mixture's audio features pooled over that frame's time span (audio-visual
 correspondence); at the clicked pixel over time it is the source's activity score (DMMAN-style
@@ -13,6 +16,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .audio import N_WARP, unwarp_matrix, warp_matrix
+from .world.classes import CLASSES
 
 K = 24           # feature channels shared by the visual and audio nets
 IMG_W, IMG_H = 224, 128
@@ -144,8 +148,24 @@ class AppearanceModel(nn.Module):
         self.audio = AudioUNet()
         self.synth = Synthesizer()
         self.loc = LocalizationHead()
+        # One learned query vector per class; zero means the class adds nothing (weights trained
+        # before class queries existed load with zeros).
+        self.class_queries = nn.Parameter(torch.zeros(len(CLASSES), K))
         self.register_buffer('warp', torch.from_numpy(warp_matrix()))
         self.register_buffer('unwarp', torch.from_numpy(unwarp_matrix()))
+
+    def load_weights(self, state):
+        """Load a state dict, also one saved before class queries existed."""
+        state = dict(state)
+        state.setdefault('class_queries', torch.zeros_like(self.class_queries))
+        self.load_state_dict(state)
+        return self
+
+    def query(self, v, classes, use_visual, use_class):
+        """v (B, N, K) pixel features; classes (B, N) class index or -1; use_* (B, N) 0/1 ->
+        the query vectors (B, N, K) the synthesizer takes in place of v."""
+        named = (classes >= 0).float() * use_class
+        return v * use_visual[..., None] + self.class_queries[classes.clamp(min=0)] * named[..., None]
 
     def log_input(self, mag):
         """Linear magnitude (B, 512, T) -> level-normalised log-warped input (B, 1, 256, T) and

@@ -51,7 +51,7 @@ def main():
         '--minutes', str(args.ssr_minutes), '--workers', str(args.workers), '--same-class-share', '0.5',
         '--tune-motion-net', *decay(args.ssr_minutes))
     if args.cam_minutes > 0:
-        run('training.train_motion', '--phase', 'cam', '--run', mot_run, '--appearance', best, '--bank', args.bank,
+        run('training.experiments.cam', '--phase', 'cam', '--run', mot_run, '--appearance', best, '--bank', args.bank,
             '--minutes', str(args.cam_minutes), '--workers', str(args.workers))
     run('training.evaluate', '--weights', best, '--scenes', str(args.scenes), '--out', 'docs/eval/appearance.json')
     run('training.evaluate', '--motion-stage', '--appearance', best, '--motion', os.path.join(mot_run, 'motion.pt'),

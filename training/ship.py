@@ -23,7 +23,7 @@ def main():
     args = ap.parse_args()
     app = AppearanceModel()
     ck = torch.load(args.appearance, map_location='cpu')
-    app.load_state_dict(ck['model'])
+    app.load_weights(ck['model'])
     metrics = {}
     for name in ('appearance', 'motion'):
         p = os.path.join('docs', 'eval', f'{name}.json')

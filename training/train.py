@@ -53,20 +53,27 @@ def gather_pixels(vis, pixels):
     return flat.gather(2, idx).transpose(1, 2)
 
 
-def separation_loss(logits, batch, warp, mag_src, norm, device):
-    """Sound of Pixels' weighted BCE against AMnet's Eq. 5 binary masks (a source owns a bin where it
-    is the loudest); logits (B, N+1, 256, T) with the background pixel last (its target is empty)."""
-    valid = batch['valid'].to(device)
+def loudest_source_masks(warp, mag_src, valid):
+    """AMnet's Eq. 5 targets on the log-frequency grid: a source owns a bin where it is the loudest.
+    mag_src (B, N, bins, T) linear magnitudes, valid (B, N) -> (B, N, 256, T) in {0, 1}."""
+    warped = torch.einsum('wf,bnft->bnwt', warp, mag_src)
+    warped = warped + (1 - valid)[:, :, None, None] * -1.0  # padded sources never win
+    best = warped.max(dim=1, keepdim=True).values
+    return ((warped >= best) & (warped > 1e-6)).float() * valid[:, :, None, None]
 
 
-def separation_loss(logits, batch, warp, mag_src, norm, device):
+def separation_loss(logits, batch, warp, mag_src, norm, device, named_only=None):
     """Sound of Pixels' weighted BCE against AMnet's Eq. 5 binary masks (a source owns a bin where it
-    is the loudest); logits (B, N+1, 256, T) with the background pixel last (its target is empty)."""
+    is the loudest); logits (B, N+1, 256, T) with the background pixel last (its target is empty).
+    named_only (B, N): rows queried by class alone; their target is every source of that class
+    (a name cannot tell two guitars apart)."""
     valid = batch['valid'].to(device)
-    warped_src = torch.einsum('wf,bnft->bnwt', warp, mag_src)
-    warped_src = warped_src + (1 - valid)[:, :, None, None] * -1.0  # padded sources never win
-    best = warped_src.max(dim=1, keepdim=True).values
-    gt = ((warped_src >= best) & (warped_src > 1e-6)).float() * valid[:, :, None, None]
+    gt = loudest_source_masks(warp, mag_src, valid)
+    if named_only is not None:
+        cls = batch['classes'].to(device)
+        same = ((cls[:, :, None] == cls[:, None, :]) & (cls[:, None, :] >= 0)).float()
+        union = torch.einsum('bij,bjft->bift', same, gt).clamp(max=1)
+        gt = torch.where(named_only[:, :, None, None] > 0, union, gt)
     gt = torch.cat([gt, torch.zeros_like(gt[:, :1])], 1)            # background pixel -> empty mask
     weight = torch.clamp(torch.log1p(norm), 1e-3, 10.0)              # Sound of Pixels' weighting
     row_w = torch.cat([valid, torch.ones_like(valid[:, :1])], 1)[:, :, None, None]
@@ -74,8 +81,23 @@ def separation_loss(logits, batch, warp, mag_src, norm, device):
     return (bce * weight * row_w).sum() / (weight * row_w).expand_as(bce).sum()
 
 
-def forward_batch(model, batch, device):
-    """Returns dict of losses and intermediate tensors for one batch."""
+def query_modes(b, n, device, mode):
+    """(use_visual, use_class), each (B, N+1): 'visual' (a click), 'class' (a name), or 'mixed' for
+    training: half the sources by click, a quarter by click and name, a quarter by name alone. The
+    background pixel (last row) is always a click."""
+    if mode == 'visual':
+        vis, cls = torch.ones(b, n + 1), torch.zeros(b, n + 1)
+    elif mode == 'class':
+        vis, cls = torch.zeros(b, n + 1), torch.ones(b, n + 1)
+    else:
+        u = torch.rand(b, n + 1)
+        vis, cls = (u < 0.75).float(), (u >= 0.5).float()
+    vis[:, -1], cls[:, -1] = 1, 0
+    return vis.to(device), cls.to(device)
+
+
+def forward_batch(model, batch, device, queries='visual'):
+    """Returns dict of losses and intermediate tensors for one batch; queries: see query_modes."""
     mix = batch['mix'].to(device)
     src = batch['sources'].to(device)
     valid = batch['valid'].to(device)
@@ -85,8 +107,12 @@ def forward_batch(model, batch, device):
     feats, norm = model.audio_features(mag_mix)
     vis = model.visual(batch['frame'].to(device).float())
     v = gather_pixels(vis, batch['pixels'].to(device))             # (B, N+1, K)
-    logits = model.synth(v, feats)                                   # (B, N+1, 256, T)
-    loss_sep = separation_loss(logits, batch, model.warp, mag_src, norm, device)
+    use_vis, use_cls = query_modes(b, MAX_SOURCES, device, queries)
+    classes = torch.cat([batch['classes'].to(device), torch.full((b, 1), -1, device=device)], 1)
+    q = model.query(v, classes, use_vis, use_cls)
+    logits = model.synth(q, feats)                                   # (B, N+1, 256, T)
+    named_only = (use_cls * (1 - use_vis))[:, :MAX_SOURCES]
+    loss_sep = separation_loss(logits, batch, model.warp, mag_src, norm, device, named_only)
     pooled = model.loc.pool_audio(feats, norm, batch['span'].to(device).unsqueeze(1))
     loc_logits = model.loc(vis, pooled)[:, 0]
     loc_gt = batch['loc'].to(device)
@@ -116,13 +142,17 @@ def sdr(ref, est):
 @torch.no_grad()
 def validate(model, loader, device):
     model.eval()
-    sdrs, locs = [], []
+    sdrs, named, locs = [], [], []
     for batch in loader:
-        out = forward_batch(model, batch, device)
-        wav = separate_wave(model, batch['mix'].to(device), out['logits'][:, :MAX_SOURCES])
         ref = batch['sources'].to(device)
         valid = batch['valid'].to(device) > 0
         active = valid & (ref.pow(2).mean(-1) > 1e-6)
+        if model.class_queries.abs().sum() > 0:  # sources asked for by name (val scenes: one per class)
+            by_name = forward_batch(model, batch, device, queries='class')
+            wav = separate_wave(model, batch['mix'].to(device), by_name['logits'][:, :MAX_SOURCES])
+            named.append(sdr(ref, wav)[active].cpu())
+        out = forward_batch(model, batch, device)
+        wav = separate_wave(model, batch['mix'].to(device), out['logits'][:, :MAX_SOURCES])
         sdrs.append(sdr(ref, wav)[active].cpu())
         # pointing: argmax of the heatmap inside a sounding box, where something sounds
         heat = out['loc_logits']
@@ -132,7 +162,8 @@ def validate(model, loader, device):
         hit = gt.flatten(1).gather(1, arg[:, None])[:, 0]
         locs.append(hit[has].cpu())
     model.train()
-    return float(torch.cat(sdrs).mean()), float(torch.cat(locs).mean())
+    named_sdr = float(torch.cat(named).mean()) if named else None
+    return float(torch.cat(sdrs).mean()), float(torch.cat(locs).mean()), named_sdr
 
 
 def main():
@@ -149,6 +180,12 @@ def main():
     add_decay_arguments(ap, '--lr-end')
     ap.add_argument('--lr-end', type=float, default=1e-4, help='decay floor (an absolute rate)')
     ap.add_argument('--init', default=None, help='start from these weights (e.g. shipped best.pt)')
+    ap.add_argument('--variation', default='train', choices=['train', 'wide'],
+                    help="training material: 'train' FluidR3 and espeak-ng only; 'wide' every sound set and "
+                         "voice but the held-out ones, with recording augmentation (scene.py)")
+    ap.add_argument('--queries', default='visual', choices=['visual', 'mixed'],
+                    help="'mixed': sources are asked for by click, by class name or both (nets.py query); "
+                         "the best checkpoint is then chosen on the mean of the click and name SDRs")
     args = ap.parse_args()
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
     torch.backends.cuda.matmul.allow_tf32 = True
@@ -166,12 +203,14 @@ def main():
         step, best = ck['step'], ck.get('best', best)
         print(f'resumed at step {step} (best val SDR {best:.2f})', flush=True)
     elif args.init:
-        model.load_state_dict(torch.load(args.init, map_location=device)['model'])
+        model.load_weights(torch.load(args.init, map_location=device)['model'])
         print(f'initialised from {args.init}', flush=True)
     print(f'device {device}, params {sum(p.numel() for p in model.parameters()) / 1e6:.2f} M', flush=True)
-    val = DataLoader(WorldDataset(args.bank, 'val', 0, args.val_size, kind='diff2'), batch_size=16,
+    val = DataLoader(WorldDataset(args.bank, 'val', 0, args.val_size, kind='diff2',
+                                  variation='wide' if args.variation == 'wide' else None), batch_size=16,
                      num_workers=args.workers)
-    train = DataLoader(WorldDataset(args.bank, 'train', step * args.batch, 10 ** 9), batch_size=args.batch,
+    train = DataLoader(WorldDataset(args.bank, 'train', step * args.batch, 10 ** 9, variation=args.variation),
+                       batch_size=args.batch,
                        num_workers=args.workers, shuffle=False, drop_last=True, persistent_workers=args.workers > 0,
                        **({'prefetch_factor': 4} if args.workers else {}))  # torch 1.13 rejects it without workers
     log = open(os.path.join(args.run, 'log.jsonl'), 'a')
@@ -190,7 +229,7 @@ def main():
                            decay_steps=args.decay_steps, floor=args.lr_end, progress=progress)
         for g in opt.param_groups:
             g['lr'] = lr
-        out = forward_batch(model, batch, device)
+        out = forward_batch(model, batch, device, queries=args.queries)
         loss = out['loss_sep'] + 0.5 * out['loss_loc']
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -204,16 +243,21 @@ def main():
             print(f'step {step} sep {run_loss[0]:.4f} loc {run_loss[1]:.4f} {elapsed:.1f} min', flush=True)
         done = elapsed >= args.minutes or step >= args.steps
         if step % args.val_every == 0 or done:
-            v_sdr, v_point = validate(model, val, device)
+            v_sdr, v_point, v_named = validate(model, val, device)
             rec = {'step': step, 'minutes': round(elapsed, 2), 'loss_sep': run_loss[0], 'loss_loc': run_loss[1],
-                   'val_sdr': v_sdr, 'val_pointing': v_point, 'samples': step * args.batch, 'device': device}
+                   'val_sdr': v_sdr, 'val_pointing': v_point, 'samples': step * args.batch, 'device': device,
+                   'variation': args.variation, 'queries': args.queries}
+            if v_named is not None:
+                rec['val_sdr_by_name'] = v_named
+            score = v_sdr if args.queries == 'visual' or v_named is None else (v_sdr + v_named) / 2
             log.write(json.dumps(rec) + '\n')
             log.flush()
             print('val', rec, flush=True)
-            if v_sdr > best:
-                best = v_sdr
+            if score > best:
+                best = score
                 tmp = os.path.join(args.run, 'best.pt.tmp')
-                torch.save({'model': model.state_dict(), 'step': step, 'val_sdr': v_sdr, 'val_pointing': v_point}, tmp)
+                torch.save({'model': model.state_dict(), 'step': step, 'val_sdr': v_sdr, 'val_pointing': v_point,
+                            'val_sdr_by_name': v_named, 'variation': args.variation, 'queries': args.queries}, tmp)
                 os.replace(tmp, os.path.join(args.run, 'best.pt'))
             save()
             last_save = time.time()
@@ -223,7 +267,7 @@ def main():
         if done:
             break
     save()
-    print(f'finished at step {step}, best val SDR {best:.2f}', flush=True)
+    print(f'finished at step {step}, best val score {best:.2f}', flush=True)
 
 
 if __name__ == '__main__':

@@ -4,13 +4,12 @@
     python3 -m training.train_motion --phase ssr --run training/runs/motion \
         --appearance training/runs/appearance/best.pt --minutes 40
 
-Phase 'cam' (after 'ssr'): the same triplet trains only the motion map head and the sound embedding
-on the refinement-tuned motion body, so the motion class-activation map localizes.
 Phase 'ame': the motion network and the sound embedding learn the Audio-Motion Embedding on solo
 scenes (triplet loss, aligned vs time-shifted audio, margin 2.0). Phase 'ssr': with the appearance
 stage and the motion network frozen, the refinement network (SSR + Audio-Motion Transformer) learns
 the residual spectra moved between the clicked sources by the opponent filter (BCE on the refined
-binary masks, Eq. 5-6). Both phases resume from the run folder.
+binary masks, Eq. 5-6). Both phases resume from the run folder. Experiments add phases of their own
+(training/experiments/cam.py) through main(phases=...).
 
 The single-network ablations of AMnet's Table 7 train in their own run folders:
 
@@ -31,20 +30,21 @@ from .audio import stft_mag
 from .motion import DirectSeparator, MotionStage, ame_triplet, pool_motion
 from .nets import AppearanceModel
 from .schedule import add_decay_arguments, learning_rate, time_progress
-from .train import bank, gather_pixels
+from .train import bank, gather_pixels, loudest_source_masks
 from .world.samples import MAX_SOURCES, make_motion_sample
 
 
 class MotionDataset(Dataset):
-    def __init__(self, bank_path, split, start, length, phase, same_class_share=None):
-        self.bank_path, self.split, self.start, self.length, self.phase = bank_path, split, start, length, phase
+    def __init__(self, bank_path, split, start, length, data, same_class_share=None):
+        """data: 'triplet' (solo scenes with room for a time-shifted negative) or 'separation'."""
+        self.bank_path, self.split, self.start, self.length, self.data = bank_path, split, start, length, data
         self.same_class_share = same_class_share
 
     def __len__(self):
         return self.length
 
     def __getitem__(self, i):
-        if self.phase in ('ame', 'cam'):
+        if self.data == 'triplet':
             s = make_motion_sample(bank(self.bank_path), self.split, self.start + i, kind='solo', shift_room_s=3.0)
         else:
             kind = None   # the world's own mix of scene kinds (15 % same-class pairs)
@@ -83,10 +83,8 @@ def ground_truth(app, batch, device):
     src = batch['sources'].to(device)
     valid = batch['valid'].to(device)
     b = src.shape[0]
-    mag_src = stft_mag(src.flatten(0, 1)).view(b, MAX_SOURCES, 512, -1)
-    warped = torch.einsum('wf,bnft->bnwt', app.warp, mag_src) + (1 - valid)[:, :, None, None] * -1.0
-    best = warped.max(dim=1, keepdim=True).values
-    return ((warped >= best) & (warped > 1e-6)).float() * valid[:, :, None, None]
+    mag_src = stft_mag(src.flatten(0, 1))
+    return loudest_source_masks(app.warp, mag_src.view(b, MAX_SOURCES, *mag_src.shape[1:]), valid)
 
 
 def ssr_step(stage, app, batch, device, direct=None):
@@ -116,9 +114,32 @@ def ssr_step(stage, app, batch, device, direct=None):
 VARIANTS = ('two-stage', 'one-stage', 'motion-only')
 
 
-def main():
+class Phase:
+    """What one phase trains (setup returns the parameters and sets train/eval modes) and on which
+    data: 'triplet' phases take ame_step on solo scenes, 'separation' phases ssr_step on mixtures."""
+
+    def __init__(self, setup, data):
+        self.setup, self.data = setup, data
+
+
+def setup_ame(stage, direct):
+    stage.train()
+    return list(stage.motion.parameters()) + list(stage.sound.parameters())
+
+
+def setup_ssr(stage, direct):
+    stage.motion.eval()
+    stage.sound.eval()
+    (stage.ssr if direct is None else direct).train()
+    return list((stage.ssr if direct is None else direct).parameters())
+
+
+PHASES = {'ame': Phase(setup_ame, 'triplet'), 'ssr': Phase(setup_ssr, 'separation')}
+
+
+def main(phases=PHASES):
     ap = argparse.ArgumentParser()
-    ap.add_argument('--phase', choices=['ame', 'ssr', 'cam'], required=True)
+    ap.add_argument('--phase', choices=list(phases), required=True)
     ap.add_argument('--run', default='training/runs/motion')
     ap.add_argument('--appearance', default='training/runs/appearance/best.pt')
     ap.add_argument('--bank', default='training/cache/bank.npz')
@@ -147,11 +168,11 @@ def main():
     os.makedirs(args.run, exist_ok=True)
     stage = MotionStage().to(device)
     app = AppearanceModel().to(device)
-    app.load_state_dict(torch.load(args.appearance, map_location=device)['model'])
+    app.load_weights(torch.load(args.appearance, map_location=device)['model'])
     app.eval()
     ck_path = os.path.join(args.run, 'motion.pt')
     step_key = f'{args.phase}_step'
-    steps = {'ame_step': 0, 'ssr_step': 0, 'cam_step': 0}
+    steps = {f'{p}_step': 0 for p in phases}
     direct = None
     if args.variant != 'two-stage':
         assert args.phase == 'ssr', 'the ablations are refinement-phase variants'
@@ -160,24 +181,9 @@ def main():
     if os.path.exists(ck_path):
         ck = torch.load(ck_path, map_location=device)
         (stage if direct is None else direct).load_state_dict(ck['model'])
-        steps.update({k: ck.get(k, 0) for k in steps})
+        steps.update({k: v for k, v in ck.items() if k.endswith('_step')})  # keeps other phases' counts
         print(f'resumed {ck_path} at {steps}', flush=True)
-    if args.phase == 'ame':
-        params = list(stage.motion.parameters()) + list(stage.sound.parameters())
-        stage.train()
-    elif args.phase == 'cam':
-        # The refinement has tuned the motion body: keep it, and retrain only the map head and the
-        # sound embedding with the AME triplet, so the class-activation map learns where to look.
-        for p in stage.motion.body.parameters():
-            p.requires_grad_(False)
-        params = list(stage.motion.to_map.parameters()) + list(stage.sound.parameters())
-        stage.eval()
-        stage.sound.train()
-    else:
-        params = list((stage.ssr if direct is None else direct).parameters())
-        stage.motion.eval()
-        stage.sound.eval()
-        (stage.ssr if direct is None else direct).train()
+    params = phases[args.phase].setup(stage, direct)
     groups = [{'params': params}]
     if args.phase == 'ssr' and args.tune_motion_net:
         stage.motion.train()
@@ -187,7 +193,8 @@ def main():
     for g in opt.param_groups:
         g['base_lr'] = g['lr']
     start = steps[step_key]
-    loader = DataLoader(MotionDataset(args.bank, 'train', 10 ** 7 + start * args.batch, 10 ** 9, args.phase,
+    data = phases[args.phase].data
+    loader = DataLoader(MotionDataset(args.bank, 'train', 10 ** 7 + start * args.batch, 10 ** 9, data,
                                       args.same_class_share),
                         batch_size=args.batch, num_workers=args.workers, drop_last=True,
                         persistent_workers=args.workers > 0, **({"prefetch_factor": 4} if args.workers else {}))
@@ -205,7 +212,7 @@ def main():
                               floor=args.lr_end_fraction, progress=progress)
         for g in opt.param_groups:
             g['lr'] = g['base_lr'] * scale
-        if args.phase in ('ame', 'cam'):
+        if data == 'triplet':
             loss, metric = ame_step(stage, app, batch, device)
         else:
             loss, metric = ssr_step(stage, app, batch, device, direct)
@@ -218,7 +225,7 @@ def main():
         run = cur if run is None else [0.95 * a + 0.05 * c for a, c in zip(run, cur)]
         minutes = (time.time() - t0) / 60
         if steps[step_key] % 20 == 0:
-            name = 'appearance_bce' if args.phase == 'ssr' else 'sync_acc'
+            name = 'appearance_bce' if data == 'separation' else 'sync_acc'
             rec = {'step': steps[step_key], 'minutes': round(minutes, 2), 'loss': run[0], name: run[1]}
             log.write(json.dumps(rec) + '\n')
             log.flush()

@@ -9,8 +9,8 @@ import torch
 
 from training import audio as A
 from training.export import export
-from training.avpc import AVPCSeparator
-from training.compare_avpc import mask_logits
+from training.experiments.avpc import AVPCSeparator
+from training.experiments.compare_avpc import mask_logits
 from training.motion import DirectSeparator, MotionStage, ame_triplet, opponent_fusion, pool_motion
 from training.nets import AppearanceModel
 from training.schedule import learning_rate, time_progress
@@ -74,14 +74,44 @@ class TrainingTest(unittest.TestCase):
         self.assertLess(out['loss_sep'].item(), first[0])
         self.assertLess(out['loss_loc'].item(), first[1])
 
+    def test_class_queries_learn_and_old_weights_load_without_them(self):
+        model = AppearanceModel()
+        old = {k: v for k, v in model.state_dict().items() if k != 'class_queries'}
+        AppearanceModel().load_weights(old)  # weights from before class queries
+        batch = fixed_batch(WorldDataset(BANK, 'train', 0, 4, variation='wide'), 4)
+        opt = torch.optim.Adam(model.parameters(), 2e-3)
+        first = forward_batch(model, batch, 'cpu', queries='class')['loss_sep'].item()
+        for _ in range(10):
+            out = forward_batch(model, batch, 'cpu', queries='mixed')
+            opt.zero_grad()
+            out['loss_sep'].backward()
+            opt.step()
+        self.assertGreater(model.class_queries.abs().sum().item(), 0)
+        self.assertLess(forward_batch(model, batch, 'cpu', queries='class')['loss_sep'].item(), first)
+
+    def test_a_name_asks_for_every_source_of_its_class(self):
+        batch = fixed_batch(WorldDataset(BANK, 'train', 0, 1, kind='same2'), 1)
+        mag = A.stft_mag(batch['sources'].flatten(0, 1)).view(1, MAX_SOURCES, 512, -1)
+        model = AppearanceModel()
+        norm = torch.ones(1, 1, 256, mag.shape[-1])
+        # logits that say "both guitars" on every bin the two own: right for a name, wrong for a click
+        from training.train import loudest_source_masks
+        gt = loudest_source_masks(model.warp, mag, batch['valid'])
+        both = (gt[:, 0] + gt[:, 1]).clamp(max=1)
+        logits = torch.cat([both[:, None], both[:, None], torch.zeros_like(gt[:, :2])], 1) * 20 - 10
+        by_click = separation_loss(logits, batch, model.warp, mag, norm, 'cpu')
+        by_name = separation_loss(logits, batch, model.warp, mag, norm, 'cpu',
+                                  named_only=torch.tensor([[1.0, 1.0, 0.0]]))
+        self.assertLess(by_name.item(), 0.1 * by_click.item())
+
     def test_a_few_steps_reduce_the_motion_losses(self):
         app = AppearanceModel().eval()
         stage = MotionStage()
-        ame = fixed_batch(MotionDataset(BANK, 'train', 0, 2, 'ame'), 2)
+        ame = fixed_batch(MotionDataset(BANK, 'train', 0, 2, 'triplet'), 2)
         params = list(stage.motion.parameters()) + list(stage.sound.parameters())
         losses = run_steps(lambda: ame_step(stage, app, ame, 'cpu')[0], params, 8)
         self.assertLess(min(losses[-3:]), losses[0])
-        ssr = fixed_batch(MotionDataset(BANK, 'train', 0, 2, 'ssr'), 2)
+        ssr = fixed_batch(MotionDataset(BANK, 'train', 0, 2, 'separation'), 2)
         stage.motion.eval()
         losses = run_steps(lambda: ssr_step(stage, app, ssr, 'cpu')[0], stage.ssr.parameters(), 8)
         self.assertLess(min(losses[-3:]), losses[0])
@@ -89,7 +119,7 @@ class TrainingTest(unittest.TestCase):
     def test_the_single_network_ablations_learn(self):
         app = AppearanceModel().eval()
         stage = MotionStage().eval()
-        ssr = fixed_batch(MotionDataset(BANK, 'train', 0, 2, 'ssr', same_class_share=1.0), 2)
+        ssr = fixed_batch(MotionDataset(BANK, 'train', 0, 2, 'separation', same_class_share=1.0), 2)
         for use_appearance in (False, True):
             net = DirectSeparator(use_appearance)
             losses = run_steps(lambda: ssr_step(stage, app, ssr, 'cpu', net)[0], net.parameters(), 8)

@@ -6,7 +6,8 @@ import wave
 
 import numpy as np
 
-from training.world.classes import HELD_OUT_TIMBRE, HELD_OUT_VOICE
+from training.world.classes import (ALL_TIMBRES, HELD_OUT_TIMBRE, HELD_OUT_VOICE, UNSEEN_SET, UNSEEN_TIMBRES,
+                                    UNSEEN_VOICES)
 from training.world.samples import make_motion_sample, make_sample
 from training.world.scene import envelope, make_scene, render_frame, rng_for
 
@@ -52,6 +53,38 @@ class WorldTest(unittest.TestCase):
         for s in make_scene(bank(), 'test', 0, seconds=1, variation='heldout').sources:
             held = HELD_OUT_VOICE if s.cls == 'speaker' else HELD_OUT_TIMBRE[s.cls]
             self.assertEqual(s.timbre, held)
+
+    def test_wide_training_never_draws_unseen_or_held_out_material(self):
+        sets = set()
+        for i in range(60):
+            for s in make_scene(bank(), 'train', i, seconds=1, variation='wide').sources:
+                if s.cls == 'speaker':
+                    self.assertNotIn(s.timbre, UNSEEN_VOICES)
+                else:
+                    self.assertNotIn(s.timbre, UNSEEN_TIMBRES[s.cls] + [HELD_OUT_TIMBRE[s.cls]])
+                    sets.add(ALL_TIMBRES[s.cls][s.timbre][0])
+        self.assertGreater(len(sets), 2, 'wide training should draw from several sound sets')
+
+    def test_unseen_scenes_use_only_the_held_out_sound_set_and_voices(self):
+        for i in range(12):
+            for s in make_scene(bank(), 'test', i, seconds=1, variation='unseen').sources:
+                if s.cls == 'speaker':
+                    self.assertIn(s.timbre, UNSEEN_VOICES)
+                else:
+                    self.assertEqual(ALL_TIMBRES[s.cls][s.timbre][0], UNSEEN_SET)
+
+    def test_wide_augmentation_varies_level_and_adds_noise_no_source_owns(self):
+        rms, noisy = [], 0
+        for i in range(30):
+            sc = make_scene(bank(), 'train', i, seconds=1, variation='wide')
+            mix = np.sum([x.audio for x in sc.sources], 0)
+            if np.abs(mix).max() > 0:  # a second of rests has no level to compare
+                rms.append(np.sqrt(np.mean(mix ** 2)))
+            if sc.noise is not None:
+                noisy += 1
+                np.testing.assert_allclose(sc.mixture - sc.noise, np.sum([x.audio for x in sc.sources], 0), atol=1e-6)
+        self.assertGreater(20 * np.log10(max(rms) / min(rms)), 20, 'levels should span tens of dB')
+        self.assertTrue(5 <= noisy <= 25)
 
     def test_motion_follows_the_envelope(self):
         s = make_scene(bank(), 'test', 2, seconds=4)

@@ -1,7 +1,8 @@
 """Build the compact asset bank the world is synthesized from (run once, cached).
 
-Notes are rendered from FluidR3_GM with fluidsynth (one MIDI file per timbre, sliced per note),
-speech from espeak-ng voices, sprites from Noto Color Emoji, photo backgrounds from Debian's
+Notes are rendered from FluidR3_GM and the other sound sets of classes.SOUND_SETS (fluidsynth for
+soundfonts, timidity for freepats; one MIDI file per timbre, sliced per note), speech from espeak-ng
+voices and KLettres' recorded speakers, sprites from Noto Color Emoji, photo backgrounds from Debian's
 wallpaper packages where installed. Everything is stored at the model rate (11025 Hz) in one
 compressed .npz of a few tens of MB, small enough to carry to a GPU machine and generate there.
 
@@ -17,10 +18,11 @@ import tempfile
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from .classes import (CLASSES, DRUM_NOTES, GLYPHS, RANGES, SPEAKER_OPEN_GLYPH, TIMBRES, VOICES)
+from .classes import (ALL_TIMBRES, ALL_VOICES, CLASSES, DRUM_NOTES, GLYPHS, RANGES, SOUND_SETS,
+                      SPEAKER_OPEN_GLYPH)
 
 SR = 11025
-SOUNDFONT = '/usr/share/sounds/sf2/FluidR3_GM.sf2'
+KLETTRES = '/usr/share/klettres'
 EMOJI_FONT = '/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf'
 NOTE_ON_S = 1.2      # how long each bank note is held
 NOTE_SLOT_S = 1.5    # held + release tail kept
@@ -58,11 +60,33 @@ def write_midi(path, events, channel, bank, program):
         f.write(header + b'MTrk' + struct.pack('>I', len(track)) + bytes(track))
 
 
-def render_midi(midi_path, wav_path, bank, drum_kit=None):
-    cmd = ['fluidsynth', '-ni', '-q', '-R', '0', '-C', '0', '-g', '0.6', '-r', str(SR),
-           '-F', wav_path, SOUNDFONT, midi_path]
+def render_midi(midi_path, wav_path, sound_set):
+    engine, path = SOUND_SETS[sound_set]
+    if engine == 'fluidsynth':
+        cmd = ['fluidsynth', '-ni', '-q', '-R', '0', '-C', '0', '-g', '0.6', '-r', str(SR),
+               '-F', wav_path, path, midi_path]
+    else:
+        cmd = ['timidity', '-c', path, '-Ow', '-s', str(SR), '--output-mono', '-EFreverb=0',
+               '-EFchorus=0', '-o', wav_path, midi_path]
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return read_wav_mono(wav_path)
+
+
+_decoded = {}
+
+
+def read_audio_mono(path):
+    """A recording (Ogg, FLAC, WAV: libsndfile) -> mono float32 at SR, decoded once per build."""
+    if path not in _decoded:
+        import soundfile
+        from scipy.signal import resample_poly
+        x, rate = soundfile.read(path, dtype='float32', always_2d=True)
+        x = x.mean(axis=1)
+        if rate != SR:
+            g = np.gcd(rate, SR)
+            x = resample_poly(x, SR // g, rate // g).astype(np.float32)
+        _decoded[path] = x
+    return _decoded[path]
 
 
 def read_wav_mono(path):
@@ -84,11 +108,15 @@ def build_notes(tmp):
     """Returns (audio [n, L] float32, meta [n, 4] int: class, timbre, pitch, velocity)."""
     audio, meta = [], []
     slot = int(NOTE_SLOT_S * SR)
-    for cls, timbres in TIMBRES.items():
-        for ti, (bank, program) in enumerate(timbres):
+    for cls, timbres in ALL_TIMBRES.items():
+        for ti, (sound_set, bank, program) in enumerate(timbres):
+            if not os.path.exists(SOUND_SETS[sound_set][1]):
+                print(f'  {cls} timbre {ti}: {sound_set} not installed, skipped', flush=True)
+                continue
             if cls == 'drums':
                 notes = [(p, v) for p in DRUM_NOTES for v in VELOCITIES]
-                slot_s, hold_s, channel = DRUM_SLOT_S, 0.2, 9
+                # GM kits live in bank 128 on channel 10; a drums-only soundfont's kit is a plain preset
+                slot_s, hold_s, channel = DRUM_SLOT_S, 0.2, 9 if bank == 128 else 0
             else:
                 lo, hi = RANGES[cls]
                 notes = [(p, v) for p in range(lo, hi + 1, PITCH_STEP) for v in VELOCITIES]
@@ -103,8 +131,11 @@ def build_notes(tmp):
                 write_midi(mid, events, 9, 0, program)
             else:
                 write_midi(mid, events, 0, bank, program)
-            x = render_midi(mid, wav, bank)
+            x = render_midi(mid, wav, sound_set)
             n_slot = int(slot_s * SR)
+            if np.abs(x).max() < 1e-3:
+                print(f'  {cls} timbre {ti} ({sound_set} bank {bank} prog {program}): silent, skipped', flush=True)
+                continue
             for i, (p, v) in enumerate(notes):
                 s = int((0.5 + i * (slot_s + 0.5)) * SR)
                 seg = np.zeros(slot, np.float32)
@@ -112,7 +143,7 @@ def build_notes(tmp):
                 seg[:len(piece)] = piece
                 audio.append(seg)
                 meta.append((CLASSES.index(cls), ti, p, v))
-            print(f'  {cls} timbre {ti} (bank {bank} prog {program}): {len(notes)} notes', flush=True)
+            print(f'  {cls} timbre {ti} ({sound_set} bank {bank} prog {program}): {len(notes)} notes', flush=True)
     return np.stack(audio), np.array(meta, np.int16)
 
 
@@ -123,10 +154,33 @@ WORDS = ('the a one two three red blue green music sound play note song voice he
          'mountain ocean forest winter summer spring autumn doctor teacher student window letter').split()
 
 
+def recorded_utterance(files, rng):
+    """A few of one speaker's recorded letters and syllables in a row, with short pauses."""
+    parts = []
+    for f in rng.choice(files, size=int(rng.integers(3, 8))):
+        x = read_audio_mono(f)
+        loud = np.nonzero(np.abs(x) > 0.02 * (np.abs(x).max() + 1e-9))[0]
+        if len(loud):
+            parts.append(x[loud[0]:loud[-1] + 1])
+            parts.append(np.zeros(int(rng.uniform(0.04, 0.2) * SR), np.float32))
+    return np.concatenate(parts) if parts else np.zeros(SR, np.float32)
+
+
 def build_speech(rng, per_voice=18):
     """Returns (audio int16 concatenated, offsets [n+1], voice index per utterance)."""
     clips, voices = [], []
-    for vi, voice in enumerate(VOICES):
+    for vi, voice in enumerate(ALL_VOICES):
+        if voice.startswith('real:'):
+            files = sorted(glob.glob(os.path.join(KLETTRES, voice[5:], '*', '*.ogg')))
+            if not files:
+                print(f'  voice {voice}: not installed, skipped', flush=True)
+                continue
+            for _ in range(per_voice):
+                x = recorded_utterance(files, rng)
+                clips.append((x / (np.abs(x).max() + 1e-6) * 0.5).astype(np.float32))
+                voices.append(vi)
+            print(f'  voice {voice}: {per_voice} utterances', flush=True)
+            continue
         for _ in range(per_voice):
             text = ' '.join(rng.choice(WORDS, size=rng.integers(4, 10)))
             speed = int(rng.integers(130, 190))
@@ -181,9 +235,9 @@ def main():
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     rng = np.random.default_rng(1234)
     with tempfile.TemporaryDirectory() as tmp:
-        print('rendering notes (fluidsynth, FluidR3_GM)', flush=True)
+        print('rendering notes (fluidsynth, timidity)', flush=True)
         notes, note_meta = build_notes(tmp)
-    print('rendering speech (espeak-ng)', flush=True)
+    print('rendering speech (espeak-ng, KLettres)', flush=True)
     speech, speech_off, speech_voice = build_speech(rng)
     sprites = build_sprites()
     photos = build_photos()

@@ -32,6 +32,33 @@ TIMBRES = {
 # The last timbre of each class is held out of training (see docs/models.md, "held-out variation").
 HELD_OUT_TIMBRE = {c: len(t) - 1 for c, t in TIMBRES.items()}
 
+# Other sound sets Debian ships (none of them reserved for judging; licences in docs/data.md), as
+# (set, bank, program). They come after FluidR3's timbres, so the FluidR3 indices above never move.
+# 'csound' (a GM bank made from other samples) is held out whole: the 'unseen' variation measures
+# how the models do on a sound set they never heard, which is what users' files are.
+SOUND_SETS = {
+    'fluidr3': ('fluidsynth', '/usr/share/sounds/sf2/FluidR3_GM.sf2'),
+    'opl3': ('fluidsynth', '/usr/share/sounds/sf2/OPL-3_FM_128M.sf2'),
+    'freepats': ('timidity', '/etc/timidity/freepats.cfg'),
+    'avl-black-pearl': ('fluidsynth', '/usr/share/sounds/sf2/Black_Pearl_4_LV2.sf2'),
+    'avl-red-zeppelin': ('fluidsynth', '/usr/share/sounds/sf2/Red_Zeppelin_4_LV2.sf2'),
+    'csound': ('fluidsynth', '/usr/share/sounds/sf2/sf_GMbank.sf2'),
+}
+UNSEEN_SET = 'csound'
+_EXTRA = {
+    'guitar': [(0, 25), (0, 24), (0, 27)], 'violin': [(0, 40), (0, 41)], 'trumpet': [(0, 56), (0, 59)],
+    'saxophone': [(0, 65), (0, 66)], 'piano': [(0, 0), (0, 1)], 'accordion': [(0, 21), (0, 23)],
+    'banjo': [(0, 105)], 'flute': [(0, 73), (0, 72)], 'drums': [(128, 0)],
+}
+EXTRA_TIMBRES = {
+    cls: ([('opl3', b, p) for b, p in progs] + [('freepats', b, p) for b, p in progs]
+          + ([('avl-black-pearl', 0, 0), ('avl-red-zeppelin', 0, 0)] if cls == 'drums' else [])  # kits at preset 0:0
+          + [(UNSEEN_SET, b, p) for b, p in progs])
+    for cls, progs in _EXTRA.items()}
+# Every timbre as (set, bank, program); the asset bank's timbre index refers to this list.
+ALL_TIMBRES = {c: [('fluidr3', b, p) for b, p in TIMBRES[c]] + EXTRA_TIMBRES[c] for c in TIMBRES}
+UNSEEN_TIMBRES = {c: [i for i, t in enumerate(ts) if t[0] == UNSEEN_SET] for c, ts in ALL_TIMBRES.items()}
+
 # Usual MIDI note ranges (low, high) for phrases.
 RANGES = {
     'guitar': (40, 76), 'violin': (55, 88), 'trumpet': (55, 82), 'saxophone': (49, 80),
@@ -43,3 +70,14 @@ DRUM_NOTES = [36, 38, 40, 42, 46, 45, 48, 50, 49, 51, 39, 37]
 VOICES = ['en-us+m1', 'en-us+f2', 'en+m3', 'en+f3', 'en-gb-scotland+m4', 'en+f4', 'de+m2',
           'fr+f1', 'es+m5', 'it+f5', 'en-us+m6', 'en+klatt2', 'nl+m7', 'en-029+f1']
 HELD_OUT_VOICE = len(VOICES) - 1
+
+# More espeak-ng voices for the 'wide' training variation (after the list above, so its indices stay),
+# then real recorded voices: KLettres' native speakers reading letters and syllables, one speaker per
+# language. Some languages are held out for the 'unseen' variation, with the held-out espeak voice.
+EXTRA_ESPEAK_VOICES = ['en-us+f1', 'en+m2', 'en+f5', 'pt+m1', 'pl+f2', 'sv+m3', 'en-us+croak', 'en+whisper',
+                       'de+f3', 'es-419+m4', 'en+klatt4', 'cs+f4']
+REAL_VOICES = ['ar', 'cs', 'da', 'en', 'en_GB', 'es', 'fr', 'he', 'hu', 'it', 'lt', 'ml', 'nb', 'nds',
+               'nl', 'pt_BR', 'ru', 'tn', 'uk', 'de']
+UNSEEN_REAL_VOICES = ['en_GB', 'it', 'ru', 'de']
+ALL_VOICES = VOICES + EXTRA_ESPEAK_VOICES + ['real:' + v for v in REAL_VOICES]
+UNSEEN_VOICES = [HELD_OUT_VOICE] + [ALL_VOICES.index('real:' + v) for v in UNSEEN_REAL_VOICES]

@@ -3,14 +3,19 @@
 A scene is fully determined by (split, index): splits use disjoint random streams, so train,
 validation and test scenes never share material. `variation='heldout'` draws only the timbres and
 the voice that training never uses (classes.HELD_OUT_*), to measure robustness to unheard recordings.
+`variation='wide'` trains on every sound set and voice except the held-out ones, with augmentation
+that imitates real recordings (rooms, microphones, drive, compression, noise, level); `'unseen'`
+draws only the sound set and voices held out of it (classes.UNSEEN_*): the number that predicts
+users' files.
 """
 from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image
-from scipy.signal import fftconvolve, lfilter
+from scipy.signal import butter, fftconvolve, lfilter
 
-from .classes import CLASSES, HELD_OUT_TIMBRE, HELD_OUT_VOICE, RANGES, TIMBRES, VOICES
+from .classes import (CLASSES, HELD_OUT_TIMBRE, HELD_OUT_VOICE, RANGES, TIMBRES, UNSEEN_TIMBRES, UNSEEN_VOICES,
+                      VOICES)
 
 SR = 11025
 SPLITS = {'train': 1, 'val': 2, 'test': 3, 'demo': 4}
@@ -36,6 +41,12 @@ class Bank:
         for i, (c, t, p, v) in enumerate(self.note_meta):
             if self.note_ok[i]:
                 self.index.setdefault((int(c), int(t)), []).append(i)
+        self.voices = sorted(set(int(v) for v in self.speech_voice))
+
+    def timbres(self, cls):
+        """Timbre indices of an instrument class that this bank holds notes for."""
+        ci = CLASSES.index(cls)
+        return sorted(t for (c, t) in self.index if c == ci)
 
 
 @dataclass
@@ -58,10 +69,12 @@ class Scene:
     fps: float
     sources: list
     background: dict
+    noise: np.ndarray = None     # what no source owns: a recording's noise floor ('wide' only)
 
     @property
     def mixture(self):
-        return np.sum([s.audio for s in self.sources], axis=0)
+        mix = np.sum([s.audio for s in self.sources], axis=0)
+        return mix if self.noise is None else mix + self.noise
 
     @property
     def n_frames(self):
@@ -107,15 +120,93 @@ def augment_timbre(x, rng):
     return x.astype(np.float32)
 
 
-def instrument_phrase(bank, cls, timbre, n, rng):
-    """Random notes in the instrument's range, random rhythm, velocity and rests; silence allowed."""
+def _soft_clip(x, rng):
+    """Overdrive: a tanh stage driven 2-12x (an electric guitar's amp, a hot preamp)."""
+    peak = np.abs(x).max() + 1e-9
+    g = rng.uniform(2, 12)
+    return (np.tanh(g * x / peak) / np.tanh(g) * peak).astype(np.float32)
+
+
+def _compress(x, rng):
+    """A feed-forward compressor on a 10 ms RMS envelope (ratio 2-6, threshold 6-20 dB below peak)."""
+    win = int(0.01 * SR)
+    env = np.sqrt(np.convolve(x ** 2, np.ones(win) / win, mode='same') + 1e-12)
+    thr = env.max() * 10 ** (-rng.uniform(6, 20) / 20)
+    ratio = rng.uniform(2, 6)
+    gain = np.where(env > thr, (thr / env) ** (1 - 1 / ratio), 1.0)
+    return (x * gain).astype(np.float32)
+
+
+def _band_limit(x, rng):
+    """A microphone or channel: telephone band, or a low-pass anywhere from 2 to 5 kHz."""
+    if rng.random() < 0.4:
+        b, a = butter(4, [300 / (SR / 2), 3400 / (SR / 2)], btype='band')
+    else:
+        b, a = butter(4, rng.uniform(2000, 5000) / (SR / 2))
+    return lfilter(b, a, x).astype(np.float32)
+
+
+def augment_recording(x, rng, cls):
+    """What real recordings do to a source: the EQ and room of augment_timbre, then sometimes drive
+    (often on guitars), compression, a narrower band and a slightly other tuning."""
+    x = augment_timbre(x, rng)
+    if rng.random() < (0.5 if cls == 'guitar' else 0.15):
+        x = _soft_clip(x, rng)
+    if rng.random() < 0.3:
+        x = _compress(x, rng)
+    if rng.random() < 0.25:
+        x = _band_limit(x, rng)
+    if rng.random() < 0.3:
+        n = len(x)
+        x = _pitch_shift(x, rng.uniform(-0.5, 0.5))
+        x = np.pad(x, (0, max(0, n - len(x))))[:n]
+    return x.astype(np.float32)
+
+
+def noise_floor(n, level, rng):
+    """Room tone and hiss: white or pink noise, or mains hum with harmonics, at an RMS of `level`."""
+    kind = rng.choice(['white', 'pink', 'hum'])
+    if kind == 'hum':
+        t = np.arange(n) / SR
+        f0 = rng.choice([50.0, 60.0])
+        x = sum(rng.uniform(0.2, 1) / k * np.sin(2 * np.pi * f0 * k * t + rng.uniform(0, 6.3)) for k in range(1, 6))
+    else:
+        x = rng.standard_normal(n)
+        if kind == 'pink':
+            x = lfilter([0.049922, -0.095993, 0.050612, -0.004408], [1, -2.494956, 2.017265, -0.522190], x)
+    x = np.asarray(x, np.float64)
+    return (x / (np.sqrt(np.mean(x ** 2)) + 1e-12) * level).astype(np.float32)
+
+
+def make_song(rng):
+    """What an ensemble shares: one tempo grid and one scale, so parts overlap in time and pitch."""
+    bpm = rng.uniform(60, 170)
+    return {'step': 60.0 / bpm / rng.choice([1, 2, 2, 4]), 'root': int(rng.integers(12)),
+            'scale': [0, 2, 4, 5, 7, 9, 11] if rng.random() < 0.6 else [0, 2, 3, 5, 7, 8, 10]}
+
+
+def _snap(pitch, song):
+    if song is None:
+        return pitch
+    for d in (0, 1, -1, 2, -2):
+        if (pitch + d - song['root']) % 12 in song['scale']:
+            return pitch + d
+    return pitch
+
+
+def instrument_phrase(bank, cls, timbre, n, rng, song=None):
+    """Random notes in the instrument's range, random rhythm, velocity and rests; silence allowed.
+    With a song (make_song) the phrase keeps to its tempo grid and scale."""
     out = np.zeros(n + SR * 2, np.float32)
     ci = CLASSES.index(cls)
     notes = bank.index[(ci, timbre)]
     meta = bank.note_meta
-    bpm = rng.uniform(60, 170)
-    step = 60.0 / bpm / rng.choice([1, 2, 2, 4])
-    t = rng.uniform(0, 0.5)
+    if song is None:
+        bpm = rng.uniform(60, 170)
+        step = 60.0 / bpm / rng.choice([1, 2, 2, 4])
+    else:
+        step = song['step']
+    t = rng.uniform(0, 0.5) if song is None else step * int(rng.integers(0, 4))
     rest_p = rng.uniform(0.05, 0.35)
     if cls == 'drums':
         pitches = sorted(set(int(meta[i, 2]) for i in notes))
@@ -140,7 +231,7 @@ def instrument_phrase(bank, cls, timbre, n, rng):
     while t * SR < n:
         dur = step * rng.choice([1, 1, 2, 2, 3, 4, 6, 8])
         if rng.random() > rest_p:
-            pitch = int(np.clip(pitch + rng.integers(-5, 6), lo, hi))
+            pitch = _snap(int(np.clip(pitch + rng.integers(-5, 6), lo, hi)), song)
             chord = [pitch] + ([pitch + d for d in rng.choice([3, 4, 5, 7], size=rng.integers(1, 3))]
                                if poly and rng.random() < 0.25 else [])
             vel_gain = rng.uniform(0.5, 1.3)
@@ -189,7 +280,15 @@ def envelope(x, fps):
 
 # ---------------------------------------------------------------- scene sampling
 
-def _pick_timbre(cls, rng, variation):
+def _pick_timbre(cls, rng, variation, bank):
+    if variation in ('wide', 'unseen'):
+        if cls == 'speaker':
+            pool = [v for v in bank.voices if (v in UNSEEN_VOICES) == (variation == 'unseen')]
+        else:
+            unseen = UNSEEN_TIMBRES[cls]
+            pool = [t for t in bank.timbres(cls)
+                    if (t in unseen) == (variation == 'unseen') and t != HELD_OUT_TIMBRE[cls]]
+        return int(rng.choice(pool))
     if cls == 'speaker':
         if variation == 'heldout':
             return HELD_OUT_VOICE
@@ -242,11 +341,16 @@ def _place(n, aspect, rng, heights):
 
 def make_scene(bank, split, index, seconds=6.0, kind=None, variation='train', fps=8.0,
                augment=None, n_samples=None):
-    """Build one scene. variation: 'train' (family timbres, no held-out), 'canonical' (the world's
-    GM program only), 'heldout' (only timbres training never uses). augment defaults to split=='train'."""
+    """Build one scene. variation: 'train' (FluidR3 family timbres, no held-out), 'canonical' (the
+    world's GM program only), 'heldout' (only the FluidR3 timbres training never uses), 'wide' (every
+    sound set and voice but the held-out ones, with recording augmentation when augmenting), 'unseen'
+    (only the held-out sound set and voices). augment defaults to split=='train'."""
     rng = rng_for(split, index)
     if kind is None:
-        kind = rng.choice(KINDS, p=[0.4, 0.15, 0.25, 0.2])
+        if variation == 'wide':  # users bring dialogue too: two voices at once
+            kind = rng.choice(KINDS + ['two_speakers'], p=[0.36, 0.14, 0.24, 0.18, 0.08])
+        else:
+            kind = rng.choice(KINDS, p=[0.4, 0.15, 0.25, 0.2])
     if augment is None:
         augment = split == 'train'
     n = n_samples or int(seconds * SR)
@@ -257,17 +361,21 @@ def make_scene(bank, split, index, seconds=6.0, kind=None, variation='train', fp
     boxes = _place(len(classes), aspect, rng, heights)
     sources = []
     used = set()
+    wide = variation == 'wide' and augment
+    song = make_song(rng) if wide and rng.random() < 0.35 else None
     for cls, box in zip(classes, boxes):
-        timbre = _pick_timbre(cls, rng, variation)
+        timbre = _pick_timbre(cls, rng, variation, bank)
         if cls == 'speaker' and variation != 'heldout':
             while (cls, timbre) in used:  # two speakers: two voices
-                timbre = _pick_timbre(cls, rng, variation)
+                timbre = _pick_timbre(cls, rng, variation, bank)
         used.add((cls, timbre))
         if cls == 'speaker':
             audio = speech_phrase(bank, timbre, n, rng)
         else:
-            audio = instrument_phrase(bank, cls, timbre, n, rng)
-        if augment:
+            audio = instrument_phrase(bank, cls, timbre, n, rng, song)
+        if wide:
+            audio = augment_recording(audio, rng, cls)
+        elif augment:
             audio = augment_timbre(audio, rng)
         rms = np.sqrt(np.mean(audio ** 2)) + 1e-9
         audio = audio / rms * 0.05 * 10 ** (rng.uniform(-6, 6) / 20)
@@ -280,12 +388,22 @@ def make_scene(bank, split, index, seconds=6.0, kind=None, variation='train', fp
     if peak > 0.95:
         for s in sources:
             s.audio *= 0.95 / peak
+    noise = None
+    if wide:
+        # Level: the file's own loudness, from 30 dB under the world's to its full level; the
+        # model's input normalisation must make this invisible. Noise: 25-60 dB under the sources.
+        level = 10 ** (rng.uniform(-30, 0) / 20)
+        for s in sources:
+            s.audio *= level
+        if rng.random() < 0.5:
+            mix_rms = np.sqrt(np.mean(np.sum([s.audio for s in sources], axis=0) ** 2)) + 1e-9
+            noise = noise_floor(n, mix_rms * 10 ** (-rng.uniform(25, 60) / 20), rng)
     for s in sources:
         s.env = envelope(s.audio, fps)
     background = {'type': rng.choice(['noise', 'gradient', 'photo', 'blobs'], p=[0.25, 0.25, 0.3, 0.2]),
                   'seed': int(rng.integers(1 << 30))}
     return Scene(split=split, index=int(index), kind=str(kind), aspect=aspect, fps=fps,
-                 sources=sources, background=background)
+                 sources=sources, background=background, noise=noise)
 
 
 # ---------------------------------------------------------------- video

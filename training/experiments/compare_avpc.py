@@ -1,8 +1,8 @@
 """AVPC-style sound network vs the U-Net at equal parameter count and equal training budget.
 
-    python3 -m training.compare_avpc train --net unet --minutes 30    # two runs, same data, same loss
-    python3 -m training.compare_avpc train --net avpc --minutes 30    # (run them side by side: 1 thread each)
-    python3 -m training.compare_avpc score --scenes 12 --out docs/eval/avpc.json
+    python3 -m training.experiments.compare_avpc train --net unet --minutes 30    # two runs, same data, same loss
+    python3 -m training.experiments.compare_avpc train --net avpc --minutes 30    # (run them side by side: 1 thread each)
+    python3 -m training.experiments.compare_avpc score --scenes 12 --out docs/eval/avpc.json
 
 Both start from scratch with the same VisualNet, the same training scenes in the same order, the same
 weighted-BCE separation loss and the same optimiser; only the sound network differs (the localization
@@ -19,12 +19,12 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader
 
-from . import audio as A
+from .. import audio as A
 from .avpc import AVPCSeparator
-from .evaluate import bss, click_cells, istft, scorable
-from .nets import AppearanceModel
-from .train import WorldDataset, bank, gather_pixels, separation_loss
-from .world.samples import GRID_H, GRID_W, MAX_SOURCES, make_sample
+from ..evaluate import bss, click_cells, istft, scorable
+from ..nets import AppearanceModel
+from ..train import WorldDataset, bank, gather_pixels, separation_loss
+from ..world.samples import GRID_H, GRID_W, MAX_SOURCES, make_sample
 
 NETS = ('unet', 'avpc')
 

@@ -15,8 +15,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .nets import K, VisualNet
-from .train import gather_pixels
+from ..nets import K, VisualNet
+from ..train import gather_pixels
 
 # Channels per level (level 0 is the input spectrogram). Chosen so the network has the U-Net's
 # parameter count (1.89 M) within a few percent: see test_avpc_matches_unet_size.

@@ -1,0 +1,1 @@
+"""Experiments beside the shipped pipeline: they inform choices, nothing ships from them."""
