@@ -7,6 +7,7 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ApiError } from '../shared/result';
+import { isInside } from './engine/fs/paths';
 import { MEDIA_EXTENSIONS, type FileEntry, type FileListing } from '../shared/contract';
 
 export interface AccessPolicy {
@@ -42,11 +43,6 @@ export async function policyFromRoots(candidates: string[]): Promise<AccessPolic
     }
   }
   return { roots };
-}
-
-function isInside(child: string, root: string): boolean {
-  const rel = path.relative(root, child);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
 function rootOf(policy: AccessPolicy, real: string): string | undefined {

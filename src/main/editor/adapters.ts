@@ -5,6 +5,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import { isInside } from '../engine/fs/paths';
 import { ApiError } from '../../shared/result';
 import type { Library } from '../engine/project/db';
 import {
@@ -206,11 +207,6 @@ export function engineFiles(): EditorEngine {
   };
 }
 
-function inside(root: string, dir: string): boolean {
-  const rel = path.relative(root, dir);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
-
 /** How a transport's export folders are trusted; see exportFolders. */
 export type FolderTrust = 'dialog' | 'typed';
 
@@ -223,12 +219,13 @@ export function exportFolders(policy: AccessPolicy, trust: FolderTrust, dialog?:
   const typed = trust === 'typed';
   return {
     // The media's folder when exports may go there (not the app's own demo folder), else the first root.
-    suggest: (mediaDir) => (policy.roots.some((r) => inside(r, mediaDir)) ? mediaDir : (policy.roots[0] ?? null)),
+    suggest: (mediaDir) => (policy.roots.some((r) => isInside(mediaDir, r)) ? mediaDir : (policy.roots[0] ?? null)),
     async fromSettings(input) {
       if (!typed) throw new ApiError('forbidden', 'Choose the export folder with the Choose… button.');
       return resolveFolder(policy, input, true);
     },
     forExport: (chosen) => resolveFolder(policy, chosen, typed),
+    roots: typed ? policy.roots : null,
     dialog: typed ? undefined : dialog,
   };
 }

@@ -51,6 +51,7 @@ export function createExportService(deps: ExportDeps) {
     const parent = await folders.forExport(chosen);
     const project = store.project(projectId);
     const plan = await engine.planExportFolder(parent, project.name, ifExists);
+    if (plan.problem) throw new ApiError('bad_request', plan.problem);
     if (plan.conflict) return { jobId: null, folder: plan.folder, conflict: true };
     const sources = new Map(st.sources.map((x) => [x.id, x] as const));
     const stems: ExportStem[] = st.stems.map((stem, i) => {
@@ -74,6 +75,7 @@ export function createExportService(deps: ExportDeps) {
       projectName: project.name,
       folder: plan.folder,
       replace: ifExists === 'replace',
+      roots: folders.roots ? [...folders.roots] : null,
       stems,
       format: s.format,
       sampleRate: s.sampleRate,

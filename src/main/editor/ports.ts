@@ -108,7 +108,8 @@ export interface EditorEngine {
   /** Null when the cache is gone or unreadable. */
   openHeatmaps(metaPath: string): Promise<HeatmapReader | null>;
   /** The project's folder inside parent; conflict when it exists and ifExists is 'ask'. */
-  planExportFolder(parent: string, projectName: string, ifExists: 'ask' | 'replace' | 'new'): Promise<{ folder: string; conflict: boolean }>;
+  /** problem: a file or a link sits where the folder would go (never replaced). */
+  planExportFolder(parent: string, projectName: string, ifExists: 'ask' | 'replace' | 'new'): Promise<{ folder: string; conflict: boolean; problem?: string }>;
 }
 
 /**
@@ -123,6 +124,8 @@ export interface ExportFolders {
   fromSettings(input: string): Promise<string>;
   /** Resolve the folder an export writes into (settings or suggestion). */
   forExport(chosen: string): Promise<string>;
+  /** Folders the export job re-checks its folder against right before writing; null for dialog-picked folders. */
+  roots: readonly string[] | null;
   /** Native folder dialog; absent where there is none. */
   dialog?: (suggested: string | null) => Promise<string | null>;
 }

@@ -2,10 +2,11 @@
  * The web transport: the same contract over loopback HTTP + WebSocket, so the renderer also runs
  * in a plain browser (tests, machines without the Electron binary).
  *
- * Every request must carry the per-run token (header, `?token=` or the cookie set when the page
- * was opened with it), the Host must be our loopback address (DNS rebinding), a browser Origin
- * must be ours (CSRF, cross-site WebSocket), and every API payload is validated by api.dispatch.
- * Media is served by database id only; the client never names a file.
+ * Every API, media, audio and event request must carry the per-run token (header, or `?token=`
+ * in URLs the browser loads itself; never a cookie), the Host must be our loopback address (DNS
+ * rebinding), a browser Origin must be ours (CSRF, cross-site WebSocket), and every API payload is
+ * validated by api.dispatch. Media is served by database id only; the client never names a file.
+ * The page shell (the public renderer bundle) needs no token.
  */
 import http from 'node:http';
 import { createReadStream, promises as fsp } from 'node:fs';
@@ -68,7 +69,6 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const port = (server.address() as { port: number }).port;
   const origins = new Set([`http://${HOST}:${port}`, `http://localhost:${port}`]);
   const hosts = new Set([`${HOST}:${port}`, `localhost:${port}`]);
-  const cookieName = `stemsight_${port}`;
   const csp = contentSecurityPolicy({
     mediaSources: [],
     connectSources: [`ws://${HOST}:${port}`, `ws://localhost:${port}`],
@@ -80,12 +80,14 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     return buf.length === tokenBuf.length && timingSafeEqual(buf, tokenBuf);
   }
 
-  function cookieToken(req: http.IncomingMessage): string | null {
-    for (const part of (req.headers.cookie ?? '').split(';')) {
-      const [k, ...rest] = part.trim().split('=');
-      if (k === cookieName) return rest.join('=');
-    }
-    return null;
+  /**
+   * The token travels in a header (API calls) or in the query (media and audio URLs, the event
+   * socket), never in a cookie: cookies ignore ports, so the browser would hand a cookie to every
+   * other server on this machine's loopback address.
+   */
+  function requestAuthed(req: http.IncomingMessage, url: URL): boolean {
+    const headerToken = req.headers[TOKEN_HEADER];
+    return tokenOk(typeof headerToken === 'string' ? headerToken : null) || tokenOk(url.searchParams.get(TOKEN_PARAM));
   }
 
   /** Host, Origin and Fetch-Metadata checks shared by HTTP and the WebSocket handshake. */
@@ -114,8 +116,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     res.end(body);
   }
 
-  async function serveStatic(req: http.IncomingMessage, res: http.ServerResponse, pathname: string, setCookie: boolean) {
-    const rel = pathname === '/' ? 'index.html' : decodeURIComponent(pathname).replace(/^\/+/, '');
+  async function serveStatic(req: http.IncomingMessage, res: http.ServerResponse, pathname: string) {
+    const rel = pathname === '/' ? 'index.html' : pathname.replace(/^\/+/, '');
     const file = path.resolve(rendererDir, rel);
     if (!file.startsWith(rendererDir + path.sep)) return send(res, 404, 'Not found');
     let data: Buffer;
@@ -123,9 +125,6 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       data = await fsp.readFile(file);
     } catch {
       return send(res, 404, 'Not found');
-    }
-    if (setCookie) {
-      res.setHeader('Set-Cookie', `${cookieName}=${token}; Path=/; HttpOnly; SameSite=Strict`);
     }
     res.statusCode = 200;
     res.setHeader('Content-Type', STATIC_TYPES[path.extname(file)] ?? 'application/octet-stream');
@@ -185,23 +184,37 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     stream.pipe(res);
   }
 
-  server.on('request', (req, res) => {
+  /**
+   * The request target as a URL and its decoded path, or null when either is malformed (a raw
+   * client can send targets such as `//[` or `/%E0%A4%A` that no browser would).
+   */
+  function parseTarget(req: http.IncomingMessage): { url: URL; path: string } | null {
+    try {
+      const url = new URL(req.url ?? '/', `http://${HOST}:${port}`);
+      return { url, path: decodeURIComponent(url.pathname) };
+    } catch {
+      return null;
+    }
+  }
+
+  function handleRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     baseHeaders(res);
-    const url = new URL(req.url ?? '/', `http://${HOST}:${port}`);
+    const target = parseTarget(req);
+    if (!target) return send(res, 400, 'Bad request target');
+    const { url } = target;
     const problem = originProblem(req, req.method !== 'GET' && req.method !== 'HEAD');
     if (problem) {
       log(`refused ${req.method} ${url.pathname}: ${problem}`);
       return send(res, 403, 'Forbidden');
     }
-    const queryToken = url.searchParams.get(TOKEN_PARAM);
-    const headerToken = req.headers[TOKEN_HEADER];
-    const authed =
-      tokenOk(typeof headerToken === 'string' ? headerToken : null) || tokenOk(queryToken) || tokenOk(cookieToken(req));
-    if (!authed) {
+    const p = url.pathname;
+    // The page shell (index.html, scripts, styles) is the public renderer bundle and holds no data,
+    // so it is served without the token: that lets a reload work with no cookie at all.
+    const isData = p.startsWith(WEB_API_PREFIX) || p.startsWith(WEB_MEDIA_PREFIX) || p.startsWith(WEB_AUDIO_PREFIX);
+    if (isData && !requestAuthed(req, url)) {
       log(`refused ${req.method} ${url.pathname}: no valid token`);
       return send(res, 401, 'Open Stemsight with the URL printed in the terminal (it carries the access token).');
     }
-    const p = url.pathname;
     const task = p.startsWith(WEB_API_PREFIX)
       ? serveApi(req, res, p.slice(WEB_API_PREFIX.length))
       : p.startsWith(WEB_MEDIA_PREFIX)
@@ -209,30 +222,49 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
         : p.startsWith(WEB_AUDIO_PREFIX)
           ? serveMedia(req, res, p.slice(WEB_AUDIO_PREFIX.length), true)
         : req.method === 'GET' || req.method === 'HEAD'
-          ? serveStatic(req, res, p, tokenOk(queryToken))
+          ? serveStatic(req, res, target.path)
           : Promise.resolve(send(res, 405, 'Method not allowed'));
-    task.catch((err: unknown) => {
-      log(`error serving ${p}: ${err instanceof Error ? err.message : String(err)}`);
-      if (!res.headersSent) send(res, 500, 'Internal error');
-      else res.destroy();
-    });
+    task.catch((err: unknown) => failed(res, p, err));
+  }
+
+  function failed(res: http.ServerResponse, what: string, err: unknown): void {
+    log(`error serving ${what}: ${err instanceof Error ? err.message : String(err)}`);
+    if (!res.headersSent) send(res, 500, 'Internal error');
+    else res.destroy();
+  }
+
+  server.on('request', (req, res) => {
+    // Whatever a request holds, it must never take the server down.
+    try {
+      handleRequest(req, res);
+    } catch (err) {
+      failed(res, 'a request', err);
+    }
   });
 
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', `http://${HOST}:${port}`);
-    const problem = url.pathname !== WEB_EVENTS_PATH ? 'unknown path' : originProblem(req, true);
-    const authed = tokenOk(url.searchParams.get(TOKEN_PARAM)) || tokenOk(cookieToken(req));
-    if (problem || !authed) {
-      log(`refused WebSocket: ${problem ?? 'no valid token'}`);
-      socket.end(`HTTP/1.1 ${problem ? '403 Forbidden' : '401 Unauthorized'}\r\nConnection: close\r\n\r\n`);
-      return;
+    const refuse = (status: string) => socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+    socket.on('error', () => socket.destroy());
+    try {
+      const target = parseTarget(req);
+      if (!target) return refuse('400 Bad Request');
+      const { url } = target;
+      const problem = url.pathname !== WEB_EVENTS_PATH ? 'unknown path' : originProblem(req, true);
+      const authed = tokenOk(url.searchParams.get(TOKEN_PARAM));
+      if (problem || !authed) {
+        log(`refused WebSocket: ${problem ?? 'no valid token'}`);
+        return refuse(problem ? '403 Forbidden' : '401 Unauthorized');
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        sockets.add(ws);
+        // The event socket is one-way; anything the page sends is ignored.
+        ws.on('close', () => sockets.delete(ws));
+        ws.on('error', () => sockets.delete(ws));
+      });
+    } catch (err) {
+      log(`error in WebSocket handshake: ${err instanceof Error ? err.message : String(err)}`);
+      socket.destroy();
     }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      sockets.add(ws);
-      // The event socket is one-way; anything the page sends is ignored.
-      ws.on('close', () => sockets.delete(ws));
-      ws.on('error', () => sockets.delete(ws));
-    });
   });
 
   const unsubscribe = opts.api.onEvent((name, payload) => {

@@ -1,11 +1,11 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expandTemplate, planExportFolder, safeName, uniqueNames } from '../../../src/main/engine/export/naming';
 import { rppString, writeRpp } from '../../../src/main/engine/export/rpp';
 import { addPanned, audible, dbToGain } from '../../../src/main/engine/export/mix';
-import { runExport, type ExportStem } from '../../../src/main/engine/export/job';
+import { runExport, type ExportJobParams, type ExportStem } from '../../../src/main/engine/export/job';
 import { readWav, writeWav } from '../../../src/main/engine/media/wav';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'stemsight-export-'));
@@ -92,10 +92,10 @@ describe('runExport', () => {
     ];
     const folder = path.join(tmp, 'out export');
     const r = await runExport(
-      { media: path.join(tmp, 'a.wav'), projectName: 'Proj', folder, replace: false, stems, format: 'wav16', sampleRate: null, namingTemplate: '{index}_{project}_{stem}', includeStems: true, includeMix: true, includeVideo: false, includeDaw: true },
+      { media: path.join(tmp, 'a.wav'), projectName: 'Proj', folder, replace: false, roots: null, stems, format: 'wav16', sampleRate: null, namingTemplate: '{index}_{project}_{stem}', includeStems: true, includeMix: true, includeVideo: false, includeDaw: true },
       { signal: new AbortController().signal, progress: () => undefined },
     );
-    expect(readdirSync(folder).sort()).toEqual(['01_Proj_A.wav', '02_Proj_residual.wav', 'Proj mix.wav', 'Proj.rpp']);
+    expect(readdirSync(folder).sort()).toEqual(['.stemsight-export.json', '01_Proj_A.wav', '02_Proj_residual.wav', 'Proj mix.wav', 'Proj.rpp']);
     expect(r.sampleRate).toBe(rate);
     const s1 = await readWav(path.join(folder, '01_Proj_A.wav'));
     const s2 = await readWav(path.join(folder, '02_Proj_residual.wav'));
@@ -107,5 +107,85 @@ describe('runExport', () => {
     expect(mix.channels[0][100]).toBeCloseTo(0.25, 3);
     expect(mix.channels[1][100]).toBeCloseTo(0.25, 3);
     expect(readFileSync(path.join(folder, 'Proj.rpp'), 'utf8')).toContain('FILE "01_Proj_A.wav"');
+  });
+});
+
+describe('export folder safety and staleness', () => {
+  const rate = 8000;
+  async function stemsIn(dir: string, count: number): Promise<ExportStem[]> {
+    mkdirSync(dir, { recursive: true });
+    const out: ExportStem[] = [];
+    for (let i = 0; i < count; i++) {
+      const file = path.join(dir, `s${i}.wav`);
+      const x = new Float32Array(rate / 4).fill(0.1 * (i + 1));
+      await writeWav(file, { sampleRate: rate, channels: [x, x] }, 'f32');
+      out.push({ path: file, name: i === count - 1 ? 'residual' : `src${i}`, index: i + 1, colour: '#888888', gainDb: 0, pan: 0, mute: false, solo: false });
+    }
+    return out;
+  }
+  const params = (folder: string, stems: ExportStem[], more: Partial<ExportJobParams> = {}): ExportJobParams => ({
+    media: stems[0].path, projectName: 'P', folder, replace: false, roots: null, stems, format: 'wav16', sampleRate: null,
+    namingTemplate: '{index}_{stem}', includeStems: true, includeMix: false, includeVideo: false, includeDaw: true, ...more,
+  });
+  const ctx = () => ({ signal: new AbortController().signal, progress: () => undefined });
+  const visible = (dir: string) => readdirSync(dir).filter((f) => !f.startsWith('.')).sort();
+
+  it('never writes through a link out of the allowed folders, even one made after planning', async () => {
+    const base = mkdtempSync(path.join(tmp, 'link-'));
+    const root = path.join(base, 'root');
+    const outside = path.join(base, 'outside');
+    mkdirSync(root);
+    mkdirSync(outside);
+    const stems = await stemsIn(path.join(base, 'stems'), 2);
+    // The export folder itself is a link out of the root.
+    symlinkSync(outside, path.join(root, 'P export'));
+    const plan = await planExportFolder(root, 'P export', 'replace');
+    expect(plan.problem).toMatch(/link/);
+    // The parent is swapped for a link after main checked it: the job re-checks before writing.
+    symlinkSync(outside, path.join(root, 'sub'));
+    await expect(runExport(params(path.join(root, 'sub', 'P export'), stems, { roots: [root], replace: true }), ctx())).rejects.toThrow(/outside the folders/);
+    // And writing through the link of the first case fails too, whatever main decided.
+    await expect(runExport(params(path.join(root, 'P export'), stems, { roots: [root], replace: true }), ctx())).rejects.toThrow(/other than a folder/);
+    expect(readdirSync(outside)).toEqual([]);
+    expect(readdirSync(root).sort()).toEqual(['P export', 'sub']);
+  });
+
+  it('refuses to replace a regular file with a clear message', async () => {
+    const base = mkdtempSync(path.join(tmp, 'file-'));
+    writeFileSync(path.join(base, 'P export'), 'mine');
+    const plan = await planExportFolder(base, 'P export', 'replace');
+    expect(plan.problem).toMatch(/There is a file named "P export"/);
+    expect(readFileSync(path.join(base, 'P export'), 'utf8')).toBe('mine');
+  });
+
+  it('replacing an export removes the files of the old one and keeps the user\'s own', async () => {
+    const base = mkdtempSync(path.join(tmp, 'replace-'));
+    const folder = path.join(base, 'P export');
+    await runExport(params(folder, await stemsIn(path.join(base, 'a'), 4)), ctx());
+    expect(visible(folder)).toEqual(['01_src0.wav', '02_src1.wav', '03_src2.wav', '04_residual.wav', 'P.rpp']);
+    writeFileSync(path.join(folder, 'my notes.txt'), 'keep');
+    await runExport(params(folder, await stemsIn(path.join(base, 'b'), 2), { replace: true }), ctx());
+    expect(visible(folder)).toEqual(['01_src0.wav', '02_residual.wav', 'P.rpp', 'my notes.txt']);
+    expect(JSON.parse(readFileSync(path.join(folder, '.stemsight-export.json'), 'utf8'))).toEqual({ files: ['01_src0.wav', '02_residual.wav', 'P.rpp'] });
+    expect(readdirSync(base).filter((f) => f.endsWith('.partial'))).toEqual([]);
+  });
+
+  it('a cancelled export leaves nothing that looks like an export', async () => {
+    const base = mkdtempSync(path.join(tmp, 'cancel-'));
+    const folder = path.join(base, 'P export');
+    const stems = await stemsIn(path.join(base, 'a'), 3);
+    const ac = new AbortController();
+    let seen = 0;
+    await expect(
+      runExport(params(folder, stems, { includeMix: true }), {
+        signal: ac.signal,
+        // Cancel once the audio is written, before the REAPER project.
+        progress: () => {
+          if (++seen === 1) ac.abort();
+        },
+      }),
+    ).rejects.toThrow();
+    expect(existsSync(folder)).toBe(false);
+    expect(readdirSync(base)).toEqual(['a']);
   });
 });

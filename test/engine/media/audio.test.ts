@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeAudioStream, readAudio, readMono } from '../../../src/main/engine/media/audio';
 import { computePeaks } from '../../../src/main/engine/media/peaks';
 import { MediaError } from '../../../src/main/engine/media/errors';
+import { probeMedia } from '../../../src/main/engine/media/probe';
 import { makeMediaFixtures, type MediaFixtures } from '../../fixtures/make-media';
 
 let fx: MediaFixtures;
@@ -105,6 +106,14 @@ describe('audio decode', () => {
 });
 
 describe('computePeaks', () => {
+  it('trusts decoded audio, not a header that claims 1e9 seconds', async () => {
+    const info = await probeMedia(fx.wav16);
+    const p = await computePeaks(fx.wav16, { peaksPerSecond: 100, info: { ...info, durationSec: 1e9 } });
+    expect(p.durationSec).toBeCloseTo(1, 2);
+    expect(p.length).toBeGreaterThanOrEqual(99);
+    expect(p.length).toBeLessThanOrEqual(101);
+  });
+
   it('returns min/max pairs per bucket covering the whole clip', async () => {
     const p = await computePeaks(fx.mp4, { peaksPerSecond: 50 });
     expect(p.length).toBeGreaterThanOrEqual(99);

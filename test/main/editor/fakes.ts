@@ -122,6 +122,7 @@ export const openFolders: ExportFolders = {
   suggest: (dir) => dir,
   fromSettings: async (input) => input,
   forExport: async (chosen) => chosen,
+  roots: null,
 };
 
 export interface World {

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -43,18 +44,22 @@ describe('web transport', () => {
     expect(server.url).toBe(`${server.origin}/?token=${server.token}`);
   });
 
-  it('sets an HttpOnly SameSite cookie only when the page is opened with the token', async () => {
+  it('never puts the token in a cookie (cookies ignore ports, so other loopback servers would get it)', async () => {
     const first = await fetch(server.url);
     expect(first.status).toBe(200);
-    const cookie = first.headers.get('set-cookie') ?? '';
-    expect(cookie).toContain('HttpOnly');
-    expect(cookie).toContain('SameSite=Strict');
+    expect(first.headers.get('set-cookie')).toBeNull();
     expect(first.headers.get('content-security-policy')).toContain("script-src 'self'");
     expect(first.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
-    const withCookie = await fetch(`${server.origin}/media/7`, { headers: { cookie: cookie.split(';')[0] } });
-    expect(withCookie.status).toBe(200);
-    const viaHeader = await fetch(`${server.origin}/`, { headers: auth() });
-    expect(viaHeader.headers.get('set-cookie')).toBeNull();
+  });
+
+  it('serves the page shell without the token but no data without it', async () => {
+    expect((await fetch(`${server.origin}/`)).status).toBe(200);
+    for (const p of ['/media/7', '/audio/stem-1', '/api/app.info', `/media/7?token=${'T'.repeat(42)}U`]) {
+      const r = await fetch(`${server.origin}${p}`, { method: p.startsWith('/api') ? 'POST' : 'GET', headers: { origin: server.origin } });
+      expect(r.status, p).toBe(401);
+    }
+    // What the browser loads itself (<video src>) carries the token in the query.
+    expect((await fetch(`${server.origin}/media/7?token=${server.token}`)).status).toBe(200);
   });
 
   it('serves media by id with byte ranges', async () => {
@@ -93,5 +98,37 @@ describe('web transport', () => {
     const notJson = await post({ 'content-type': 'application/json' }, '{');
     expect(await notJson.json()).toMatchObject({ ok: false, error: { code: 'bad_request' } });
     expect((await fetch(`${server.origin}/api/app.info`, { headers: auth() })).status).toBe(405);
+  });
+});
+
+/** Send raw bytes (a request no well-behaved client would build) and return the status line. */
+function rawRequest(head: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(server.port, '127.0.0.1', () => socket.write(head));
+    let data = '';
+    socket.on('data', (d) => (data += d.toString('latin1')));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(data.split('\r\n')[0] ?? ''));
+    socket.setTimeout(5000, () => socket.destroy());
+  });
+}
+
+describe('web transport against malformed requests', () => {
+  it('answers 400 to a request target that is not a valid URL and keeps serving', async () => {
+    const host = `Host: 127.0.0.1:${server.port}\r\n`;
+    for (const head of [
+      `GET //[ HTTP/1.1\r\n${host}Connection: close\r\n\r\n`,
+      `GET //[ HTTP/1.1\r\n${host}Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`,
+      `GET http://[::1 HTTP/1.1\r\n${host}Connection: close\r\n\r\n`,
+    ]) {
+      expect(await rawRequest(head), head).toMatch(/^HTTP\/1\.1 400/);
+    }
+    expect((await fetch(`${server.origin}/media/7`, { headers: auth() })).status).toBe(200);
+  });
+
+  it('answers 400, not 500, to bad percent-encoding', async () => {
+    for (const p of ['/%E0%A4%A', '/%', '/assets/%ff%fe']) {
+      expect((await fetch(`${server.origin}${p}`, { headers: auth() })).status, p).toBe(400);
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { defineJob, JobError } from '../jobs/define';
+import { DISK_FULL_MESSAGE, isDiskFull } from '../fs/errors';
 import { probeMedia, requireAudio, requireVideo } from '../media/probe';
 import { isMediaError } from '../media/errors';
 import { isModelError } from '../models/errors';
@@ -37,6 +38,7 @@ export interface AnalysisJobResult {
 /** Known failures become JobErrors: one line for the user. */
 export function userFacing(err: unknown): unknown {
   if (isMediaError(err, 'CANCELLED')) return err;
+  if (isDiskFull(err)) return new JobError(DISK_FULL_MESSAGE, (err as Error).message);
   if (isMediaError(err) || isModelError(err) || (err as Error | undefined)?.name === 'SeparationError') return new JobError((err as Error).message);
   return err;
 }

@@ -6,6 +6,8 @@ import { createWavWriter, type WavFormat, type WavWriter } from '../media/wav';
 import { inputArg, lastLine, runTool } from '../media/process';
 import { isMediaError } from '../media/errors';
 import { writeFileAtomic, tempPathFor } from '../fs/atomic';
+import { isInside } from '../fs/paths';
+import { DISK_FULL_MESSAGE, isDiskFull } from '../fs/errors';
 import { addPanned, channelGain } from './mix';
 import { BlockReader } from './reader';
 import { expandTemplate, safeName, uniqueNames } from './naming';
@@ -14,8 +16,11 @@ import { writeRpp } from './rpp';
 /**
  * Job kind 'export': the stems (equal length, all starting at 0 s, at the chosen rate and format),
  * the stereo mix of the mixer's settings, a copy of the video with the mix as its audio, and a
- * REAPER project that opens the stems aligned. Everything goes into one folder; files are written
- * under temporary names and renamed when complete.
+ * REAPER project that opens the stems aligned. Everything is written into a hidden staging folder
+ * beside the target ('.<name>.<pid>.<random>.partial') and published only when complete, so a
+ * cancelled, failed or killed export never leaves files that look like a finished export. Each
+ * export lists its files in EXPORT_MANIFEST; replacing an export removes exactly those files and
+ * leaves anything else the user keeps in that folder alone.
  */
 
 export interface ExportStem {
@@ -35,6 +40,12 @@ export interface ExportJobParams {
   folder: string;
   /** The user agreed to write into an existing folder. */
   replace: boolean;
+  /**
+   * Real folders the export must stay inside, re-checked right before writing (a folder can be
+   * swapped for a link after main checked it); null when the user picked the folder in a native
+   * dialog.
+   */
+  roots: string[] | null;
   stems: ExportStem[];
   format: WavFormat;
   /** null: the stems' own (the media's) rate. */
@@ -55,7 +66,78 @@ export interface ExportJobResult {
 
 const BLOCK = 65536;
 
+/** Hidden file in an export folder naming the files that export wrote. */
+export const EXPORT_MANIFEST = '.stemsight-export.json';
+
+/** The real parent folder of the export, checked against the roots now, not when main planned it. */
+async function checkedParent(p: ExportJobParams): Promise<string> {
+  const parent = path.dirname(p.folder);
+  let real: string;
+  try {
+    real = await fsp.realpath(parent);
+  } catch {
+    throw new JobError(`The folder ${parent} no longer exists; choose another folder.`);
+  }
+  if (p.roots && !p.roots.some((r) => isInside(real, r))) {
+    throw new JobError(`${parent} now leads outside the folders Stemsight may write to (through a link); choose another folder.`);
+  }
+  return real;
+}
+
+/**
+ * Move a complete staged export into place. A new folder appears in one rename; replacing an
+ * export first removes the old manifest (so a kill mid-way leaves a folder without one, not one
+ * that looks complete), moves the new files in, deletes the files of the old export that the new
+ * one does not have, and writes the new manifest last.
+ */
+async function publish(p: ExportJobParams, staging: string, files: string[]): Promise<string> {
+  const target = path.join(await checkedParent(p), path.basename(p.folder));
+  const manifest = JSON.stringify({ files }, null, 2);
+  const existing = await fsp.lstat(target).catch(() => null);
+  if (!existing) {
+    await fsp.writeFile(path.join(staging, EXPORT_MANIFEST), manifest);
+    await fsp.rename(staging, target);
+    return target;
+  }
+  if (existing.isSymbolicLink() || !existing.isDirectory()) {
+    throw new JobError(`Something other than a folder is now at ${target}; export again and choose "new".`);
+  }
+  if (!p.replace) throw new JobError(`A folder ${target} appeared while exporting; export again and choose "replace" or "new".`);
+  const old = await fsp
+    .readFile(path.join(target, EXPORT_MANIFEST), 'utf8')
+    .then((t) => (JSON.parse(t) as { files?: unknown }).files)
+    .catch(() => []);
+  await fsp.rm(path.join(target, EXPORT_MANIFEST), { force: true });
+  for (const f of files) await fsp.rename(path.join(staging, f), path.join(target, f));
+  for (const f of Array.isArray(old) ? old : []) {
+    // Only plain names the old manifest listed, never a path out of the folder.
+    if (typeof f === 'string' && f === path.basename(f) && !f.startsWith('.') && !files.includes(f)) {
+      await fsp.rm(path.join(target, f), { force: true });
+    }
+  }
+  await writeFileAtomic(path.join(target, EXPORT_MANIFEST), manifest);
+  await fsp.rm(staging, { recursive: true, force: true });
+  return target;
+}
+
 export async function runExport(p: ExportJobParams, ctx: Pick<JobContext, 'signal' | 'progress'>): Promise<ExportJobResult> {
+  const parent = await checkedParent(p);
+  const staging = tempPathFor(path.join(parent, path.basename(p.folder)));
+  await fsp.mkdir(staging);
+  try {
+    const files = await writeExport(p, staging, ctx);
+    if (ctx.signal.aborted) throw new JobError('cancelled');
+    const folder = await publish(p, staging, files.files);
+    ctx.progress('done', 1);
+    return { ...files, folder };
+  } catch (err) {
+    await fsp.rm(staging, { recursive: true, force: true }).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Write every file of the export into `dir`. */
+async function writeExport(p: ExportJobParams, dir: string, ctx: Pick<JobContext, 'signal' | 'progress'>): Promise<Omit<ExportJobResult, 'folder'>> {
   if (p.stems.length === 0) throw new JobError('There are no stems to export; separate some sources first.');
   if (p.includeDaw && !p.includeStems) throw new JobError('A REAPER project needs the stems: tick "Stems" as well.');
   const infos = await Promise.all(p.stems.map((s) => probeMedia(s.path, { signal: ctx.signal })));
@@ -63,7 +145,6 @@ export async function runExport(p: ExportJobParams, ctx: Pick<JobContext, 'signa
   const rate = p.sampleRate ?? srcRate;
   // Equal length for all: the longest stem, at the output rate (stems of one separation are equal).
   const frames = Math.max(...infos.map((i) => Math.round((i.durationSec * rate))));
-  await fsp.mkdir(p.folder, { recursive: true });
   const indexWidth = String(p.stems.length).length < 2 ? 2 : String(p.stems.length).length;
   const names = uniqueNames(
     p.stems.map((s) => expandTemplate(p.namingTemplate, { index: s.index, indexWidth, project: p.projectName, stem: s.name })),
@@ -71,14 +152,14 @@ export async function runExport(p: ExportJobParams, ctx: Pick<JobContext, 'signa
   const files: string[] = [];
   const mixName = `${safeName(p.projectName)} mix.wav`;
   const wantMixFile = p.includeMix || p.includeVideo;
-  const mixPath = p.includeMix ? path.join(p.folder, mixName) : path.join(p.folder, `.mix-${Date.now()}.wav`);
+  const mixPath = path.join(dir, p.includeMix ? mixName : '.mix.wav');
 
   const readers = p.stems.map((s, i) => new BlockReader(s.path, Math.max(1, infos[i].audio?.channels ?? 2), rate, 0, ctx.signal));
   const writers: (WavWriter | null)[] = [];
   let mixWriter: WavWriter | null = null;
   try {
     for (let i = 0; i < p.stems.length; i++) {
-      writers.push(p.includeStems ? await createWavWriter(path.join(p.folder, `${names[i]}.wav`), { sampleRate: rate, channels: readers[i].channels, format: p.format }) : null);
+      writers.push(p.includeStems ? await createWavWriter(path.join(dir, `${names[i]}.wav`), { sampleRate: rate, channels: readers[i].channels, format: p.format }) : null);
     }
     if (wantMixFile) mixWriter = await createWavWriter(mixPath, { sampleRate: rate, channels: 2, format: p.format });
     const gains = p.stems.map((s) => channelGain(s, p.stems));
@@ -115,7 +196,7 @@ export async function runExport(p: ExportJobParams, ctx: Pick<JobContext, 'signa
       const ext = path.extname(p.media).toLowerCase();
       const outExt = ext === '.mp4' || ext === '.mov' || ext === '.m4v' ? ext : '.mkv';
       const videoName = `${safeName(p.projectName)} remix${outExt}`;
-      const target = path.join(p.folder, videoName);
+      const target = path.join(dir, videoName);
       const tmp = tempPathFor(target) + outExt; // ffmpeg picks the container from the extension
       const r = await runTool(
         'ffmpeg',
@@ -132,14 +213,13 @@ export async function runExport(p: ExportJobParams, ctx: Pick<JobContext, 'signa
     if (p.includeDaw) {
       const rppName = `${safeName(p.projectName)}.rpp`;
       const tracks = p.stems.map((s, i) => ({ name: s.name, file: `${names[i]}.wav`, lengthSec: frames / rate, gainDb: s.gainDb, pan: s.pan, mute: s.mute, solo: s.solo, colour: s.colour }));
-      await writeFileAtomic(path.join(p.folder, rppName), writeRpp({ sampleRate: rate, tracks }));
+      await writeFileAtomic(path.join(dir, rppName), writeRpp({ sampleRate: rate, tracks }));
       files.push(rppName);
     }
   } finally {
     if (!p.includeMix && wantMixFile) await fsp.rm(mixPath, { force: true });
   }
-  ctx.progress('done', 1);
-  return { folder: p.folder, files, sampleRate: rate, frames };
+  return { files, sampleRate: rate, frames };
 }
 
 export default defineJob<ExportJobParams, ExportJobResult>(async (p, ctx) => {
@@ -149,7 +229,7 @@ export default defineJob<ExportJobParams, ExportJobResult>(async (p, ctx) => {
     if (err instanceof JobError) throw err;
     if (isMediaError(err, 'CANCELLED')) throw err;
     const e = err as NodeJS.ErrnoException;
-    if (e?.code === 'ENOSPC') throw new JobError('The disk is full; free some space or export to another drive.');
+    if (isDiskFull(err)) throw new JobError(DISK_FULL_MESSAGE, e.message);
     if (e?.code === 'EACCES' || e?.code === 'EPERM') throw new JobError(`Stemsight may not write to ${p.folder}; choose another folder.`);
     if (isMediaError(err)) throw new JobError(`A stem could not be read (${(err as Error).message}); separate again and retry.`);
     throw err;

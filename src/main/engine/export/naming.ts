@@ -54,25 +54,31 @@ export function exportFolderName(project: string): string {
 
 /**
  * Where an export goes: parent/<name>. When that folder exists, 'ask' reports a conflict (the UI
- * asks the user), 'replace' reuses it (files with the same names are replaced), 'new' picks the
- * first free "<name> 2", "<name> 3"...
+ * asks the user), 'replace' reuses it (the files of the previous export are replaced), 'new' picks
+ * the first free "<name> 2", "<name> 3"... A file or a link at parent/<name> is never replaced:
+ * `problem` then says what is in the way.
  */
-export async function planExportFolder(parent: string, name: string, ifExists: 'ask' | 'replace' | 'new'): Promise<{ folder: string; conflict: boolean }> {
-  const exists = async (p: string) => {
-    try {
-      await fsp.lstat(p);
-      return true;
-    } catch {
-      return false;
-    }
-  };
+export async function planExportFolder(
+  parent: string,
+  name: string,
+  ifExists: 'ask' | 'replace' | 'new',
+): Promise<{ folder: string; conflict: boolean; problem?: string }> {
+  const lstat = (p: string) => fsp.lstat(p).catch(() => null);
   const first = path.join(parent, name);
-  if (!(await exists(first))) return { folder: first, conflict: false };
+  const existing = await lstat(first);
+  if (!existing) return { folder: first, conflict: false };
   if (ifExists === 'ask') return { folder: first, conflict: true };
-  if (ifExists === 'replace') return { folder: first, conflict: false };
+  if (ifExists === 'replace') {
+    const problem = existing.isSymbolicLink()
+      ? `"${name}" in that folder is a link to somewhere else; Stemsight does not export through links. Remove the link or choose "new".`
+      : !existing.isDirectory()
+        ? `There is a file named "${name}" where the export folder would go; rename it or choose "new".`
+        : undefined;
+    return { folder: first, conflict: false, ...(problem ? { problem } : {}) };
+  }
   for (let n = 2; n < 10000; n++) {
     const p = path.join(parent, `${name} ${n}`);
-    if (!(await exists(p))) return { folder: p, conflict: false };
+    if (!(await lstat(p))) return { folder: p, conflict: false };
   }
   throw new Error('too many export folders');
 }

@@ -17,6 +17,8 @@ export interface Peaks {
   data: Float32Array;
 }
 
+const MAX_GUESS_SEC = 4 * 3600;
+
 export async function computePeaks(
   file: string,
   opts: { peaksPerSecond?: number; info?: MediaInfo; signal?: AbortSignal } = {},
@@ -27,8 +29,10 @@ export async function computePeaks(
   requireAudio(info);
   const sampleRate = info.audio.sampleRate;
   const bucket = sampleRate / peaksPerSecond;
-  // Grows by doubling; sized from the probed duration so it rarely needs to.
-  let data = new Float32Array(2 * Math.max(16, Math.ceil(info.durationSec * peaksPerSecond) + 2));
+  // Grows by doubling; sized from the probed duration so it rarely needs to. A header can claim
+  // any duration (1e9 s), so the first guess is capped and only real audio makes it grow.
+  const guessSec = Math.min(info.durationSec, MAX_GUESS_SEC);
+  let data = new Float32Array(2 * Math.max(16, Math.ceil(guessSec * peaksPerSecond) + 2));
   let count = 0;
   let lo = Infinity, hi = -Infinity;
   let frame = 0;

@@ -143,9 +143,10 @@ function webClient(): Client {
       return unwrap((await res.json()) as Result<never>);
     },
     on: (name, listener) => events.on(name, listener as (p: unknown) => void),
-    // The media request authenticates with the cookie set when the page was opened with the token.
-    mediaUrl: (mediaId) => `${WEB_MEDIA_PREFIX}${mediaId}`,
-    audioUrl: (key) => `${WEB_AUDIO_PREFIX}${key}`,
+    // Elements that load media themselves cannot send a header, so these URLs carry the token.
+    // They are only ever requested from this origin (no cookie, no Referer to leak it elsewhere).
+    mediaUrl: (mediaId) => `${WEB_MEDIA_PREFIX}${mediaId}?${TOKEN_PARAM}=${encodeURIComponent(token)}`,
+    audioUrl: (key) => `${WEB_AUDIO_PREFIX}${key}?${TOKEN_PARAM}=${encodeURIComponent(token)}`,
     pathForFile: () => null,
   };
 }
