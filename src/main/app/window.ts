@@ -2,7 +2,7 @@
  * The one application window, locked down: isolated and sandboxed renderer without Node, web
  * security on, no navigation away from the app, no new windows, no permissions granted.
  */
-import { BrowserWindow, shell, type Session } from 'electron';
+import { BrowserWindow, type Session } from 'electron';
 import path from 'node:path';
 
 export interface WindowOptions {
@@ -57,11 +57,9 @@ export function createMainWindow(opts: WindowOptions): BrowserWindow {
     if (!trusted(url)) event.preventDefault();
   });
   win.webContents.on('will-attach-webview', (event) => event.preventDefault());
-  win.webContents.setWindowOpenHandler(({ url }) => {
-    // Links to documentation open in the user's browser, never inside the app.
-    if (/^https:\/\//.test(url)) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
+  // No new windows, and no URL from the page is handed to the operating system (shell.openExternal
+  // would run whatever handler the system has for it); the renderer has no external links.
+  win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
   win.once('ready-to-show', () => win.show());
   void win.loadURL(opts.startUrl);
   return win;

@@ -44,7 +44,8 @@ vi.mock('electron', () => {
   };
 });
 
-const { createMainWindow } = await import('../../../src/main/app/window');
+const { createMainWindow, hardenSession } = await import('../../../src/main/app/window');
+const electron = await import('electron');
 const { registerIpc } = await import('../../../src/main/transport/ipc');
 const { handleProtocols } = await import('../../../src/main/app/protocols');
 
@@ -96,6 +97,32 @@ describe('main window', () => {
     expect(nav('stemsight://app/index.html')).toBe(false);
     expect(w.openHandler!({ url: 'https://example.com' })).toEqual({ action: 'deny' });
     expect(w.openHandler!({ url: 'stemsight://app/index.html' })).toEqual({ action: 'deny' });
+  });
+});
+
+describe('main window, continued', () => {
+  it('never hands a URL to the operating system', () => {
+    createMainWindow({ startUrl: 'stemsight://app/index.html', preloadPath: '/x/preload.cjs', trustedOrigins: ['stemsight://app'] });
+    const w = fake.windows.at(-1)!;
+    for (const url of ['https://example.com/', 'mailto:a@b.c', 'file:///etc/passwd', 'smb://host/share']) {
+      expect(w.openHandler!({ url })).toEqual({ action: 'deny' });
+    }
+    expect(electron.shell.openExternal).not.toHaveBeenCalled();
+  });
+
+  it('denies every permission request and check', () => {
+    let request: ((wc: unknown, permission: string, cb: (granted: boolean) => void) => void) | undefined;
+    let check: ((...a: unknown[]) => boolean) | undefined;
+    hardenSession({
+      setPermissionRequestHandler: (fn: typeof request) => (request = fn),
+      setPermissionCheckHandler: (fn: typeof check) => (check = fn),
+    } as never);
+    for (const permission of ['media', 'geolocation', 'notifications', 'clipboard-read', 'openExternal']) {
+      const cb = vi.fn();
+      request!({}, permission, cb);
+      expect(cb).toHaveBeenCalledWith(false);
+      expect(check!({}, permission, 'stemsight://app')).toBe(false);
+    }
   });
 });
 
