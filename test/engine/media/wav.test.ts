@@ -80,6 +80,26 @@ describe('WAV round trip', () => {
   });
 });
 
+describe('clipping', () => {
+  it('counts the samples an integer format cannot hold, and f32 clips none', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'stemsight-clip-'));
+    try {
+      const x = Float32Array.from([0, 0.5, 1, -1, 1.2, -1.2, 32767 / 32768, -1.00001]);
+      const count = async (format: WavFormat) => {
+        const w = await createWavWriter(path.join(dir, `${format}.wav`), { sampleRate: 8000, channels: 2, format });
+        await w.write([x, x]);
+        await w.close();
+        return w.clippedSamples;
+      };
+      // 1.0 is one step past the largest 16-bit code; -1.0 is exact; -1.00001 rounds to -1.0.
+      expect(await count('wav16')).toBe(2 * 3);
+      expect(await count('f32')).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('reading WAVs written by ffmpeg', () => {
   it('16-bit stereo', async () => {
     const w = await readWav(fx.wav16);

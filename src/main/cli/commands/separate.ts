@@ -96,6 +96,11 @@ export const command: Command = {
     const params: SeparationJobParams = { media, sources: clicks, outDir: path.resolve(options.out), format, mask, device: options.device === undefined ? 'auto' : device };
     const manifest = await runJob<Manifest>('separation', params, io);
     if (manifest.device.notice) io.stderr.write(`stemsight: note: ${manifest.device.notice}\n`);
+    for (const c of manifest.stems.clipped) {
+      io.stderr.write(
+        `stemsight: note: ${c.samples} samples of ${c.file} went beyond full scale and were clipped in ${format}, so the stems no longer sum exactly to the original; use --format f32 to keep them whole\n`,
+      );
+    }
     if (io.stdout.isTTY) {
       io.stdout.write(`wrote ${manifest.stems.sources.length + 1} stems to ${params.outDir} (${manifest.stems.sampleRate} Hz, ${manifest.stems.channels} ch) in ${manifest.timings.totalSec.toFixed(1)} s on ${manifest.device.provider}\n`);
     }

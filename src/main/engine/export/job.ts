@@ -7,6 +7,7 @@ import { inputArg, lastLine, runTool } from '../media/process';
 import { isMediaError } from '../media/errors';
 import { writeFileAtomic, tempPathFor } from '../fs/atomic';
 import { isInside } from '../fs/paths';
+import { publishStaged } from '../fs/publish';
 import { DISK_FULL_MESSAGE, isDiskFull } from '../fs/errors';
 import { addPanned, channelGain } from './mix';
 import { BlockReader } from './reader';
@@ -20,7 +21,7 @@ import { writeRpp } from './rpp';
  * beside the target ('.<name>.<pid>.<random>.partial') and published only when complete, so a
  * cancelled, failed or killed export never leaves files that look like a finished export. Each
  * export lists its files in EXPORT_MANIFEST; replacing an export removes exactly those files and
- * leaves anything else the user keeps in that folder alone.
+ * leaves anything else the user keeps in that folder alone (see publishStaged).
  */
 
 export interface ExportStem {
@@ -84,39 +85,27 @@ async function checkedParent(p: ExportJobParams): Promise<string> {
   return real;
 }
 
-/**
- * Move a complete staged export into place. A new folder appears in one rename; replacing an
- * export first removes the old manifest (so a kill mid-way leaves a folder without one, not one
- * that looks complete), moves the new files in, deletes the files of the old export that the new
- * one does not have, and writes the new manifest last.
- */
+/** Move a complete staged export into place, replacing exactly the files of an earlier export. */
 async function publish(p: ExportJobParams, staging: string, files: string[]): Promise<string> {
   const target = path.join(await checkedParent(p), path.basename(p.folder));
-  const manifest = JSON.stringify({ files }, null, 2);
   const existing = await fsp.lstat(target).catch(() => null);
-  if (!existing) {
-    await fsp.writeFile(path.join(staging, EXPORT_MANIFEST), manifest);
-    await fsp.rename(staging, target);
-    return target;
-  }
-  if (existing.isSymbolicLink() || !existing.isDirectory()) {
+  if (existing && (existing.isSymbolicLink() || !existing.isDirectory())) {
     throw new JobError(`Something other than a folder is now at ${target}; export again and choose "new".`);
   }
-  if (!p.replace) throw new JobError(`A folder ${target} appeared while exporting; export again and choose "replace" or "new".`);
-  const old = await fsp
-    .readFile(path.join(target, EXPORT_MANIFEST), 'utf8')
-    .then((t) => (JSON.parse(t) as { files?: unknown }).files)
-    .catch(() => []);
-  await fsp.rm(path.join(target, EXPORT_MANIFEST), { force: true });
-  for (const f of files) await fsp.rename(path.join(staging, f), path.join(target, f));
-  for (const f of Array.isArray(old) ? old : []) {
-    // Only plain names the old manifest listed, never a path out of the folder.
-    if (typeof f === 'string' && f === path.basename(f) && !f.startsWith('.') && !files.includes(f)) {
-      await fsp.rm(path.join(target, f), { force: true });
-    }
-  }
-  await writeFileAtomic(path.join(target, EXPORT_MANIFEST), manifest);
-  await fsp.rm(staging, { recursive: true, force: true });
+  if (existing && !p.replace) throw new JobError(`A folder ${target} appeared while exporting; export again and choose "replace" or "new".`);
+  const previous = existing
+    ? await fsp
+        .readFile(path.join(target, EXPORT_MANIFEST), 'utf8')
+        .then((t) => (JSON.parse(t) as { files?: unknown }).files)
+        .catch(() => [])
+    : [];
+  await publishStaged({
+    staging,
+    target,
+    files,
+    marker: { name: EXPORT_MANIFEST, content: JSON.stringify({ files }, null, 2) },
+    previous: Array.isArray(previous) ? previous : [],
+  });
   return target;
 }
 

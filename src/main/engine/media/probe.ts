@@ -26,6 +26,8 @@ export interface AudioInfo {
   channels: number;
   codec: string;
   channelLayout?: string;
+  /** The audio stream's own duration where the container states one. */
+  durationSec?: number;
 }
 
 export interface MediaInfo {
@@ -135,6 +137,7 @@ export function mediaInfoFromProbe(json: ProbeJson, filePath: string, sizeBytes:
       channels: a.channels ?? 0,
       codec: a.codec_name ?? 'unknown',
       ...(a.channel_layout ? { channelLayout: a.channel_layout } : {}),
+      ...(streamDuration(a) > 0 ? { durationSec: streamDuration(a) } : {}),
     };
   }
   return info;

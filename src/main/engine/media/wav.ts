@@ -214,6 +214,21 @@ export interface WavWriter {
   /** Discard the partial file; the target path is untouched. */
   abort(): Promise<void>;
   readonly framesWritten: number;
+  /** Samples beyond what an integer format can hold, written clipped (always 0 for f32). */
+  readonly clippedSamples: number;
+}
+
+/** How many samples of a chunk exceed the range of an integer format. */
+function countClipped(chunk: ArrayLike<number>[], format: WavFormat): number {
+  if (format === 'f32') return 0;
+  const { bits } = formatParams(format);
+  // Values that round past the largest positive or the most negative code.
+  const scale = 2 ** (bits - 1);
+  const top = (scale - 0.5) / scale;
+  const bottom = -(scale + 0.5) / scale;
+  let n = 0;
+  for (const ch of chunk) for (let i = 0; i < ch.length; i++) if (ch[i] >= top || ch[i] < bottom) n++;
+  return n;
 }
 
 const MAX_RIFF_DATA = 0xffffffff - 64;
@@ -229,15 +244,20 @@ export async function createWavWriter(path: string, opts: WavWriterOptions): Pro
   await w.handle.write(wavHeader(sampleRate, channels, format, 0), 0, headerLen, 0);
   let position = headerLen;
   let frames = 0;
+  let clipped = 0;
   let closed = false;
   return {
     get framesWritten() {
       return frames;
     },
+    get clippedSamples() {
+      return clipped;
+    },
     async write(chunk) {
       if (closed) throw new WavError('write after close');
       if (chunk.length !== channels) throw new WavError(`expected ${channels} channel(s), got ${chunk.length}`);
       const data = encodeSamples(chunk, format);
+      clipped += countClipped(chunk, format);
       if (position - headerLen + data.length > MAX_RIFF_DATA) {
         throw new WavError('audio too long for a WAV file (over 4 GB); use a shorter range');
       }

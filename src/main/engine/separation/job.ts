@@ -1,6 +1,9 @@
 import path from 'node:path';
-import { writeFileAtomic } from '../fs/atomic';
-import { defineJob } from '../jobs/define';
+import { promises as fsp } from 'node:fs';
+import { tempPathFor } from '../fs/atomic';
+import { publishStaged } from '../fs/publish';
+import { MediaError } from '../media/errors';
+import { defineJob, JobError } from '../jobs/define';
 import { probeMedia, requireAudio, requireVideo } from '../media/probe';
 import type { WavFormat } from '../media/wav';
 import type { MaskMode } from '../dsp/masks';
@@ -14,7 +17,10 @@ import { separate, type SeparationResult } from './separate';
 
 /**
  * Job kind 'separation' (JobRunner): analysis (cached) then separation of the clicked sources;
- * writes the stems and manifest.json into outDir and returns the manifest.
+ * writes the stems and manifest.json into outDir and returns the manifest. The stems are written
+ * into a hidden staging folder beside outDir and published with manifest.json last (see
+ * publishStaged), so outDir never mixes a run's stems with an older run's, and a folder holds a
+ * manifest only when every stem it lists is complete.
  */
 
 export interface SeparationJobParams {
@@ -39,7 +45,15 @@ export interface Manifest {
   model: { name: string; version: string; sha256: string; stages: string[]; skippedStages: { stage: string; reason: string }[] };
   device: { requested: DeviceRequest; provider: string; notice: string | null };
   parameters: { sources: { x: number; y: number; at: number }[]; format: WavFormat; mask: MaskMode; windowHop: number; startSec: number; durationSec: number | null; fullRateStft: SeparationResult['grid'] };
-  stems: { sources: { index: number; file: string; frame: number; cell: [number, number] }[]; residual: string; sampleRate: number; channels: number; frames: number };
+  stems: {
+    sources: { index: number; file: string; frame: number; cell: [number, number] }[];
+    residual: string;
+    sampleRate: number;
+    channels: number;
+    frames: number;
+    /** Stems whose samples went beyond full scale and were clipped (wav16/wav24 only). */
+    clipped: { file: string; samples: number }[];
+  };
   activity: { fps: number; startTime: number; sources: { index: number; values: number[] }[] };
   timings: { analysisSec: number; analysisCached: boolean; separateSec: number; firstAudioSec: number | null; totalSec: number };
 }
@@ -48,6 +62,24 @@ export interface Manifest {
 export function manifestJson(m: Manifest): string {
   const text = JSON.stringify(m, (_k, v: unknown) => (Array.isArray(v) && v.length > 2 && v.every((n) => typeof n === 'number') ? `#NUMS${JSON.stringify(v)}` : v), 1);
   return text.replace(/"#NUMS(\[[^"]*\])"/g, '$1') + '\n';
+}
+
+/**
+ * The stems of an earlier run in `dir`: those its manifest lists, and any file with a stem's name
+ * (a run killed while publishing leaves stems without a manifest).
+ */
+async function previousStems(dir: string): Promise<string[]> {
+  const st = await fsp.lstat(dir).catch(() => null);
+  if (!st) return [];
+  if (!st.isDirectory()) throw new JobError(`${dir} is a file, not a folder; choose another --out folder.`);
+  const names = (await fsp.readdir(dir)).filter((f) => /^(source-\d+|residual)\.wav$/.test(f));
+  try {
+    const old = JSON.parse(await fsp.readFile(path.join(dir, 'manifest.json'), 'utf8')) as Partial<Manifest>;
+    names.push(...(old.stems?.sources ?? []).map((s) => s.file), old.stems?.residual ?? '');
+  } catch {
+    // no manifest (or not ours): only the stem-named files
+  }
+  return names;
 }
 
 export default defineJob<SeparationJobParams, Manifest>(async (p, ctx) => {
@@ -73,12 +105,16 @@ export default defineJob<SeparationJobParams, Manifest>(async (p, ctx) => {
       lib?.close();
     }
     if (a.cached) share = 0;
+    const target = path.resolve(p.outDir);
+    await fsp.mkdir(path.dirname(target), { recursive: true });
+    const staging = tempPathFor(target);
+    await fsp.mkdir(staging);
     try {
       const r = await separate(p.media, p.sources, {
         runtime: rt,
         cache: a.cache,
         info,
-        outDir: p.outDir,
+        outDir: staging,
         format: p.format,
         mask: p.mask,
         windowHop: p.windowHop,
@@ -101,12 +137,29 @@ export default defineJob<SeparationJobParams, Manifest>(async (p, ctx) => {
           durationSec: p.durationSec ?? null,
           fullRateStft: r.grid,
         },
-        stems: { sources: r.sources.map((s) => ({ index: s.index, file: s.file, frame: s.frame, cell: s.cell })), residual: r.residual, sampleRate: r.sampleRate, channels: r.channels, frames: r.frames },
+        stems: {
+          sources: r.sources.map((s) => ({ index: s.index, file: s.file, frame: s.frame, cell: s.cell })),
+          residual: r.residual,
+          sampleRate: r.sampleRate,
+          channels: r.channels,
+          frames: r.frames,
+          clipped: r.clipped,
+        },
         activity: { fps: r.activity.fps, startTime: r.activity.startFrame / r.activity.fps, sources: r.activity.values.map((values, i) => ({ index: i + 1, values })) },
         timings: { analysisSec: a.seconds, analysisCached: a.cached, separateSec: r.timings.separateSec, firstAudioSec: r.timings.firstAudioSec, totalSec: (performance.now() - t0) / 1000 },
       };
-      await writeFileAtomic(path.join(p.outDir, 'manifest.json'), manifestJson(manifest));
+      if (ctx.signal.aborted) throw new MediaError('CANCELLED', 'cancelled');
+      await publishStaged({
+        staging,
+        target,
+        files: [...r.sources.map((s) => s.file), r.residual],
+        marker: { name: 'manifest.json', content: manifestJson(manifest) },
+        previous: await previousStems(target),
+      });
       return manifest;
+    } catch (err) {
+      await fsp.rm(staging, { recursive: true, force: true }).catch(() => undefined);
+      throw err;
     } finally {
       await a.cache.close();
     }

@@ -74,6 +74,8 @@ export interface SeparationResult {
   /** Per source, the heatmap value at its cell for each analysed frame (fps of the analysis). */
   activity: { fps: number; startFrame: number; values: number[][] };
   timings: { separateSec: number; firstAudioSec: number | null };
+  /** Stems with samples beyond full scale, written clipped (integer formats only). */
+  clipped: { file: string; samples: number }[];
 }
 
 /**
@@ -244,12 +246,14 @@ export async function separate(file: string, clicks: Click[], opts: SeparateOpti
     await computeReady();
     await synth.drain(sink, true);
     check(signal);
+    requireWholeAudio(file, info, written / rate, startSec, durationSec);
     for (const w of writers) await w.close();
   } catch (err) {
     await Promise.all(writers.map((w) => w.abort().catch(() => undefined)));
     throw err;
   }
   const frames = writers[0].framesWritten;
+  const clipped = writers.map((w, i) => ({ file: names[i], samples: w.clippedSamples })).filter((c) => c.samples > 0);
   const fps = cache.meta.fps;
   const firstFrame = Math.floor(startSec * fps);
   const frameCount = durationSec === undefined ? cache.meta.frames - firstFrame : Math.ceil(durationSec * fps);
@@ -267,5 +271,22 @@ export async function separate(file: string, clicks: Click[], opts: SeparateOpti
     stages: { used: plan.used, skipped: plan.skipped },
     activity: { fps, startFrame: firstFrame, values: await sourceActivity(cache, sources, firstFrame, frameCount) },
     timings: { separateSec: (performance.now() - t0) / 1000, firstAudioSec },
+    clipped,
   };
+}
+
+/**
+ * A file cut short (a partial download, a copy that stopped) still probes as its full length, and
+ * one truncated while it is read just ends early: compare what was decoded with what the file
+ * says it holds, so short stems are never handed over as the whole clip.
+ */
+export function requireWholeAudio(file: string, info: MediaInfo, decodedSec: number, startSec: number, durationSec: number | undefined): void {
+  const stated = info.audio?.durationSec ?? info.durationSec;
+  const expected = durationSec ?? Math.max(0, stated - startSec);
+  const tolerance = Math.max(0.5, 0.02 * expected);
+  if (expected - decodedSec > tolerance) {
+    throw new SeparationError(
+      `${path.basename(file)} holds only ${decodedSec.toFixed(1)} s of audio where it says ${expected.toFixed(1)} s: the file is cut short or damaged. Copy or download it again, then retry.`,
+    );
+  }
 }
