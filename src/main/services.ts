@@ -15,6 +15,12 @@ import { engineMedia } from './engine-adapter';
 import { JobRunner, type JobSnapshot } from './engine/jobs';
 import { createEditor } from './editor';
 import { cardOnce, engineFiles, exportFolders, libraryEditorStore, runnerJobs } from './editor/adapters';
+import { lockDataFolder } from './data-lock';
+import { projectMediaIds, removeProjectFiles, tidyDataFolder, type DataFolders } from './cleanup';
+import { defaultCacheRoot } from './engine/analysis/cache';
+
+/** Analyses beyond this (least recently used first) are removed at start-up; STEMSIGHT_CACHE_LIMIT_MB overrides. */
+const DEFAULT_CACHE_LIMIT_MB = 10_000;
 
 const isSource = /\.ts$/.test(new URL(import.meta.url).pathname);
 /** Job modules: beside this file in source, out/main/jobs/*.js when built (electron.vite.config.ts). */
@@ -71,7 +77,8 @@ function mediaRecord(m: Media): MediaRecord {
 
 const iso = (ms: number | null): string => new Date(ms ?? 0).toISOString();
 
-export function libraryStore(lib: Library): ProjectStore {
+/** `folders`: where the project's files live, removed with it (the app); without it only rows go. */
+export function libraryStore(lib: Library, folders?: DataFolders): ProjectStore {
   const record = (projectId: number): ProjectRecord | null => {
     let project;
     try {
@@ -110,12 +117,15 @@ export function libraryStore(lib: Library): ProjectStore {
         .filter((p): p is ProjectRecord => p !== null);
     },
     removeProject(projectId) {
+      let leftBehind: string[];
+      const mediaIds = projectMediaIds(lib, projectId);
       try {
-        deleteProject(lib, projectId);
-        return true;
+        leftBehind = deleteProject(lib, projectId);
       } catch {
         return false;
       }
+      if (folders) removeProjectFiles(lib, folders, projectId, mediaIds, leftBehind);
+      return true;
     },
     getMedia(mediaId) {
       try {
@@ -128,9 +138,22 @@ export function libraryStore(lib: Library): ProjectStore {
 }
 
 export async function createServices(opts: ServiceOptions): Promise<Services> {
+  // First: a second instance must not touch the first one's jobs or files.
+  const releaseLock = lockDataFolder(opts.dataDir);
+  try {
+    return await startServices(opts, releaseLock);
+  } catch (err) {
+    releaseLock();
+    throw err;
+  }
+}
+
+async function startServices(opts: ServiceOptions, releaseLock: () => void): Promise<Services> {
+  process.once('exit', releaseLock);
   const libraryPath = path.join(opts.dataDir, 'stemsight.db');
   const library = openLibrary(libraryPath, { nativeBinding: opts.nativeBinding });
-  const store = libraryStore(library);
+  const folders: DataFolders = { dataDir: opts.dataDir, analysisCacheDir: defaultCacheRoot() };
+  const store = libraryStore(library, folders);
   const policy = opts.policy ?? (await defaultPolicy());
   const jobs = new JobRunner({ library });
   jobs.register('analysis', jobModule('./engine/analysis/job.ts', './jobs/analysis.js'), { label: 'Analysis' });
@@ -179,6 +202,14 @@ export async function createServices(opts: ServiceOptions): Promise<Services> {
       error: snap.errorMessage,
     });
   jobs.on('state', (snap) => forward(snap));
+  // With the lock held and no job started yet, nothing in the data folder is being written.
+  try {
+    const limitMb = Number(process.env.STEMSIGHT_CACHE_LIMIT_MB ?? DEFAULT_CACHE_LIMIT_MB);
+    const r = await tidyDataFolder(library, folders, (Number.isFinite(limitMb) && limitMb >= 0 ? limitMb : DEFAULT_CACHE_LIMIT_MB) * 1e6);
+    if (r.removed) log(`removed ${r.removed} unused file(s) or folder(s) from the data folder`);
+  } catch (err) {
+    log('tidying the data folder failed', err);
+  }
   jobs.on('progress', (p) => {
     const snap = jobs.get(p.jobId);
     if (snap) forward(snap, p);
@@ -192,6 +223,8 @@ export async function createServices(opts: ServiceOptions): Promise<Services> {
       await jobs.dispose().catch(() => undefined);
       await editor.close().catch(() => undefined);
       library.close();
+      releaseLock();
+      process.off('exit', releaseLock);
     },
   };
 }

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { APP_ORIGIN, AUDIO_ORIGIN, MEDIA_ORIGIN } from '../../shared/channels';
 import { MEDIA_EXTENSIONS } from '../../shared/contract';
 import { createServices, type Services } from '../services';
+import { DataFolderInUseError } from '../data-lock';
 import { registerIpc } from '../transport/ipc';
 import { contentSecurityPolicy } from '../transport/csp';
 import { buildMenu } from './menu';
@@ -78,6 +79,11 @@ export function runElectronApp(): void {
         },
       });
     } catch (err) {
+      if (err instanceof DataFolderInUseError) {
+        dialog.showErrorBox('Stemsight is already running', err.message);
+        app.quit();
+        return;
+      }
       dialog.showErrorBox(
         'Stemsight could not open its database',
         `${err instanceof Error ? err.message.split('\n')[0] : String(err)}\n\nRun "npm install" again so the Electron build of SQLite is made.`,

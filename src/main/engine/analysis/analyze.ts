@@ -96,7 +96,8 @@ export async function analyzeMedia(file: string, opts: AnalyzeOptions): Promise<
 
   await opts.index?.begin?.();
   await fsp.mkdir(root, { recursive: true });
-  const tmp = await fsp.mkdtemp(path.join(root, '.partial-'));
+  // The pid in the name lets a sweep tell a crashed writer's folder from one being written.
+  const tmp = await fsp.mkdtemp(path.join(root, `.partial-${process.pid}-`));
   try {
     const meta = await compute(file, info, fp, tmp, opts);
     meta.seconds = (performance.now() - t0) / 1000;

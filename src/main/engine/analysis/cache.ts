@@ -62,6 +62,9 @@ export class AnalysisCache {
     } catch {
       return null;
     }
+    // meta.json's mtime is the cache's last use, for pruneAnalysisCaches.
+    const now = new Date();
+    await fsp.utimes(path.join(dir, 'meta.json'), now, now).catch(() => undefined);
     if (meta.format !== CACHE_FORMAT) return null;
     const frameValues = meta.features * meta.grid[0] * meta.grid[1];
     let visual: fsp.FileHandle | null = null;
@@ -133,4 +136,49 @@ export class AnalysisCache {
     await Promise.all([this.visual.close().catch(() => undefined), this.heat.close().catch(() => undefined), ...[...this.extra.values()].map((h) => h.close().catch(() => undefined))]);
     this.extra.clear();
   }
+}
+
+export interface CacheEntry {
+  dir: string;
+  bytes: number;
+  lastUsed: Date;
+}
+
+async function folderBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const e of await fsp.readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const p = path.join(dir, e.name);
+    total += e.isDirectory() ? await folderBytes(p) : ((await fsp.lstat(p).catch(() => null))?.size ?? 0);
+  }
+  return total;
+}
+
+/** The complete analyses under a cache root, least recently used first. */
+export async function listAnalysisCaches(root: string): Promise<CacheEntry[]> {
+  const out: CacheEntry[] = [];
+  for (const e of await fsp.readdir(root, { withFileTypes: true }).catch(() => [])) {
+    if (!e.isDirectory() || e.name.startsWith('.')) continue; // temp folders are the sweep's business
+    const dir = path.join(root, e.name);
+    const st = await fsp.stat(path.join(dir, 'meta.json')).catch(() => null);
+    out.push({ dir, bytes: await folderBytes(dir), lastUsed: st?.mtime ?? new Date(0) });
+  }
+  return out.sort((a, b) => a.lastUsed.getTime() - b.lastUsed.getTime());
+}
+
+/**
+ * Keep the cache under maxBytes by removing the least recently used analyses (an analysis removed
+ * is simply computed again when its media is opened). `keep` protects folders in use.
+ */
+export async function pruneAnalysisCaches(root: string, maxBytes: number, keep: ReadonlySet<string> = new Set()): Promise<CacheEntry[]> {
+  const entries = await listAnalysisCaches(root);
+  let total = entries.reduce((n, e) => n + e.bytes, 0);
+  const removed: CacheEntry[] = [];
+  for (const e of entries) {
+    if (total <= maxBytes) break;
+    if (keep.has(e.dir)) continue;
+    await fsp.rm(e.dir, { recursive: true, force: true });
+    total -= e.bytes;
+    removed.push(e);
+  }
+  return removed;
 }
