@@ -154,10 +154,20 @@ export function createApi(deps: ApiDeps): Api {
     return { id: p.id, name: p.name, createdAt: p.createdAt, updatedAt: p.updatedAt, media: await mediaInfo(p.media) };
   }
 
+  /** A project opened again: mark it recent, and re-run the separation an earlier run left unfinished. */
+  function reopened(projectId: number): void {
+    deps.store.touchProject(projectId);
+    try {
+      deps.editor?.separation.resume(projectId);
+    } catch (err) {
+      log('resuming the separation failed', err);
+    }
+  }
+
   async function openResolved(file: string): Promise<ProjectView> {
     const existing = deps.store.findProjectByMediaPath(file);
     if (existing) {
-      deps.store.touchProject(existing.id);
+      reopened(existing.id);
       return projectView(deps.store.getProject(existing.id) ?? existing);
     }
     let probe: ProbeResult;
@@ -241,7 +251,7 @@ export function createApi(deps: ApiDeps): Api {
     'projects.open': async ({ projectId }) => {
       const p = deps.store.getProject(projectId);
       if (!p) throw new ApiError('not_found', 'That project no longer exists.');
-      deps.store.touchProject(projectId);
+      reopened(projectId);
       return projectView(deps.store.getProject(projectId) ?? p);
     },
     'projects.remove': async ({ projectId }) => ({ removed: deps.store.removeProject(projectId) }),

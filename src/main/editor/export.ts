@@ -7,7 +7,7 @@ import type { EditorState, ExportSettingsView } from '../../shared/contract';
 import { ApiError } from '../../shared/result';
 import type { ExportJobParams, ExportJobResult, ExportStem } from '../engine/export/job';
 import type { EditorEngine, EditorEvents, EditorJobs, EditorStore, ExportFolders } from './ports';
-import { missingMedia, type ProjectState } from './state';
+import { missingMedia, stemsMatchSources, type ProjectState } from './state';
 
 export interface ExportDeps {
   store: EditorStore;
@@ -45,7 +45,13 @@ export function createExportService(deps: ExportDeps) {
       throw new ApiError('bad_request', 'Choose at least one thing to export (stems, mix, video or REAPER project).');
     }
     if (st.stems.length === 0) throw new ApiError('bad_request', 'There are no stems yet: click a source in the video and wait for the separation.');
-    if (st.stems.some((x) => x.preview)) throw new ApiError('bad_request', 'The whole-file separation is still running; export when it has finished.');
+    if (st.stems.some((x) => x.preview) || jobs.active('separation', { projectId }).length > 0) {
+      throw new ApiError('bad_request', 'The whole-file separation is still running; export when it has finished.');
+    }
+    if (!stemsMatchSources(st.sources.map((x) => x.id), store.stems(projectId))) {
+      // Exporting now would lose the sound of a removed source (or give an added one no stem).
+      throw new ApiError('bad_request', 'The stems are older than your last change to the sources: separate again, and export when it has finished.');
+    }
     const chosen = s.folder ?? st.suggestedFolder;
     if (!chosen) throw new ApiError('bad_request', 'Choose a folder to export into.');
     const parent = await folders.forExport(chosen);

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { ApiError } from '../../shared/result';
 import type { Manifest, SeparationJobParams } from '../engine/separation/job';
 import type { EditorEngine, EditorEvents, EditorJobs, EditorStore } from './ports';
+import { stemsMatchSources } from './state';
 
 /** A preview runs before the full file and everything else queued. */
 export const PREVIEW_PRIORITY = 10;
@@ -104,7 +105,19 @@ export function createSeparationService(deps: SeparationDeps) {
     });
   }
 
-  return { start };
+  /**
+   * On reopening a project: when its stems do not match its sources and no separation is on its
+   * way (the app was killed or closed while it ran), start the whole-file separation again.
+   * Returns the job ids started (none when the stems are current).
+   */
+  function resume(projectId: number): string[] {
+    const sources = store.sources(projectId);
+    if (sources.length === 0 || jobs.active('separation', { projectId }).length > 0) return [];
+    if (stemsMatchSources(sources.map((s) => s.id), store.stems(projectId))) return [];
+    return start(projectId);
+  }
+
+  return { start, resume };
 }
 
 export type SeparationService = ReturnType<typeof createSeparationService>;

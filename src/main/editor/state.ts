@@ -52,6 +52,19 @@ export function currentStems(sources: { id: number; index: number }[], stems: St
     }));
 }
 
+/**
+ * True when the newest whole-file separation separated exactly the live sources. After a source
+ * is removed (or added) the newest residual still lacks (or holds) its sound until the separation
+ * that follows the edit finishes: those stems must not be exported as the project's sound.
+ */
+export function stemsMatchSources(liveSourceIds: readonly number[], stems: readonly Stem[]): boolean {
+  const residual = stems.find((s) => s.kind === 'residual' && !s.preview);
+  if (!residual) return liveSourceIds.length === 0;
+  if (residual.jobId === null) return true; // its job row is gone: nothing to compare with
+  const separated = new Set(stems.filter((s) => s.jobId === residual.jobId && s.sourceId !== null).map((s) => s.sourceId));
+  return separated.size === liveSourceIds.length && liveSourceIds.every((id) => separated.has(id));
+}
+
 export function createProjectState(store: EditorStore, folders: ExportFolders, analysisState: (mediaId: number) => Promise<AnalysisState>): ProjectState {
   function exportSettings(projectId: number): ExportSettingsView {
     const s = store.exportSettings(projectId);
