@@ -1,42 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { makeMediaFixtures, type MediaFixtures } from '../fixtures/make-media';
+import { cli, expectOneLineError, root } from './run-cli';
+
+const pexec = promisify(execFile);
 import { writeWav } from '../../src/main/engine/media/wav';
 import { bssEvalSources } from '../../src/main/engine/metrics/bss_eval';
-
-const root = path.resolve(__dirname, '../..');
-const bin = path.join(root, 'bin/stemsight.mjs');
-const pexec = promisify(execFile);
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  try {
-    const r = await pexec(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, STEMSIGHT_DEBUG: '', ...env }, maxBuffer: 1 << 24 });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
-
-/** The CLI's error contract: one line, prefixed, no stack trace. */
-function expectOneLineError(r: Run, pattern: RegExp): void {
-  expect(r.code).not.toBe(0);
-  expect(r.stdout).toBe('');
-  const lines = r.stderr.trimEnd().split('\n');
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^stemsight: /);
-  expect(lines[0]).toMatch(pattern);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
 
 let fx: MediaFixtures;
 beforeAll(() => {

@@ -1,38 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { ffmpegPath } from '../../src/main/engine/media/binaries';
 import { readWav } from '../../src/main/engine/media/wav';
 import { readAudio } from '../../src/main/engine/media/audio';
+import { cli as runCli, expectOneLineError } from './run-cli';
 
 /** The CLI contract of issue 4 on small generated clips (ffmpeg lavfi: testsrc + two sines). */
 
-const root = path.resolve(__dirname, '../..');
-const bin = path.join(root, 'bin/stemsight.mjs');
-const pexec = promisify(execFile);
 let dir: string;
-const env = () => ({ ...process.env, STEMSIGHT_DEBUG: '', STEMSIGHT_CACHE_DIR: path.join(dir, 'cache') });
-
-async function cli(args: string[], extraEnv: Record<string, string> = {}) {
-  try {
-    const r = await pexec(process.execPath, [bin, ...args], { cwd: root, env: { ...env(), ...extraEnv }, maxBuffer: 1 << 26 });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
-
-function expectOneLineError(r: { code: number; stderr: string }, pattern: RegExp) {
-  expect(r.code).not.toBe(0);
-  const lines = r.stderr.trimEnd().split('\n');
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^stemsight: /);
-  expect(lines[0]).toMatch(pattern);
-}
+const cli = (args: string[], extraEnv: Record<string, string> = {}) => runCli(args, { STEMSIGHT_CACHE_DIR: path.join(dir, 'cache'), ...extraEnv });
 
 const ff = (args: string[]) => execFileSync(ffmpegPath(), ['-nostdin', '-v', 'error', '-y', ...args]);
 const clip = (name: string, size: string, rate: number, dur: number, extra: string[] = []) => {

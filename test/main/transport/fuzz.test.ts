@@ -3,9 +3,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Api } from '../../../src/main/api';
 import { startWebServer, type WebServer } from '../../../src/main/transport/web';
-import { ok } from '../../../src/shared/result';
+import { stubApi } from './stub-api';
+import { rng } from '../../reliability/rng';
 
 /**
  * Request fuzz of the web transport: seeded random raw requests (targets with brackets, stray
@@ -16,15 +16,7 @@ const REQUESTS = 400;
 
 let tmp: string;
 let server: WebServer;
-const api: Api = {
-  dispatch: async (name, payload) => ok({ name, payload }),
-  call: async () => {
-    throw new Error('unused');
-  },
-  mediaFile: async (id) => (id === 7 ? path.join(tmp, 'm.mp4') : null),
-  emit: () => undefined,
-  onEvent: () => () => undefined,
-};
+const api = stubApi(() => path.join(tmp, 'm.mp4'));
 
 beforeAll(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'stemsight-fuzz-'));
@@ -37,16 +29,6 @@ afterAll(async () => {
   await server.close();
   rmSync(tmp, { recursive: true, force: true });
 });
-
-/** mulberry32: a small seeded generator, so a failure can be replayed. */
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PIECES = ['/', '//', '[', ']', '%', '%E0%A4%A', '%ff', '%2e%2e', '..', '?', '#', '@', ':', 'api/', 'media/', 'audio/', 'events', 'app.info', '7', 'stem-1', '%00', '\u00e9', '\u{1F600}', 'token=', 'F'.repeat(43), '&', ';', '\\', '~'];
 const METHODS = ['GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'TRACE', 'CONNECT', 'FOO'];

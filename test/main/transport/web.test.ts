@@ -3,24 +3,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Api } from '../../../src/main/api';
 import { startWebServer, type WebServer } from '../../../src/main/transport/web';
-import { ok } from '../../../src/shared/result';
+import { stubApi } from './stub-api';
 
 let tmp: string;
 let server: WebServer;
 const bytes = Buffer.from(Array.from({ length: 1000 }, (_, i) => i % 256));
 
-// A stand-in API: the transport's job is auth, routing and bytes, not the engine.
-const api: Api = {
-  dispatch: async (name, payload) => ok({ name, payload }),
-  call: async () => {
-    throw new Error('unused');
-  },
-  mediaFile: async (id) => (id === 7 ? path.join(tmp, 'm.mp4') : null),
-  emit: () => undefined,
-  onEvent: () => () => undefined,
-};
+const api = stubApi(() => path.join(tmp, 'm.mp4'));
 
 beforeAll(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'stemsight-web-'));
