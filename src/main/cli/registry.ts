@@ -12,6 +12,7 @@ export const registry: Record<string, () => Promise<{ command: Command }>> = {
   separate: () => import('./commands/separate'),
   localize: () => import('./commands/localize'),
   doctor: () => import('./commands/doctor'),
+  detect: () => import('./commands/detect'),
 };
 
 export async function loadCommand(name: string): Promise<Command | null> {
