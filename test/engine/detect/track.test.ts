@@ -30,4 +30,12 @@ describe('IoU tracking', () => {
     const [late] = t.update(2, [face(0.1)]);
     expect(late.track).not.toBe(first.track);
   });
+
+  it('waits longer for kinds that are looked for less often', () => {
+    const t = new IouTracker({ maxGapSec: { face: 1, hand: 3 } });
+    const [f0, h0] = t.update(0, [face(0.1), { ...face(0.6), kind: 'hand' }]);
+    const [f1, h1] = t.update(2, [face(0.1), { ...face(0.6), kind: 'hand' }]);
+    expect(f1.track).not.toBe(f0.track);
+    expect(h1.track).toBe(h0.track);
+  });
 });

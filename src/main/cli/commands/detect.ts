@@ -12,7 +12,7 @@ export const command: Command = {
   usage: 'detect <media> --out DIR [--fps N]',
   options: {
     out: { kind: 'string', value: 'DIR', help: 'folder for detections.json' },
-    fps: { kind: 'string', value: 'N', help: 'frames per second analysed for faces and mouths (default 4; people and hands at half that, at most 2)' },
+    fps: { kind: 'string', value: 'N', help: 'frames per second analysed for faces and mouths (default 4; people and hands once a second)' },
   },
   details: [
     'detections.json: {"frames":[{"time":seconds,"objects":[{"kind":"face"|"person"|"hand","track":n,',
@@ -40,7 +40,6 @@ export const command: Command = {
       const r = await detectMedia(media, {
         info,
         fps,
-        bodyFps: fps === undefined ? undefined : Math.min(2, fps / 2),
         signal: controller.signal,
         onProgress: (stage, f) => {
           if (tty) io.stderr.write(`\r\x1b[K${stage} ${(100 * f).toFixed(0)}%`);

@@ -13,8 +13,8 @@ export interface TrackedObject extends DetectedObject {
 export interface TrackerOptions {
   /** Least overlap to continue a track (default 0.3). */
   minIou?: number;
-  /** A track not seen for longer than this (seconds) is closed (default 1.5). */
-  maxGapSec?: number;
+  /** A track not seen for longer than this (seconds) is closed (default 1.5), per kind if need be. */
+  maxGapSec?: number | Partial<Record<ObjectKind, number>>;
 }
 
 export function iou(a: readonly number[], b: readonly number[]): number {
@@ -37,16 +37,17 @@ export class IouTracker {
   private readonly tracks: Track[] = [];
   private next = 1;
   private readonly minIou: number;
-  private readonly maxGapSec: number;
+  private readonly maxGapSec: (kind: ObjectKind) => number;
 
   constructor(opts: TrackerOptions = {}) {
     this.minIou = opts.minIou ?? 0.3;
-    this.maxGapSec = opts.maxGapSec ?? 1.5;
+    const gap = opts.maxGapSec ?? 1.5;
+    this.maxGapSec = typeof gap === 'number' ? () => gap : (kind) => gap[kind] ?? 1.5;
   }
 
   /** Assign track numbers to one frame's detections (frames in time order). */
   update(timeSec: number, objects: DetectedObject[]): TrackedObject[] {
-    const live = this.tracks.filter((t) => timeSec - t.lastSec <= this.maxGapSec);
+    const live = this.tracks.filter((t) => timeSec - t.lastSec <= this.maxGapSec(t.kind));
     const pairs: { o: number; t: Track; overlap: number }[] = [];
     objects.forEach((obj, o) => {
       for (const t of live) {
