@@ -6,6 +6,9 @@ import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { openLibrary, type Library } from './engine/project/db';
+import { libraryJobStore } from './engine/project/jobs';
+import { applyIndexRecord } from './engine/analysis/library-index';
+import { isIndexRecord } from './engine/analysis/index-records';
 import { createProject, deleteProject, findProjectsByMedia, getProject, listRecentProjects, markProjectOpened } from './engine/project/projects';
 import { fingerprintFile, getMedia, listMedia, mediaFacts } from './engine/project/media';
 import type { Media } from './engine/project/types';
@@ -128,15 +131,22 @@ export function libraryStore(lib: Library): ProjectStore {
 }
 
 export async function createServices(opts: ServiceOptions): Promise<Services> {
-  const libraryPath = path.join(opts.dataDir, 'stemsight.db');
-  const library = openLibrary(libraryPath, { nativeBinding: opts.nativeBinding });
+  const library = openLibrary(path.join(opts.dataDir, 'stemsight.db'), { nativeBinding: opts.nativeBinding });
   const store = libraryStore(library);
   const policy = opts.policy ?? (await defaultPolicy());
-  const jobs = new JobRunner({ library });
+  const jobs = new JobRunner({ store: libraryJobStore(library) });
   jobs.register('analysis', jobModule('./engine/analysis/job.ts', './jobs/analysis.js'), { label: 'Analysis' });
   jobs.register('separation', jobModule('./engine/separation/job.ts', './jobs/separation.js'), { label: 'Separation' });
   jobs.register('export', jobModule('./engine/export/job.ts', './jobs/export.js'), { label: 'Export' });
   const log = opts.log ?? ((m: string, e?: unknown) => console.error(m, e ?? ''));
+  // Workers never open the database: what they learn about analysis caches comes back as records.
+  jobs.on('record', ({ value }) => {
+    try {
+      if (isIndexRecord(value)) applyIndexRecord(library, value);
+    } catch (err) {
+      log('recording an analysis failed', err);
+    }
+  });
   // eslint-disable-next-line prefer-const
   let api: Api;
   const editor = createEditor({
@@ -151,7 +161,6 @@ export async function createServices(opts: ServiceOptions): Promise<Services> {
     folders: opts.transport === 'ipc' ? exportFolders(policy, 'dialog', opts.showFolderDialog) : exportFolders(policy, 'typed'),
     dataDir: opts.dataDir,
     cacheDir: path.join(opts.dataDir, 'cache'),
-    libraryPath,
   });
   api = createApi({
     editor,

@@ -36,7 +36,7 @@ import {
 import { getMixState } from '../engine/project/rows';
 import type { JobRunner } from '../engine/jobs';
 import { AnalysisCache } from '../engine/analysis/cache';
-import { analysisKey } from '../engine/analysis/library-index';
+import { analysisKey, indexSnapshot } from '../engine/analysis/library-index';
 import { originalGrid, toOriginal } from '../engine/analysis/localize';
 import { loadCard, type ModelCard } from '../engine/models/card';
 import { decodeAudioStream } from '../engine/media/audio';
@@ -101,6 +101,7 @@ export function libraryEditorStore(lib: Library, card: () => Promise<ModelCard>)
       const row = getAnalysis(lib, analysisKey(mediaId, c));
       return row ? { status: row.status, cachePath: row.cachePath } : null;
     },
+    analysisIndex: (mediaId) => indexSnapshot(lib, mediaId),
     lastJobState(kind, mediaId) {
       let projectId: number;
       try {

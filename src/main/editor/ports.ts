@@ -6,6 +6,7 @@
 import type { ExportSettings, HistoryState, Media, MixerChannel, MixState, Monitor, Project, Source, Stem } from '../engine/project/types';
 import type { MediaFacts } from '../engine/project/media';
 import type { RecordStemInput } from '../engine/project/stems';
+import type { IndexSnapshot } from '../engine/analysis/index-records';
 
 export interface MixerSet {
   gainDb?: number;
@@ -41,6 +42,8 @@ export interface EditorStore {
   exportSettings(projectId: number): ExportSettings;
   /** Shipped-model analysis of this media, from the analyses table; null when never started. */
   analysis(mediaId: number): Promise<AnalysisRecord | null>;
+  /** The media's ready analyses, handed to analysis and separation jobs: workers never open the database. */
+  analysisIndex(mediaId: number): IndexSnapshot;
   /** State of the newest job of this kind for the media (jobs table); null when none ran. */
   lastJobState(kind: string, mediaId: number): string | null;
 

@@ -163,7 +163,6 @@ export function world(folders: ExportFolders = openFolders): World {
       folders: f,
       dataDir: path.join(tmp, 'data'),
       cacheDir: path.join(tmp, 'cache'),
-      libraryPath: path.join(tmp, 'data', 'stemsight.db'),
       now: () => 1000,
     });
   return {

@@ -4,7 +4,7 @@ import { isMediaError } from '../media/errors';
 import { isModelError } from '../models/errors';
 import { sharedRuntime, type DeviceRequest } from '../models/runtime';
 import { analyzeMedia } from './analyze';
-import { openLibraryIndex } from './library-index';
+import { snapshotIndex, type IndexSnapshot } from './index-records';
 import { writeLocalization, type LocalizeOutput } from './localize';
 
 /**
@@ -18,8 +18,8 @@ export interface AnalysisJobParams {
   modelDir?: string;
   cacheRoot?: string;
   localizeOut?: string;
-  /** Index the cache in this library's analyses table (the app); the CLI needs none. */
-  library?: { path: string; mediaId: number };
+  /** The library's analyses of this media (the app): the job reports its cache back as records. The CLI needs none. */
+  index?: IndexSnapshot;
 }
 
 export interface AnalysisJobResult {
@@ -48,13 +48,8 @@ export default defineJob<AnalysisJobParams, AnalysisJobResult>(async (p, ctx) =>
     requireAudio(info);
     requireVideo(info);
     const share = p.localizeOut ? 0.8 : 1;
-    const lib = p.library ? openLibraryIndex(p.library.path, p.library.mediaId, rt.card) : null;
-    let r: Awaited<ReturnType<typeof analyzeMedia>>;
-    try {
-      r = await analyzeMedia(p.media, { runtime: rt, info, cacheRoot: p.cacheRoot, index: lib?.index, signal: ctx.signal, onProgress: (s, f) => ctx.progress(s, f * share) });
-    } finally {
-      lib?.close();
-    }
+    const index = p.index ? snapshotIndex(p.index, rt.card, (r) => ctx.record(r)) : undefined;
+    const r = await analyzeMedia(p.media, { runtime: rt, info, cacheRoot: p.cacheRoot, index, signal: ctx.signal, onProgress: (s, f) => ctx.progress(s, f * share) });
     let localize: LocalizeOutput | null = null;
     if (p.localizeOut) localize = await writeLocalization(p.media, r.cache, info, p.localizeOut, { signal: ctx.signal, onProgress: (s, f) => ctx.progress(s, share + (1 - share) * f) });
     await r.cache.close();
