@@ -8,6 +8,7 @@
  */
 import * as v from 'valibot';
 import type { EventName, RequestName } from './channels';
+import { EXPORT_TARGETS, includeKey, type ExportTargetSettings } from './export-targets';
 import { MAX_GAIN_DB, MIN_GAIN_DB, MONITORS, WAV_FORMATS } from './mixer';
 
 export * from './channels';
@@ -150,15 +151,17 @@ export const StemView = v.object({
 });
 export type StemView = v.InferOutput<typeof StemView>;
 
+/** One on/off setting per export target (src/shared/export-targets.ts): includeStems, includeMix... */
+const ExportTargetFlags = Object.fromEntries(EXPORT_TARGETS.map((t) => [includeKey(t.id), v.boolean()])) as {
+  [K in keyof ExportTargetSettings]: v.BooleanSchema<undefined>;
+};
+
 export const ExportSettingsView = v.object({
   format: v.picklist(WAV_FORMATS),
   sampleRate: v.nullable(v.picklist([44100, 48000])),
   namingTemplate: v.pipe(v.string(), v.minLength(1), v.maxLength(200)),
   folder: v.nullable(PathString),
-  includeStems: v.boolean(),
-  includeMix: v.boolean(),
-  includeVideo: v.boolean(),
-  includeDaw: v.boolean(),
+  ...ExportTargetFlags,
 });
 export type ExportSettingsView = v.InferOutput<typeof ExportSettingsView>;
 

@@ -4,6 +4,7 @@
  * when the services are wired.
  */
 import type { EditorState, ExportSettingsView } from '../../shared/contract';
+import { chosenTargets, EXPORT_TARGETS } from '../../shared/export-targets';
 import { ApiError } from '../../shared/result';
 import type { ExportJobParams, ExportJobResult, ExportStem } from '../engine/export/job';
 import type { EditorEngine, EditorEvents, EditorJobs, EditorStore, ExportFolders } from './ports';
@@ -41,8 +42,8 @@ export function createExportService(deps: ExportDeps) {
     if (!(await engine.isFile(m.path))) throw missingMedia(m.path);
     const st = await view.state(projectId);
     const s = st.exportSettings;
-    if (!s.includeStems && !s.includeMix && !s.includeVideo && !s.includeDaw) {
-      throw new ApiError('bad_request', 'Choose at least one thing to export (stems, mix, video or REAPER project).');
+    if (chosenTargets(s).length === 0) {
+      throw new ApiError('bad_request', `Choose at least one thing to export (${EXPORT_TARGETS.map((t) => t.label).join(', ')}).`);
     }
     if (st.stems.length === 0) throw new ApiError('bad_request', 'There are no stems yet: click a source in the video and wait for the separation.');
     if (st.stems.some((x) => x.preview)) throw new ApiError('bad_request', 'The whole-file separation is still running; export when it has finished.');
@@ -78,10 +79,7 @@ export function createExportService(deps: ExportDeps) {
       format: s.format,
       sampleRate: s.sampleRate,
       namingTemplate: s.namingTemplate,
-      includeStems: s.includeStems,
-      includeMix: s.includeMix,
-      includeVideo: s.includeVideo && m.facts.hasVideo,
-      includeDaw: s.includeDaw,
+      targets: chosenTargets(s).filter((id) => m.facts.hasVideo || !EXPORT_TARGETS.find((t) => t.id === id)?.needsVideo),
     };
     const jobId = jobs.start('export', params, { projectId, mediaId: m.id });
     void jobs.wait(jobId).then((outcome) => {

@@ -55,16 +55,7 @@ export function currentStems(sources: { id: number; index: number }[], stems: St
 export function createProjectState(store: EditorStore, folders: ExportFolders, analysisState: (mediaId: number) => Promise<AnalysisState>): ProjectState {
   function exportSettings(projectId: number): ExportSettingsView {
     const s = store.exportSettings(projectId);
-    return {
-      format: s.format,
-      sampleRate: s.sampleRate === 44100 || s.sampleRate === 48000 ? s.sampleRate : null,
-      namingTemplate: s.namingTemplate,
-      folder: s.folder,
-      includeStems: s.includeStems,
-      includeMix: s.includeMix,
-      includeVideo: s.includeVideo,
-      includeDaw: s.includeDaw,
-    };
+    return { ...s, sampleRate: s.sampleRate === 44100 || s.sampleRate === 48000 ? s.sampleRate : null };
   }
 
   const stems = (projectId: number) => currentStems(store.sources(projectId), store.stems(projectId));

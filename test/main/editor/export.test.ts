@@ -80,7 +80,7 @@ describe('export service', () => {
     expect(r).toEqual({ jobId: 'job-1', folder, conflict: false });
     const job = w.jobs.started[0];
     expect(job).toMatchObject({ kind: 'export', options: { projectId: w.projectId, mediaId: w.mediaId } });
-    expect(job.params).toMatchObject({ media: w.mediaPath, projectName: 'Clip', folder, replace: false, format: 'wav24', includeVideo: true });
+    expect(job.params).toMatchObject({ media: w.mediaPath, projectName: 'Clip', folder, replace: false, format: 'wav24', targets: ['stems', 'daw', 'video'] });
     expect(job.params.stems).toEqual([
       expect.objectContaining({ name: 'Voice', index: 1, gainDb: -3, pan: -0.5, mute: false, solo: false, path: path.join(w.tmp, 'stem-0.wav') }),
       expect.objectContaining({ name: 'residual', index: 2, gainDb: 0, colour: '#8d95a5' }),
