@@ -171,6 +171,8 @@ export const EditorState = v.object({
   channels: v.array(MixerChannelView),
   monitor: v.picklist(MONITORS),
   stems: v.array(StemView),
+  /** The stems were separated for another set of sources (one added, or an add undone): separate again. */
+  stemsStale: v.boolean(),
   history: v.object({ canUndo: v.boolean(), canRedo: v.boolean(), undoLabel: v.nullable(Name), redoLabel: v.nullable(Name) }),
   exportSettings: ExportSettingsView,
   /** Folder the export dialog suggests (last used, else the media's folder). */

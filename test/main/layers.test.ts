@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { imports as importsOf, reachable, rel as relPath, sourceFiles } from './import-graph';
 
 // The layering rule of docs/architecture.md, checked: only the Electron shell (src/main/app), the
-// IPC transport and the preload may import electron; the renderer never reaches Node or main.
+// IPC transport and the preload may import electron; the renderer never reaches Node or main, and
+// talks to main only through its client.
 const root = path.resolve(__dirname, '..', '..');
 
 function files(dir: string): string[] {
@@ -38,6 +39,23 @@ describe('layers', () => {
         }
       }
     }
+    expect(offenders).toEqual([]);
+  });
+
+  it('lets the renderer reach main only through lib/client.ts', () => {
+    // The transports (preload bridge, HTTP, WebSocket) are chosen and spoken in one file, so the
+    // rest of the renderer cannot bypass the contract or a transport's checks.
+    const door = 'src/renderer/src/lib/client.ts';
+    const transport = /\bfetch\s*\(|\bWebSocket\b|\bXMLHttpRequest\b|\bEventSource\b|\bsendBeacon\b|\bwindow\.stemsight\b|\bipcRenderer\b/;
+    const offenders = files(path.join(root, 'src', 'renderer', 'src'))
+      .filter((f) => rel(f) !== door)
+      .flatMap((f) =>
+        readFileSync(f, 'utf8')
+          .split('\n')
+          .map((line, i) => ({ line: line.replace(/\/\/.*$|^\s*\*.*$/, ''), at: `${rel(f)}:${i + 1}` }))
+          .filter((l) => transport.test(l.line))
+          .map((l) => l.at),
+      );
     expect(offenders).toEqual([]);
   });
 

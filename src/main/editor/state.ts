@@ -52,6 +52,11 @@ export function currentStems(sources: { id: number; index: number }[], stems: St
     }));
 }
 
+/** The stems were separated for another set of sources: a live source has no stem among them. */
+export function stemsStale(sources: { id: number }[], stems: StemView[]): boolean {
+  return stems.length > 0 && sources.some((s) => !stems.some((x) => x.sourceId === s.id));
+}
+
 export function createProjectState(store: EditorStore, folders: ExportFolders, analysisState: (mediaId: number) => Promise<AnalysisState>): ProjectState {
   function exportSettings(projectId: number): ExportSettingsView {
     const s = store.exportSettings(projectId);
@@ -68,6 +73,7 @@ export function createProjectState(store: EditorStore, folders: ExportFolders, a
       const sources = store.sources(projectId);
       const live = new Set(sources.map((s) => s.id));
       const settings = exportSettings(projectId);
+      const stems = currentStems(sources, store.stems(projectId));
       return {
         projectId,
         sources: sources.map((s) => ({ id: s.id, index: s.index, name: s.name, colour: s.colour, x: s.x, y: s.y, timeSec: s.timeSec })),
@@ -76,7 +82,8 @@ export function createProjectState(store: EditorStore, folders: ExportFolders, a
           .filter((c) => c.sourceId === null || live.has(c.sourceId))
           .map((c) => ({ id: c.id, role: c.role, sourceId: c.sourceId, gainDb: c.gainDb, pan: c.pan, mute: c.mute, solo: c.solo })),
         monitor: store.mixState(projectId).monitor,
-        stems: currentStems(sources, store.stems(projectId)),
+        stems,
+        stemsStale: stemsStale(sources, stems),
         history: store.history(projectId),
         exportSettings: settings,
         suggestedFolder: settings.folder ?? folders.suggest(path.dirname(m.path)),
