@@ -26,19 +26,12 @@ import { ApiError, fail, ok, type Result } from '../shared/result';
 import { listFolder, resolveMediaPath, type AccessPolicy } from './access';
 import { writeFileAtomic } from './engine/fs/atomic';
 import type { Editor } from './editor';
+import type { MediaFacts } from './engine/project/media';
 
 // ---- ports ------------------------------------------------------------------------------------
 
-export interface ProbeResult {
-  durationSec: number;
-  hasVideo: boolean;
-  hasAudio: boolean;
-  width: number | null;
-  height: number | null;
-  fps: number | null;
-  sampleRate: number | null;
-  channels: number | null;
-}
+/** What probing a media file tells main: the same facts the project library keeps for it. */
+export type ProbeResult = MediaFacts;
 
 export interface PeaksResult {
   peaksPerSecond: number;
