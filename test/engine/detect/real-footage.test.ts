@@ -107,6 +107,18 @@ describe.skipIf(!have)('real footage: faces, mouths and the active speaker', () 
     expect(requests).toEqual([]);
   });
 
+  it('runs during analysis when asked, sharing the cache with the CLI', async () => {
+    const job = (await import('../../../src/main/engine/analysis/job')).default;
+    const steps: number[] = [];
+    const ctx = { jobId: 't', signal: new AbortController().signal, cancelled: false, throwIfCancelled() {}, progress: (_s: string, f: number) => void steps.push(f), record() {} };
+    const r = await job.run({ media: still, cacheRoot: dir, detect: true, device: 'cpu' }, ctx);
+    expect(r.frames).toBeGreaterThan(0);
+    expect(r.detections).toMatchObject({ cached: true, frames: 12, tracks: expect.any(Number) });
+    expect(steps.every((f, i) => i === 0 || f >= steps[i - 1])).toBe(true);
+    const plain = await job.run({ media: still, cacheRoot: dir, device: 'cpu' }, ctx);
+    expect(plain.detections).toBeNull();
+  }, 300_000);
+
   it('reads the detections back from the cache the second time', async () => {
     const again = await detectMedia(talking.file, { cacheRoot: dir });
     expect(again.cached).toBe(true);
