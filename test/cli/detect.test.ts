@@ -1,29 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import * as v from 'valibot';
+import { cli } from './run-cli';
 import { makeMediaFixtures, type MediaFixtures } from '../fixtures/make-media';
 import { JESPER_2_FACE, makeStillClip, materialAvailable } from '../fixtures/real/make-clips';
 import { iou } from '../../src/main/engine/detect/track';
 
 /** `stemsight detect clip --out DIR`: the judged DIR/detections.json contract. */
-
-const root = path.resolve(__dirname, '../..');
-const bin = path.join(root, 'bin/stemsight.mjs');
-const pexec = promisify(execFile);
-
-async function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await pexec(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, STEMSIGHT_DEBUG: '', ...env }, maxBuffer: 1 << 24 });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
 
 const unit = v.pipe(v.number(), v.minValue(0), v.maxValue(1));
 const DetectionsJson = v.strictObject({

@@ -21,8 +21,8 @@ import type { DetectedObject } from './types';
  * Cached per media (content fingerprint) and detector, like the other analyses.
  */
 
-/** Bump when the stored detections change meaning. */
-export const DETECT_FORMAT = 1;
+/** Bump when the stored detections change (2: faces followed by their meshes between detector runs). */
+export const DETECT_FORMAT = 2;
 
 export interface DetectOptions {
   detector?: string;

@@ -149,12 +149,14 @@ export async function createDetector(): Promise<Detector> {
     modelBasePath: 'file://' + modelsDir + path.sep,
     debug: false,
     warmup: 'none',
-    // Every frame is analysed afresh: no reuse of earlier results between frames.
-    cacheSensitivity: 0,
+    // Follow faces from frame to frame by their meshes, and run the face detector (which finds new
+    // faces) only every 4th frame: about 30 % less work a frame. Human allows that skipping only
+    // when frames change by less than cacheSensitivity, so it is set out of reach.
+    cacheSensitivity: 1e9,
     filter: { enabled: false },
     face: {
       enabled: true,
-      detector: { modelPath: 'blazeface.json', rotation: false, maxDetected: 20, minConfidence: MIN_SCORE.face, return: false },
+      detector: { modelPath: 'blazeface.json', skipFrames: 3, skipTime: 1e12, rotation: false, maxDetected: 20, minConfidence: MIN_SCORE.face, return: false },
       mesh: { enabled: true, modelPath: 'facemesh.json' },
       iris: { enabled: false },
       description: { enabled: false },
@@ -163,8 +165,8 @@ export async function createDetector(): Promise<Detector> {
       liveness: { enabled: false },
       attention: { enabled: false },
     },
-    body: { enabled: true, modelPath: 'movenet-lightning.json', maxDetected: 1, minConfidence: MIN_SCORE.person },
-    hand: { enabled: true, maxDetected: 4, minConfidence: MIN_SCORE.hand, detector: { modelPath: 'handtrack.json' }, skeleton: { modelPath: 'handlandmark-lite.json' } },
+    body: { enabled: true, modelPath: 'movenet-lightning.json', skipFrames: 0, maxDetected: 1, minConfidence: MIN_SCORE.person },
+    hand: { enabled: true, skipFrames: 0, maxDetected: 4, minConfidence: MIN_SCORE.hand, detector: { modelPath: 'handtrack.json' }, skeleton: { modelPath: 'handlandmark-lite.json' } },
     object: { enabled: false },
     gesture: { enabled: false },
     segmentation: { enabled: false },
