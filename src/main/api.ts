@@ -271,6 +271,8 @@ export function createApi(deps: ApiDeps): Api {
     'history.undo': async ({ projectId }) => editor().mixer.undo(projectId),
     'history.redo': async ({ projectId }) => editor().mixer.redo(projectId),
     'stems.peaks': async ({ projectId, stemId }) => editor().playback.stemPeaks(projectId, stemId),
+    'mix.loudness': async ({ projectId }) => editor().loudness.measure(projectId),
+    'stems.spectrogram': async ({ projectId, audioKey, ...range }) => editor().playback.spectrogram(projectId, audioKey, range),
     'media.audio': async ({ projectId }) => {
       try {
         return await editor().playback.mediaAudio(projectId);

@@ -6,6 +6,8 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../../shared/result';
+import { measureMixLoudness } from '../engine/export/loudness';
+import { computeSpectrogram } from '../engine/media/spectrogram';
 import type { Library } from '../engine/project/db';
 import {
   addSource,
@@ -202,6 +204,8 @@ export function engineFiles(): EditorEngine {
       }
     },
     peaks: (file, peaksPerSecond) => computePeaks(file, { peaksPerSecond }),
+    mixLoudness: (stems) => measureMixLoudness(stems),
+    spectrogram: computeSpectrogram,
     openHeatmaps,
     planExportFolder: (parent, projectName, ifExists) => planExportFolder(parent, exportFolderName(projectName), ifExists),
   };

@@ -21,6 +21,27 @@ export interface ExportDeps {
 
 const RESIDUAL_COLOUR = '#8d95a5';
 
+/** The stems the editor plays, with their files, names and mixer levels: what export and the loudness meter mix. */
+export function mixStems(st: EditorState, store: Pick<EditorStore, 'stem'>): ExportStem[] {
+  const sources = new Map(st.sources.map((x) => [x.id, x] as const));
+  return st.stems.map((stem, i) => {
+    const ch = stem.kind === 'residual' ? st.channels.find((c) => c.role === 'residual') : st.channels.find((c) => c.sourceId === stem.sourceId);
+    const src = stem.sourceId !== null ? sources.get(stem.sourceId) : undefined;
+    const file = store.stem(stem.id);
+    if (!file) throw new ApiError('not_found', 'That stem no longer exists; reload the project.');
+    return {
+      path: file.path,
+      name: src ? src.name : 'residual',
+      index: stem.kind === 'residual' ? st.stems.length : i + 1,
+      colour: src?.colour ?? RESIDUAL_COLOUR,
+      gainDb: ch?.gainDb ?? 0,
+      pan: ch?.pan ?? 0,
+      mute: ch?.mute ?? false,
+      solo: ch?.solo ?? false,
+    };
+  });
+}
+
 export function createExportService(deps: ExportDeps) {
   const { store, jobs, engine, folders, view } = deps;
 
@@ -53,23 +74,7 @@ export function createExportService(deps: ExportDeps) {
     const project = store.project(projectId);
     const plan = await engine.planExportFolder(parent, project.name, ifExists);
     if (plan.conflict) return { jobId: null, folder: plan.folder, conflict: true };
-    const sources = new Map(st.sources.map((x) => [x.id, x] as const));
-    const stems: ExportStem[] = st.stems.map((stem, i) => {
-      const ch = stem.kind === 'residual' ? st.channels.find((c) => c.role === 'residual') : st.channels.find((c) => c.sourceId === stem.sourceId);
-      const src = stem.sourceId !== null ? sources.get(stem.sourceId) : undefined;
-      const file = store.stem(stem.id);
-      if (!file) throw new ApiError('not_found', 'That stem no longer exists; reload the project.');
-      return {
-        path: file.path,
-        name: src ? src.name : 'residual',
-        index: stem.kind === 'residual' ? st.stems.length : i + 1,
-        colour: src?.colour ?? RESIDUAL_COLOUR,
-        gainDb: ch?.gainDb ?? 0,
-        pan: ch?.pan ?? 0,
-        mute: ch?.mute ?? false,
-        solo: ch?.solo ?? false,
-      };
-    });
+    const stems = mixStems(st, store);
     const params: ExportJobParams = {
       media: m.path,
       projectName: project.name,

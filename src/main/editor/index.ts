@@ -6,6 +6,7 @@
 import type { EditorState } from '../../shared/contract';
 import { createAnalysisService } from './analysis';
 import { createExportService } from './export';
+import { createLoudnessService } from './loudness';
 import { createMixerService } from './mixer';
 import { createPlaybackService } from './playback';
 import type { EditorEngine, EditorEvents, EditorJobs, EditorStore, ExportFolders } from './ports';
@@ -38,6 +39,7 @@ export function createEditor(ports: EditorPorts) {
     mixer: createMixerService(store, view),
     separation: createSeparationService({ store, jobs, engine, events, dataDir: ports.dataDir, now: ports.now }),
     export: createExportService({ store, jobs, engine, events, folders, view }),
+    loudness: createLoudnessService(store, engine, view),
     playback: createPlaybackService(store, engine, ports.cacheDir),
     close: () => analysis.close(),
   };

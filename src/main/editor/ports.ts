@@ -7,6 +7,9 @@ import type { ExportSettings, HistoryState, Media, MixerChannel, MixState, Monit
 import type { MediaFacts } from '../engine/project/media';
 import type { RecordStemInput } from '../engine/project/stems';
 import type { IndexSnapshot } from '../engine/analysis/index-records';
+import type { MixInput } from '../engine/export/loudness';
+import type { LoudnessReading } from '../../shared/loudness';
+import type { SpectrogramImage, SpectrogramRequest } from '../engine/media/spectrogram';
 
 export interface MixerSet {
   gainDb?: number;
@@ -108,6 +111,9 @@ export interface EditorEngine {
   /** Decode the media's audio to a float WAV at `file` (atomically: no partial file remains). */
   decodeToWav(media: string, file: string, format: { sampleRate: number; channels: number }): Promise<void>;
   peaks(file: string, peaksPerSecond: number): Promise<PeaksData>;
+  spectrogram(file: string, req: SpectrogramRequest): Promise<SpectrogramImage>;
+  /** BS.1770 loudness of the stereo mix of these stems at these levels (streamed). */
+  mixLoudness(stems: MixInput[]): Promise<LoudnessReading & { durationSec: number }>;
   /** Null when the cache is gone or unreadable. */
   openHeatmaps(metaPath: string): Promise<HeatmapReader | null>;
   /** The project's folder inside parent; conflict when it exists and ifExists is 'ask'. */
