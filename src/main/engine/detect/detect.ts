@@ -7,7 +7,7 @@ import { MediaError } from '../media/errors';
 import { openFrames } from '../media/frames';
 import { toOriginal } from '../media/geometry';
 import { probeMedia, requireVideo, type MediaInfo } from '../media/probe';
-import { fingerprintFile } from '../project/media';
+import { fingerprintFile } from '../project/fingerprint';
 import type { MediaFingerprint } from '../project/types';
 import { detectorModule, DEFAULT_DETECTOR } from './registry';
 import { addSpeaking, type DetectionFrame } from './speaking';
