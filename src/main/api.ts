@@ -26,19 +26,12 @@ import { ApiError, fail, ok, type Result } from '../shared/result';
 import { listFolder, resolveMediaPath, type AccessPolicy } from './access';
 import { writeFileAtomic } from './engine/fs/atomic';
 import type { Editor } from './editor';
+import type { MediaFacts } from './engine/project/media';
 
 // ---- ports ------------------------------------------------------------------------------------
 
-export interface ProbeResult {
-  durationSec: number;
-  hasVideo: boolean;
-  hasAudio: boolean;
-  width: number | null;
-  height: number | null;
-  fps: number | null;
-  sampleRate: number | null;
-  channels: number | null;
-}
+/** What probing a media file tells main: the same facts the project library keeps for it. */
+export type ProbeResult = MediaFacts;
 
 export interface PeaksResult {
   peaksPerSecond: number;
@@ -288,6 +281,8 @@ export function createApi(deps: ApiDeps): Api {
     'history.undo': async ({ projectId }) => editor().mixer.undo(projectId),
     'history.redo': async ({ projectId }) => editor().mixer.redo(projectId),
     'stems.peaks': async ({ projectId, stemId }) => editor().playback.stemPeaks(projectId, stemId),
+    'mix.loudness': async ({ projectId }) => editor().loudness.measure(projectId),
+    'stems.spectrogram': async ({ projectId, audioKey, ...range }) => editor().playback.spectrogram(projectId, audioKey, range),
     'media.audio': async ({ projectId }) => {
       try {
         return await editor().playback.mediaAudio(projectId);

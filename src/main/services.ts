@@ -6,6 +6,9 @@ import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { openLibrary, type Library } from './engine/project/db';
+import { libraryJobStore } from './engine/project/jobs';
+import { applyIndexRecord } from './engine/analysis/library-index';
+import { isIndexRecord } from './engine/analysis/index-records';
 import { createProject, deleteProject, findProjectsByMedia, getProject, listRecentProjects, markProjectOpened } from './engine/project/projects';
 import { fingerprintFile, getMedia, listMedia, mediaFacts } from './engine/project/media';
 import type { Media } from './engine/project/types';
@@ -155,11 +158,19 @@ async function startServices(opts: ServiceOptions, releaseLock: () => void): Pro
   const folders: DataFolders = { dataDir: opts.dataDir, analysisCacheDir: defaultCacheRoot() };
   const store = libraryStore(library, folders);
   const policy = opts.policy ?? (await defaultPolicy());
-  const jobs = new JobRunner({ library });
+  const jobs = new JobRunner({ store: libraryJobStore(library) });
   jobs.register('analysis', jobModule('./engine/analysis/job.ts', './jobs/analysis.js'), { label: 'Analysis' });
   jobs.register('separation', jobModule('./engine/separation/job.ts', './jobs/separation.js'), { label: 'Separation' });
   jobs.register('export', jobModule('./engine/export/job.ts', './jobs/export.js'), { label: 'Export' });
   const log = opts.log ?? ((m: string, e?: unknown) => console.error(m, e ?? ''));
+  // Workers never open the database: what they learn about analysis caches comes back as records.
+  jobs.on('record', ({ value }) => {
+    try {
+      if (isIndexRecord(value)) applyIndexRecord(library, value);
+    } catch (err) {
+      log('recording an analysis failed', err);
+    }
+  });
   // eslint-disable-next-line prefer-const
   let api: Api;
   const editor = createEditor({
@@ -174,7 +185,6 @@ async function startServices(opts: ServiceOptions, releaseLock: () => void): Pro
     folders: opts.transport === 'ipc' ? exportFolders(policy, 'dialog', opts.showFolderDialog) : exportFolders(policy, 'typed'),
     dataDir: opts.dataDir,
     cacheDir: path.join(opts.dataDir, 'cache'),
-    libraryPath,
   });
   api = createApi({
     editor,

@@ -26,6 +26,8 @@ export const REQUEST_NAMES = [
   'history.undo',
   'history.redo',
   'stems.peaks',
+  'mix.loudness',
+  'stems.spectrogram',
   'media.audio',
   'export.settings',
   'export.chooseFolder',

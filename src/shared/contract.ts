@@ -8,6 +8,7 @@
  */
 import * as v from 'valibot';
 import type { EventName, RequestName } from './channels';
+import { EXPORT_TARGETS, includeKey, type ExportTargetSettings } from './export-targets';
 import { MAX_GAIN_DB, MIN_GAIN_DB, MONITORS, WAV_FORMATS } from './mixer';
 
 export * from './channels';
@@ -150,15 +151,17 @@ export const StemView = v.object({
 });
 export type StemView = v.InferOutput<typeof StemView>;
 
+/** One on/off setting per export target (src/shared/export-targets.ts): includeStems, includeMix... */
+const ExportTargetFlags = Object.fromEntries(EXPORT_TARGETS.map((t) => [includeKey(t.id), v.boolean()])) as {
+  [K in keyof ExportTargetSettings]: v.BooleanSchema<undefined>;
+};
+
 export const ExportSettingsView = v.object({
   format: v.picklist(WAV_FORMATS),
   sampleRate: v.nullable(v.picklist([44100, 48000])),
   namingTemplate: v.pipe(v.string(), v.minLength(1), v.maxLength(200)),
   folder: v.nullable(PathString),
-  includeStems: v.boolean(),
-  includeMix: v.boolean(),
-  includeVideo: v.boolean(),
-  includeDaw: v.boolean(),
+  ...ExportTargetFlags,
 });
 export type ExportSettingsView = v.InferOutput<typeof ExportSettingsView>;
 
@@ -168,6 +171,8 @@ export const EditorState = v.object({
   channels: v.array(MixerChannelView),
   monitor: v.picklist(MONITORS),
   stems: v.array(StemView),
+  /** The stems were separated for another set of sources (one added, or an add undone): separate again. */
+  stemsStale: v.boolean(),
   history: v.object({ canUndo: v.boolean(), canRedo: v.boolean(), undoLabel: v.nullable(Name), redoLabel: v.nullable(Name) }),
   exportSettings: ExportSettingsView,
   /** Folder the export dialog suggests (last used, else the media's folder). */
@@ -187,6 +192,28 @@ export const Heatmaps = v.object({
   data: v.string(),
 });
 export type Heatmaps = v.InferOutput<typeof Heatmaps>;
+
+/** BS.1770 loudness of the whole remix; null where the mix is silent (below the -70 LUFS gate). */
+export const MixLoudness = v.object({
+  integratedLufs: v.nullable(v.number()),
+  momentaryMaxLufs: v.nullable(v.number()),
+  shortTermMaxLufs: v.nullable(v.number()),
+  samplePeakDb: v.nullable(v.number()),
+  durationSec: Seconds,
+});
+export type MixLoudness = v.InferOutput<typeof MixLoudness>;
+
+/** A track's spectrogram over a time range; see engine/media/spectrogram.ts. */
+export const SpectrogramImage = v.object({
+  columns: v.number(),
+  rows: v.number(),
+  minHz: v.number(),
+  maxHz: v.number(),
+  floorDb: v.number(),
+  /** rows * columns bytes, base64, row 0 the highest frequency: 0 = floorDb, 255 = 0 dBFS. */
+  data: v.string(),
+});
+export type SpectrogramImage = v.InferOutput<typeof SpectrogramImage>;
 
 const ProjectRef = { projectId: Id };
 const StateOut = EditorState;
@@ -248,6 +275,20 @@ export const requests = {
   'history.undo': { input: v.strictObject(ProjectRef), output: StateOut },
   'history.redo': { input: v.strictObject(ProjectRef), output: StateOut },
   'stems.peaks': { input: v.strictObject({ ...ProjectRef, stemId: Id }), output: Peaks },
+  /** Measure the loudness of the remix as the export would write it (whole file, current mixer). */
+  'mix.loudness': { input: v.strictObject(ProjectRef), output: MixLoudness },
+  /** Spectrogram of a track (a stem or the original, by audio key) over [fromSec, fromSec + spanSec). */
+  'stems.spectrogram': {
+    input: v.strictObject({
+      ...ProjectRef,
+      audioKey: AudioKey,
+      fromSec: Seconds,
+      spanSec: v.pipe(v.number(), v.finite(), v.gtValue(0), v.maxValue(86400)),
+      columns: v.pipe(v.number(), v.safeInteger(), v.minValue(1), v.maxValue(4096)),
+      rows: v.pipe(v.number(), v.safeInteger(), v.minValue(2), v.maxValue(512)),
+    }),
+    output: SpectrogramImage,
+  },
   /** Prepare the original audio as a WAV main can serve in ranges (the reference track). */
   'media.audio': { input: v.strictObject(ProjectRef), output: v.object({ audioKey: AudioKey, sampleRate: v.number(), channels: v.number() }) },
   'export.settings': { input: v.strictObject({ ...ProjectRef, settings: v.partial(ExportSettingsView) }), output: StateOut },

@@ -14,6 +14,7 @@ export const MAX_SOURCES = 8;
 /** Sample formats of exported (and separated) WAV files. */
 export const WAV_FORMATS = ['wav16', 'wav24', 'f32'] as const;
 export type WavFormat = (typeof WAV_FORMATS)[number];
+export const WAV_FORMAT_LABELS: Record<WavFormat, string> = { wav16: 'WAV 16-bit', wav24: 'WAV 24-bit', f32: 'WAV 32-bit float' };
 
 /** What the transport plays: A the remix of the stems, B the original. */
 export const MONITORS = ['mix', 'original'] as const;

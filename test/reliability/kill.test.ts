@@ -10,7 +10,7 @@ import { readWav, writeWav } from '../../src/main/engine/media/wav';
 import { AnalysisCache } from '../../src/main/engine/analysis/cache';
 import { sweepOrphanTemps } from '../../src/main/engine/fs/sweep';
 import { JobRunner } from '../../src/main/engine/jobs';
-import { getJob, INTERRUPTED_MESSAGE, openLibrary } from '../../src/main/engine/project';
+import { getJob, INTERRUPTED_MESSAGE, libraryJobStore, openLibrary } from '../../src/main/engine/project';
 import { EXPORT_MANIFEST } from '../../src/main/engine/export/job';
 import { rng } from './rng';
 
@@ -123,7 +123,7 @@ describe('kills at random points', () => {
     // The next start marks the interrupted job, and it runs again to the end.
     expect(last, `no kill landed: ${outcomes.join(' ')}`).not.toBeNull();
     const lib = openLibrary(library);
-    const runner = new JobRunner({ library: lib });
+    const runner = new JobRunner({ store: libraryJobStore(lib) });
     try {
       expect(getJob(lib, last!.id)).toMatchObject({ state: 'failed', errorMessage: INTERRUPTED_MESSAGE });
       runner.register('separation', new URL(SEPARATION));
@@ -154,7 +154,7 @@ describe('kills at random points', () => {
     const outcomes: string[] = [];
     for (let i = 0; i < KILLS.export; i++) {
       const params = { media: clip, projectName: 'P', folder, replace: true, roots: [parent], stems, format: 'wav24', sampleRate: null,
-        namingTemplate: '{index}_{stem}', includeStems: true, includeMix: true, includeVideo: true, includeDaw: true };
+        namingTemplate: '{index}_{stem}', targets: ['stems', 'mix', 'video', 'daw'] };
       const run = await runAndKill(library, 'export', EXPORT, params, 0.05 + 0.9 * r());
       expectIntact(library);
       const stage = run.lines.filter((l) => l.startsWith('progress ')).at(-1)?.split(' ').slice(1).join(' ') ?? 'start';

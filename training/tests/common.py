@@ -1,10 +1,11 @@
-"""Shared fixtures: the asset bank is built once per machine (about 30 s) into training/cache/."""
+"""Shared fixtures: a quick asset bank (every sound set, fewer notes and utterances) is built once per
+machine into training/cache/test-bank.npz; the training bank beside it is left alone."""
 import os
 import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BANK = os.path.join(ROOT, 'training', 'cache', 'bank.npz')
+BANK = os.path.join(ROOT, 'training', 'cache', 'test-bank.npz')
 _bank = None
 
 
@@ -12,7 +13,7 @@ def bank():
     global _bank
     if _bank is None:
         if not os.path.exists(BANK):
-            subprocess.run([sys.executable, '-m', 'training.world.assets', '--out', BANK], cwd=ROOT, check=True)
+            subprocess.run([sys.executable, '-m', 'training.world.assets', '--quick', '--out', BANK], cwd=ROOT, check=True)
         from training.world.scene import Bank
         _bank = Bank(BANK)
     return _bank

@@ -9,7 +9,7 @@ import numpy as np
 from training.evaluate_clips import Clip, crossfade_weights, main, picture_frame, sounding_in, truth_frames_of
 from training.world.scene import render_frame
 
-from .common import ROOT, bank
+from .common import BANK, ROOT, bank
 
 
 class EvaluateClipsTest(unittest.TestCase):
@@ -50,7 +50,7 @@ class EvaluateClipsTest(unittest.TestCase):
             write_clip(bank(), d, 'test', 7, kind='diff2', seconds=3, height=180, width=320, rate=44100)
             out = os.path.join(d, 'python.json')
             main(['--clip', d, '--out', out, '--appearance', os.path.join(ROOT, 'training/checkpoints/appearance-best.pt'),
-                  '--motion', os.path.join(ROOT, 'training/checkpoints/motion.pt'), '--bank', os.path.join(ROOT, 'training/cache/bank.npz')])
+                  '--motion', os.path.join(ROOT, 'training/checkpoints/motion.pt'), '--bank', BANK])
             with open(out) as f:
                 row = json.load(f)['clips'][0]
             for stage in ('appearance', 'two_stage'):

@@ -104,22 +104,24 @@ def read_wav_mono(path):
     return x
 
 
-def build_notes(tmp):
+def build_notes(tmp, quick=False):
     """Returns (audio [n, L] float32, meta [n, 4] int: class, timbre, pitch, velocity)."""
     audio, meta = [], []
     slot = int(NOTE_SLOT_S * SR)
+    # quick: a small bank with the same sound sets, for tests of the code rather than of the models
+    velocities, pitch_step = ([80], 2 * PITCH_STEP) if quick else (VELOCITIES, PITCH_STEP)
     for cls, timbres in ALL_TIMBRES.items():
         for ti, (sound_set, bank, program) in enumerate(timbres):
             if not os.path.exists(SOUND_SETS[sound_set][1]):
                 print(f'  {cls} timbre {ti}: {sound_set} not installed, skipped', flush=True)
                 continue
             if cls == 'drums':
-                notes = [(p, v) for p in DRUM_NOTES for v in VELOCITIES]
+                notes = [(p, v) for p in DRUM_NOTES for v in velocities]
                 # GM kits live in bank 128 on channel 10; a drums-only soundfont's kit is a plain preset
                 slot_s, hold_s, channel = DRUM_SLOT_S, 0.2, 9 if bank == 128 else 0
             else:
                 lo, hi = RANGES[cls]
-                notes = [(p, v) for p in range(lo, hi + 1, PITCH_STEP) for v in VELOCITIES]
+                notes = [(p, v) for p in range(lo, hi + 1, pitch_step) for v in velocities]
                 slot_s, hold_s, channel = NOTE_SLOT_S, NOTE_ON_S, 0
             events = []
             for i, (p, v) in enumerate(notes):
@@ -231,14 +233,16 @@ def build_photos(max_photos=40, size=(320, 180)):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--out', default='training/cache/bank.npz')
+    ap.add_argument('--quick', action='store_true',
+                    help='a small bank (one velocity, every 6th semitone, 4 utterances a voice) for tests')
     args = ap.parse_args()
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     rng = np.random.default_rng(1234)
     with tempfile.TemporaryDirectory() as tmp:
         print('rendering notes (fluidsynth, timidity)', flush=True)
-        notes, note_meta = build_notes(tmp)
+        notes, note_meta = build_notes(tmp, args.quick)
     print('rendering speech (espeak-ng, KLettres)', flush=True)
-    speech, speech_off, speech_voice = build_speech(rng)
+    speech, speech_off, speech_voice = build_speech(rng, per_voice=4 if args.quick else 18)
     sprites = build_sprites()
     photos = build_photos()
     arrays = {

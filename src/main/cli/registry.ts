@@ -13,6 +13,7 @@ export const registry: Record<string, () => Promise<{ command: Command }>> = {
   localize: () => import('./commands/localize'),
   doctor: () => import('./commands/doctor'),
   cache: () => import('./commands/cache'),
+  detect: () => import('./commands/detect'),
 };
 
 export async function loadCommand(name: string): Promise<Command | null> {

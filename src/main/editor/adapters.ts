@@ -7,6 +7,8 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { isInside } from '../engine/fs/paths';
 import { ApiError } from '../../shared/result';
+import { measureMixLoudness } from '../engine/export/loudness';
+import { computeSpectrogram } from '../engine/media/spectrogram';
 import type { Library } from '../engine/project/db';
 import {
   addSource,
@@ -37,7 +39,7 @@ import {
 import { getMixState } from '../engine/project/rows';
 import type { JobRunner } from '../engine/jobs';
 import { AnalysisCache } from '../engine/analysis/cache';
-import { analysisKey } from '../engine/analysis/library-index';
+import { analysisKey, indexSnapshot } from '../engine/analysis/library-index';
 import { originalGrid, toOriginal } from '../engine/analysis/localize';
 import { loadCard, type ModelCard } from '../engine/models/card';
 import { decodeAudioStream } from '../engine/media/audio';
@@ -102,6 +104,7 @@ export function libraryEditorStore(lib: Library, card: () => Promise<ModelCard>)
       const row = getAnalysis(lib, analysisKey(mediaId, c));
       return row ? { status: row.status, cachePath: row.cachePath } : null;
     },
+    analysisIndex: (mediaId) => indexSnapshot(lib, mediaId),
     lastJobState(kind, mediaId) {
       let projectId: number;
       try {
@@ -202,6 +205,8 @@ export function engineFiles(): EditorEngine {
       }
     },
     peaks: (file, peaksPerSecond) => computePeaks(file, { peaksPerSecond }),
+    mixLoudness: (stems) => measureMixLoudness(stems),
+    spectrogram: computeSpectrogram,
     openHeatmaps,
     planExportFolder: (parent, projectName, ifExists) => planExportFolder(parent, exportFolderName(projectName), ifExists),
   };

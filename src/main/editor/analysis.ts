@@ -17,8 +17,6 @@ export interface AnalysisDeps {
   jobs: EditorJobs;
   engine: EditorEngine;
   events: EditorEvents;
-  /** Library file, for the worker's own connection to the analyses index. */
-  libraryPath: string;
 }
 
 export function createAnalysisService(deps: AnalysisDeps) {
@@ -39,7 +37,7 @@ export function createAnalysisService(deps: AnalysisDeps) {
     const running = jobs.active('analysis', { mediaId: m.id });
     if (running.length > 0) return running[0];
     if ((await store.analysis(m.id))?.status === 'ready') return null;
-    const params: AnalysisJobParams = { media: m.path, library: { path: deps.libraryPath, mediaId: m.id } };
+    const params: AnalysisJobParams = { media: m.path, index: store.analysisIndex(m.id) };
     const id = jobs.start('analysis', params, { projectId, mediaId: m.id, priority: ANALYSIS_PRIORITY });
     void jobs.wait(id).then(() => deps.events.changed(projectId, 'analysis'));
     return id;

@@ -4,6 +4,7 @@
  * when the services are wired.
  */
 import type { EditorState, ExportSettingsView } from '../../shared/contract';
+import { chosenTargets, EXPORT_TARGETS } from '../../shared/export-targets';
 import { ApiError } from '../../shared/result';
 import type { ExportJobParams, ExportJobResult, ExportStem } from '../engine/export/job';
 import type { EditorEngine, EditorEvents, EditorJobs, EditorStore, ExportFolders } from './ports';
@@ -19,6 +20,27 @@ export interface ExportDeps {
 }
 
 const RESIDUAL_COLOUR = '#8d95a5';
+
+/** The stems the editor plays, with their files, names and mixer levels: what export and the loudness meter mix. */
+export function mixStems(st: EditorState, store: Pick<EditorStore, 'stem'>): ExportStem[] {
+  const sources = new Map(st.sources.map((x) => [x.id, x] as const));
+  return st.stems.map((stem, i) => {
+    const ch = stem.kind === 'residual' ? st.channels.find((c) => c.role === 'residual') : st.channels.find((c) => c.sourceId === stem.sourceId);
+    const src = stem.sourceId !== null ? sources.get(stem.sourceId) : undefined;
+    const file = store.stem(stem.id);
+    if (!file) throw new ApiError('not_found', 'That stem no longer exists; reload the project.');
+    return {
+      path: file.path,
+      name: src ? src.name : 'residual',
+      index: stem.kind === 'residual' ? st.stems.length : i + 1,
+      colour: src?.colour ?? RESIDUAL_COLOUR,
+      gainDb: ch?.gainDb ?? 0,
+      pan: ch?.pan ?? 0,
+      mute: ch?.mute ?? false,
+      solo: ch?.solo ?? false,
+    };
+  });
+}
 
 export function createExportService(deps: ExportDeps) {
   const { store, jobs, engine, folders, view } = deps;
@@ -41,8 +63,8 @@ export function createExportService(deps: ExportDeps) {
     if (!(await engine.isFile(m.path))) throw missingMedia(m.path);
     const st = await view.state(projectId);
     const s = st.exportSettings;
-    if (!s.includeStems && !s.includeMix && !s.includeVideo && !s.includeDaw) {
-      throw new ApiError('bad_request', 'Choose at least one thing to export (stems, mix, video or REAPER project).');
+    if (chosenTargets(s).length === 0) {
+      throw new ApiError('bad_request', `Choose at least one thing to export (${EXPORT_TARGETS.map((t) => t.label).join(', ')}).`);
     }
     if (st.stems.length === 0) throw new ApiError('bad_request', 'There are no stems yet: click a source in the video and wait for the separation.');
     if (st.stems.some((x) => x.preview) || jobs.active('separation', { projectId }).length > 0) {
@@ -59,23 +81,7 @@ export function createExportService(deps: ExportDeps) {
     const plan = await engine.planExportFolder(parent, project.name, ifExists);
     if (plan.problem) throw new ApiError('bad_request', plan.problem);
     if (plan.conflict) return { jobId: null, folder: plan.folder, conflict: true };
-    const sources = new Map(st.sources.map((x) => [x.id, x] as const));
-    const stems: ExportStem[] = st.stems.map((stem, i) => {
-      const ch = stem.kind === 'residual' ? st.channels.find((c) => c.role === 'residual') : st.channels.find((c) => c.sourceId === stem.sourceId);
-      const src = stem.sourceId !== null ? sources.get(stem.sourceId) : undefined;
-      const file = store.stem(stem.id);
-      if (!file) throw new ApiError('not_found', 'That stem no longer exists; reload the project.');
-      return {
-        path: file.path,
-        name: src ? src.name : 'residual',
-        index: stem.kind === 'residual' ? st.stems.length : i + 1,
-        colour: src?.colour ?? RESIDUAL_COLOUR,
-        gainDb: ch?.gainDb ?? 0,
-        pan: ch?.pan ?? 0,
-        mute: ch?.mute ?? false,
-        solo: ch?.solo ?? false,
-      };
-    });
+    const stems = mixStems(st, store);
     const params: ExportJobParams = {
       media: m.path,
       projectName: project.name,
@@ -86,10 +92,7 @@ export function createExportService(deps: ExportDeps) {
       format: s.format,
       sampleRate: s.sampleRate,
       namingTemplate: s.namingTemplate,
-      includeStems: s.includeStems,
-      includeMix: s.includeMix,
-      includeVideo: s.includeVideo && m.facts.hasVideo,
-      includeDaw: s.includeDaw,
+      targets: chosenTargets(s).filter((id) => m.facts.hasVideo || !EXPORT_TARGETS.find((t) => t.id === id)?.needsVideo),
     };
     const jobId = jobs.start('export', params, { projectId, mediaId: m.id });
     void jobs.wait(jobId).then((outcome) => {

@@ -6,6 +6,7 @@
 import type { EditorState } from '../../shared/contract';
 import { createAnalysisService } from './analysis';
 import { createExportService } from './export';
+import { createLoudnessService } from './loudness';
 import { createMixerService } from './mixer';
 import { createPlaybackService } from './playback';
 import type { EditorEngine, EditorEvents, EditorJobs, EditorStore, ExportFolders } from './ports';
@@ -23,23 +24,22 @@ export interface EditorPorts {
   /** Stems go under dataDir/stems; decoded audio under cacheDir/original. */
   dataDir: string;
   cacheDir: string;
-  /** Library file, for workers that index analysis caches. */
-  libraryPath: string;
   /** Clock for job output folder names (tests fix it). */
   now?: () => number;
 }
 
 export function createEditor(ports: EditorPorts) {
   const { store, jobs, engine, events, folders } = ports;
-  const analysis = createAnalysisService({ store, jobs, engine, events, libraryPath: ports.libraryPath });
+  const analysis = createAnalysisService({ store, jobs, engine, events });
   const view = createProjectState(store, folders, analysis.status);
   return {
     state: (projectId: number): Promise<EditorState> => view.state(projectId),
     analysis,
     sources: createSourcesService(store, view),
     mixer: createMixerService(store, view),
-    separation: createSeparationService({ store, jobs, engine, events, dataDir: ports.dataDir, libraryPath: ports.libraryPath, now: ports.now }),
+    separation: createSeparationService({ store, jobs, engine, events, dataDir: ports.dataDir, now: ports.now }),
     export: createExportService({ store, jobs, engine, events, folders, view }),
+    loudness: createLoudnessService(store, engine, view),
     playback: createPlaybackService(store, engine, ports.cacheDir),
     close: () => analysis.close(),
   };

@@ -1,5 +1,5 @@
 /**
- * media.audio and stems.peaks, and the files behind audio keys for the media protocol / HTTP
+ * media.audio, stems.peaks and stems.spectrogram, and the files behind audio keys for the media protocol / HTTP
  * route: the original audio decoded once to a float WAV in the cache (seekable by byte range)
  * and the stems' own WAVs.
  */
@@ -68,7 +68,27 @@ export function createPlaybackService(store: EditorStore, engine: EditorEngine, 
     return { mediaId: stem.mediaId, peaksPerSecond: p.peaksPerSecond, durationSec: p.durationSec, channels: [abs] };
   }
 
-  return { mediaAudio, audioFile, stemPeaks };
+  /** Spectrogram of one of this project's tracks; the original is decoded first if need be. */
+  async function spectrogram(projectId: number, audioKey: string, range: { fromSec: number; spanSec: number; columns: number; rows: number }) {
+    const [kind, id] = audioKey.split('-');
+    let file: string;
+    let startSec = 0;
+    if (kind === 'stem') {
+      const stem = store.stem(Number(id));
+      if (!stem) throw new ApiError('not_found', 'That stem no longer exists; reload the project.');
+      if (stem.projectId !== projectId) throw new ApiError('forbidden', 'That stem belongs to another project.');
+      file = stem.path;
+      startSec = stem.startFrame / stem.sampleRate;
+    } else {
+      if (store.media(projectId).id !== Number(id)) throw new ApiError('forbidden', 'That audio belongs to another project.');
+      file = (await originalWav(projectId)).file;
+    }
+    // Media time to file time: a preview's file starts later than 0 s.
+    const img = await engine.spectrogram(file, { ...range, fromSec: range.fromSec - startSec });
+    return { ...img, data: Buffer.from(img.data).toString('base64') };
+  }
+
+  return { mediaAudio, audioFile, stemPeaks, spectrogram };
 }
 
 export type PlaybackService = ReturnType<typeof createPlaybackService>;

@@ -6,6 +6,10 @@
 import type { ExportSettings, HistoryState, Media, MixerChannel, MixState, Monitor, Project, Source, Stem } from '../engine/project/types';
 import type { MediaFacts } from '../engine/project/media';
 import type { RecordStemInput } from '../engine/project/stems';
+import type { IndexSnapshot } from '../engine/analysis/index-records';
+import type { MixInput } from '../engine/export/loudness';
+import type { LoudnessReading } from '../../shared/loudness';
+import type { SpectrogramImage, SpectrogramRequest } from '../engine/media/spectrogram';
 
 export interface MixerSet {
   gainDb?: number;
@@ -41,6 +45,8 @@ export interface EditorStore {
   exportSettings(projectId: number): ExportSettings;
   /** Shipped-model analysis of this media, from the analyses table; null when never started. */
   analysis(mediaId: number): Promise<AnalysisRecord | null>;
+  /** The media's ready analyses, handed to analysis and separation jobs: workers never open the database. */
+  analysisIndex(mediaId: number): IndexSnapshot;
   /** State of the newest job of this kind for the media (jobs table); null when none ran. */
   lastJobState(kind: string, mediaId: number): string | null;
 
@@ -105,6 +111,9 @@ export interface EditorEngine {
   /** Decode the media's audio to a float WAV at `file` (atomically: no partial file remains). */
   decodeToWav(media: string, file: string, format: { sampleRate: number; channels: number }): Promise<void>;
   peaks(file: string, peaksPerSecond: number): Promise<PeaksData>;
+  spectrogram(file: string, req: SpectrogramRequest): Promise<SpectrogramImage>;
+  /** BS.1770 loudness of the stereo mix of these stems at these levels (streamed). */
+  mixLoudness(stems: MixInput[]): Promise<LoudnessReading & { durationSec: number }>;
   /** Null when the cache is gone or unreadable. */
   openHeatmaps(metaPath: string): Promise<HeatmapReader | null>;
   /** The project's folder inside parent; conflict when it exists and ifExists is 'ask'. */

@@ -18,7 +18,6 @@ export interface SeparationDeps {
   events: EditorEvents;
   /** Stems are written under <dataDir>/stems/<projectId>/. */
   dataDir: string;
-  libraryPath: string;
   /** Names each job's output folder uniquely; a clock in the app, fixed in tests. */
   now?: () => number;
 }
@@ -89,7 +88,7 @@ export function createSeparationService(deps: SeparationDeps) {
         format: 'f32',
         startSec: run.startSec,
         durationSec: run.durationSec,
-        library: { path: deps.libraryPath, mediaId: m.id },
+        index: store.analysisIndex(m.id),
       };
       const id = jobs.start('separation', params, { projectId, mediaId: m.id, priority: run.preview ? PREVIEW_PRIORITY : 0 });
       void jobs.wait(id).then(async (outcome) => {

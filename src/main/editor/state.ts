@@ -65,19 +65,15 @@ export function stemsMatchSources(liveSourceIds: readonly number[], stems: reado
   return separated.size === liveSourceIds.length && liveSourceIds.every((id) => separated.has(id));
 }
 
+/** The stems were separated for another set of sources: a live source has no stem among them. */
+export function stemsStale(sources: { id: number }[], stems: StemView[]): boolean {
+  return stems.length > 0 && sources.some((s) => !stems.some((x) => x.sourceId === s.id));
+}
+
 export function createProjectState(store: EditorStore, folders: ExportFolders, analysisState: (mediaId: number) => Promise<AnalysisState>): ProjectState {
   function exportSettings(projectId: number): ExportSettingsView {
     const s = store.exportSettings(projectId);
-    return {
-      format: s.format,
-      sampleRate: s.sampleRate === 44100 || s.sampleRate === 48000 ? s.sampleRate : null,
-      namingTemplate: s.namingTemplate,
-      folder: s.folder,
-      includeStems: s.includeStems,
-      includeMix: s.includeMix,
-      includeVideo: s.includeVideo,
-      includeDaw: s.includeDaw,
-    };
+    return { ...s, sampleRate: s.sampleRate === 44100 || s.sampleRate === 48000 ? s.sampleRate : null };
   }
 
   const stems = (projectId: number) => currentStems(store.sources(projectId), store.stems(projectId));
@@ -90,6 +86,7 @@ export function createProjectState(store: EditorStore, folders: ExportFolders, a
       const sources = store.sources(projectId);
       const live = new Set(sources.map((s) => s.id));
       const settings = exportSettings(projectId);
+      const stems = currentStems(sources, store.stems(projectId));
       return {
         projectId,
         sources: sources.map((s) => ({ id: s.id, index: s.index, name: s.name, colour: s.colour, x: s.x, y: s.y, timeSec: s.timeSec })),
@@ -98,7 +95,8 @@ export function createProjectState(store: EditorStore, folders: ExportFolders, a
           .filter((c) => c.sourceId === null || live.has(c.sourceId))
           .map((c) => ({ id: c.id, role: c.role, sourceId: c.sourceId, gainDb: c.gainDb, pan: c.pan, mute: c.mute, solo: c.solo })),
         monitor: store.mixState(projectId).monitor,
-        stems: currentStems(sources, store.stems(projectId)),
+        stems,
+        stemsStale: stemsStale(sources, stems),
         history: store.history(projectId),
         exportSettings: settings,
         suggestedFolder: settings.folder ?? folders.suggest(path.dirname(m.path)),

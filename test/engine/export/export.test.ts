@@ -7,6 +7,10 @@ import { rppString, writeRpp } from '../../../src/main/engine/export/rpp';
 import { addPanned, audible, dbToGain } from '../../../src/main/engine/export/mix';
 import { runExport, type ExportJobParams, type ExportStem } from '../../../src/main/engine/export/job';
 import { readWav, writeWav } from '../../../src/main/engine/media/wav';
+import { runTool } from '../../../src/main/engine/media/process';
+import { getExportSettings, setExportSettings } from '../../../src/main/engine/project';
+import { EXPORT_TARGETS, includeKey } from '../../../src/shared/export-targets';
+import { makeLibrary, makeProject } from '../project/helpers';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'stemsight-export-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -92,7 +96,7 @@ describe('runExport', () => {
     ];
     const folder = path.join(tmp, 'out export');
     const r = await runExport(
-      { media: path.join(tmp, 'a.wav'), projectName: 'Proj', folder, replace: false, roots: null, stems, format: 'wav16', sampleRate: null, namingTemplate: '{index}_{project}_{stem}', includeStems: true, includeMix: true, includeVideo: false, includeDaw: true },
+      { media: path.join(tmp, 'a.wav'), projectName: 'Proj', folder, replace: false, roots: null, stems, format: 'wav16', sampleRate: null, namingTemplate: '{index}_{project}_{stem}', targets: ['stems', 'mix', 'daw'] },
       { signal: new AbortController().signal, progress: () => undefined },
     );
     expect(readdirSync(folder).sort()).toEqual(['.stemsight-export.json', '01_Proj_A.wav', '02_Proj_residual.wav', 'Proj mix.wav', 'Proj.rpp']);
@@ -125,7 +129,7 @@ describe('export folder safety and staleness', () => {
   }
   const params = (folder: string, stems: ExportStem[], more: Partial<ExportJobParams> = {}): ExportJobParams => ({
     media: stems[0].path, projectName: 'P', folder, replace: false, roots: null, stems, format: 'wav16', sampleRate: null,
-    namingTemplate: '{index}_{stem}', includeStems: true, includeMix: false, includeVideo: false, includeDaw: true, ...more,
+    namingTemplate: '{index}_{stem}', targets: ['stems', 'daw'], ...more,
   });
   const ctx = () => ({ signal: new AbortController().signal, progress: () => undefined });
   const visible = (dir: string) => readdirSync(dir).filter((f) => !f.startsWith('.')).sort();
@@ -177,7 +181,7 @@ describe('export folder safety and staleness', () => {
     const ac = new AbortController();
     let seen = 0;
     await expect(
-      runExport(params(folder, stems, { includeMix: true }), {
+      runExport(params(folder, stems, { targets: ['stems', 'mix', 'daw'] }), {
         signal: ac.signal,
         // Cancel once the audio is written, before the REAPER project.
         progress: () => {
@@ -189,3 +193,56 @@ describe('export folder safety and staleness', () => {
     expect(readdirSync(base)).toEqual(['a']);
   });
 });
+
+describe('export targets', () => {
+  const job = { signal: new AbortController().signal, progress: () => undefined };
+  async function twoStems(dir: string): Promise<ExportStem[]> {
+    const rate = 8000;
+    const a = new Float32Array(rate).fill(0.25);
+    await writeWav(path.join(dir, 'a.wav'), { sampleRate: rate, channels: [a, a] }, 'f32');
+    await writeWav(path.join(dir, 'b.wav'), { sampleRate: rate, channels: [a, a] }, 'f32');
+    return [
+      { path: path.join(dir, 'a.wav'), name: 'A', index: 1, colour: '#ff0000', gainDb: 0, pan: 0, mute: false, solo: false },
+      { path: path.join(dir, 'b.wav'), name: 'residual', index: 2, colour: '#888888', gainDb: -6, pan: 0, mute: false, solo: false },
+    ];
+  }
+  const params = (folder: string, media: string, stems: ExportStem[]) => ({ media, projectName: 'Proj', folder, replace: false, roots: null, stems, format: 'wav16' as const, sampleRate: null, namingTemplate: '{index}_{stem}' });
+
+  it('write only the chosen files: a video copy alone leaves no stems and no mix behind', async () => {
+    const dir = mkdtempSync(path.join(tmp, 'video-'));
+    const media = path.join(dir, 'clip.mp4');
+    const made = await runTool('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=10:duration=1', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', media]);
+    expect(made.code).toBe(0);
+    const stems = await twoStems(dir);
+    const folder = path.join(dir, 'out');
+    const r = await runExport({ ...params(folder, media, stems), targets: ['video'] }, job);
+    expect(r.files).toEqual(['Proj remix.mp4']);
+    expect(readdirSync(folder)).toEqual(['Proj remix.mp4']);
+    const mix = await runExport({ ...params(path.join(dir, 'mix'), media, stems), targets: ['mix'] }, job);
+    expect(readdirSync(mix.folder)).toEqual(['Proj mix.wav']);
+  });
+
+  it('refuse a target without the one it refers to, before writing anything', async () => {
+    const dir = mkdtempSync(path.join(tmp, 'daw-'));
+    const stems = await twoStems(dir);
+    const folder = path.join(dir, 'out');
+    await expect(runExport({ ...params(folder, stems[0].path, stems), targets: ['daw', 'mix'] }, job)).rejects.toThrow('The REAPER project needs the stems: tick "Stems" as well.');
+    expect(() => readdirSync(folder)).toThrow(/ENOENT/);
+  });
+
+  it('each have a setting the project library keeps', () => {
+    const f = makeLibrary();
+    try {
+      const { project } = makeProject(f.lib);
+      for (const t of EXPORT_TARGETS) {
+        for (const on of [true, false]) {
+          setExportSettings(f.lib, project.id, { [includeKey(t.id)]: on });
+          expect(getExportSettings(f.lib, project.id)[includeKey(t.id)], `${t.id} ${on}`).toBe(on);
+        }
+      }
+    } finally {
+      f.cleanup();
+    }
+  });
+});
+

@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { threadId } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { JobRunner, estimateEta, workerSpec, type JobProgressEvent, type JobSnapshot, type JobTypes } from '../../../src/main/engine/jobs';
-import { getJob, insertJob, openLibrary, updateJob, INTERRUPTED_MESSAGE, type Library } from '../../../src/main/engine/project';
+import { getJob, insertJob, libraryJobStore, openLibrary, updateJob, INTERRUPTED_MESSAGE, type Library } from '../../../src/main/engine/project';
 
 const tsx = createRequire(import.meta.url).resolve('tsx');
 
@@ -43,7 +43,7 @@ let runner: JobRunner<Kinds>;
 beforeEach(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'stemsight-jobs-'));
   lib = openLibrary(path.join(dir, 'stemsight.db'));
-  runner = new JobRunner<Kinds>({ library: lib, cancelGraceMs: 2000 });
+  runner = new JobRunner<Kinds>({ store: libraryJobStore(lib), cancelGraceMs: 2000 });
   runner.register('primes', fixture('primes.ts'), { label: 'Prime count' });
   runner.register('fail', fixture('fail.ts'), { label: 'Analysis' });
   runner.register('slow', fixture('slow.ts'), { label: 'Separation' });
@@ -160,7 +160,7 @@ describe('JobRunner', () => {
     expect(run.signal, run.stderr).toBe('SIGKILL');
     const id = run.lines[0].split(' ')[1];
     expect(getJob(lib, id).state).toBe('running');
-    const next = new JobRunner({ library: lib });
+    const next = new JobRunner({ store: libraryJobStore(lib) });
     expect(getJob(lib, id)).toMatchObject({ state: 'failed', errorMessage: INTERRUPTED_MESSAGE });
     await next.dispose();
   });
@@ -168,7 +168,7 @@ describe('JobRunner', () => {
   it('marks jobs interrupted by a crash as failed when a runner starts on the library', () => {
     insertJob(lib, { id: 'crashed', kind: 'slow', params: {} });
     updateJob(lib, 'crashed', { state: 'running', progress: 0.3 });
-    const next = new JobRunner({ library: lib });
+    const next = new JobRunner({ store: libraryJobStore(lib) });
     expect(getJob(lib, 'crashed')).toMatchObject({ state: 'failed', errorMessage: INTERRUPTED_MESSAGE });
     void next.dispose();
   });

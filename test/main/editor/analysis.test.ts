@@ -25,7 +25,7 @@ describe('analysis service', () => {
     expect((await w.editor.state(w.projectId)).analysis).toBe('none');
     const id = await w.editor.analysis.analyze(w.projectId);
     expect(w.jobs.started).toHaveLength(1);
-    expect(w.jobs.started[0]).toMatchObject({ kind: 'analysis', params: { media: w.mediaPath }, options: { projectId: w.projectId, mediaId: w.mediaId, priority: ANALYSIS_PRIORITY } });
+    expect(w.jobs.started[0]).toMatchObject({ kind: 'analysis', params: { media: w.mediaPath, index: { mediaId: w.mediaId, ready: [] } }, options: { projectId: w.projectId, mediaId: w.mediaId, priority: ANALYSIS_PRIORITY } });
     expect(await w.editor.analysis.analyze(w.projectId)).toBe(id);
     expect(w.jobs.started).toHaveLength(1);
     expect((await w.editor.state(w.projectId)).analysis).toBe('running');

@@ -10,14 +10,14 @@ let w: World;
 afterEach(() => w.close());
 
 /** A finished whole-file separation of the project's sources (stems recorded as the service does). */
-async function separated(preview = false): Promise<void> {
+async function separated(preview = false, jobId = 'sep'): Promise<void> {
   const st = await w.editor.state(w.projectId);
-  insertJob(w.lib, { id: 'sep', kind: 'separation', projectId: w.projectId, mediaId: w.mediaId, params: {} });
+  insertJob(w.lib, { id: jobId, kind: 'separation', projectId: w.projectId, mediaId: w.mediaId, params: {} });
   const rows = [...st.sources.map((s) => ({ sourceId: s.id as number | null, kind: 'source' as const })), { sourceId: null, kind: 'residual' as const }];
   for (const [i, r] of rows.entries()) {
     const file = path.join(w.tmp, `stem-${i}.wav`);
     writeFileSync(file, `pcm ${i}`);
-    await recordStem(w.lib, { projectId: w.projectId, mediaId: w.mediaId, jobId: 'sep', ...r, path: file, sha256: await sha256File(file), modelId: 'm', modelVersion: '1', params: {}, sampleRate: 44100, channels: 2, frames: 10, startFrame: 0, preview });
+    await recordStem(w.lib, { projectId: w.projectId, mediaId: w.mediaId, jobId, ...r, path: file, sha256: await sha256File(file), modelId: 'm', modelVersion: '1', params: {}, sampleRate: 44100, channels: 2, frames: 10, startFrame: 0, preview });
   }
 }
 
@@ -80,7 +80,7 @@ describe('export service', () => {
     expect(r).toEqual({ jobId: 'job-1', folder, conflict: false });
     const job = w.jobs.started[0];
     expect(job).toMatchObject({ kind: 'export', options: { projectId: w.projectId, mediaId: w.mediaId } });
-    expect(job.params).toMatchObject({ media: w.mediaPath, projectName: 'Clip', folder, replace: false, format: 'wav24', includeVideo: true });
+    expect(job.params).toMatchObject({ media: w.mediaPath, projectName: 'Clip', folder, replace: false, format: 'wav24', targets: ['stems', 'daw', 'video'] });
     expect(job.params.stems).toEqual([
       expect.objectContaining({ name: 'Voice', index: 1, gainDb: -3, pan: -0.5, mute: false, solo: false, path: path.join(w.tmp, 'stem-0.wav') }),
       expect.objectContaining({ name: 'residual', index: 2, gainDb: 0, colour: '#8d95a5' }),
@@ -93,6 +93,22 @@ describe('export service', () => {
     expect(w.jobs.started).toHaveLength(1);
     expect((await w.editor.export.start(w.projectId, 'replace')).jobId).toBe('job-2');
     expect(w.jobs.started[1].params.replace).toBe(true);
+  });
+
+  it('measures the loudness of the remix with the mixer levels, and only once the whole file is separated', async () => {
+    w = world();
+    expect(await codeOf(() => w.editor.loudness.measure(w.projectId))).toBe('bad_request');
+    const st0 = await w.editor.sources.add(w.projectId, 0.5, 0.5, 0);
+    await separated(true, 'preview');
+    expect(await codeOf(() => w.editor.loudness.measure(w.projectId))).toBe('bad_request');
+    await separated();
+    const ch = st0.channels.find((c) => c.sourceId === st0.sources[0].id)!;
+    await w.editor.mixer.set(w.projectId, ch.id, { gainDb: -6, mute: true });
+    expect(await w.editor.loudness.measure(w.projectId)).toEqual({ integratedLufs: -23, momentaryMaxLufs: -20.5, shortTermMaxLufs: null, samplePeakDb: -6.02, durationSec: 8 });
+    expect(w.engine.measured).toEqual([[
+      { path: path.join(w.tmp, 'stem-0.wav'), gainDb: -6, mute: true, solo: false, pan: 0 },
+      { path: path.join(w.tmp, 'stem-1.wav'), gainDb: 0, mute: false, solo: false, pan: 0 },
+    ]]);
   });
 
   it('says the media is missing instead of exporting', async () => {

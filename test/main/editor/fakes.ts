@@ -89,6 +89,17 @@ export class FakeEngine implements EditorEngine {
   async peaks(_file: string, peaksPerSecond: number) {
     return { peaksPerSecond, durationSec: 0.02, length: 2, data: Float32Array.from([-0.5, 0.25, -0.1, 2]) };
   }
+  spectrograms: { file: string; fromSec: number; spanSec: number; columns: number; rows: number }[] = [];
+  async spectrogram(file: string, req: { fromSec: number; spanSec: number; columns: number; rows: number }) {
+    this.spectrograms.push({ file, ...req });
+    return { columns: req.columns, rows: req.rows, minHz: 40, maxHz: 22050, floorDb: -100, data: new Uint8Array(req.columns * req.rows).fill(7) };
+  }
+  /** Stems and levels each loudness measurement mixed. */
+  measured: { path: string; gainDb: number; mute: boolean; solo: boolean; pan: number }[][] = [];
+  async mixLoudness(stems: { path: string; gainDb: number; mute: boolean; solo: boolean; pan: number }[]) {
+    this.measured.push(stems.map(({ path, gainDb, mute, solo, pan }) => ({ path, gainDb, mute, solo, pan })));
+    return { integrated: -23.004, momentaryMax: -20.5, shortTermMax: -Infinity, samplePeak: 0.5, durationSec: 8 };
+  }
   async openHeatmaps(metaPath: string): Promise<HeatmapReader | null> {
     this.heatmapOpens.push(metaPath);
     const heat = this.heat;
@@ -164,7 +175,6 @@ export function world(folders: ExportFolders = openFolders): World {
       folders: f,
       dataDir: path.join(tmp, 'data'),
       cacheDir: path.join(tmp, 'cache'),
-      libraryPath: path.join(tmp, 'data', 'stemsight.db'),
       now: () => 1000,
     });
   return {

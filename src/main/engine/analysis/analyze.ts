@@ -3,7 +3,7 @@ import path from 'node:path';
 import { openFrames, type VideoFrame } from '../media/frames';
 import { MediaError } from '../media/errors';
 import { probeMedia, requireAudio, requireVideo, type MediaInfo } from '../media/probe';
-import { fingerprintFile } from '../project/media';
+import { fingerprintFile } from '../project/fingerprint';
 import type { MediaFingerprint } from '../project/types';
 import type { ModelRuntime } from '../models/runtime';
 import { AnalysisCache, CACHE_FORMAT, cacheDirFor, defaultCacheRoot, type AnalysisMeta } from './cache';

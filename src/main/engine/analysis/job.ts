@@ -4,12 +4,14 @@ import { probeMedia, requireAudio, requireVideo } from '../media/probe';
 import { isMediaError } from '../media/errors';
 import { isModelError } from '../models/errors';
 import { sharedRuntime, type DeviceRequest } from '../models/runtime';
+import { detectMedia } from '../detect/detect';
 import { analyzeMedia } from './analyze';
-import { openLibraryIndex } from './library-index';
+import { snapshotIndex, type IndexSnapshot } from './index-records';
 import { writeLocalization, type LocalizeOutput } from './localize';
 
 /**
- * Job kind 'analysis' (JobRunner): analyse a media file (cached), and with localizeOut also write
+ * Job kind 'analysis' (JobRunner): analyse a media file (cached), with `detect` also run the
+ * real-picture front end (faces, people, hands, speaking; cached too), and with localizeOut write
  * heatmaps.json and the PNG overlays there.
  */
 
@@ -19,8 +21,10 @@ export interface AnalysisJobParams {
   modelDir?: string;
   cacheRoot?: string;
   localizeOut?: string;
-  /** Index the cache in this library's analyses table (the app); the CLI needs none. */
-  library?: { path: string; mediaId: number };
+  /** The library's analyses of this media (the app): the job reports its cache back as records. The CLI needs none. */
+  index?: IndexSnapshot;
+  /** Also detect faces (mouths, speaking), people and hands over time (engine/detect). */
+  detect?: boolean;
 }
 
 export interface AnalysisJobResult {
@@ -33,6 +37,8 @@ export interface AnalysisJobResult {
   notice: string | null;
   model: { name: string; version: string; sha256: string };
   localize: LocalizeOutput | null;
+  /** The detections' cache file and what it holds, when `detect` was asked for. */
+  detections: { path: string; cached: boolean; frames: number; tracks: number } | null;
 }
 
 /** Known failures become JobErrors: one line for the user. */
@@ -49,13 +55,16 @@ export default defineJob<AnalysisJobParams, AnalysisJobResult>(async (p, ctx) =>
     const info = await probeMedia(p.media, { signal: ctx.signal });
     requireAudio(info);
     requireVideo(info);
+    // Shares of the job's progress: the analysis, then detection, then the localization files.
     const share = p.localizeOut ? 0.8 : 1;
-    const lib = p.library ? openLibraryIndex(p.library.path, p.library.mediaId, rt.card) : null;
-    let r: Awaited<ReturnType<typeof analyzeMedia>>;
-    try {
-      r = await analyzeMedia(p.media, { runtime: rt, info, cacheRoot: p.cacheRoot, index: lib?.index, signal: ctx.signal, onProgress: (s, f) => ctx.progress(s, f * share) });
-    } finally {
-      lib?.close();
+    const analysisShare = p.detect ? share / 2 : share;
+    const index = p.index ? snapshotIndex(p.index, rt.card, (r) => ctx.record(r)) : undefined;
+    const r = await analyzeMedia(p.media, { runtime: rt, info, cacheRoot: p.cacheRoot, index, signal: ctx.signal, onProgress: (s, f) => ctx.progress(s, f * analysisShare) });
+    let detections: AnalysisJobResult['detections'] = null;
+    if (p.detect) {
+      const d = await detectMedia(p.media, { info, cacheRoot: p.cacheRoot, signal: ctx.signal, onProgress: (s, f) => ctx.progress(s, analysisShare + (share - analysisShare) * f) });
+      const tracks = new Set(d.detections.frames.flatMap((f) => f.objects.map((o) => o.track))).size;
+      detections = { path: d.path, cached: d.cached, frames: d.detections.frames.length, tracks };
     }
     let localize: LocalizeOutput | null = null;
     if (p.localizeOut) localize = await writeLocalization(p.media, r.cache, info, p.localizeOut, { signal: ctx.signal, onProgress: (s, f) => ctx.progress(s, share + (1 - share) * f) });
@@ -70,6 +79,7 @@ export default defineJob<AnalysisJobParams, AnalysisJobResult>(async (p, ctx) =>
       notice: rt.notice,
       model: { name: rt.card.name, version: rt.card.modelVersion, sha256: rt.card.sha256 },
       localize,
+      detections,
     };
   } catch (err) {
     throw userFacing(err);

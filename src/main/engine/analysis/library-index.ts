@@ -1,42 +1,33 @@
-import { openLibrary, type Library } from '../project/db';
-import { beginAnalysis, completeAnalysis, failAnalysis, getAnalysis, type AnalysisKey } from '../project/analyses';
+import type { Library } from '../project/db';
+import { beginAnalysis, completeAnalysis, failAnalysis, getAnalysis, readyAnalyses } from '../project/analyses';
 import type { ModelCard } from '../models/card';
 import type { AnalysisIndex } from './analyze';
+import { ANALYSIS_KIND, snapshotIndex, type IndexRecord, type IndexSnapshot } from './index-records';
 
-/**
- * The analyses table as the index of analysis caches: one row per (media, 'features', model name,
- * model version + card sha), pointing at the cache's meta.json once it is complete.
- */
+/** The main thread's side of the analysis index (index-records.ts): reads and writes the library. */
 
-export const ANALYSIS_KIND = 'features';
-
-export function analysisKey(mediaId: number, card: ModelCard): AnalysisKey {
-  return { mediaId, kind: ANALYSIS_KIND, modelId: card.name, modelVersion: `${card.modelVersion}+${card.sha256.slice(0, 12)}` };
+/** What a job needs to look up the media's analyses without opening the database. */
+export function indexSnapshot(lib: Library, mediaId: number): IndexSnapshot {
+  return { mediaId, ready: readyAnalyses(lib, mediaId, ANALYSIS_KIND).map((a) => ({ modelId: a.modelId, modelVersion: a.modelVersion, cachePath: a.cachePath! })) };
 }
 
+/** Write a record a worker sent (JobRunner 'record' event). */
+export function applyIndexRecord(lib: Library, r: IndexRecord): void {
+  if (r.op === 'begin') {
+    beginAnalysis(lib, r.key, { cardSha256: r.cardSha256 });
+    return;
+  }
+  const row = getAnalysis(lib, r.key);
+  if (r.op === 'complete') {
+    completeAnalysis(lib, (row ?? beginAnalysis(lib, r.key, { cardSha256: r.cardSha256 })).id, r.metaPath!);
+  } else if (row) {
+    failAnalysis(lib, row.id, r.message ?? 'failed');
+  }
+}
+
+/** The index on this thread's own library connection (tests, tools that run analysis in-process). */
 export function libraryIndex(lib: Library, mediaId: number, card: ModelCard): AnalysisIndex {
-  const key = analysisKey(mediaId, card);
-  let id: number | null = null;
-  return {
-    lookup: () => {
-      const row = getAnalysis(lib, key);
-      return row && row.status === 'ready' ? row.cachePath : null;
-    },
-    begin: () => {
-      id = beginAnalysis(lib, key, { cardSha256: card.sha256 }).id;
-    },
-    complete: (metaPath) => {
-      if (id === null) id = beginAnalysis(lib, key, { cardSha256: card.sha256 }).id;
-      completeAnalysis(lib, id, metaPath);
-    },
-    fail: (message) => {
-      if (id !== null) failAnalysis(lib, id, message);
-    },
-  };
+  return snapshotIndex(indexSnapshot(lib, mediaId), card, (r) => applyIndexRecord(lib, r));
 }
 
-/** For job workers: open the library file in this thread (its own connection). */
-export function openLibraryIndex(libraryPath: string, mediaId: number, card: ModelCard): { index: AnalysisIndex; close: () => void } {
-  const lib = openLibrary(libraryPath);
-  return { index: libraryIndex(lib, mediaId, card), close: () => lib.close() };
-}
+export { analysisKey, ANALYSIS_KIND } from './index-records';

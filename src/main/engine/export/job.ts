@@ -1,9 +1,10 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import type { ExportTargetId } from '../../../shared/export-targets';
+import { EXPORT_TARGETS } from '../../../shared/export-targets';
 import { defineJob, JobError, type JobContext } from '../jobs/define';
 import { probeMedia } from '../media/probe';
 import { createWavWriter, type WavFormat, type WavWriter } from '../media/wav';
-import { inputArg, lastLine, runTool } from '../media/process';
 import { isMediaError } from '../media/errors';
 import { writeFileAtomic, tempPathFor } from '../fs/atomic';
 import { isInside } from '../fs/paths';
@@ -12,16 +13,17 @@ import { DISK_FULL_MESSAGE, isDiskFull } from '../fs/errors';
 import { addPanned, channelGain } from './mix';
 import { BlockReader } from './reader';
 import { expandTemplate, safeName, uniqueNames } from './naming';
-import { writeRpp } from './rpp';
+import { TARGET_WRITERS, type TargetContext } from './targets';
 
 /**
- * Job kind 'export': the stems (equal length, all starting at 0 s, at the chosen rate and format),
- * the stereo mix of the mixer's settings, a copy of the video with the mix as its audio, and a
- * REAPER project that opens the stems aligned. Everything is written into a hidden staging folder
- * beside the target ('.<name>.<pid>.<random>.partial') and published only when complete, so a
- * cancelled, failed or killed export never leaves files that look like a finished export. Each
- * export lists its files in EXPORT_MANIFEST; replacing an export removes exactly those files and
- * leaves anything else the user keeps in that folder alone (see publishStaged).
+ * Job kind 'export': one pass streams every stem once and writes the audio the chosen targets
+ * need (the stems, equal length from 0 s at the chosen rate and format; the stereo mix of the
+ * mixer's settings); then each target writes its files (targets.ts). Everything is written into a
+ * hidden staging folder beside the target ('.<name>.<pid>.<random>.partial') and published only
+ * when complete, so a cancelled, failed or killed export never leaves files that look like a
+ * finished export. Each export lists its files in EXPORT_MANIFEST; replacing an export removes
+ * exactly those files and leaves anything else the user keeps in that folder alone (see
+ * publishStaged).
  */
 
 export interface ExportStem {
@@ -52,10 +54,8 @@ export interface ExportJobParams {
   /** null: the stems' own (the media's) rate. */
   sampleRate: number | null;
   namingTemplate: string;
-  includeStems: boolean;
-  includeMix: boolean;
-  includeVideo: boolean;
-  includeDaw: boolean;
+  /** What to write (src/shared/export-targets.ts). */
+  targets: ExportTargetId[];
 }
 
 export interface ExportJobResult {
@@ -114,7 +114,7 @@ export async function runExport(p: ExportJobParams, ctx: Pick<JobContext, 'signa
   const staging = tempPathFor(path.join(parent, path.basename(p.folder)));
   await fsp.mkdir(staging);
   try {
-    const files = await writeExport(p, staging, ctx);
+    const files = await writeExport({ ...p, folder: staging }, ctx);
     if (ctx.signal.aborted) throw new JobError('cancelled');
     const folder = await publish(p, staging, files.files);
     ctx.progress('done', 1);
@@ -125,34 +125,44 @@ export async function runExport(p: ExportJobParams, ctx: Pick<JobContext, 'signa
   }
 }
 
-/** Write every file of the export into `dir`. */
-async function writeExport(p: ExportJobParams, dir: string, ctx: Pick<JobContext, 'signal' | 'progress'>): Promise<Omit<ExportJobResult, 'folder'>> {
+const label = (id: ExportTargetId) => EXPORT_TARGETS.find((t) => t.id === id)?.label ?? id;
+
+/** Write every file of the export into p.folder (the staging folder). */
+async function writeExport(p: ExportJobParams, ctx: Pick<JobContext, 'signal' | 'progress'>): Promise<ExportJobResult> {
   if (p.stems.length === 0) throw new JobError('There are no stems to export; separate some sources first.');
-  if (p.includeDaw && !p.includeStems) throw new JobError('A REAPER project needs the stems: tick "Stems" as well.');
+  const chosen = (Object.keys(TARGET_WRITERS) as ExportTargetId[]).filter((id) => p.targets.includes(id));
+  for (const id of chosen) {
+    const needs = TARGET_WRITERS[id].requires;
+    if (needs && !chosen.includes(needs)) throw new JobError(`The ${label(id)} needs the ${label(needs).toLowerCase()}: tick "${label(needs)}" as well.`);
+  }
+  const writeStems = chosen.some((id) => TARGET_WRITERS[id].stems);
+  const mixUse = chosen.map((id) => TARGET_WRITERS[id].mix);
+  const keepMix = mixUse.includes('keep');
+  const wantMixFile = keepMix || mixUse.includes('use');
+
   const infos = await Promise.all(p.stems.map((s) => probeMedia(s.path, { signal: ctx.signal })));
   const srcRate = infos[0].audio?.sampleRate ?? 48000;
   const rate = p.sampleRate ?? srcRate;
   // Equal length for all: the longest stem, at the output rate (stems of one separation are equal).
   const frames = Math.max(...infos.map((i) => Math.round((i.durationSec * rate))));
+  await fsp.mkdir(p.folder, { recursive: true });
   const indexWidth = String(p.stems.length).length < 2 ? 2 : String(p.stems.length).length;
   const names = uniqueNames(
     p.stems.map((s) => expandTemplate(p.namingTemplate, { index: s.index, indexWidth, project: p.projectName, stem: s.name })),
   );
-  const files: string[] = [];
   const mixName = `${safeName(p.projectName)} mix.wav`;
-  const wantMixFile = p.includeMix || p.includeVideo;
-  const mixPath = path.join(dir, p.includeMix ? mixName : '.mix.wav');
+  const mixPath = keepMix ? path.join(p.folder, mixName) : path.join(p.folder, `.mix-${Date.now()}.wav`);
 
   const readers = p.stems.map((s, i) => new BlockReader(s.path, Math.max(1, infos[i].audio?.channels ?? 2), rate, 0, ctx.signal));
   const writers: (WavWriter | null)[] = [];
   let mixWriter: WavWriter | null = null;
   try {
     for (let i = 0; i < p.stems.length; i++) {
-      writers.push(p.includeStems ? await createWavWriter(path.join(dir, `${names[i]}.wav`), { sampleRate: rate, channels: readers[i].channels, format: p.format }) : null);
+      writers.push(writeStems ? await createWavWriter(path.join(p.folder, `${names[i]}.wav`), { sampleRate: rate, channels: readers[i].channels, format: p.format }) : null);
     }
     if (wantMixFile) mixWriter = await createWavWriter(mixPath, { sampleRate: rate, channels: 2, format: p.format });
     const gains = p.stems.map((s) => channelGain(s, p.stems));
-    if (p.includeStems || wantMixFile) {
+    if (writeStems || wantMixFile) {
       for (let done = 0; done < frames; done += BLOCK) {
         if (ctx.signal.aborted) throw new JobError('cancelled');
         const n = Math.min(BLOCK, frames - done);
@@ -176,39 +186,15 @@ async function writeExport(p: ExportJobParams, dir: string, ctx: Pick<JobContext
   } finally {
     for (const r of readers) await r.close().catch(() => undefined);
   }
-  if (p.includeStems) files.push(...names.map((n) => `${n}.wav`));
-  if (p.includeMix) files.push(mixName);
 
+  const files: string[] = [];
+  const t: TargetContext = { p, ctx, rate, frames, stemFiles: names.map((n) => `${n}.wav`), mixPath };
   try {
-    if (p.includeVideo) {
-      ctx.progress('writing video', 0.9);
-      const ext = path.extname(p.media).toLowerCase();
-      const outExt = ext === '.mp4' || ext === '.mov' || ext === '.m4v' ? ext : '.mkv';
-      const videoName = `${safeName(p.projectName)} remix${outExt}`;
-      const target = path.join(dir, videoName);
-      const tmp = tempPathFor(target) + outExt; // ffmpeg picks the container from the extension
-      const r = await runTool(
-        'ffmpeg',
-        ['-hide_banner', '-loglevel', 'error', '-y', '-i', inputArg(p.media), '-i', inputArg(mixPath), '-map', '0:v:0', '-map', '1:a:0', '-c:v', 'copy', '-c:a', 'aac', '-b:a', '256k', '-shortest', ...(outExt === '.mkv' ? [] : ['-movflags', '+faststart']), tmp],
-        { signal: ctx.signal },
-      );
-      if (r.code !== 0) {
-        await fsp.rm(tmp, { force: true });
-        throw new JobError(`Could not write the video copy (${lastLine(r.stderr) || 'ffmpeg failed'}); the audio files were exported.`);
-      }
-      await fsp.rename(tmp, target);
-      files.push(videoName);
-    }
-    if (p.includeDaw) {
-      const rppName = `${safeName(p.projectName)}.rpp`;
-      const tracks = p.stems.map((s, i) => ({ name: s.name, file: `${names[i]}.wav`, lengthSec: frames / rate, gainDb: s.gainDb, pan: s.pan, mute: s.mute, solo: s.solo, colour: s.colour }));
-      await writeFileAtomic(path.join(dir, rppName), writeRpp({ sampleRate: rate, tracks }));
-      files.push(rppName);
-    }
+    for (const id of chosen) files.push(...(await TARGET_WRITERS[id].write(t)));
   } finally {
-    if (!p.includeMix && wantMixFile) await fsp.rm(mixPath, { force: true });
+    if (!keepMix && wantMixFile) await fsp.rm(mixPath, { force: true });
   }
-  return { files, sampleRate: rate, frames };
+  return { folder: p.folder, files, sampleRate: rate, frames };
 }
 
 export default defineJob<ExportJobParams, ExportJobResult>(async (p, ctx) => {

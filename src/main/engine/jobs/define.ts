@@ -17,6 +17,12 @@ export interface JobContext {
    * whole job's progress 0..1. Cheap to call often: messages are throttled.
    */
   progress(stage: string, fraction: number, etaSec?: number): void;
+  /**
+   * Hand a record to the main thread, which stores it (workers never open the database). Records
+   * arrive in order and before the job's outcome; the runner emits them as 'record' events.
+   * Must be structured-cloneable.
+   */
+  record(value: unknown): void;
 }
 
 export type JobFunction<P, R> = (params: P, ctx: JobContext) => R | Promise<R>;

@@ -4,6 +4,7 @@ export type {
   JobEvents,
   JobKindMap,
   JobProgressEvent,
+  JobRecordEvent,
   JobRunnerOptions,
   JobSnapshot,
   JobState,
@@ -12,3 +13,4 @@ export type {
 } from './runner';
 export { defineJob, JobError, CancelledError, type JobContext, type JobDefinition, type JobFunction, type JobTypes } from './define';
 export { TypedEmitter } from './emitter';
+export type { JobInsert, JobStore, JobUpdate } from './store';

@@ -15,6 +15,7 @@ export type ToWorker = { type: 'cancel' };
 
 export type FromWorker =
   | { type: 'progress'; stage: string; fraction: number; etaSec: number | null }
+  | { type: 'record'; value: unknown }
   | { type: 'done'; result: unknown }
   | { type: 'failed'; userMessage: string | null; message: string; detail: string }
   | { type: 'cancelled' };

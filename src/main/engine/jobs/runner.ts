@@ -4,11 +4,10 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
-import type { Library } from '../project/db';
-import { insertJob, markInterruptedJobs, updateJob, type JobUpdate } from '../project/jobs';
 import type { JobState, JsonValue } from '../project/types';
 import { TypedEmitter } from './emitter';
 import type { FromWorker, ToWorker, WorkerInput } from './protocol';
+import type { JobStore, JobUpdate } from './store';
 
 export type { JobState } from '../project/types';
 
@@ -42,10 +41,20 @@ export interface JobProgressEvent {
   elapsedSec: number;
 }
 
+export interface JobRecordEvent {
+  jobId: string;
+  kind: string;
+  projectId: number | null;
+  mediaId: number | null;
+  value: unknown;
+}
+
 export interface JobEvents {
   /** Every state change: queued, running, done, failed, cancelled. */
   state: JobSnapshot;
   progress: JobProgressEvent;
+  /** A record a job handed over with ctx.record(), for the main thread to store. */
+  record: JobRecordEvent;
   /** The job ran, but its record could not be saved (the database is busy or gone). */
   persistError: { jobId: string; error: Error };
 }
@@ -67,15 +76,15 @@ export interface StartOptions {
 }
 
 export interface JobRunnerOptions {
-  /** Persist jobs to this library's jobs table. */
-  library?: Library;
+  /** Where job records are kept (the library's jobs table in the app); none: in memory only. */
+  store?: JobStore;
   /** Heavy jobs at a time; the rest wait in the queue. Default 1: the machine may have 2 cores. */
   concurrency?: number;
   /** After a cancel, how long a job may take to stop by itself before its worker is terminated. */
   cancelGraceMs?: number;
   /** Worker bootstrap; default worker-entry.ts next to this file in source, worker-entry.js when built. */
   workerEntry?: URL;
-  /** Mark jobs a previous process left queued/running as failed. Default true with a library. */
+  /** Mark jobs a previous process left queued/running as failed. Default true with a store. */
   recoverInterrupted?: boolean;
   /** Minimum ms between progress writes to the database (events are not throttled by this). */
   progressWriteMs?: number;
@@ -159,7 +168,7 @@ export class JobRunner<Kinds extends JobKindMap = JobKindMap> extends TypedEmitt
   private running = 0;
   private seq = 0;
   private disposed = false;
-  private readonly library?: Library;
+  private readonly store?: JobStore;
   private readonly concurrency: number;
   private readonly graceMs: number;
   private readonly entry: URL;
@@ -168,13 +177,13 @@ export class JobRunner<Kinds extends JobKindMap = JobKindMap> extends TypedEmitt
 
   constructor(options: JobRunnerOptions = {}) {
     super();
-    this.library = options.library;
+    this.store = options.store;
     this.concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
     this.graceMs = Math.max(0, options.cancelGraceMs ?? 3000);
     this.entry = options.workerEntry ?? defaultWorkerEntry();
     this.progressWriteMs = options.progressWriteMs ?? 500;
     this.progressIntervalMs = options.progressIntervalMs ?? 100;
-    if (this.library && options.recoverInterrupted !== false) markInterruptedJobs(this.library);
+    if (this.store && options.recoverInterrupted !== false) this.store.markInterrupted();
   }
 
   /** Register a job kind: its name and the module (URL or path) whose default export is defineJob(...). */
@@ -189,8 +198,8 @@ export class JobRunner<Kinds extends JobKindMap = JobKindMap> extends TypedEmitt
     if (!this.kinds.has(kind)) throw new Error(`unknown job kind "${kind}"`);
     const id = randomUUID();
     const now = Date.now();
-    if (this.library) {
-      insertJob(this.library, {
+    if (this.store) {
+      this.store.insert({
         id,
         kind,
         projectId: options.projectId ?? null,
@@ -293,9 +302,9 @@ export class JobRunner<Kinds extends JobKindMap = JobKindMap> extends TypedEmitt
   }
 
   private persist(job: Job, update: JobUpdate): void {
-    if (!this.library) return;
+    if (!this.store) return;
     try {
-      updateJob(this.library, job.snap.id, update);
+      this.store.update(job.snap.id, update);
     } catch (error) {
       this.emit('persistError', { jobId: job.snap.id, error: error as Error });
     }
@@ -361,6 +370,9 @@ export class JobRunner<Kinds extends JobKindMap = JobKindMap> extends TypedEmitt
         }
         break;
       }
+      case 'record':
+        this.emit('record', { jobId: job.snap.id, kind: job.snap.kind, projectId: job.snap.projectId, mediaId: job.snap.mediaId, value: message.value });
+        break;
       case 'done':
         this.finish(job, { state: 'done', result: message.result });
         break;

@@ -38,6 +38,9 @@ const ctx: JobContext = {
     lastPost = now;
     post({ type: 'progress', stage, fraction: f, etaSec: etaSec !== undefined && Number.isFinite(etaSec) ? etaSec : null });
   },
+  record(value) {
+    post({ type: 'record', value });
+  },
 };
 
 function isDefinition(value: unknown): value is JobDefinition<unknown, unknown> {

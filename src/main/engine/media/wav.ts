@@ -1,4 +1,5 @@
 import { promises as fsp } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { WAV_FORMATS, type WavFormat } from '../../../shared/mixer';
 import { createAtomicWriter } from '../fs/atomic';
 
@@ -25,8 +26,22 @@ const WAVE_FORMAT_PCM = 1;
 const WAVE_FORMAT_IEEE_FLOAT = 3;
 const WAVE_FORMAT_EXTENSIBLE = 0xfffe;
 
-/** Parse a complete WAV file held in memory. */
-export function parseWav(buf: Uint8Array, name = 'WAV data'): WavInfo {
+/** Where a WAV's samples are and how they are encoded. */
+export interface WavLayout {
+  sampleRate: number;
+  channels: number;
+  bits: number;
+  float: boolean;
+  /** Byte offset of the first sample, and how many bytes of samples follow. */
+  dataStart: number;
+  dataBytes: number;
+}
+
+/**
+ * Read a WAV's header from its first bytes (all chunks before 'data'). `fileBytes` is the whole
+ * file's size when buf holds only its start, so a header that claims too much is clipped to it.
+ */
+export function parseWavLayout(buf: Uint8Array, name = 'WAV data', fileBytes = buf.length): WavLayout {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const tag = (o: number) => String.fromCharCode(buf[o], buf[o + 1], buf[o + 2], buf[o + 3]);
   if (buf.length < 12 || tag(0) !== 'RIFF' || tag(8) !== 'WAVE') throw new WavError(`${name} is not a RIFF/WAVE file`);
@@ -50,7 +65,7 @@ export function parseWav(buf: Uint8Array, name = 'WAV data'): WavInfo {
     } else if (id === 'data') {
       dataStart = body;
       // Streamed WAVs (written to a pipe) carry 0 or 0xFFFFFFFF: take everything to the end.
-      if (size === 0 || size === 0xffffffff || body + size > buf.length) size = buf.length - body;
+      if (size === 0 || size === 0xffffffff || body + size > fileBytes) size = fileBytes - body;
       dataLen = size;
       break;
     }
@@ -64,21 +79,29 @@ export function parseWav(buf: Uint8Array, name = 'WAV data'): WavInfo {
   if (!(format === WAVE_FORMAT_PCM && [8, 16, 24, 32].includes(bits)) && !(isFloat && (bits === 32 || bits === 64))) {
     throw new WavError(`${name} uses an unsupported WAV encoding (format ${format}, ${bits}-bit); convert it to 16/24-bit PCM or 32-bit float`);
   }
+  return { sampleRate: rate, channels: nch, bits, float: isFloat, dataStart, dataBytes: dataLen };
+}
+
+/** Sample at byte p of a WAV's data, as a float in -1..1. */
+function sampleAt(view: DataView, buf: Uint8Array, p: number, bits: number, isFloat: boolean): number {
+  if (isFloat) return bits === 32 ? view.getFloat32(p, true) : view.getFloat64(p, true);
+  if (bits === 16) return view.getInt16(p, true) / 32768;
+  if (bits === 24) return ((buf[p] | (buf[p + 1] << 8) | (buf[p + 2] << 16)) << 8 >> 8) / 8388608;
+  if (bits === 32) return view.getInt32(p, true) / 2147483648;
+  return (buf[p] - 128) / 128;
+}
+
+/** Parse a complete WAV file held in memory. */
+export function parseWav(buf: Uint8Array, name = 'WAV data'): WavInfo {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const { sampleRate: rate, channels: nch, bits, float: isFloat, dataStart, dataBytes: dataLen } = parseWavLayout(buf, name);
   const bytes = bits / 8;
   const frameBytes = bytes * nch;
   const frames = Math.floor(dataLen / frameBytes);
   const channels = Array.from({ length: nch }, () => new Float32Array(frames));
   let p = dataStart;
   for (let i = 0; i < frames; i++) {
-    for (let c = 0; c < nch; c++, p += bytes) {
-      let v: number;
-      if (isFloat) v = bits === 32 ? view.getFloat32(p, true) : view.getFloat64(p, true);
-      else if (bits === 16) v = view.getInt16(p, true) / 32768;
-      else if (bits === 24) v = ((buf[p] | (buf[p + 1] << 8) | (buf[p + 2] << 16)) << 8 >> 8) / 8388608;
-      else if (bits === 32) v = view.getInt32(p, true) / 2147483648;
-      else v = (buf[p] - 128) / 128;
-      channels[c][i] = v;
-    }
+    for (let c = 0; c < nch; c++, p += bytes) channels[c][i] = sampleAt(view, buf, p, bits, isFloat);
   }
   return { sampleRate: rate, channels, bitsPerSample: bits, float: isFloat };
 }
@@ -104,6 +127,59 @@ function formatParams(format: WavFormat) {
       return { bits: 32, tag: WAVE_FORMAT_IEEE_FLOAT };
     default:
       throw new WavError(`unknown WAV format '${String(format)}' (use ${WAV_FORMATS.join(', ')})`);
+  }
+}
+
+/**
+ * Random access to a WAV file on disk: reads only the frames asked for, so a view of a long file
+ * costs what it shows, not the file's length.
+ */
+export class WavRangeReader {
+  private constructor(
+    private readonly fh: FileHandle,
+    readonly layout: WavLayout,
+  ) {}
+
+  static async open(file: string): Promise<WavRangeReader> {
+    const fh = await fsp.open(file, 'r');
+    try {
+      const size = (await fh.stat()).size;
+      const head = Buffer.alloc(Math.min(size, 65536));
+      await fh.read(head, 0, head.length, 0);
+      return new WavRangeReader(fh, parseWavLayout(head, file, size));
+    } catch (err) {
+      await fh.close();
+      throw err;
+    }
+  }
+
+  get frames(): number {
+    const l = this.layout;
+    return Math.floor(l.dataBytes / ((l.bits / 8) * l.channels));
+  }
+
+  /** Frames [first, first + count) mixed down to mono; zeros outside the file. */
+  async readMono(first: number, count: number, out = new Float32Array(count)): Promise<Float32Array> {
+    out.fill(0);
+    const a = Math.max(0, first);
+    const b = Math.min(this.frames, first + count);
+    if (b <= a) return out;
+    const { bits, channels, float, dataStart } = this.layout;
+    const bytes = bits / 8;
+    const frameBytes = bytes * channels;
+    const buf = Buffer.alloc((b - a) * frameBytes);
+    await this.fh.read(buf, 0, buf.length, dataStart + a * frameBytes);
+    const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    for (let i = 0, p = 0; i < b - a; i++) {
+      let sum = 0;
+      for (let c = 0; c < channels; c++, p += bytes) sum += sampleAt(view, buf, p, bits, float);
+      out[a - first + i] = sum / channels;
+    }
+    return out;
+  }
+
+  close(): Promise<void> {
+    return this.fh.close();
   }
 }
 

@@ -20,6 +20,15 @@ export function getAnalysis(lib: Library, key: AnalysisKey): Analysis | null {
   return row ? analysisFromRow(row) : null;
 }
 
+/** Ready analyses of one kind for a media, newest first. */
+export function readyAnalyses(lib: Library, mediaId: number, kind: string): Analysis[] {
+  return (
+    lib.db
+      .prepare("SELECT * FROM analyses WHERE media_id = ? AND kind = ? AND status = 'ready' AND cache_path IS NOT NULL ORDER BY updated_at DESC")
+      .all(mediaId, kind) as AnalysisRow[]
+  ).map(analysisFromRow);
+}
+
 export function getAnalysisById(lib: Library, id: number): Analysis {
   const row = lib.db.prepare('SELECT * FROM analyses WHERE id = ?').get(id) as AnalysisRow | undefined;
   if (!row) throw new NotFoundError('analysis', id);

@@ -1,6 +1,7 @@
 import { WAV_FORMATS } from '../../../shared/mixer';
 import type { Library } from './db';
-import { exportFromRow, NotFoundError, type ExportRow } from './rows';
+import { exportFromRow, includeColumn, NotFoundError, type ExportRow } from './rows';
+import { EXPORT_TARGETS, includeKey } from '../../../shared/export-targets';
 import { check } from './validate';
 import type { ExportSettings } from './types';
 
@@ -28,10 +29,7 @@ export function setExportSettings(lib: Library, projectId: number, patch: Partia
     ['sampleRate', 'sample_rate'],
     ['namingTemplate', 'naming_template'],
     ['folder', 'folder'],
-    ['includeStems', 'include_stems'],
-    ['includeMix', 'include_mix'],
-    ['includeVideo', 'include_video'],
-    ['includeDaw', 'include_daw'],
+    ...EXPORT_TARGETS.map((t) => [includeKey(t.id), includeColumn(t.id)] as [keyof ExportSettings, string]),
   ];
   const sets: string[] = [];
   const values: unknown[] = [];

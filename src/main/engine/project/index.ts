@@ -78,6 +78,7 @@ export {
   findJob,
   listJobs,
   markInterruptedJobs,
+  libraryJobStore,
   type InsertJobInput,
   type JobUpdate,
 } from './jobs';

@@ -1,6 +1,9 @@
 import type { Library } from './db';
 import { jobFromRow, NotFoundError, type JobRow } from './rows';
 import type { JobRecord, JobState, JsonValue } from './types';
+import type { JobStore, JobUpdate } from '../jobs/store';
+
+export type { JobUpdate } from '../jobs/store';
 
 /** Persistence of job records; the JobRunner (engine/jobs) is the only writer while the app runs. */
 
@@ -23,18 +26,6 @@ export function insertJob(lib: Library, input: InsertJobInput): JobRecord {
     )
     .run(input.id, input.projectId ?? null, input.mediaId ?? null, input.kind, JSON.stringify(input.params ?? null), now, now);
   return getJob(lib, input.id);
-}
-
-export interface JobUpdate {
-  state?: JobState;
-  stage?: string;
-  progress?: number;
-  etaSec?: number | null;
-  errorMessage?: string | null;
-  errorDetail?: string | null;
-  result?: JsonValue | null;
-  startedAt?: number | null;
-  finishedAt?: number | null;
 }
 
 export function updateJob(lib: Library, id: string, update: JobUpdate): void {
@@ -103,4 +94,13 @@ export function markInterruptedJobs(lib: Library): number {
        WHERE state IN ('queued', 'running')`,
     )
     .run(INTERRUPTED_MESSAGE, now, now).changes;
+}
+
+/** The JobRunner's store on this library (main thread only). */
+export function libraryJobStore(lib: Library): JobStore {
+  return {
+    insert: (job) => void insertJob(lib, job),
+    update: (id, update) => updateJob(lib, id, update),
+    markInterrupted: () => markInterruptedJobs(lib),
+  };
 }

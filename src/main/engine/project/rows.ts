@@ -1,3 +1,4 @@
+import { EXPORT_TARGETS, includeKey, type ExportTargetId, type ExportTargetSettings } from '../../../shared/export-targets';
 import type { Library } from './db';
 import type {
   Analysis,
@@ -232,23 +233,20 @@ export function getMixState(lib: Library, projectId: number): MixState {
   return { masterGainDb: row.master_gain_db, monitor: row.monitor };
 }
 
-export interface ExportRow {
+/** Column of an export target's on/off setting (0 or 1). */
+export const includeColumn = <Id extends ExportTargetId>(id: Id) => `include_${id}` as const;
+
+export type ExportRow = {
   format: ExportFormat;
   sample_rate: number | null;
   naming_template: string;
   folder: string | null;
-  include_stems: number;
-  include_mix: number;
-  include_video: number;
-  include_daw: number;
-}
+} & { [Id in ExportTargetId as ReturnType<typeof includeColumn<Id>>]: number };
+
 export const exportFromRow = (r: ExportRow): ExportSettings => ({
   format: r.format,
   sampleRate: r.sample_rate,
   namingTemplate: r.naming_template,
   folder: r.folder,
-  includeStems: r.include_stems === 1,
-  includeMix: r.include_mix === 1,
-  includeVideo: r.include_video === 1,
-  includeDaw: r.include_daw === 1,
+  ...(Object.fromEntries(EXPORT_TARGETS.map((t) => [includeKey(t.id), r[includeColumn(t.id)] === 1])) as ExportTargetSettings),
 });

@@ -1,5 +1,6 @@
 /** Domain records as the rest of the app sees them (camelCase, booleans, parsed JSON). */
 import type { Monitor, WavFormat } from '../../../shared/mixer';
+import type { ExportTargetSettings } from '../../../shared/export-targets';
 
 export type { Monitor };
 
@@ -138,17 +139,14 @@ export interface MixState {
 
 export type ExportFormat = WavFormat;
 
-export interface ExportSettings {
+/** The dialog's choices; one include<Target> flag per export target (src/shared/export-targets.ts). */
+export interface ExportSettings extends ExportTargetSettings {
   format: ExportFormat;
   /** null: the media's own rate. */
   sampleRate: number | null;
   namingTemplate: string;
   /** Last chosen folder; null until the user picks one. */
   folder: string | null;
-  includeStems: boolean;
-  includeMix: boolean;
-  includeVideo: boolean;
-  includeDaw: boolean;
 }
 
 export interface HistoryState {

@@ -8,7 +8,7 @@ import { probeMedia, requireAudio, requireVideo } from '../media/probe';
 import type { WavFormat } from '../media/wav';
 import type { MaskMode } from '../dsp/masks';
 import { analyzeMedia } from '../analysis/analyze';
-import { openLibraryIndex } from '../analysis/library-index';
+import { snapshotIndex, type IndexSnapshot } from '../analysis/index-records';
 import { userFacing } from '../analysis/job';
 import { sharedRuntime, type DeviceRequest } from '../models/runtime';
 import type { Click } from './features';
@@ -35,8 +35,8 @@ export interface SeparationJobParams {
   windowHop?: number;
   startSec?: number;
   durationSec?: number;
-  /** Index the analysis cache in this library's analyses table (the app). */
-  library?: { path: string; mediaId: number };
+  /** The library's analyses of this media (the app): the job reports its cache back as records. */
+  index?: IndexSnapshot;
 }
 
 export interface Manifest {
@@ -90,20 +90,15 @@ export default defineJob<SeparationJobParams, Manifest>(async (p, ctx) => {
     requireAudio(info);
     requireVideo(info);
     let share = 0.75;
-    const lib = p.library ? openLibraryIndex(p.library.path, p.library.mediaId, rt.card) : null;
-    let a: Awaited<ReturnType<typeof analyzeMedia>>;
-    try {
-      a = await analyzeMedia(p.media, {
-        runtime: rt,
-        info,
-        cacheRoot: p.cacheRoot,
-        index: lib?.index,
-        signal: ctx.signal,
-        onProgress: (s, f) => ctx.progress(s, f * share),
-      });
-    } finally {
-      lib?.close();
-    }
+    const index = p.index ? snapshotIndex(p.index, rt.card, (r) => ctx.record(r)) : undefined;
+    const a = await analyzeMedia(p.media, {
+      runtime: rt,
+      info,
+      cacheRoot: p.cacheRoot,
+      index,
+      signal: ctx.signal,
+      onProgress: (s, f) => ctx.progress(s, f * share),
+    });
     if (a.cached) share = 0;
     const target = path.resolve(p.outDir);
     await fsp.mkdir(path.dirname(target), { recursive: true });

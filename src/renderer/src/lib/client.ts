@@ -42,10 +42,24 @@ export interface Client {
   on<N extends EventName>(name: N, listener: (payload: EventPayload<N>) => void): () => void;
   /** URL the <video> element plays a media id from. */
   mediaUrl(mediaId: number): string;
-  /** URL of a stem or the decoded original by its audio key (WAV, Range requests). */
-  audioUrl(key: string): string;
+  /** Bytes first..last (inclusive) of the audio file behind a key, and its total size; null when refused. */
+  readAudio(key: string, first: number, last: number): Promise<AudioBytes | null>;
   /** Path of a dropped file where the platform exposes it (desktop app), else null. */
   pathForFile(file: File): string | null;
+}
+
+export interface AudioBytes {
+  bytes: ArrayBuffer;
+  /** Size of the whole file in bytes. */
+  total: number;
+}
+
+/** A byte range of an audio URL; both transports serve audio by key with Range support. */
+async function readRange(url: string, first: number, last: number, headers: Record<string, string> = {}): Promise<AudioBytes | null> {
+  const res = await fetch(url, { headers: { ...headers, Range: `bytes=${first}-${last}` } });
+  if (!res.ok) return null;
+  const total = Number(/\/(\d+)$/.exec(res.headers.get('content-range') ?? '')?.[1] ?? res.headers.get('content-length') ?? 0);
+  return { bytes: await res.arrayBuffer(), total };
 }
 
 function unwrap<T>(r: Result<T>): T {
@@ -81,7 +95,7 @@ function ipcClient(bridge: PreloadBridge): Client {
     },
     on: (name, listener) => events.on(name, listener as (p: unknown) => void),
     mediaUrl: (mediaId) => `${MEDIA_ORIGIN}/${mediaId}`,
-    audioUrl: (key) => `${AUDIO_ORIGIN}/${key}`,
+    readAudio: (key, first, last) => readRange(`${AUDIO_ORIGIN}/${key}`, first, last),
     pathForFile: (file) => bridge.pathForFile(file) || null,
   };
 }
@@ -143,10 +157,10 @@ function webClient(): Client {
       return unwrap((await res.json()) as Result<never>);
     },
     on: (name, listener) => events.on(name, listener as (p: unknown) => void),
-    // Elements that load media themselves cannot send a header, so these URLs carry the token.
-    // They are only ever requested from this origin (no cookie, no Referer to leak it elsewhere).
+    // The <video> element cannot send a header, so its URL carries the token (only ever requested
+    // from this origin: no cookie, no Referer to leak it elsewhere); audio reads send the header.
     mediaUrl: (mediaId) => `${WEB_MEDIA_PREFIX}${mediaId}?${TOKEN_PARAM}=${encodeURIComponent(token)}`,
-    audioUrl: (key) => `${WEB_AUDIO_PREFIX}${key}?${TOKEN_PARAM}=${encodeURIComponent(token)}`,
+    readAudio: (key, first, last) => readRange(`${WEB_AUDIO_PREFIX}${key}`, first, last, { [TOKEN_HEADER]: token }),
     pathForFile: () => null,
   };
 }

@@ -181,16 +181,11 @@ export class Editor {
     this.resyncStems();
   }
 
-  /**
-   * After a source is removed (or an add/remove is undone) the stems on screen were separated for
-   * another set of sources, and the residual is missing whatever changed: separate again.
-   */
+  /** After a remove, undo or redo: separate again when main says the stems no longer fit the sources. */
   private resyncStems(): void {
     const s = this.state;
     if (!s || s.sources.length === 0 || s.stems.length === 0) return;
-    const live = s.sources.map((x) => x.id).sort().join(',');
-    const separated = s.stems.filter((x) => x.sourceId !== null).map((x) => x.sourceId).sort().join(',');
-    if (live !== separated) this.scheduleSeparation({ startSec: 0, spanSec: Math.min(60, this.project.media.durationSec) });
+    if (s.stemsStale) this.scheduleSeparation({ startSec: 0, spanSec: Math.min(60, this.project.media.durationSec) });
     else if (this.separateTimer) {
       // Undone before the debounce ran out: the stems on screen fit again.
       clearTimeout(this.separateTimer);

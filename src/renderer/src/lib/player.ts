@@ -1,22 +1,24 @@
 /**
  * Remix playback. Web Audio is the clock: every track is a chain gain -> pan -> master, fed by
  * AudioBufferSourceNodes scheduled back to back at exact sample times of one AudioContext, so the
- * tracks cannot drift against each other. The video is muted and follows this clock (see
- * `position`); the editor nudges its playbackRate or seeks it when it strays.
+ * tracks cannot drift against each other. The video is muted and follows this clock: Transport
+ * (below) nudges its playbackRate or seeks it when it strays.
  *
- * Memory: tracks are WAV files streamed by byte range in CHUNK_SEC blocks, and only the blocks
+ * Memory: tracks are WAV files read by byte range (through the client) in CHUNK_SEC blocks, and only the blocks
  * around the playhead are decoded (a few seconds per track), so a 60-minute project holds about
  * the same memory as a 10-second one. The context runs at the media's rate, so blocks join
  * without resampling seams.
  */
+
+import type { AudioBytes } from './client';
 
 const CHUNK_SEC = 4;
 const AHEAD_SEC = 10;
 const START_DELAY = 0.12;
 
 export interface TrackSource {
-  /** URL of a WAV file (16/24-bit PCM or 32-bit float) that accepts Range requests. */
-  url: string;
+  /** Audio key of a WAV file (16/24-bit PCM or 32-bit float) main serves in byte ranges. */
+  audioKey: string;
   /** Media time of the file's first frame (previews start later than 0). */
   offsetSec: number;
 }
@@ -45,11 +47,14 @@ export interface TrackParams {
   pan: number;
 }
 
-async function readLayout(url: string): Promise<WavLayout | null> {
-  const res = await fetch(url, { headers: { Range: 'bytes=0-65535' } });
-  if (!res.ok) return null;
-  const total = Number(/\/(\d+)$/.exec(res.headers.get('content-range') ?? '')?.[1] ?? res.headers.get('content-length') ?? 0);
-  const buf = new DataView(await res.arrayBuffer());
+/** Reads bytes first..last of the audio behind a key (the client's readAudio). */
+export type ReadAudio = (audioKey: string, first: number, last: number) => Promise<AudioBytes | null>;
+
+async function readLayout(read: ReadAudio, audioKey: string): Promise<WavLayout | null> {
+  const res = await read(audioKey, 0, 65535);
+  if (!res) return null;
+  const total = res.total;
+  const buf = new DataView(res.bytes);
   const tag = (o: number) => String.fromCharCode(buf.getUint8(o), buf.getUint8(o + 1), buf.getUint8(o + 2), buf.getUint8(o + 3));
   if (buf.byteLength < 12 || tag(0) !== 'RIFF' || tag(8) !== 'WAVE') return null;
   let o = 12;
@@ -103,7 +108,10 @@ export class Player {
   private timer: ReturnType<typeof setInterval> | null = null;
   playing = false;
 
-  constructor(sampleRate: number | null) {
+  constructor(
+    sampleRate: number | null,
+    private readonly read: ReadAudio,
+  ) {
     // At the media's rate the stems' blocks join sample-exactly with no resampling in between.
     let ctx: AudioContext;
     try {
@@ -119,12 +127,12 @@ export class Player {
   /** Add or replace a track (same key and URL: kept as is). */
   setTrack(key: string, src: TrackSource): void {
     const old = this.tracks.get(key);
-    if (old && old.src.url === src.url && old.src.offsetSec === src.offsetSec) return;
+    if (old && old.src.audioKey === src.audioKey && old.src.offsetSec === src.offsetSec) return;
     if (old) this.removeTrack(key);
     const gain = this.ctx.createGain();
     const pan = this.ctx.createStereoPanner();
     gain.connect(pan).connect(this.master);
-    const t: Track = { src, layout: readLayout(src.url).catch(() => null), gain, pan, chunks: new Map(), playing: [], scheduledUntil: 0 };
+    const t: Track = { src, layout: readLayout(this.read, src.audioKey).catch(() => null), gain, pan, chunks: new Map(), playing: [], scheduledUntil: 0 };
     this.tracks.set(key, t);
     if (this.playing) {
       t.scheduledUntil = Math.floor(this.position() / CHUNK_SEC);
@@ -223,9 +231,8 @@ export class Player {
       if (b <= a) p = Promise.resolve(null);
       else {
         const frameBytes = l.channels * (l.bits / 8);
-        p = fetch(t.src.url, { headers: { Range: `bytes=${l.dataOffset + a * frameBytes}-${l.dataOffset + b * frameBytes - 1}` } })
-          .then((r) => (r.ok ? r.arrayBuffer() : null))
-          .then((bytes) => (bytes ? decodePcm(this.ctx, l, bytes) : null))
+        p = this.read(t.src.audioKey, l.dataOffset + a * frameBytes, l.dataOffset + b * frameBytes - 1)
+          .then((r) => (r ? decodePcm(this.ctx, l, r.bytes) : null))
           .catch(() => null);
       }
       t.chunks.set(k, p);
@@ -270,5 +277,128 @@ export class Player {
     this.pause();
     for (const k of this.keys()) this.removeTrack(k);
     await this.ctx.close().catch(() => undefined);
+  }
+}
+
+/** What the transport plays: one entry per track, with its level. */
+export interface MixTrack extends TrackSource, TrackParams {
+  key: string;
+}
+
+export interface TransportState {
+  playing: boolean;
+  /** Media time of the playhead in seconds. */
+  time: number;
+}
+
+type Picture = Pick<HTMLVideoElement, 'currentTime' | 'playbackRate' | 'paused' | 'play' | 'pause' | 'dataset'>;
+
+/**
+ * Bring the muted picture to the audio clock: re-seek when it is far off, else nudge its rate so
+ * it catches up without a visible jump. Returns the drift (picture minus audio clock).
+ */
+export function followClock(v: Picture, pos: number): number {
+  const drift = v.currentTime - pos;
+  v.dataset.drift = drift.toFixed(3); // for tests and bug reports
+  if (Math.abs(drift) > 0.25) v.currentTime = pos;
+  else v.playbackRate = Math.abs(drift) < 0.02 ? 1 : 1 - Math.max(-0.08, Math.min(0.08, drift * 0.8));
+  if (v.paused) void v.play().catch(() => undefined);
+  return drift;
+}
+
+/**
+ * Play, pause and seek for the editor. The audio clock leads: while playing, every animation
+ * frame moves the playhead to it and the picture follows (followClock); the screen hears of each
+ * change through `onchange`.
+ */
+export class Transport {
+  private state: TransportState = { playing: false, time: 0 };
+  private raf = 0;
+
+  constructor(
+    private readonly player: Player,
+    private readonly durationSec: number,
+    private readonly picture: () => Picture | undefined,
+    private readonly onchange: (s: TransportState) => void,
+  ) {}
+
+  get playing(): boolean {
+    return this.state.playing;
+  }
+
+  /** Keep the player's tracks and levels equal to `tracks` (live while playing). */
+  mix(tracks: readonly MixTrack[]): void {
+    const want = new Map(tracks.map((t) => [t.key, t] as const));
+    for (const k of this.player.keys()) if (!want.has(k)) this.player.removeTrack(k);
+    for (const t of tracks) {
+      this.player.setTrack(t.key, { audioKey: t.audioKey, offsetSec: t.offsetSec });
+      this.player.setParams(t.key, { gain: t.gain, pan: t.pan });
+    }
+  }
+
+  play(): void {
+    const v = this.picture();
+    if (!v) return;
+    const from = this.state.time >= this.durationSec - 0.05 ? 0 : this.state.time;
+    void this.player.play(from);
+    v.currentTime = from;
+    void v.play().catch(() => undefined);
+    this.set({ playing: true, time: from });
+    cancelAnimationFrame(this.raf);
+    this.raf = requestAnimationFrame(this.tick);
+  }
+
+  pause(): void {
+    cancelAnimationFrame(this.raf);
+    const pos = this.player.position();
+    this.player.pause();
+    const v = this.picture();
+    let time = this.state.time;
+    if (v) {
+      v.pause();
+      // Stop where the picture is (it is within a frame or two of the audio clock); re-seek only
+      // if it had strayed, so the frame on screen is the one the next play starts from.
+      if (Math.abs(v.currentTime - pos) > 0.05) v.currentTime = pos;
+      this.player.seek(v.currentTime);
+      time = v.currentTime;
+    }
+    this.set({ playing: false, time });
+  }
+
+  toggle(): void {
+    if (this.state.playing) this.pause();
+    else this.play();
+  }
+
+  seek(t: number): void {
+    this.player.seek(t);
+    const v = this.picture();
+    if (v) v.currentTime = t;
+    this.set({ ...this.state, time: t });
+  }
+
+  async close(): Promise<void> {
+    cancelAnimationFrame(this.raf);
+    await this.player.close();
+  }
+
+  private readonly tick = (): void => {
+    const v = this.picture();
+    if (v) {
+      const pos = this.player.position();
+      if (pos >= this.durationSec) {
+        this.set({ ...this.state, time: pos });
+        this.pause();
+        return;
+      }
+      this.set({ ...this.state, time: pos });
+      followClock(v, pos);
+    }
+    this.raf = requestAnimationFrame(this.tick);
+  };
+
+  private set(s: TransportState): void {
+    this.state = s;
+    this.onchange(s);
   }
 }

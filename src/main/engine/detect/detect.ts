@@ -1,0 +1,172 @@
+import { createHash } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { defaultCacheRoot } from '../analysis/cache';
+import { writeFileAtomic } from '../fs/atomic';
+import { MediaError } from '../media/errors';
+import { openFrames } from '../media/frames';
+import { toOriginal } from '../media/geometry';
+import { probeMedia, requireVideo, type MediaInfo } from '../media/probe';
+import { fingerprintFile } from '../project/fingerprint';
+import type { MediaFingerprint } from '../project/types';
+import { detectorModule, DEFAULT_DETECTOR } from './registry';
+import { addSpeaking, type DetectionFrame } from './speaking';
+import { speechActivity, type SpeechActivity } from './speech';
+import { IouTracker } from './track';
+import type { DetectedObject } from './types';
+
+/**
+ * The real-picture front end: faces (with mouth opening), people and hands in frames sampled at a
+ * few per second, followed over time, and each face's agreement with the speech in the audio.
+ * Cached per media (content fingerprint) and detector, like the other analyses.
+ */
+
+/** Bump when the stored detections change (2: faces followed by their meshes between detector runs). */
+export const DETECT_FORMAT = 2;
+
+export interface DetectOptions {
+  detector?: string;
+  /** Frames per second analysed for faces and mouths (default 4). */
+  fps?: number;
+  /** Frames per second analysed for people and hands (default 1; at most fps): they cost 3x a face. */
+  bodyFps?: number;
+  /** Longest side of the frames the detector sees (default 640). */
+  maxSide?: number;
+  /** Root of the analysis caches (default the user's cache folder); detections go in detections/. */
+  cacheRoot?: string;
+  info?: MediaInfo;
+  fingerprint?: MediaFingerprint;
+  signal?: AbortSignal;
+  onProgress?: (stage: string, fraction: number) => void;
+}
+
+export interface Detections {
+  format: number;
+  detector: string;
+  fps: number;
+  media: { quickHash: string; size: number; durationSec: number };
+  frames: DetectionFrame[];
+  /** Speech probability per 1/rate seconds; null for media without audio. */
+  speech: { rate: number; probs: number[] } | null;
+  seconds: number;
+  createdAt: string;
+}
+
+export interface DetectOutcome {
+  detections: Detections;
+  cached: boolean;
+  /** The cache file. */
+  path: string;
+}
+
+export function detectionsCachePath(root: string, fp: MediaFingerprint, key: string): string {
+  return path.join(root, 'detections', `${fp.quickHash.slice(0, 24)}-${fp.size}-${key}.json`);
+}
+
+async function readCache(file: string, fp: MediaFingerprint): Promise<Detections | null> {
+  try {
+    const d = JSON.parse(await fsp.readFile(file, 'utf8')) as Detections;
+    return d.format === DETECT_FORMAT && d.media.quickHash === fp.quickHash && Array.isArray(d.frames) ? d : null;
+  } catch {
+    return null;
+  }
+}
+
+function cancelled(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new MediaError('CANCELLED', 'cancelled');
+}
+
+export async function detectMedia(file: string, opts: DetectOptions = {}): Promise<DetectOutcome> {
+  const t0 = performance.now();
+  const { signal } = opts;
+  const fps = opts.fps ?? 4;
+  const bodyFps = Math.min(fps, opts.bodyFps ?? 1);
+  const maxSide = opts.maxSide ?? 640;
+  if (!(fps > 0 && fps <= 30)) throw new MediaError('BAD_ARGUMENT', `detection fps must be in (0, 30], got ${fps}`);
+  if (!(bodyFps > 0)) throw new MediaError('BAD_ARGUMENT', `body fps must be > 0, got ${bodyFps}`);
+  const info = opts.info ?? (await probeMedia(file, { signal }));
+  requireVideo(info);
+  const fp = opts.fingerprint ?? (await fingerprintFile(file));
+  const mod = await detectorModule(opts.detector ?? DEFAULT_DETECTOR);
+  const key = createHash('sha256')
+    .update(JSON.stringify({ format: DETECT_FORMAT, detector: mod.detectorId(), fps, bodyFps, maxSide }))
+    .digest('hex')
+    .slice(0, 16);
+  const cachePath = detectionsCachePath(opts.cacheRoot ?? defaultCacheRoot(), fp, key);
+  const hit = await readCache(cachePath, fp);
+  if (hit) {
+    opts.onProgress?.('detecting', 1);
+    return { detections: hit, cached: true, path: cachePath };
+  }
+
+  const v = info.video;
+  const srcW = v.width * v.sampleAspect, srcH = v.height;
+  const scale = Math.min(1, maxSide / Math.max(srcW, srcH));
+  const width = Math.max(2, Math.round(srcW * scale)), height = Math.max(2, Math.round(srcH * scale));
+  const detector = await mod.createDetector();
+  const duration = Math.max(info.durationSec, 1e-6);
+  const fullEvery = Math.max(1, Math.round(fps / bodyFps));
+  const frames: DetectionFrame[] = [];
+  // People and hands are looked for less often, so their tracks may wait longer for the next sighting.
+  const bodyGap = Math.max(1.5, 2.5 / bodyFps);
+  const tracker = new IouTracker({ maxGapSec: { face: 1.5, person: bodyGap, hand: bodyGap } });
+  try {
+    const stream = await openFrames(file, { width, height, fps, info, signal });
+    const g = stream.geometry;
+    // Boxes from the detector's frame to the original frame, 0..1 (undoing any letterbox padding).
+    const toFrame = (b: DetectedObject['box']): DetectedObject['box'] => {
+      const p0 = toOriginal(g, { x: b[0] * width, y: b[1] * height });
+      const p1 = toOriginal(g, { x: b[2] * width, y: b[3] * height });
+      const c = (x: number) => Math.min(1, Math.max(0, x));
+      return [c(p0.x / g.srcWidth), c(p0.y / g.srcHeight), c(p1.x / g.srcWidth), c(p1.y / g.srcHeight)];
+    };
+    for await (const f of stream.frames) {
+      cancelled(signal);
+      const found = await detector.detect({ width, height, rgb: f.rgb }, { full: f.index % fullEvery === 0 });
+      frames.push({ time: f.timeSec, objects: tracker.update(f.timeSec, found.map((o) => ({ ...o, box: toFrame(o.box) }))) });
+      opts.onProgress?.('detecting', Math.min(0.95, (f.index + 1) / fps / duration) * (info.audio ? 0.95 : 1));
+    }
+  } finally {
+    await detector.dispose();
+  }
+  cancelled(signal);
+  let speech: SpeechActivity | null = null;
+  if (info.audio) {
+    opts.onProgress?.('speech', 0.95);
+    speech = await speechActivity(file, { info, signal });
+    addSpeaking(frames, speech);
+  }
+  const detections: Detections = {
+    format: DETECT_FORMAT,
+    detector: mod.detectorId(),
+    fps,
+    media: { quickHash: fp.quickHash, size: fp.size, durationSec: info.durationSec },
+    frames,
+    speech: speech && { rate: speech.rate, probs: Array.from(speech.probs, (p) => Math.round(p * 1000) / 1000) },
+    seconds: (performance.now() - t0) / 1000,
+    createdAt: new Date().toISOString(),
+  };
+  await fsp.mkdir(path.dirname(cachePath), { recursive: true });
+  await writeFileAtomic(cachePath, JSON.stringify(detections));
+  opts.onProgress?.('detecting', 1);
+  return { detections, cached: false, path: cachePath };
+}
+
+const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
+
+/** The public detections.json: {"frames":[{"time","objects":[{kind, track, box, score, mouth?, speaking?}]}]}. */
+export function detectionsJson(d: Detections): { frames: DetectionFrame[] } {
+  return {
+    frames: d.frames.map((f) => ({
+      time: round(f.time, 6),
+      objects: f.objects.map((o) => ({
+        kind: o.kind,
+        track: o.track,
+        box: o.box.map((v) => round(v, 4)) as DetectedObject['box'],
+        score: round(o.score, 4),
+        ...(o.mouth === undefined ? {} : { mouth: round(o.mouth, 4) }),
+        ...(o.speaking === undefined ? {} : { speaking: round(o.speaking, 4) }),
+      })),
+    })),
+  };
+}

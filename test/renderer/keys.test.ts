@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { commandForKey, type KeyPress } from '../../src/renderer/src/lib/keys';
+
+const press = (key: string, set: Partial<KeyPress> = {}): KeyPress => ({
+  key,
+  code: key === ' ' ? 'Space' : `Key${key.toUpperCase()}`,
+  ctrlKey: false,
+  metaKey: false,
+  shiftKey: false,
+  altKey: false,
+  repeat: false,
+  ...set,
+});
+
+describe('editor keys', () => {
+  it('map to the same commands as the menu', () => {
+    expect(commandForKey(press(' '), false)).toBe('play-pause');
+    expect(commandForKey(press('z', { ctrlKey: true }), false)).toBe('undo');
+    expect(commandForKey(press('Z', { ctrlKey: true, shiftKey: true }), false)).toBe('redo');
+    expect(commandForKey(press('y', { metaKey: true }), false)).toBe('redo');
+    expect(commandForKey(press('e', { metaKey: true }), false)).toBe('export');
+    expect(commandForKey(press('m'), false)).toBe('mute');
+    expect(commandForKey(press('S'), false)).toBe('solo');
+    expect(commandForKey(press('Delete'), false)).toBe('remove-source');
+    expect(commandForKey(press('Backspace'), false)).toBe('remove-source');
+  });
+
+  it('leave typing, modified letters and held Space alone', () => {
+    for (const k of [' ', 'm', 's', 'Delete']) expect(commandForKey(press(k), true)).toBeNull();
+    expect(commandForKey(press('z', { ctrlKey: true }), true)).toBeNull();
+    // Export still opens from a text field.
+    expect(commandForKey(press('e', { ctrlKey: true }), true)).toBe('export');
+    expect(commandForKey(press(' ', { repeat: true }), false)).toBeNull();
+    expect(commandForKey(press(' ', { altKey: true }), false)).toBeNull();
+    expect(commandForKey(press('m', { ctrlKey: true }), false)).toBeNull();
+    expect(commandForKey(press('s', { altKey: true }), false)).toBeNull();
+    expect(commandForKey(press('x'), false)).toBeNull();
+  });
+});
