@@ -86,7 +86,7 @@ describe('bad input through the CLI', () => {
     expect(readdirSync(dir)).not.toContain('pwned');
   }, 600_000);
 
-  it(`${MUTANTS} mutated clips: probe and separate end in a result or one line, never a crash`, async () => {
+  it(`${MUTANTS} mutated clips: probe ends in a result or one line, never a crash`, async () => {
     for (const m of mutants(MUTANTS)) {
       const probe = await cli(['probe', m.file]);
       if (probe.code !== 0) expectOneLineError(probe, /./);

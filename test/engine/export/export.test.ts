@@ -217,9 +217,10 @@ describe('export targets', () => {
     const folder = path.join(dir, 'out');
     const r = await runExport({ ...params(folder, media, stems), targets: ['video'] }, job);
     expect(r.files).toEqual(['Proj remix.mp4']);
-    expect(readdirSync(folder)).toEqual(['Proj remix.mp4']);
+    // Beside the export's own list of its files (hidden).
+    expect(readdirSync(folder).sort()).toEqual(['.stemsight-export.json', 'Proj remix.mp4']);
     const mix = await runExport({ ...params(path.join(dir, 'mix'), media, stems), targets: ['mix'] }, job);
-    expect(readdirSync(mix.folder)).toEqual(['Proj mix.wav']);
+    expect(readdirSync(mix.folder).sort()).toEqual(['.stemsight-export.json', 'Proj mix.wav']);
   });
 
   it('refuse a target without the one it refers to, before writing anything', async () => {
