@@ -151,6 +151,7 @@ export function createApi(deps: ApiDeps): Api {
     const existing = deps.store.findProjectByMediaPath(file);
     if (existing) {
       deps.store.touchProject(existing.id);
+      deps.editor?.opened(existing.id);
       return projectView(deps.store.getProject(existing.id) ?? existing);
     }
     let probe: ProbeResult;
@@ -235,6 +236,7 @@ export function createApi(deps: ApiDeps): Api {
       const p = deps.store.getProject(projectId);
       if (!p) throw new ApiError('not_found', 'That project no longer exists.');
       deps.store.touchProject(projectId);
+      deps.editor?.opened(projectId);
       return projectView(deps.store.getProject(projectId) ?? p);
     },
     'projects.remove': async ({ projectId }) => ({ removed: deps.store.removeProject(projectId) }),
@@ -262,6 +264,7 @@ export function createApi(deps: ApiDeps): Api {
     'sources.add': async ({ projectId, x, y, timeSec }) => editor().sources.add(projectId, x, y, timeSec),
     'sources.rename': async ({ projectId, sourceId, name }) => editor().sources.rename(projectId, sourceId, name),
     'sources.remove': async ({ projectId, sourceId }) => editor().sources.remove(projectId, sourceId),
+    'sources.move': async ({ projectId, sourceId, x, y, timeSec }) => editor().sources.move(projectId, sourceId, { x, y, timeSec }),
     'separation.start': async ({ projectId, previewStartSec, previewSpanSec }) => ({
       jobIds: editor().separation.start(projectId, previewSpanSec !== undefined ? { startSec: previewStartSec ?? 0, spanSec: previewSpanSec } : undefined),
     }),

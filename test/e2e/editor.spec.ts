@@ -44,6 +44,39 @@ function wavInfo(file: string): { rate: number; channels: number; bits: number; 
   throw new Error(`${file} has no data chunk`);
 }
 
+/** Interleaved samples of a 32-bit float WAV. */
+function f32Samples(file: string): Float32Array {
+  const b = readFileSync(file);
+  let o = 12;
+  while (o + 8 <= b.length) {
+    const id = b.toString('ascii', o, o + 4);
+    const size = b.readUInt32LE(o + 4);
+    if (id === 'data') return new Float32Array(b.buffer.slice(b.byteOffset + o + 8, b.byteOffset + o + 8 + size));
+    o += 8 + size + (size & 1);
+  }
+  throw new Error(`${file} has no data chunk`);
+}
+
+/** How closely the stems add up to the media's own audio (decoded by ffmpeg), as an SNR in dB. */
+function sumSnrDb(media: string, stems: string[]): number {
+  const first = wavInfo(stems[0]);
+  const ref = test.info().outputPath('reference.f32.wav');
+  const ffmpeg = process.env.STEMSIGHT_FFMPEG ?? (createRequire(path.join(root, 'package.json'))('@ffmpeg-installer/ffmpeg') as { path: string }).path;
+  const r = spawnSync(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-y', '-i', media, '-vn', '-ac', String(first.channels), '-ar', String(first.rate), '-c:a', 'pcm_f32le', ref], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`ffmpeg could not decode ${media}: ${r.stderr}`);
+  const original = f32Samples(ref);
+  const parts = stems.map(f32Samples);
+  let signal = 0, error = 0;
+  for (let i = 0; i < parts[0].length; i++) {
+    let sum = 0;
+    for (const p of parts) sum += p[i];
+    const o = original[i] ?? 0;
+    signal += o * o;
+    error += (sum - o) * (sum - o);
+  }
+  return 10 * Math.log10(signal / Math.max(error, 1e-30));
+}
+
 async function shot(page: Page, name: string): Promise<void> {
   const file = test.info().outputPath(name);
   await page.screenshot({ path: file });
@@ -214,10 +247,28 @@ test('editor: heatmap, two sources, stems, mixer, export, reopen', async ({ page
   await expect(page.getByRole('dialog', { name: 'Export' }).getByLabel('Sample format')).toHaveValue('wav24');
   await page.getByRole('button', { name: 'Close export' }).click();
 
-  // Removing a source (Delete on the selected marker) is undoable too.
+  // Removing a source (Delete on the selected marker) puts its sound back into the residual: the
+  // remaining source is separated again, and export waits for that, so that the exported stems
+  // still sum to the original.
   await page.getByRole('button', { name: /Source 2: Saxophone/ }).click();
   await page.keyboard.press('Delete');
   await expect(page.getByTestId('marker')).toHaveCount(1);
+  await expect(page.getByLabel('Tracks')).toHaveAttribute('data-stems-stale', 'true');
+  await page.keyboard.press('Control+e');
+  await exp.getByLabel('Sample format').selectOption('f32');
+  await exp.getByLabel('Sample rate').selectOption('');
+  await exp.getByTestId('export-start').click();
+  await expect(exp.getByTestId('export-problem')).toContainText('separating them again');
+  await expect(page.getByLabel('Tracks')).toHaveAttribute('data-stems-stale', 'false', { timeout: 180_000 });
+  await exp.getByTestId('export-start').click();
+  await exp.getByTestId('export-new').click();
+  await expect(exp.getByTestId('export-done')).toBeVisible({ timeout: 60_000 });
+  const after = readdirSync(mediaDir).filter((f) => f.startsWith('demo-8s export') && f !== 'demo-8s export');
+  expect(after).toHaveLength(1);
+  const stemFiles = readdirSync(path.join(mediaDir, after[0])).filter((f) => f.endsWith('.wav')).sort();
+  expect(stemFiles).toEqual(['01_demo-8s_Speaker.wav', '02_demo-8s_residual.wav']);
+  expect(sumSnrDb(clip, stemFiles.map((f) => path.join(mediaDir, after[0], f)))).toBeGreaterThan(60);
+  await exp.getByRole('button', { name: 'Close export' }).click();
   await page.keyboard.press('Control+z');
   await expect(page.getByTestId('marker')).toHaveCount(2);
   await expect(page.getByTestId('track')).toHaveCount(4);

@@ -17,6 +17,8 @@ export interface ExportDeps {
   events: EditorEvents;
   folders: ExportFolders;
   view: ProjectState;
+  /** Starts the separation of the current sources unless one is running (separation.resume). */
+  separateDue(projectId: number): void;
 }
 
 const RESIDUAL_COLOUR = '#8d95a5';
@@ -67,6 +69,11 @@ export function createExportService(deps: ExportDeps) {
       throw new ApiError('bad_request', `Choose at least one thing to export (${EXPORT_TARGETS.map((t) => t.label).join(', ')}).`);
     }
     if (st.stems.length === 0) throw new ApiError('bad_request', 'There are no stems yet: click a source in the video and wait for the separation.');
+    // Stems made for other sources would lose (or double) the sound of what changed: wait.
+    if (st.stemsStale) {
+      deps.separateDue(projectId);
+      throw new ApiError('bad_request', 'The sources changed since the stems were separated and Stemsight is separating them again; export when that has finished.');
+    }
     if (st.stems.some((x) => x.preview)) throw new ApiError('bad_request', 'The whole-file separation is still running; export when it has finished.');
     const chosen = s.folder ?? st.suggestedFolder;
     if (!chosen) throw new ApiError('bad_request', 'Choose a folder to export into.');

@@ -5,7 +5,9 @@
 import path from 'node:path';
 import { ApiError } from '../../shared/result';
 import type { Manifest, SeparationJobParams } from '../engine/separation/job';
+import type { Source } from '../engine/project/types';
 import type { EditorEngine, EditorEvents, EditorJobs, EditorStore } from './ports';
+import { chooseStems } from './stem-sets';
 
 /** A preview runs before the full file and everything else queued. */
 export const PREVIEW_PRIORITY = 10;
@@ -31,7 +33,7 @@ export function createSeparationService(deps: SeparationDeps) {
   const { store, jobs } = deps;
   const now = deps.now ?? Date.now;
 
-  async function record(projectId: number, mediaId: number, jobId: string, sourceIds: number[], manifest: Manifest, outDir: string, preview: boolean): Promise<void> {
+  async function record(projectId: number, mediaId: number, jobId: string, sources: Source[], manifest: Manifest, outDir: string, preview: boolean): Promise<void> {
     const base = {
       projectId,
       mediaId,
@@ -49,13 +51,19 @@ export function createSeparationService(deps: SeparationDeps) {
     for (const s of manifest.stems.sources) {
       const file = path.join(outDir, s.file);
       const values = act.sources.find((a) => a.index === s.index)?.values ?? [];
+      const src = sources[s.index - 1];
       await store.recordStem({
         ...base,
-        sourceId: sourceIds[s.index - 1],
+        sourceId: src.id,
         kind: 'source',
         path: file,
         sha256: await deps.engine.sha256(file),
-        params: { mask: manifest.parameters.mask, activity: { fps: act.fps, startSec: act.startTime, values: values.map((v) => Math.round(v * 1000) / 1000) } },
+        params: {
+          mask: manifest.parameters.mask,
+          // The click separated: a later move of the source makes this set stale (stem-sets.ts).
+          click: { x: src.x, y: src.y, timeSec: src.timeSec },
+          activity: { fps: act.fps, startSec: act.startTime, values: values.map((v) => Math.round(v * 1000) / 1000) },
+        },
       });
     }
     const residual = path.join(outDir, manifest.stems.residual);
@@ -76,7 +84,6 @@ export function createSeparationService(deps: SeparationDeps) {
       runs.push({ startSec, durationSec: preview.spanSec, preview: true });
     }
     runs.push({ preview: false });
-    const sourceIds = sources.map((s) => s.id);
     return runs.map((run) => {
       const outDir = path.join(deps.dataDir, 'stems', String(projectId), `${now().toString(36)}-${run.preview ? 'preview' : 'full'}`);
       const params: SeparationJobParams = {
@@ -93,7 +100,7 @@ export function createSeparationService(deps: SeparationDeps) {
       void jobs.wait(id).then(async (outcome) => {
         if (outcome.state !== 'done') return;
         try {
-          await record(projectId, m.id, id, sourceIds, outcome.result as Manifest, outDir, run.preview);
+          await record(projectId, m.id, id, sources, outcome.result as Manifest, outDir, run.preview);
           deps.events.changed(projectId, 'stems');
         } catch (err) {
           deps.events.log('recording stems failed', err);
@@ -103,7 +110,31 @@ export function createSeparationService(deps: SeparationDeps) {
     });
   }
 
-  return { start };
+  /**
+   * Pending work after a restart: when the sources changed since the stems were separated (the
+   * app was closed or killed before the separation of the current sources finished), start it
+   * again. Returns the job ids, or [] when nothing is due or one is already running.
+   */
+  function resume(projectId: number): string[] {
+    if (!stale(projectId) || running(projectId)) return [];
+    try {
+      return start(projectId);
+    } catch (err) {
+      // The media may be missing: the editor says so where it reads the file; nothing to resume.
+      deps.events.log('could not resume the separation', err);
+      return [];
+    }
+  }
+
+  /** The stems on screen were not separated for the current sources. */
+  function stale(projectId: number): boolean {
+    return chooseStems(store.sources(projectId), store.stems(projectId)).stale;
+  }
+
+  /** A separation of the project is queued or running. */
+  const running = (projectId: number): boolean => jobs.active('separation', { projectId }).length > 0;
+
+  return { start, resume, running };
 }
 
 export type SeparationService = ReturnType<typeof createSeparationService>;
