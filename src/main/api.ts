@@ -292,7 +292,10 @@ export function createApi(deps: ApiDeps): Api {
       // Shipped with the app, so the media roots do not apply.
       return openResolved(await resolveMediaPath(deps.policy, deps.demoFile, false));
     },
-    'jobs.cancel': async ({ jobId }) => ({ cancelled: deps.jobs?.cancel(jobId) ?? false }),
+    // The jobs of one user action (a separation's preview and whole file) are cancelled together.
+    'jobs.cancel': async ({ jobId }) => ({
+      cancelled: (deps.editor?.separation.together(jobId) ?? [jobId]).map((id) => deps.jobs?.cancel(id) ?? false).some(Boolean),
+    }),
     'files.list': async ({ dir }) => listFolder(deps.policy, dir),
   };
 

@@ -186,6 +186,7 @@ export async function createServices(opts: ServiceOptions): Promise<Services> {
       etaSec: progress ? progress.etaSec : snap.etaSec,
       elapsedSec: progress?.elapsedSec ?? snap.elapsedSec,
       error: snap.errorMessage,
+      action: snap.kind === 'separation' ? editor.separation.actionOf(snap.id) : null,
     });
   jobs.on('state', (snap) => forward(snap));
   jobs.on('progress', (p) => {

@@ -339,6 +339,12 @@ export const events = {
     elapsedSec: Seconds,
     /** One line for the user when the job failed: what happened and what to do. */
     error: v.nullable(v.pipe(v.string(), v.maxLength(2000))),
+    /**
+     * Jobs started by one user action (a preview of the visible range, then the whole file) share
+     * action.id and are shown and cancelled as one job, each counting by its weight (seconds of
+     * media it separates); null for a job of its own.
+     */
+    action: v.nullable(v.object({ id: JobId, weight: v.pipe(v.number(), v.minValue(0)) })),
   }),
   /** Main opened a project on its own (native menu: File > Open..., Open Recent). */
   'project.opened': v.object({ project: ProjectView }),

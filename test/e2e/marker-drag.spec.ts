@@ -5,12 +5,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { copyFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-
-const env = (name: string): string => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set (global-setup did not run)`);
-  return v;
-};
+import { env } from './helpers';
 
 /** The marker's position as 0..1 of the picture (its style is a percentage of the overlay). */
 async function markerAt(page: Page): Promise<{ x: number; y: number }> {

@@ -32,6 +32,8 @@ export interface Run {
 export function createSeparationService(deps: SeparationDeps) {
   const { store, jobs } = deps;
   const now = deps.now ?? Date.now;
+  /** Job id -> the user action it belongs to (the preview and whole-file jobs of one start). */
+  const actions = new Map<string, { id: string; weight: number; members: string[] }>();
 
   async function record(projectId: number, mediaId: number, jobId: string, sources: Source[], manifest: Manifest, outDir: string, preview: boolean): Promise<void> {
     const base = {
@@ -79,6 +81,7 @@ export function createSeparationService(deps: SeparationDeps) {
     for (const old of jobs.active('separation', { projectId })) jobs.cancel(old);
     const durationSec = m.facts.durationSec;
     const runs: Run[] = [];
+    const members: string[] = [];
     if (preview && preview.spanSec < durationSec - 0.5) {
       const startSec = Math.max(0, Math.min(preview.startSec, Math.max(0, durationSec - preview.spanSec)));
       runs.push({ startSec, durationSec: preview.spanSec, preview: true });
@@ -97,8 +100,16 @@ export function createSeparationService(deps: SeparationDeps) {
         index: store.analysisIndex(m.id),
       };
       const id = jobs.start('separation', params, { projectId, mediaId: m.id, priority: run.preview ? PREVIEW_PRIORITY : 0 });
+      members.push(id);
+      actions.set(id, { id: members[0], weight: run.durationSec ?? durationSec, members });
       void jobs.wait(id).then(async (outcome) => {
-        if (outcome.state !== 'done') return;
+        // Forget the action once all of its jobs have finished.
+        if (members.every((j) => j === id || !jobs.active('separation', { projectId }).includes(j))) for (const j of members) actions.delete(j);
+        if (outcome.state !== 'done') {
+          // Cancelling or failing one part of the action stops the rest: it is one job to the user.
+          for (const j of members) if (j !== id) jobs.cancel(j);
+          return;
+        }
         try {
           await record(projectId, m.id, id, sources, outcome.result as Manifest, outDir, run.preview);
           deps.events.changed(projectId, 'stems');
@@ -134,7 +145,16 @@ export function createSeparationService(deps: SeparationDeps) {
   /** A separation of the project is queued or running. */
   const running = (projectId: number): boolean => jobs.active('separation', { projectId }).length > 0;
 
-  return { start, resume, running };
+  /** The user action a separation job belongs to, for the progress events; null when unknown. */
+  function actionOf(jobId: string): { id: string; weight: number } | null {
+    const a = actions.get(jobId);
+    return a ? { id: a.id, weight: a.weight } : null;
+  }
+
+  /** Every job of the action that jobId belongs to (just jobId for any other job). */
+  const together = (jobId: string): string[] => actions.get(jobId)?.members ?? [jobId];
+
+  return { start, resume, running, actionOf, together };
 }
 
 export type SeparationService = ReturnType<typeof createSeparationService>;

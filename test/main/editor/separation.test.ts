@@ -74,6 +74,19 @@ describe('separation service', () => {
     expect(w.jobs.started[2].params.sources).toHaveLength(2);
   });
 
+  it('makes the preview and the whole file one user action: shown as one job by weight, cancelled together', async () => {
+    await w.editor.sources.add(w.projectId, 0.2, 0.3, 1);
+    const [preview, full] = w.editor.separation.start(w.projectId, { startSec: 2, spanSec: 5 });
+    expect(w.editor.separation.actionOf(preview)).toEqual({ id: preview, weight: 5 });
+    expect(w.editor.separation.actionOf(full)).toEqual({ id: preview, weight: 20 });
+    expect(w.editor.separation.together(full)).toEqual([preview, full]);
+    expect(w.editor.separation.together('job-99')).toEqual(['job-99']);
+    // Cancelling one part (the whole file here) stops the other.
+    w.jobs.cancel(full);
+    await vi.waitFor(() => expect(w.jobs.started.map((j) => j.state)).toEqual(['cancelled', 'cancelled']));
+    expect(w.editor.separation.actionOf(preview)).toBeNull();
+  });
+
   it('logs, and records nothing, when a finished job left broken stems', async () => {
     await w.editor.sources.add(w.projectId, 0.2, 0.3, 1);
     w.editor.separation.start(w.projectId);

@@ -107,6 +107,8 @@ interface Job {
   cancelFlag?: Int32Array;
   graceTimer?: NodeJS.Timeout;
   startedMs?: number;
+  /** The first progress report: the rate for the time left is measured from here. */
+  etaFrom?: { fraction: number; elapsedSec: number };
   lastWrite: number;
   finished: Promise<JobSnapshot>;
   resolve: (s: JobSnapshot) => void;
@@ -353,8 +355,10 @@ export class JobRunner<Kinds extends JobKindMap = JobKindMap> extends TypedEmitt
         const elapsedSec = (Date.now() - job.startedMs!) / 1000;
         const stageChanged = message.stage !== job.snap.stage;
         job.snap.stage = message.stage;
-        job.snap.fraction = message.fraction;
-        job.snap.etaSec = message.etaSec ?? estimateEta(message.fraction, elapsedSec);
+        // Progress never goes back, whatever a stage reports.
+        job.snap.fraction = Math.max(job.snap.fraction, message.fraction);
+        job.etaFrom ??= { fraction: job.snap.fraction, elapsedSec };
+        job.snap.etaSec = message.etaSec ?? estimateEta(job.snap.fraction, elapsedSec, job.etaFrom);
         this.emit('progress', {
           jobId: job.snap.id,
           kind: job.snap.kind,
@@ -448,9 +452,15 @@ export class JobRunner<Kinds extends JobKindMap = JobKindMap> extends TypedEmitt
   }
 }
 
-/** Linear extrapolation from the fraction done so far; null while too early to say. */
-export function estimateEta(fraction: number, elapsedSec: number): number | null {
-  if (fraction < 0.02 || elapsedSec < 0.5) return null;
+/**
+ * Time left at the rate measured since `from` (the job's first progress report: start-up such as
+ * starting a worker or loading a model says nothing about the rate of the work); null until 5 %
+ * of the work and a second have passed since then.
+ */
+export function estimateEta(fraction: number, elapsedSec: number, from: { fraction: number; elapsedSec: number } = { fraction: 0, elapsedSec: 0 }): number | null {
   if (fraction >= 1) return 0;
-  return (elapsedSec * (1 - fraction)) / fraction;
+  const done = fraction - from.fraction;
+  const spent = elapsedSec - from.elapsedSec;
+  if (done < 0.05 || spent < 1) return null;
+  return (spent * (1 - fraction)) / done;
 }
