@@ -80,7 +80,11 @@ export interface JobRunnerOptions {
   store?: JobStore;
   /** Heavy jobs at a time; the rest wait in the queue. Default 1: the machine may have 2 cores. */
   concurrency?: number;
-  /** After a cancel, how long a job may take to stop by itself before its worker is terminated. */
+  /**
+   * After a cancel, how long a job may take to stop by itself before its worker is terminated
+   * (default 15 s). Generous on purpose: terminating a worker while ONNX Runtime is inside a run
+   * aborts the whole process, and a model run on a busy machine can take seconds.
+   */
   cancelGraceMs?: number;
   /** Worker bootstrap; default worker-entry.ts next to this file in source, worker-entry.js when built. */
   workerEntry?: URL;
@@ -181,7 +185,7 @@ export class JobRunner<Kinds extends JobKindMap = JobKindMap> extends TypedEmitt
     super();
     this.store = options.store;
     this.concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
-    this.graceMs = Math.max(0, options.cancelGraceMs ?? 3000);
+    this.graceMs = Math.max(0, options.cancelGraceMs ?? 15_000);
     this.entry = options.workerEntry ?? defaultWorkerEntry();
     this.progressWriteMs = options.progressWriteMs ?? 500;
     this.progressIntervalMs = options.progressIntervalMs ?? 100;
@@ -281,13 +285,16 @@ export class JobRunner<Kinds extends JobKindMap = JobKindMap> extends TypedEmitt
     return job.finished;
   }
 
-  /** Cancel everything (no grace) and release all workers and listeners. */
+  /**
+   * Cancel everything, wait for the running jobs to stop (a worker is terminated only after the
+   * grace period, as with cancel()), and release all workers and listeners.
+   */
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
     for (const job of [...this.queue]) this.cancel(job.snap.id);
     const active = [...this.jobs.values()].filter((j) => j.snap.state === 'running');
-    for (const job of active) this.finish(job, { state: 'cancelled' });
+    for (const job of active) this.cancel(job.snap.id);
     await Promise.all(active.map((j) => j.finished));
     this.removeAllListeners();
   }

@@ -32,14 +32,28 @@ function getWorker(): Worker {
   return w;
 }
 
+/** How long a stopping worker may take to finish its run in flight before it is terminated. */
+export const STOP_GRACE_MS = 60_000;
+
 /**
  * End the worker (and its sessions). Call before the owning thread exits: a worker holding ONNX
- * Runtime threads can stall process exit if left to be torn down implicitly.
+ * Runtime threads can stall process exit if left to be torn down implicitly. The worker finishes
+ * the window in flight and exits by itself: terminating it inside an ONNX run aborts the whole
+ * process ("terminate called after throwing an instance of 'Napi::Error'"), so terminate() is only
+ * the last resort for a worker that has not stopped after STOP_GRACE_MS.
  */
 export async function stopMaskWorker(): Promise<void> {
   const w = worker;
   worker = null;
-  if (w) await w.terminate();
+  if (!w) return;
+  const exited = new Promise<void>((r) => w.once('exit', () => r()));
+  w.ref(); // the owner waits for it
+  w.postMessage({ type: 'stop' } satisfies ToMaskWorker);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), STOP_GRACE_MS)));
+  const outcome = await Promise.race([exited, late]);
+  clearTimeout(timer);
+  if (outcome === 'late') await w.terminate();
 }
 
 export type WindowWithMasks = ModelWindow & { masks: Float32Array };

@@ -31,7 +31,11 @@ export interface MaskRequest {
   stages: string[] | null;
 }
 
-export type ToMaskWorker = { type: 'start'; request: MaskRequest } | { type: 'ack'; id: number } | { type: 'cancel'; id: number };
+/**
+ * stop: finish the window in flight, release the sessions and exit. The owner never terminates
+ * this worker mid-run: cutting ONNX Runtime off inside a run aborts the whole process.
+ */
+export type ToMaskWorker = { type: 'start'; request: MaskRequest } | { type: 'ack'; id: number } | { type: 'cancel'; id: number } | { type: 'stop' };
 export type FromMaskWorker =
   | { type: 'window'; id: number; index: number; start: number; masks: Float32Array }
   | { type: 'done'; id: number }
@@ -42,8 +46,11 @@ const runtimes = new Map<string, Promise<ModelRuntime>>();
 let credits = 0;
 let wake: (() => void) | null = null;
 let cancelled = -1;
+let stopping = false;
+const isCancelled = (id: number) => stopping || cancelled === id;
 
 async function run(req: MaskRequest): Promise<void> {
+  if (isCancelled(req.id)) return;
   const key = `${req.modelDir}|${req.device}|${req.threads}`;
   let p = runtimes.get(key);
   if (!p) {
@@ -62,8 +69,8 @@ async function run(req: MaskRequest): Promise<void> {
     const chunks = monoChunks(req.file, a.sampleRate, { info: req.info, startSec: firstStart / a.sampleRate, durationSec: req.monoDuration ?? undefined });
     credits = req.ahead;
     for await (const w of slideWindows(chunks, a.windowSamples, req.windowHop, { lastWindow: req.lastWindow === null ? undefined : req.lastWindow - req.firstWindow })) {
-      while (credits <= 0 && cancelled !== req.id) await new Promise<void>((r) => (wake = r));
-      if (cancelled === req.id) return;
+      while (credits <= 0 && !isCancelled(req.id)) await new Promise<void>((r) => (wake = r));
+      if (isCancelled(req.id)) return;
       credits--;
       const start = w.start + firstStart;
       const audio = await rt.audio(windowMagnitude(card, w.samples));
@@ -87,6 +94,15 @@ if (port) {
       cancelled = m.id;
       wake?.();
       wake = null;
+    } else if (m.type === 'stop') {
+      stopping = true;
+      wake?.();
+      wake = null;
+      // After the run in flight (the queue), with no session busy: release them and end the thread.
+      queue = queue.then(async () => {
+        for (const p of runtimes.values()) await (await p.catch(() => null))?.release();
+        process.exit(0);
+      });
     } else if (m.type === 'start') {
       const req = m.request;
       queue = queue.then(async () => {
