@@ -6,8 +6,9 @@
 //    own ABI, so when the Electron binary is present we build a second copy into
 //    build/electron-native/ (prebuilt download first, compiling against Electron's headers second).
 // 2. onnxruntime-node's own install script would fetch the CUDA provider from nuget and fails the
-//    install without internet; .npmrc tells it to skip, and here we fetch it only on machines with
-//    an NVIDIA GPU, tolerating failure (the CPU provider is always bundled).
+//    install without internet; package.json's allowScripts denies it (npm >= 11.16), and here we
+//    fetch it only on machines with an NVIDIA GPU, tolerating failure (the CPU provider is always
+//    bundled).
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

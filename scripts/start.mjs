@@ -12,6 +12,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { electronMajor, electronNativeDir, locateElectron, root } from './electron-env.mjs';
+import { runChild } from './run-child.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -65,13 +66,7 @@ function whyNotElectron() {
   return undefined;
 }
 
-function run(cmd, args, env = process.env) {
-  const child = spawn(cmd, args, { cwd: root, env, stdio: 'inherit' });
-  const forward = (sig) => child.kill(sig);
-  process.on('SIGINT', forward);
-  process.on('SIGTERM', forward);
-  child.on('exit', (code, signal) => process.exit(signal ? 0 : (code ?? 0)));
-}
+const run = (cmd, args, env = process.env) => runChild(cmd, args, { cwd: root, env });
 
 if (values.build) {
   // `npm run build`: works with or without the electron package (electron-vite only needs its version).

@@ -147,20 +147,11 @@ export function createApi(deps: ApiDeps): Api {
     return { id: p.id, name: p.name, createdAt: p.createdAt, updatedAt: p.updatedAt, media: await mediaInfo(p.media) };
   }
 
-  /** A project opened again: mark it recent, and re-run the separation an earlier run left unfinished. */
-  function reopened(projectId: number): void {
-    deps.store.touchProject(projectId);
-    try {
-      deps.editor?.separation.resume(projectId);
-    } catch (err) {
-      log('resuming the separation failed', err);
-    }
-  }
-
   async function openResolved(file: string): Promise<ProjectView> {
     const existing = deps.store.findProjectByMediaPath(file);
     if (existing) {
-      reopened(existing.id);
+      deps.store.touchProject(existing.id);
+      deps.editor?.opened(existing.id);
       return projectView(deps.store.getProject(existing.id) ?? existing);
     }
     let probe: ProbeResult;
@@ -244,7 +235,8 @@ export function createApi(deps: ApiDeps): Api {
     'projects.open': async ({ projectId }) => {
       const p = deps.store.getProject(projectId);
       if (!p) throw new ApiError('not_found', 'That project no longer exists.');
-      reopened(projectId);
+      deps.store.touchProject(projectId);
+      deps.editor?.opened(projectId);
       return projectView(deps.store.getProject(projectId) ?? p);
     },
     'projects.remove': async ({ projectId }) => ({ removed: deps.store.removeProject(projectId) }),
@@ -272,6 +264,7 @@ export function createApi(deps: ApiDeps): Api {
     'sources.add': async ({ projectId, x, y, timeSec }) => editor().sources.add(projectId, x, y, timeSec),
     'sources.rename': async ({ projectId, sourceId, name }) => editor().sources.rename(projectId, sourceId, name),
     'sources.remove': async ({ projectId, sourceId }) => editor().sources.remove(projectId, sourceId),
+    'sources.move': async ({ projectId, sourceId, x, y, timeSec }) => editor().sources.move(projectId, sourceId, { x, y, timeSec }),
     'separation.start': async ({ projectId, previewStartSec, previewSpanSec }) => ({
       jobIds: editor().separation.start(projectId, previewSpanSec !== undefined ? { startSec: previewStartSec ?? 0, spanSec: previewSpanSec } : undefined),
     }),
@@ -299,7 +292,10 @@ export function createApi(deps: ApiDeps): Api {
       // Shipped with the app, so the media roots do not apply.
       return openResolved(await resolveMediaPath(deps.policy, deps.demoFile, false));
     },
-    'jobs.cancel': async ({ jobId }) => ({ cancelled: deps.jobs?.cancel(jobId) ?? false }),
+    // The jobs of one user action (a separation's preview and whole file) are cancelled together.
+    'jobs.cancel': async ({ jobId }) => ({
+      cancelled: (deps.editor?.separation.together(jobId) ?? [jobId]).map((id) => deps.jobs?.cancel(id) ?? false).some(Boolean),
+    }),
     'files.list': async ({ dir }) => listFolder(deps.policy, dir),
   };
 

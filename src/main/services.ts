@@ -210,6 +210,7 @@ async function startServices(opts: ServiceOptions, releaseLock: () => void): Pro
       etaSec: progress ? progress.etaSec : snap.etaSec,
       elapsedSec: progress?.elapsedSec ?? snap.elapsedSec,
       error: snap.errorMessage,
+      action: snap.kind === 'separation' ? editor.separation.actionOf(snap.id) : null,
     });
   jobs.on('state', (snap) => forward(snap));
   // With the lock held and no job started yet, nothing in the data folder is being written.

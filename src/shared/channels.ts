@@ -19,6 +19,7 @@ export const REQUEST_NAMES = [
   'sources.add',
   'sources.rename',
   'sources.remove',
+  'sources.move',
   'separation.start',
   'mixer.set',
   'mixer.duck',

@@ -171,7 +171,11 @@ export const EditorState = v.object({
   channels: v.array(MixerChannelView),
   monitor: v.picklist(MONITORS),
   stems: v.array(StemView),
-  /** The stems were separated for another set of sources (one added, or an add undone): separate again. */
+  /**
+   * True when no separation was made for exactly the current sources (one was added, moved or
+   * removed since, or an undo changed them): the stems shown are stale and a separation is due.
+   * Export waits for it.
+   */
   stemsStale: v.boolean(),
   history: v.object({ canUndo: v.boolean(), canRedo: v.boolean(), undoLabel: v.nullable(Name), redoLabel: v.nullable(Name) }),
   exportSettings: ExportSettingsView,
@@ -260,6 +264,8 @@ export const requests = {
   'sources.add': { input: v.strictObject({ ...ProjectRef, x: Unit, y: Unit, timeSec: Seconds }), output: StateOut },
   'sources.rename': { input: v.strictObject({ ...ProjectRef, sourceId: Id, name: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(80)) }), output: StateOut },
   'sources.remove': { input: v.strictObject({ ...ProjectRef, sourceId: Id }), output: StateOut },
+  /** A dragged marker: the source is now what is at (x, y) at timeSec (one undo step per drag; its stems become stale). */
+  'sources.move': { input: v.strictObject({ ...ProjectRef, sourceId: Id, x: Unit, y: Unit, timeSec: Seconds }), output: StateOut },
   /** Separate the project's live sources: a preview range first when given, then the whole file. */
   'separation.start': {
     input: v.strictObject({ ...ProjectRef, previewStartSec: v.optional(Seconds), previewSpanSec: v.optional(v.pipe(v.number(), v.minValue(1), v.maxValue(60))) }),
@@ -333,6 +339,12 @@ export const events = {
     elapsedSec: Seconds,
     /** One line for the user when the job failed: what happened and what to do. */
     error: v.nullable(v.pipe(v.string(), v.maxLength(2000))),
+    /**
+     * Jobs started by one user action (a preview of the visible range, then the whole file) share
+     * action.id and are shown and cancelled as one job, each counting by its weight (seconds of
+     * media it separates); null for a job of its own.
+     */
+    action: v.nullable(v.object({ id: JobId, weight: v.pipe(v.number(), v.minValue(0)) })),
   }),
   /** Main opened a project on its own (native menu: File > Open..., Open Recent). */
   'project.opened': v.object({ project: ProjectView }),

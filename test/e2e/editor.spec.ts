@@ -4,45 +4,12 @@
  * (stems + REAPER project), reopen. Screenshots of each step are kept under test-results/.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const env = (name: string): string => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set (global-setup did not run)`);
-  return v;
-};
+import { clickFrame, demoClicks, env, makeDemoCut, wavInfo } from './helpers';
 
 const CLIP_SEC = 8;
-const demo = JSON.parse(readFileSync(path.join(root, 'resources', 'demo', 'demo.json'), 'utf8')) as { suggestedClicks: { class: string; x: number; y: number }[] };
-
-function makeDemoCut(file: string): void {
-  const ffmpeg = process.env.STEMSIGHT_FFMPEG ?? (createRequire(path.join(root, 'package.json'))('@ffmpeg-installer/ffmpeg') as { path: string }).path;
-  const r = spawnSync(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-y', '-i', path.join(root, 'resources', 'demo', 'demo.mp4'), '-t', String(CLIP_SEC), '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '160k', '-movflags', '+faststart', file], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`ffmpeg could not cut the demo clip: ${r.stderr}`);
-}
-
-/** Sample rate, channels and frames from a WAV header (PCM or float). */
-function wavInfo(file: string): { rate: number; channels: number; bits: number; frames: number } {
-  const b = readFileSync(file);
-  let o = 12;
-  let rate = 0, channels = 0, bits = 0;
-  while (o + 8 <= b.length) {
-    const id = b.toString('ascii', o, o + 4);
-    const size = b.readUInt32LE(o + 4);
-    if (id === 'fmt ') {
-      channels = b.readUInt16LE(o + 10);
-      rate = b.readUInt32LE(o + 12);
-      bits = b.readUInt16LE(o + 22);
-    } else if (id === 'data') return { rate, channels, bits, frames: size / (channels * (bits / 8)) };
-    o += 8 + size + (size & 1);
-  }
-  throw new Error(`${file} has no data chunk`);
-}
+const demo = demoClicks();
 
 async function shot(page: Page, name: string): Promise<void> {
   const file = test.info().outputPath(name);
@@ -50,17 +17,12 @@ async function shot(page: Page, name: string): Promise<void> {
   await test.info().attach(name, { path: file, contentType: 'image/png' });
 }
 
-async function clickFrame(page: Page, x: number, y: number): Promise<void> {
-  const box = (await page.getByTestId('video-overlay').boundingBox())!;
-  await page.mouse.click(box.x + x * box.width, box.y + y * box.height);
-}
-
 test.describe.configure({ timeout: 300_000 });
 
 test('editor: heatmap, two sources, stems, mixer, export, reopen', async ({ page }) => {
   const mediaDir = env('STEMSIGHT_E2E_MEDIA');
   const clip = path.join(mediaDir, 'demo-8s.mp4');
-  if (!existsSync(clip)) makeDemoCut(clip);
+  if (!existsSync(clip)) makeDemoCut(clip, CLIP_SEC);
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
 
@@ -102,7 +64,8 @@ test('editor: heatmap, two sources, stems, mixer, export, reopen', async ({ page
   await clickFrame(page, speaker.x, speaker.y);
   await clickFrame(page, sax.x, sax.y);
   await expect(page.getByTestId('marker')).toHaveCount(2);
-  await expect(page.locator('[data-testid="job"][data-kind="separation"]')).toHaveCount(2, { timeout: 30_000 });
+  // One job to the user: the preview and the whole file together.
+  await expect(page.locator('[data-testid="job"][data-kind="separation"][data-parts="2"]')).toHaveCount(1, { timeout: 30_000 });
   // The last click is selected: name it, then select the first marker and name that.
   await page.getByTestId('source-name').fill('Saxophone');
   await page.getByTestId('source-name').press('Enter');

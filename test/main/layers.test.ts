@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { imports as importsOf, reachable, rel as relPath, sourceFiles } from './import-graph';
+import { findCycles, imports as importsOf, reachable, rel as relPath, sourceFiles } from './import-graph';
 
 // The layering rule of docs/architecture.md, checked: only the Electron shell (src/main/app), the
 // IPC transport and the preload may import electron; the renderer never reaches Node or main, and
@@ -78,6 +78,10 @@ describe('layers', () => {
     }
     expect(engineFiles.length).toBeGreaterThan(50);
     expect(offenders).toEqual([]);
+  });
+
+  it('has no import circles between engine files', () => {
+    expect(findCycles(engineFiles)).toEqual([]);
   });
 
   it('keeps the database out of worker threads: no worker module reaches SQLite', () => {

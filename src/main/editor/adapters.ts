@@ -29,6 +29,7 @@ import {
   recordStem,
   redo,
   removeSource,
+  moveSource,
   renameSource,
   setExportSettings,
   setMixer,
@@ -117,6 +118,7 @@ export function libraryEditorStore(lib: Library, card: () => Promise<ModelCard>)
     addSource: (input) => void guard(() => addSource(lib, input)),
     renameSource: (projectId, sourceId, name) => void guard(() => renameSource(lib, projectId, sourceId, name)),
     removeSource: (projectId, sourceId) => void guard(() => removeSource(lib, projectId, sourceId)),
+    moveSource: (projectId, sourceId, to) => void guard(() => moveSource(lib, projectId, sourceId, to)),
     setMixer: (projectId, channelId, set) => void guard(() => setMixer(lib, projectId, channelId, set)),
     duck: (projectId, sourceId, duckDb) =>
       void guard(() => {

@@ -8,7 +8,7 @@ import { chosenTargets, EXPORT_TARGETS } from '../../shared/export-targets';
 import { ApiError } from '../../shared/result';
 import type { ExportJobParams, ExportJobResult, ExportStem } from '../engine/export/job';
 import type { EditorEngine, EditorEvents, EditorJobs, EditorStore, ExportFolders } from './ports';
-import { missingMedia, stemsMatchSources, type ProjectState } from './state';
+import { missingMedia, type ProjectState } from './state';
 
 export interface ExportDeps {
   store: EditorStore;
@@ -17,6 +17,8 @@ export interface ExportDeps {
   events: EditorEvents;
   folders: ExportFolders;
   view: ProjectState;
+  /** Starts the separation of the current sources unless one is running (separation.resume). */
+  separateDue(projectId: number): void;
 }
 
 const RESIDUAL_COLOUR = '#8d95a5';
@@ -67,13 +69,12 @@ export function createExportService(deps: ExportDeps) {
       throw new ApiError('bad_request', `Choose at least one thing to export (${EXPORT_TARGETS.map((t) => t.label).join(', ')}).`);
     }
     if (st.stems.length === 0) throw new ApiError('bad_request', 'There are no stems yet: click a source in the video and wait for the separation.');
-    if (st.stems.some((x) => x.preview) || jobs.active('separation', { projectId }).length > 0) {
-      throw new ApiError('bad_request', 'The whole-file separation is still running; export when it has finished.');
+    // Stems made for other sources would lose (or double) the sound of what changed: wait.
+    if (st.stemsStale) {
+      deps.separateDue(projectId);
+      throw new ApiError('bad_request', 'The sources changed since the stems were separated and Stemsight is separating them again; export when that has finished.');
     }
-    if (!stemsMatchSources(st.sources.map((x) => x.id), store.stems(projectId))) {
-      // Exporting now would lose the sound of a removed source (or give an added one no stem).
-      throw new ApiError('bad_request', 'The stems are older than your last change to the sources: separate again, and export when it has finished.');
-    }
+    if (st.stems.some((x) => x.preview)) throw new ApiError('bad_request', 'The whole-file separation is still running; export when it has finished.');
     const chosen = s.folder ?? st.suggestedFolder;
     if (!chosen) throw new ApiError('bad_request', 'Choose a folder to export into.');
     const parent = await folders.forExport(chosen);

@@ -32,13 +32,21 @@ export function createEditor(ports: EditorPorts) {
   const { store, jobs, engine, events, folders } = ports;
   const analysis = createAnalysisService({ store, jobs, engine, events });
   const view = createProjectState(store, folders, analysis.status);
+  const separation = createSeparationService({ store, jobs, engine, events, dataDir: ports.dataDir, now: ports.now });
   return {
     state: (projectId: number): Promise<EditorState> => view.state(projectId),
+    /**
+     * A project is opened: work that was due when the app last stopped (closed or killed during a
+     * separation of changed sources) starts again.
+     */
+    opened(projectId: number): void {
+      separation.resume(projectId);
+    },
     analysis,
     sources: createSourcesService(store, view),
     mixer: createMixerService(store, view),
-    separation: createSeparationService({ store, jobs, engine, events, dataDir: ports.dataDir, now: ports.now }),
-    export: createExportService({ store, jobs, engine, events, folders, view }),
+    separation,
+    export: createExportService({ store, jobs, engine, events, folders, view, separateDue: (projectId) => void separation.resume(projectId) }),
     loudness: createLoudnessService(store, engine, view),
     playback: createPlaybackService(store, engine, ports.cacheDir),
     close: () => analysis.close(),

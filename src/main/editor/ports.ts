@@ -53,6 +53,8 @@ export interface EditorStore {
   addSource(input: { projectId: number; mediaId: number; x: number; y: number; timeSec: number }): void;
   renameSource(projectId: number, sourceId: number, name: string): void;
   removeSource(projectId: number, sourceId: number): void;
+  /** The source is now what is at (x, y) at timeSec (a drag of its marker: one undo step). */
+  moveSource(projectId: number, sourceId: number, to: { x: number; y: number; timeSec: number }): void;
   setMixer(projectId: number, channelId: number, set: MixerSet): void;
   /** Turn every channel but this source's down by duckDb (one undo step). */
   duck(projectId: number, sourceId: number, duckDb: number): void;

@@ -5,8 +5,9 @@
 import path from 'node:path';
 import { ApiError } from '../../shared/result';
 import type { Manifest, SeparationJobParams } from '../engine/separation/job';
+import type { Source } from '../engine/project/types';
 import type { EditorEngine, EditorEvents, EditorJobs, EditorStore } from './ports';
-import { stemsMatchSources } from './state';
+import { chooseStems } from './stem-sets';
 
 /** A preview runs before the full file and everything else queued. */
 export const PREVIEW_PRIORITY = 10;
@@ -31,8 +32,10 @@ export interface Run {
 export function createSeparationService(deps: SeparationDeps) {
   const { store, jobs } = deps;
   const now = deps.now ?? Date.now;
+  /** Job id -> the user action it belongs to (the preview and whole-file jobs of one start). */
+  const actions = new Map<string, { id: string; weight: number; members: string[] }>();
 
-  async function record(projectId: number, mediaId: number, jobId: string, sourceIds: number[], manifest: Manifest, outDir: string, preview: boolean): Promise<void> {
+  async function record(projectId: number, mediaId: number, jobId: string, sources: Source[], manifest: Manifest, outDir: string, preview: boolean): Promise<void> {
     const base = {
       projectId,
       mediaId,
@@ -50,13 +53,19 @@ export function createSeparationService(deps: SeparationDeps) {
     for (const s of manifest.stems.sources) {
       const file = path.join(outDir, s.file);
       const values = act.sources.find((a) => a.index === s.index)?.values ?? [];
+      const src = sources[s.index - 1];
       await store.recordStem({
         ...base,
-        sourceId: sourceIds[s.index - 1],
+        sourceId: src.id,
         kind: 'source',
         path: file,
         sha256: await deps.engine.sha256(file),
-        params: { mask: manifest.parameters.mask, activity: { fps: act.fps, startSec: act.startTime, values: values.map((v) => Math.round(v * 1000) / 1000) } },
+        params: {
+          mask: manifest.parameters.mask,
+          // The click separated: a later move of the source makes this set stale (stem-sets.ts).
+          click: { x: src.x, y: src.y, timeSec: src.timeSec },
+          activity: { fps: act.fps, startSec: act.startTime, values: values.map((v) => Math.round(v * 1000) / 1000) },
+        },
       });
     }
     const residual = path.join(outDir, manifest.stems.residual);
@@ -72,12 +81,12 @@ export function createSeparationService(deps: SeparationDeps) {
     for (const old of jobs.active('separation', { projectId })) jobs.cancel(old);
     const durationSec = m.facts.durationSec;
     const runs: Run[] = [];
+    const members: string[] = [];
     if (preview && preview.spanSec < durationSec - 0.5) {
       const startSec = Math.max(0, Math.min(preview.startSec, Math.max(0, durationSec - preview.spanSec)));
       runs.push({ startSec, durationSec: preview.spanSec, preview: true });
     }
     runs.push({ preview: false });
-    const sourceIds = sources.map((s) => s.id);
     return runs.map((run) => {
       const outDir = path.join(deps.dataDir, 'stems', String(projectId), `${now().toString(36)}-${run.preview ? 'preview' : 'full'}`);
       const params: SeparationJobParams = {
@@ -91,10 +100,18 @@ export function createSeparationService(deps: SeparationDeps) {
         index: store.analysisIndex(m.id),
       };
       const id = jobs.start('separation', params, { projectId, mediaId: m.id, priority: run.preview ? PREVIEW_PRIORITY : 0 });
+      members.push(id);
+      actions.set(id, { id: members[0], weight: run.durationSec ?? durationSec, members });
       void jobs.wait(id).then(async (outcome) => {
-        if (outcome.state !== 'done') return;
+        // Forget the action once all of its jobs have finished.
+        if (members.every((j) => j === id || !jobs.active('separation', { projectId }).includes(j))) for (const j of members) actions.delete(j);
+        if (outcome.state !== 'done') {
+          // Cancelling or failing one part of the action stops the rest: it is one job to the user.
+          for (const j of members) if (j !== id) jobs.cancel(j);
+          return;
+        }
         try {
-          await record(projectId, m.id, id, sourceIds, outcome.result as Manifest, outDir, run.preview);
+          await record(projectId, m.id, id, sources, outcome.result as Manifest, outDir, run.preview);
           deps.events.changed(projectId, 'stems');
         } catch (err) {
           deps.events.log('recording stems failed', err);
@@ -105,18 +122,39 @@ export function createSeparationService(deps: SeparationDeps) {
   }
 
   /**
-   * On reopening a project: when its stems do not match its sources and no separation is on its
-   * way (the app was killed or closed while it ran), start the whole-file separation again.
-   * Returns the job ids started (none when the stems are current).
+   * Pending work after a restart: when the sources changed since the stems were separated (the
+   * app was closed or killed before the separation of the current sources finished), start it
+   * again. Returns the job ids, or [] when nothing is due or one is already running.
    */
   function resume(projectId: number): string[] {
-    const sources = store.sources(projectId);
-    if (sources.length === 0 || jobs.active('separation', { projectId }).length > 0) return [];
-    if (stemsMatchSources(sources.map((s) => s.id), store.stems(projectId))) return [];
-    return start(projectId);
+    if (!stale(projectId) || running(projectId)) return [];
+    try {
+      return start(projectId);
+    } catch (err) {
+      // The media may be missing: the editor says so where it reads the file; nothing to resume.
+      deps.events.log('could not resume the separation', err);
+      return [];
+    }
   }
 
-  return { start, resume };
+  /** The stems on screen were not separated for the current sources. */
+  function stale(projectId: number): boolean {
+    return chooseStems(store.sources(projectId), store.stems(projectId)).stale;
+  }
+
+  /** A separation of the project is queued or running. */
+  const running = (projectId: number): boolean => jobs.active('separation', { projectId }).length > 0;
+
+  /** The user action a separation job belongs to, for the progress events; null when unknown. */
+  function actionOf(jobId: string): { id: string; weight: number } | null {
+    const a = actions.get(jobId);
+    return a ? { id: a.id, weight: a.weight } : null;
+  }
+
+  /** Every job of the action that jobId belongs to (just jobId for any other job). */
+  const together = (jobId: string): string[] => actions.get(jobId)?.members ?? [jobId];
+
+  return { start, resume, running, actionOf, together };
 }
 
 export type SeparationService = ReturnType<typeof createSeparationService>;

@@ -1,4 +1,4 @@
-/** sources.add / rename / remove: the clicked objects, each one source to separate. */
+/** sources.add / rename / move / remove: the clicked objects, each one source to separate. */
 import type { EditorState } from '../../shared/contract';
 import type { EditorStore } from './ports';
 import type { ProjectState } from './state';
@@ -12,6 +12,10 @@ export function createSourcesService(store: EditorStore, view: ProjectState) {
     },
     async rename(projectId: number, sourceId: number, name: string): Promise<EditorState> {
       store.renameSource(projectId, sourceId, name);
+      return view.state(projectId);
+    },
+    async move(projectId: number, sourceId: number, to: { x: number; y: number; timeSec: number }): Promise<EditorState> {
+      store.moveSource(projectId, sourceId, to);
       return view.state(projectId);
     },
     async remove(projectId: number, sourceId: number): Promise<EditorState> {

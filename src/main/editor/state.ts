@@ -5,15 +5,16 @@
 import path from 'node:path';
 import type { EditorState, ExportSettingsView, StemView } from '../../shared/contract';
 import { ApiError } from '../../shared/result';
-import type { Stem } from '../engine/project/types';
+import type { Source, Stem } from '../engine/project/types';
+import { chooseStems } from './stem-sets';
 import type { EditorStore, ExportFolders } from './ports';
 
 export type AnalysisState = EditorState['analysis'];
 
 export interface ProjectState {
   state(projectId: number): Promise<EditorState>;
-  /** Only the stems the editor plays (see currentStems). */
-  stems(projectId: number): StemView[];
+  /** Only the stems the editor plays, and whether they were separated for other sources (see currentStems). */
+  stems(projectId: number): { stems: StemView[]; stale: boolean };
   exportSettings(projectId: number): ExportSettingsView;
 }
 
@@ -24,18 +25,17 @@ function activityOf(params: Record<string, unknown>): StemView['activity'] {
 }
 
 /**
- * The stems the editor plays: per source (and the residual) the stem of the newest job that
- * produced a residual, so a source added later never mixes with an older residual that still
- * contains it.
+ * The stems the editor plays: the set of the newest separation made for exactly the current
+ * sources (see stem-sets.ts), else the newest set, marked stale. Stems of different separations
+ * are never mixed, so a source added later never plays beside an older residual that holds it.
  */
-export function currentStems(sources: { id: number; index: number }[], stems: Stem[]): StemView[] {
+export function currentStems(sources: Pick<Source, 'id' | 'index' | 'x' | 'y' | 'timeSec'>[], stems: Stem[]): { stems: StemView[]; stale: boolean } {
+  const choice = chooseStems(sources, stems);
+  if (!choice.set) return { stems: [], stale: choice.stale };
   const order = new Map(sources.map((s) => [s.id, s.index] as const));
-  const all = stems.filter((s) => s.sourceId === null || order.has(s.sourceId));
-  const residual = all.find((s) => s.kind === 'residual');
-  if (!residual || order.size === 0) return [];
   const rank = (s: { sourceId: number | null }) => (s.sourceId === null ? Infinity : (order.get(s.sourceId) ?? 0));
-  return all
-    .filter((s) => s.jobId === residual.jobId)
+  const views = choice.set.stems
+    .filter((s) => s.sourceId === null || order.has(s.sourceId))
     .sort((a, b) => rank(a) - rank(b))
     .map((s) => ({
       id: s.id,
@@ -50,24 +50,7 @@ export function currentStems(sources: { id: number; index: number }[], stems: St
       available: true,
       activity: activityOf(s.params as Record<string, unknown>),
     }));
-}
-
-/**
- * True when the newest whole-file separation separated exactly the live sources. After a source
- * is removed (or added) the newest residual still lacks (or holds) its sound until the separation
- * that follows the edit finishes: those stems must not be exported as the project's sound.
- */
-export function stemsMatchSources(liveSourceIds: readonly number[], stems: readonly Stem[]): boolean {
-  const residual = stems.find((s) => s.kind === 'residual' && !s.preview);
-  if (!residual) return liveSourceIds.length === 0;
-  if (residual.jobId === null) return true; // its job row is gone: nothing to compare with
-  const separated = new Set(stems.filter((s) => s.jobId === residual.jobId && s.sourceId !== null).map((s) => s.sourceId));
-  return separated.size === liveSourceIds.length && liveSourceIds.every((id) => separated.has(id));
-}
-
-/** The stems were separated for another set of sources: a live source has no stem among them. */
-export function stemsStale(sources: { id: number }[], stems: StemView[]): boolean {
-  return stems.length > 0 && sources.some((s) => !stems.some((x) => x.sourceId === s.id));
+  return { stems: views, stale: choice.stale };
 }
 
 export function createProjectState(store: EditorStore, folders: ExportFolders, analysisState: (mediaId: number) => Promise<AnalysisState>): ProjectState {
@@ -86,7 +69,7 @@ export function createProjectState(store: EditorStore, folders: ExportFolders, a
       const sources = store.sources(projectId);
       const live = new Set(sources.map((s) => s.id));
       const settings = exportSettings(projectId);
-      const stems = currentStems(sources, store.stems(projectId));
+      const current = currentStems(sources, store.stems(projectId));
       return {
         projectId,
         sources: sources.map((s) => ({ id: s.id, index: s.index, name: s.name, colour: s.colour, x: s.x, y: s.y, timeSec: s.timeSec })),
@@ -95,8 +78,8 @@ export function createProjectState(store: EditorStore, folders: ExportFolders, a
           .filter((c) => c.sourceId === null || live.has(c.sourceId))
           .map((c) => ({ id: c.id, role: c.role, sourceId: c.sourceId, gainDb: c.gainDb, pan: c.pan, mute: c.mute, solo: c.solo })),
         monitor: store.mixState(projectId).monitor,
-        stems,
-        stemsStale: stemsStale(sources, stems),
+        stems: current.stems,
+        stemsStale: current.stale,
         history: store.history(projectId),
         exportSettings: settings,
         suggestedFolder: settings.folder ?? folders.suggest(path.dirname(m.path)),

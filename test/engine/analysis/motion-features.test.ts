@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
 import { ModelRuntime } from '../../../src/main/engine/models';
-import { motionExtension, motionSpec, MOTION_FILE } from '../../../src/main/engine/analysis/motion-features';
+import { motionExtension, motionSpec, MOTION_FILE } from '../../../src/main/engine/stages/motion';
 import { decodeHalf } from '../../../src/main/engine/analysis/half';
 
 /**

@@ -35,6 +35,7 @@ type Kinds = {
   primes: JobTypes<typeof import('./fixtures/primes')>;
   fail: JobTypes<typeof import('./fixtures/fail')>;
   slow: JobTypes<typeof import('./fixtures/slow')>;
+  stages: JobTypes<typeof import('./fixtures/stages')>;
 };
 
 let dir: string;
@@ -47,6 +48,7 @@ beforeEach(() => {
   runner.register('primes', fixture('primes.ts'), { label: 'Prime count' });
   runner.register('fail', fixture('fail.ts'), { label: 'Analysis' });
   runner.register('slow', fixture('slow.ts'), { label: 'Separation' });
+  runner.register('stages', fixture('stages.ts'), { label: 'Separation' });
 });
 afterEach(async () => {
   await runner.dispose();
@@ -204,11 +206,32 @@ describe('JobRunner', () => {
   });
 });
 
+describe('progress across stages', () => {
+  it('never goes back when a later stage reports less than an earlier one', async () => {
+    const progress: number[] = [];
+    runner.on('progress', (e) => progress.push(e.fraction));
+    // An analysis found cached reports 75 %, then the separation starts its count near 0.
+    const final = await runner.wait(runner.start('stages', { fractions: [0.1, 0.75, 0.03, 0.5, 0.9] }, {}));
+    expect(final.state).toBe('done');
+    expect(progress).toEqual([0.1, 0.75, 0.75, 0.75, 0.9]);
+  });
+});
+
 describe('estimateEta', () => {
   it('extrapolates linearly once there is enough to go on', () => {
     expect(estimateEta(0.01, 10)).toBeNull();
     expect(estimateEta(0.5, 0.1)).toBeNull();
     expect(estimateEta(0.25, 10)).toBeCloseTo(30);
     expect(estimateEta(1, 10)).toBe(0);
+  });
+
+  it('measures the rate from the first progress report, so start-up time does not inflate it', () => {
+    // 4 s of worker start and model loading, then 2 % per 0.1 s (the job takes 9 s in all).
+    const first = { fraction: 0.02, elapsedSec: 4 };
+    expect(estimateEta(0.02, 4, first)).toBeNull();
+    expect(estimateEta(0.1, 4.4, first)).toBeNull(); // not a second of evidence yet
+    const eta = estimateEta(0.5, 6.4, first)!;
+    expect(eta).toBeCloseTo(2.5, 1); // 0.5 left at 0.2 per second
+    // From the start it would have said 6.4 s, and 196 s at the first report ("3:16 left").
   });
 });

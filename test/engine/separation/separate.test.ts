@@ -11,7 +11,7 @@ import { ModelRuntime } from '../../../src/main/engine/models';
 import { analyzeMedia, type AnalysisOutcome } from '../../../src/main/engine/analysis/analyze';
 import { CACHE_FORMAT } from '../../../src/main/engine/analysis/cache';
 import { separate, sourceInputs } from '../../../src/main/engine/separation/separate';
-import { planStages, REFINERS, windowMasks } from '../../../src/main/engine/separation/stages';
+import { planStages, STAGES, windowMasks } from '../../../src/main/engine/stages';
 import { monoChunks, windowMagnitude } from '../../../src/main/engine/analysis/windows';
 import { applyMask, completeMasks } from '../../../src/main/engine/dsp/masks';
 import { istft, stft } from '../../../src/main/engine/dsp/stft';
@@ -216,6 +216,6 @@ describe('stage pipeline', () => {
       expect(plan.used).toEqual(['appearance']);
       expect(plan.skipped[0]).toMatchObject({ stage: 'motion' });
     }
-    expect(REFINERS.motion).toBeDefined();
+    expect(STAGES.motion.separation).toBeDefined();
   });
 });

@@ -2,9 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { planStages, REFINERS, windowMasks, type WindowContext } from '../../../src/main/engine/separation/stages';
-import { analysisExtensions, ANALYSIS_EXTENSIONS } from '../../../src/main/engine/analysis/extensions';
-import { motionExtension, MOTION_FILE } from '../../../src/main/engine/analysis/motion-features';
+import { analysisExtensions, planStages, STAGES, windowMasks, type WindowContext } from '../../../src/main/engine/stages';
+import { motionExtension, MOTION_FILE } from '../../../src/main/engine/stages/motion';
 import { decodeHalf } from '../../../src/main/engine/analysis/half';
 import type { ModelCard } from '../../../src/main/engine/models/card';
 import type { ModelRuntime } from '../../../src/main/engine/models/runtime';
@@ -21,8 +20,7 @@ const card = (stages: string[], sessions: string[], extra: object = {}) =>
   }) as unknown as ModelCard;
 
 afterEach(() => {
-  delete REFINERS.fake;
-  delete ANALYSIS_EXTENSIONS.fake;
+  delete STAGES.fake;
 });
 
 describe('stage pipeline', () => {
@@ -46,14 +44,17 @@ describe('stage pipeline', () => {
 
   it('a refining stage refines the masks of all sources jointly', async () => {
     let seen: number | null = null;
-    REFINERS.fake = () => ({
+    STAGES.fake = {
       name: 'fake',
-      sessions: ['fake'],
-      refine: async (masks, ctx) => {
-        seen = ctx.sources.length;
-        return masks!.map((v) => v / 2);
-      },
-    });
+      separation: () => ({
+        name: 'fake',
+        sessions: ['fake'],
+        refine: async (masks, ctx) => {
+          seen = ctx.sources.length;
+          return masks!.map((v) => v / 2);
+        },
+      }),
+    };
     const c = card(['appearance', 'fake'], ['masks', 'fake']);
     const plan = planStages(c);
     const ctx = {
@@ -114,7 +115,7 @@ describe('stage pipeline', () => {
   });
 
   it('analysis extensions run only for declared stages whose sessions are loaded', () => {
-    ANALYSIS_EXTENSIONS.fake = () => ({ stage: 'fake', sessions: ['fake'], begin: async () => {}, batch: async () => {}, end: async () => ({}), abort: async () => {} });
+    STAGES.fake = { name: 'fake', analysis: () => ({ stage: 'fake', sessions: ['fake'], begin: async () => {}, batch: async () => {}, end: async () => ({}), abort: async () => {} }) };
     expect(analysisExtensions(card(['appearance', 'fake'], ['fake']), () => true).map((e) => e.stage)).toEqual(['fake']);
     expect(analysisExtensions(card(['appearance'], ['fake']), () => true)).toEqual([]);
     expect(analysisExtensions(card(['appearance', 'fake'], ['fake']), () => false)).toEqual([]);

@@ -74,6 +74,19 @@ describe('separation service', () => {
     expect(w.jobs.started[2].params.sources).toHaveLength(2);
   });
 
+  it('makes the preview and the whole file one user action: shown as one job by weight, cancelled together', async () => {
+    await w.editor.sources.add(w.projectId, 0.2, 0.3, 1);
+    const [preview, full] = w.editor.separation.start(w.projectId, { startSec: 2, spanSec: 5 });
+    expect(w.editor.separation.actionOf(preview)).toEqual({ id: preview, weight: 5 });
+    expect(w.editor.separation.actionOf(full)).toEqual({ id: preview, weight: 20 });
+    expect(w.editor.separation.together(full)).toEqual([preview, full]);
+    expect(w.editor.separation.together('job-99')).toEqual(['job-99']);
+    // Cancelling one part (the whole file here) stops the other.
+    w.jobs.cancel(full);
+    await vi.waitFor(() => expect(w.jobs.started.map((j) => j.state)).toEqual(['cancelled', 'cancelled']));
+    expect(w.editor.separation.actionOf(preview)).toBeNull();
+  });
+
   it('logs, and records nothing, when a finished job left broken stems', async () => {
     await w.editor.sources.add(w.projectId, 0.2, 0.3, 1);
     w.editor.separation.start(w.projectId);
@@ -84,5 +97,104 @@ describe('separation service', () => {
     await vi.waitFor(() => expect(w.logs).toEqual(['recording stems failed']));
     expect(w.changes).toEqual([]);
     expect((await w.editor.state(w.projectId)).stems).toEqual([]);
+  });
+});
+
+describe('stems after a change of sources', () => {
+  /** Two sources separated over the whole file; returns the source ids. */
+  async function twoSeparated(): Promise<number[]> {
+    await w.editor.sources.add(w.projectId, 0.2, 0.3, 1);
+    const st = await w.editor.sources.add(w.projectId, 0.7, 0.3, 2);
+    w.editor.separation.start(w.projectId);
+    const job = w.jobs.started.at(-1)!;
+    await job.finish('done', stemsOf(job, 2));
+    await vi.waitFor(() => expect(w.changes.length).toBeGreaterThan(0));
+    return st.sources.map((s) => s.id);
+  }
+
+  async function exportParams(): Promise<Record<string, unknown>> {
+    const r = await w.editor.export.start(w.projectId, 'new');
+    expect(r.jobId).not.toBeNull();
+    return w.jobs.started.find((j) => j.id === r.jobId)!.params;
+  }
+
+  it('a removed source makes the stems stale: export waits for the separation of the remaining sources, then takes only its stems', async () => {
+    const [, violin] = await twoSeparated();
+    expect((await w.editor.state(w.projectId)).stemsStale).toBe(false);
+
+    const st = await w.editor.sources.remove(w.projectId, violin);
+    // The residual on screen lacks the removed source's sound until the sources are separated again.
+    expect(st.stemsStale).toBe(true);
+    await expect(w.editor.export.start(w.projectId, 'new')).rejects.toMatchObject({ code: 'bad_request', message: expect.stringContaining('separating them again') });
+
+    const again = w.jobs.started.at(-1)!;
+    expect(again).toMatchObject({ kind: 'separation', params: { sources: [{ x: 0.2, y: 0.3, timeSec: 1 }] } });
+    await again.finish('done', stemsOf(again, 1));
+    await vi.waitFor(async () => expect((await w.editor.state(w.projectId)).stemsStale).toBe(false));
+    const stems = (await exportParams()).stems as { path: string; name: string }[];
+    expect(stems.map((s) => [s.name, path.relative(again.params.outDir as string, s.path)])).toEqual([
+      ['Source 1', 'source-1.wav'],
+      ['residual', 'residual.wav'],
+    ]);
+  });
+
+  it('an export started while the stems are stale and nothing separates starts the separation', async () => {
+    const [, violin] = await twoSeparated();
+    await w.editor.sources.remove(w.projectId, violin);
+    const before = w.jobs.started.length;
+    expect(await codeOf(() => w.editor.export.start(w.projectId, 'new'))).toBe('bad_request');
+    expect(w.jobs.started.slice(before).map((j) => j.kind)).toEqual(['separation']);
+    // Asking again while it runs starts nothing more.
+    expect(await codeOf(() => w.editor.export.start(w.projectId, 'new'))).toBe('bad_request');
+    expect(w.jobs.started).toHaveLength(before + 1);
+  });
+
+  it('undoing the removal brings back the set that was separated for those sources, with no new separation', async () => {
+    const [, violin] = await twoSeparated();
+    const full = (await w.editor.state(w.projectId)).stems.map((s) => s.id);
+    await w.editor.sources.remove(w.projectId, violin);
+    const st = await w.editor.mixer.undo(w.projectId);
+    expect(st.stemsStale).toBe(false);
+    expect(st.stems.map((s) => s.id)).toEqual(full);
+  });
+
+  it('a moved source keeps its identity and makes the stems stale; one undo of the drag makes them fit again', async () => {
+    const [speaker] = await twoSeparated();
+    const before = await w.editor.state(w.projectId);
+    // A drag sends the marker's position as it goes; the source stays the same one.
+    await w.editor.sources.move(w.projectId, speaker, { x: 0.25, y: 0.35, timeSec: 3 });
+    const st = await w.editor.sources.move(w.projectId, speaker, { x: 0.3, y: 0.4, timeSec: 3 });
+    expect(st.sources.map((s) => [s.id, s.x, s.y, s.timeSec])).toEqual([
+      [speaker, 0.3, 0.4, 3],
+      [before.sources[1].id, 0.7, 0.3, 2],
+    ]);
+    expect(st.channels).toEqual(before.channels);
+    expect(st.stemsStale).toBe(true);
+    w.editor.separation.start(w.projectId);
+    expect(w.jobs.started.at(-1)!.params.sources).toEqual([
+      { x: 0.3, y: 0.4, timeSec: 3 },
+      { x: 0.7, y: 0.3, timeSec: 2 },
+    ]);
+    const undone = await w.editor.mixer.undo(w.projectId);
+    expect(undone.sources[0]).toMatchObject({ x: 0.2, y: 0.3, timeSec: 1 });
+    expect(undone.stemsStale).toBe(false);
+    expect(undone.stems.map((s) => s.id)).toEqual(before.stems.map((s) => s.id));
+  });
+
+  it('reopening a project whose re-separation never finished separates again; a fitting project starts nothing', async () => {
+    const [, violin] = await twoSeparated();
+    const reopened = w.reopen();
+    reopened.opened(w.projectId);
+    expect(w.jobs.active('separation', { projectId: w.projectId })).toEqual([]);
+
+    await w.editor.sources.remove(w.projectId, violin);
+    // The app is killed before the separation of the remaining source ran: a new process opens it.
+    const killed = w.jobs.started.length;
+    w.reopen().opened(w.projectId);
+    const resumed = w.jobs.started.slice(killed);
+    expect(resumed.map((j) => [j.kind, j.params.startSec, (j.params.sources as unknown[]).length])).toEqual([['separation', undefined, 1]]);
+    // Opening it again while that runs does not start another.
+    w.reopen().opened(w.projectId);
+    expect(w.jobs.started).toHaveLength(killed + 1);
   });
 });

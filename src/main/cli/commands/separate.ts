@@ -60,12 +60,12 @@ export function pick<T extends string>(name: string, value: unknown, allowed: re
 export const command: Command = {
   name: 'separate',
   summary: 'Separate the sounds of clicked objects into stems (source-N.wav, residual.wav, manifest.json)',
-  usage: 'separate <media> --source X,Y [--source X,Y ...] [--at SECONDS] --out DIR [--format wav16|wav24|f32] [--device cpu|cuda] [--mask soft|binary]',
+  usage: `separate <media> --source X,Y [--source X,Y ...] [--at SECONDS] --out DIR [--format ${WAV_FORMATS.join('|')}] [--device cpu|cuda] [--mask soft|binary]`,
   options: {
     source: { kind: 'repeat', value: 'X,Y', help: 'a sounding object: position in 0..1 from the top-left of the frame (repeat for more)' },
     at: { kind: 'string', value: 'SECONDS', help: 'time of the frame the positions refer to (default 0)' },
     out: { kind: 'string', value: 'DIR', help: 'folder for the stems and manifest.json' },
-    format: { kind: 'string', value: 'FORMAT', help: 'wav16 (default), wav24 or f32' },
+    format: { kind: 'string', value: 'FORMAT', help: `${WAV_FORMATS[0]} (default), ${WAV_FORMATS.slice(1).join(' or ')}` },
     device: { kind: 'string', value: 'DEVICE', help: 'cpu or cuda (default: cuda when available, else cpu)' },
     mask: { kind: 'string', value: 'MASK', help: 'soft (default) or binary time-frequency masks' },
   },
@@ -83,7 +83,7 @@ export const command: Command = {
     if (typeof options.out !== 'string' || !options.out) throw new UsageError('--out DIR is required (the folder for the stems)');
     const at = options.at === undefined ? 0 : Number(options.at);
     if (!(Number.isFinite(at) && at >= 0)) throw new UsageError(`--at must be a number of seconds >= 0 (got '${String(options.at)}')`);
-    const format = pick('format', options.format, WAV_FORMATS, 'wav16');
+    const format = pick('format', options.format, WAV_FORMATS, WAV_FORMATS[0]);
     const device = pick('device', options.device, ['cpu', 'cuda'] as const, 'cuda');
     const mask = pick('mask', options.mask, ['soft', 'binary'] as const, 'soft');
     const media = path.resolve(positionals[0]);

@@ -7,7 +7,7 @@ import { fingerprintFile } from '../project/fingerprint';
 import type { MediaFingerprint } from '../project/types';
 import type { ModelRuntime } from '../models/runtime';
 import { AnalysisCache, CACHE_FORMAT, cacheDirFor, defaultCacheRoot, type AnalysisMeta } from './cache';
-import { analysisExtensions } from './extensions';
+import { analysisExtensions } from '../stages';
 import { encodeHalf } from './half';
 import { frameSpans, monoChunks, slideWindows, windowMagnitude } from './windows';
 

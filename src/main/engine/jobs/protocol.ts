@@ -19,3 +19,27 @@ export type FromWorker =
   | { type: 'done'; result: unknown }
   | { type: 'failed'; userMessage: string | null; message: string; detail: string }
   | { type: 'cancelled' };
+
+/**
+ * Messages between a StreamWorker (owner, stream-client.ts) and serveStreams (worker thread,
+ * stream-worker.ts): a long-lived worker answering requests with streams of items. The owner
+ * acknowledges each item; the worker makes at most `ahead` items beyond the acknowledged ones.
+ * stop: the worker finishes what is in flight, closes (releases sessions) and exits by itself.
+ */
+export type ToStreamWorker<Req> =
+  | { type: 'start'; id: number; request: Req; ahead: number }
+  | { type: 'ack'; id: number }
+  | { type: 'cancel'; id: number }
+  | { type: 'stop' };
+
+export type FromStreamWorker<Item> =
+  | { type: 'item'; id: number; item: Item }
+  | { type: 'done'; id: number }
+  | { type: 'error'; id: number; error: SerializedError };
+
+/** An error across the thread boundary: its name and code let the owner re-create its class. */
+export interface SerializedError {
+  name: string;
+  code?: string;
+  message: string;
+}

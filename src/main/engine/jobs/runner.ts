@@ -1,13 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { JobState, JsonValue } from '../project/types';
 import { TypedEmitter } from './emitter';
 import type { FromWorker, ToWorker, WorkerInput } from './protocol';
 import type { JobStore, JobUpdate } from './store';
+import { siblingModule, workerSpec } from './spawn';
+
+export { workerSpec } from './spawn';
+
+/** Where the worker bootstrap lives relative to this module (source: .ts, built: .js). */
+export function defaultWorkerEntry(): URL {
+  return siblingModule('worker-entry', import.meta.url);
+}
 
 export type { JobState } from '../project/types';
 
@@ -80,7 +85,11 @@ export interface JobRunnerOptions {
   store?: JobStore;
   /** Heavy jobs at a time; the rest wait in the queue. Default 1: the machine may have 2 cores. */
   concurrency?: number;
-  /** After a cancel, how long a job may take to stop by itself before its worker is terminated. */
+  /**
+   * After a cancel, how long a job may take to stop by itself before its worker is terminated
+   * (default 15 s). Generous on purpose: terminating a worker while ONNX Runtime is inside a run
+   * aborts the whole process, and a model run on a busy machine can take seconds.
+   */
   cancelGraceMs?: number;
   /** Worker bootstrap; default worker-entry.ts next to this file in source, worker-entry.js when built. */
   workerEntry?: URL;
@@ -107,49 +116,16 @@ interface Job {
   cancelFlag?: Int32Array;
   graceTimer?: NodeJS.Timeout;
   startedMs?: number;
+  /** The first progress report: the rate for the time left is measured from here. */
+  etaFrom?: { fraction: number; elapsedSec: number };
   lastWrite: number;
   finished: Promise<JobSnapshot>;
   resolve: (s: JobSnapshot) => void;
 }
 
-const TS_FILE = /\.[cm]?tsx?$/;
-const isTs = (url: URL) => url.protocol === 'file:' && TS_FILE.test(url.pathname);
-
-/** Where the worker bootstrap lives relative to this module (source: .ts, built: .js). */
-export function defaultWorkerEntry(): URL {
-  // The file name is computed (not a literal) so bundlers leave this URL alone.
-  const name = `worker-entry.${isTs(new URL(import.meta.url)) ? 'ts' : 'js'}`;
-  return new URL(name, import.meta.url);
-}
-
 function toUrl(module: URL | string): URL {
   if (module instanceof URL) return module;
   return /^[a-z][a-z0-9+.-]*:/i.test(module) && !/^[a-z]:[\\/]/i.test(module) ? new URL(module) : pathToFileURL(module);
-}
-
-/**
- * How a worker must be started: directly for built .js, or through a tiny bootstrap that registers
- * tsx's loader first when the entry or the job module is TypeScript (vitest, the CLI from source).
- * Node's --import in a worker's execArgv does not install loader hooks for the worker's own entry,
- * so registering from inside the worker is the reliable way.
- */
-export function workerSpec(entry: URL, module: URL): { url: URL; viaTsx: boolean } {
-  if (!isTs(entry) && !isTs(module)) return { url: entry, viaTsx: false };
-  const tsxApi = tsxEsmApi();
-  const boot = `const { register } = await import(${JSON.stringify(tsxApi)}); register(); await import(${JSON.stringify(entry.href)});`;
-  return { url: new URL(`data:text/javascript,${encodeURIComponent(boot)}`), viaTsx: true };
-}
-
-let tsxApiUrl: string | undefined;
-/** file: URL of tsx's ESM register API (its require() build resolves its loader wrongly in a worker). */
-function tsxEsmApi(): string {
-  if (tsxApiUrl) return tsxApiUrl;
-  const require = createRequire(import.meta.url);
-  const pkgPath = require.resolve('tsx/package.json');
-  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { exports: Record<string, { import?: { default?: string } }> };
-  const target = pkg.exports['./esm/api']?.import?.default;
-  if (!target) throw new Error('tsx does not export ./esm/api; cannot run TypeScript job modules');
-  return (tsxApiUrl = pathToFileURL(path.join(path.dirname(pkgPath), target)).href);
 }
 
 function firstLine(s: string): string {
@@ -179,7 +155,7 @@ export class JobRunner<Kinds extends JobKindMap = JobKindMap> extends TypedEmitt
     super();
     this.store = options.store;
     this.concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
-    this.graceMs = Math.max(0, options.cancelGraceMs ?? 3000);
+    this.graceMs = Math.max(0, options.cancelGraceMs ?? 15_000);
     this.entry = options.workerEntry ?? defaultWorkerEntry();
     this.progressWriteMs = options.progressWriteMs ?? 500;
     this.progressIntervalMs = options.progressIntervalMs ?? 100;
@@ -279,13 +255,16 @@ export class JobRunner<Kinds extends JobKindMap = JobKindMap> extends TypedEmitt
     return job.finished;
   }
 
-  /** Cancel everything (no grace) and release all workers and listeners. */
+  /**
+   * Cancel everything, wait for the running jobs to stop (a worker is terminated only after the
+   * grace period, as with cancel()), and release all workers and listeners.
+   */
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
     for (const job of [...this.queue]) this.cancel(job.snap.id);
     const active = [...this.jobs.values()].filter((j) => j.snap.state === 'running');
-    for (const job of active) this.finish(job, { state: 'cancelled' });
+    for (const job of active) this.cancel(job.snap.id);
     await Promise.all(active.map((j) => j.finished));
     this.removeAllListeners();
   }
@@ -353,8 +332,10 @@ export class JobRunner<Kinds extends JobKindMap = JobKindMap> extends TypedEmitt
         const elapsedSec = (Date.now() - job.startedMs!) / 1000;
         const stageChanged = message.stage !== job.snap.stage;
         job.snap.stage = message.stage;
-        job.snap.fraction = message.fraction;
-        job.snap.etaSec = message.etaSec ?? estimateEta(message.fraction, elapsedSec);
+        // Progress never goes back, whatever a stage reports.
+        job.snap.fraction = Math.max(job.snap.fraction, message.fraction);
+        job.etaFrom ??= { fraction: job.snap.fraction, elapsedSec };
+        job.snap.etaSec = message.etaSec ?? estimateEta(job.snap.fraction, elapsedSec, job.etaFrom);
         this.emit('progress', {
           jobId: job.snap.id,
           kind: job.snap.kind,
@@ -448,9 +429,15 @@ export class JobRunner<Kinds extends JobKindMap = JobKindMap> extends TypedEmitt
   }
 }
 
-/** Linear extrapolation from the fraction done so far; null while too early to say. */
-export function estimateEta(fraction: number, elapsedSec: number): number | null {
-  if (fraction < 0.02 || elapsedSec < 0.5) return null;
+/**
+ * Time left at the rate measured since `from` (the job's first progress report: start-up such as
+ * starting a worker or loading a model says nothing about the rate of the work); null until 5 %
+ * of the work and a second have passed since then.
+ */
+export function estimateEta(fraction: number, elapsedSec: number, from: { fraction: number; elapsedSec: number } = { fraction: 0, elapsedSec: 0 }): number | null {
   if (fraction >= 1) return 0;
-  return (elapsedSec * (1 - fraction)) / fraction;
+  const done = fraction - from.fraction;
+  const spent = elapsedSec - from.elapsedSec;
+  if (done < 0.05 || spent < 1) return null;
+  return (spent * (1 - fraction)) / done;
 }

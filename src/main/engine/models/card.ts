@@ -8,8 +8,8 @@ import { FIX_HINT, ModelError } from './errors';
 /**
  * The model card (resources/models/<name>/card.json, written by training/export.py): what the
  * sessions expect and how the app must prepare their inputs. Validated strictly where the app
- * depends on a value, loosely elsewhere so that later cards (Models II adds the motion stage and
- * its sessions) still load in this version.
+ * depends on a value, loosely elsewhere so that later cards (with stages this version does not
+ * know, and their sessions and sections) still load in this version.
  */
 
 const dims = v.array(v.pipe(v.number(), v.integer(), v.minValue(1)));
@@ -21,6 +21,15 @@ const SessionSchema = v.looseObject({
   inputs: v.record(v.string(), dims),
   outputs: v.record(v.string(), dims),
   dynamic: v.optional(v.record(v.string(), v.record(v.string(), v.string())), {}),
+});
+
+/**
+ * The motion stage's section (stages/motion.ts): T frames per window and C channels of its motion
+ * features; stages/motion.ts supplies the trained values where the card says nothing.
+ */
+const MotionSectionSchema = v.looseObject({
+  frames: v.optional(positiveInt),
+  features: v.optional(positiveInt),
 });
 
 export const CardSchema = v.looseObject({
@@ -58,6 +67,8 @@ export const CardSchema = v.looseObject({
     v.record(v.string(), SessionSchema),
     v.check((s) => ['visual', 'audio', 'masks', 'localization'].every((k) => k in s), 'sessions must include visual, audio, masks and localization'),
   ),
+  // Sections of the later stages (stages/), each optional: a card without the stage has none.
+  motion: v.optional(MotionSectionSchema),
   parity: v.optional(v.nullable(v.string()), null),
   parameters: v.optional(v.number()),
 });

@@ -97,7 +97,9 @@ export default defineJob<SeparationJobParams, Manifest>(async (p, ctx) => {
       cacheRoot: p.cacheRoot,
       index,
       signal: ctx.signal,
-      onProgress: (s, f) => ctx.progress(s, f * share),
+      // A cached analysis reports 1 at once and then counts for nothing (share 0 below): leave
+      // it out, so the separation's progress starts from where the bar is.
+      onProgress: (s, f) => f < 1 && ctx.progress(s, f * share),
     });
     if (a.cached) share = 0;
     const target = path.resolve(p.outDir);

@@ -14,11 +14,12 @@ import type { ModelWindow } from '../analysis/windows';
  * releases them.
  */
 
-export interface MaskWindowFn {
-  (window: ModelWindow): Promise<Float32Array>; // (N, bins, frames) frequency-major per source
+/** A window's masks (N, bins, frames), frequency-major per source. */
+export interface MaskWindowFn<W> {
+  (window: W): Promise<Float32Array>;
 }
 
-export class ModelMaskTrack {
+export class ModelMaskTrack<W extends { start: number } = ModelWindow> {
   /** Final frames: per frame, (N + 1) x bins values (sources then residual). */
   private final: Float32Array[] = [];
   private finalBase = 0; // global frame index of final[0]
@@ -28,11 +29,11 @@ export class ModelMaskTrack {
   private done = false;
   private readonly weights: Float64Array;
   readonly framesPerHop: number;
-  private readonly iter: AsyncIterator<ModelWindow>;
+  private readonly iter: AsyncIterator<W>;
 
   constructor(
-    windows: AsyncIterable<ModelWindow>,
-    private readonly compute: MaskWindowFn,
+    windows: AsyncIterable<W>,
+    private readonly compute: MaskWindowFn<W>,
     readonly sources: number,
     readonly bins: number,
     readonly framesPerWindow: number,

@@ -7,13 +7,13 @@ import { requireAudio, type MediaInfo } from '../media/probe';
 import { createWavWriter, type WavFormat, type WavWriter } from '../media/wav';
 import type { MaskMode } from '../dsp/masks';
 import type { AnalysisCache } from '../analysis/cache';
-import { monoChunks, slideWindows, windowMagnitude, type ModelWindow } from '../analysis/windows';
 import type { ModelRuntime } from '../models/runtime';
 import { clickCell, neighbourhoodVector, type Click } from './features';
 import { binMap, FullRateSynth, fullRateGrid, interpolateFrame } from './fullrate';
-import { workerMasks, type WindowWithMasks } from './mask-client';
+import { workerMasks } from './mask-client';
+import { maskWindows, type MaskWindow, type WindowSpan } from './mask-windows';
 import { ModelMaskTrack } from './model-masks';
-import { planStages, windowMasks, type SourceInput, type StagePlan } from './stages';
+import { planStages, type SourceInput, type StagePlan } from '../stages';
 
 /**
  * Clicks -> stems. N sources are separated jointly: each model window's masks come from the card's
@@ -159,38 +159,21 @@ export async function separate(file: string, clicks: Click[], opts: SeparateOpti
   // (one past the range's end, for interpolation).
   const lastWindow = Number.isFinite(lastModelSample) ? Math.floor((Math.ceil(lastModelSample / a.hop) + 1) / (windowHop / a.hop)) : Infinity;
   const monoDuration = Number.isFinite(lastModelSample) ? (lastWindow * windowHop + a.windowSamples - firstWindowStart) / a.sampleRate : undefined;
-  async function* windows(): AsyncGenerator<ModelWindow> {
-    const chunks = monoChunks(file, a.sampleRate, { info, signal, startSec: firstWindowStart / a.sampleRate, durationSec: monoDuration });
-    for await (const w of slideWindows(chunks, a.windowSamples, windowHop, { lastWindow: lastWindow - firstWindow })) {
-      yield { ...w, index: w.index + firstWindow, start: w.start + firstWindowStart };
-    }
-  }
-  const pipeline = opts.pipeline ?? true;
-  const source: AsyncIterable<ModelWindow> = pipeline
-    ? workerMasks(
-        {
-          modelDir: card.dir,
-          device: rt.provider,
-          file,
-          info,
-          cacheDir: cache.dir,
-          sources,
-          windowHop,
-          firstWindow,
-          lastWindow: Number.isFinite(lastWindow) ? lastWindow : null,
-          monoDuration: monoDuration ?? null,
-          stages: opts.stages ?? null,
-        },
-        signal,
-      )
-    : windows();
+  const span: WindowSpan = {
+    windowHop,
+    firstWindow,
+    lastWindow: Number.isFinite(lastWindow) ? lastWindow : null,
+    monoDuration: monoDuration ?? null,
+  };
+  const windows: AsyncIterable<MaskWindow> =
+    opts.pipeline ?? true
+      ? workerMasks({ modelDir: card.dir, device: rt.provider, file, info, cacheDir: cache.dir, sources, stages: opts.stages ?? null, ...span }, signal)
+      : maskWindows(file, info, span, { runtime: rt, cache, plan, sources }, signal);
   const track = new ModelMaskTrack(
-    source,
+    windows,
     async (w) => {
       check(signal);
-      if (pipeline) return (w as WindowWithMasks).masks;
-      const audio = await rt.audio(windowMagnitude(card, w.samples));
-      return windowMasks(plan, { runtime: rt, card, cache, start: w.start, audio, sources });
+      return w.masks;
     },
     sources.length,
     a.bins,

@@ -2,10 +2,11 @@
  * App-wide state for the renderer. The database in main is the source of truth; this only holds
  * what is on screen and reloads it from main after every change.
  */
-import type { EventPayload, ProjectSummary, ProjectView } from '../../../shared/contract';
-
-export type JobProgress = EventPayload<'job.progress'>;
+import type { ProjectSummary, ProjectView } from '../../../shared/contract';
 import { client, ClientError } from './client';
+import { finished, type JobProgress } from './jobs';
+
+export type { JobProgress };
 
 class AppState {
   project = $state<ProjectView | null>(null);
@@ -40,9 +41,15 @@ class AppState {
   private trackJob(job: JobProgress): void {
     this.jobs[job.jobId] = job;
     if (job.state === 'failed' && job.error) this.error = job.error;
-    if (job.state === 'done' || job.state === 'failed' || job.state === 'cancelled') {
-      setTimeout(() => delete this.jobs[job.jobId], 4000);
-    }
+    if (finished(job)) setTimeout(() => this.forget(job), 4000);
+  }
+
+  /** Finished jobs drop out; the parts of one action only together, once all have finished. */
+  private forget(job: JobProgress): void {
+    const action = job.action?.id;
+    const parts = action ? Object.values(this.jobs).filter((j) => j.action?.id === action) : [job];
+    if (parts.some((j) => !finished(j))) return; // the last part to finish forgets them all
+    for (const j of parts) delete this.jobs[j.jobId];
   }
 
   async cancelJob(jobId: string): Promise<void> {

@@ -175,16 +175,26 @@ export class Editor {
     await this.apply(() => client().call('sources.rename', { projectId: this.projectId, sourceId, name: name.trim() }));
   }
 
+  /** A dragged marker: the same source, now at (x, y) at timeSec, separated again there. */
+  async move(sourceId: number, x: number, y: number, timeSec: number, visible: { startSec: number; spanSec: number }): Promise<void> {
+    await this.apply(() => client().call('sources.move', { projectId: this.projectId, sourceId, x, y, timeSec }));
+    this.select(sourceId);
+    if (this.state?.stemsStale) this.scheduleSeparation(visible);
+  }
+
   async remove(sourceId: number): Promise<void> {
     await this.apply(() => client().call('sources.remove', { projectId: this.projectId, sourceId }));
     if (this.selectedSourceId === sourceId) this.selectedSourceId = null;
     this.resyncStems();
   }
 
-  /** After a remove, undo or redo: separate again when main says the stems no longer fit the sources. */
+  /**
+   * After a source is removed (or an add/remove is undone) main may say the stems were separated
+   * for other sources (stemsStale): the residual lacks or holds whatever changed, so separate again.
+   */
   private resyncStems(): void {
     const s = this.state;
-    if (!s || s.sources.length === 0 || s.stems.length === 0) return;
+    if (!s || s.sources.length === 0) return;
     if (s.stemsStale) this.scheduleSeparation({ startSec: 0, spanSec: Math.min(60, this.project.media.durationSec) });
     else if (this.separateTimer) {
       // Undone before the debounce ran out: the stems on screen fit again.

@@ -3,7 +3,13 @@
  * the project screen runs both through one function.
  */
 
-export type EditorCommand = 'play-pause' | 'undo' | 'redo' | 'export' | 'mute' | 'solo' | 'remove-source';
+export const EDITOR_COMMANDS = ['play-pause', 'undo', 'redo', 'export', 'mute', 'solo', 'remove-source'] as const;
+export type EditorCommand = (typeof EDITOR_COMMANDS)[number];
+
+/** A native menu command the project screen runs (the others, like open-media, are the app's). */
+export function isEditorCommand(command: string): command is EditorCommand {
+  return (EDITOR_COMMANDS as readonly string[]).includes(command);
+}
 
 export interface KeyPress {
   key: string;

@@ -1,0 +1,78 @@
+/**
+ * Which separation's stems the editor plays and exports. Every separation job writes one stem set
+ * (a stem per source and the residual, which sum to the original). A set is only valid for the
+ * sources it was separated for: when a source is added, moved or removed, the residual of an older
+ * set still holds (or lacks) that sound, so stems of different sets must never be mixed, and a set
+ * made for other sources is stale until a separation of the current sources replaces it.
+ */
+import type { Source, Stem } from '../engine/project/types';
+
+/** Where a source was clicked when it was separated (kept in each source stem's params). */
+export interface Click {
+  x: number;
+  y: number;
+  timeSec: number;
+}
+
+export interface StemSet {
+  jobId: string;
+  stems: Stem[];
+  residual: Stem;
+  preview: boolean;
+}
+
+export interface StemChoice {
+  /** The set to play: the newest that fits the sources, else the newest (stale) one; null when none. */
+  set: StemSet | null;
+  /**
+   * Stems were separated, but none for exactly the current sources: a separation is due. (Before
+   * the first separation nothing is stale: there is nothing to redo yet.)
+   */
+  stale: boolean;
+}
+
+export function clickOf(params: Record<string, unknown>): Click | null {
+  const c = params.click as Partial<Click> | undefined;
+  if (!c || typeof c.x !== 'number' || typeof c.y !== 'number' || typeof c.timeSec !== 'number') return null;
+  return { x: c.x, y: c.y, timeSec: c.timeSec };
+}
+
+/** Complete sets (with a residual), newest first; stems come newest first from the library. */
+export function stemSets(stems: Stem[]): StemSet[] {
+  const byJob = new Map<string, Stem[]>();
+  for (const s of stems) {
+    if (s.jobId === null) continue;
+    const list = byJob.get(s.jobId) ?? [];
+    list.push(s);
+    byJob.set(s.jobId, list);
+  }
+  const sets: StemSet[] = [];
+  for (const [jobId, list] of byJob) {
+    const residual = list.find((s) => s.kind === 'residual');
+    if (residual) sets.push({ jobId, stems: list, residual, preview: residual.preview });
+  }
+  return sets;
+}
+
+/**
+ * The set was separated for exactly these sources: the same ones, clicked at the same place and
+ * time (stems recorded before clicks were kept match on the sources alone).
+ */
+export function setFits(set: StemSet, sources: Pick<Source, 'id' | 'x' | 'y' | 'timeSec'>[]): boolean {
+  const bySource = new Map(set.stems.filter((s) => s.sourceId !== null).map((s) => [s.sourceId as number, s] as const));
+  if (bySource.size !== sources.length) return false;
+  return sources.every((src) => {
+    const stem = bySource.get(src.id);
+    if (!stem) return false;
+    const click = clickOf(stem.params as Record<string, unknown>);
+    return click === null || (click.x === src.x && click.y === src.y && click.timeSec === src.timeSec);
+  });
+}
+
+export function chooseStems(sources: Pick<Source, 'id' | 'x' | 'y' | 'timeSec'>[], stems: Stem[]): StemChoice {
+  const sets = stemSets(stems);
+  if (sources.length === 0) return { set: null, stale: false };
+  const fitting = sets.find((s) => setFits(s, sources));
+  if (fitting) return { set: fitting, stale: false };
+  return { set: sets[0] ?? null, stale: sets.length > 0 };
+}

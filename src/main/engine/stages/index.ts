@@ -1,0 +1,70 @@
+import type { ModelCard } from '../models/card';
+import { motionStage } from './motion';
+import type { AnalysisExtension, RefineStage, StageEntry, WindowContext } from './types';
+
+export type { AnalysisBatch, AnalysisExtension, RefineStage, SourceInput, StageEntry, WindowContext } from './types';
+
+/**
+ * The registry of model stages (see types.ts). 'appearance' is the base every card has; a card may
+ * declare stages this version does not know: they are skipped, reported in the manifest, and the
+ * masks of the known stages are used, so newer models still work here.
+ */
+export const STAGES: Record<string, StageEntry> = {
+  motion: motionStage,
+};
+
+/** The analysis parts of the card's stages whose sessions the runtime has loaded. */
+export function analysisExtensions(card: ModelCard, available: (session: string) => boolean): AnalysisExtension[] {
+  const out: AnalysisExtension[] = [];
+  for (const stage of card.stages) {
+    const make = STAGES[stage]?.analysis;
+    if (!make) continue;
+    const ext = make(card);
+    if (ext.sessions.every((s) => card.sessions[s] && available(s))) out.push(ext);
+  }
+  return out;
+}
+
+/** The mask pipeline of one model window, as the card declares it. `only`: restrict to these stages (comparisons). */
+export interface StagePlan {
+  used: string[];
+  skipped: { stage: string; reason: string }[];
+  refiners: RefineStage[];
+}
+
+export function planStages(card: ModelCard, available: (session: string) => boolean = () => true, only?: string[]): StagePlan {
+  const plan: StagePlan = { used: ['appearance'], skipped: [], refiners: [] };
+  for (const stage of card.stages) {
+    if (stage === 'appearance') continue;
+    if (only && !only.includes(stage)) {
+      plan.skipped.push({ stage, reason: 'not asked for' });
+      continue;
+    }
+    const make = STAGES[stage]?.separation;
+    if (!make) {
+      plan.skipped.push({ stage, reason: `this version of Stemsight cannot run the '${stage}' stage yet` });
+      continue;
+    }
+    const r = make(card);
+    const missing = r.sessions.filter((s) => !card.sessions[s] || !available(s));
+    if (missing.length) {
+      plan.skipped.push({ stage, reason: `the model lacks the session(s) ${missing.join(', ')}` });
+      continue;
+    }
+    plan.used.push(stage);
+    plan.refiners.push(r);
+  }
+  return plan;
+}
+
+/** Masks of one window: appearance, then each refinement stage in the card's order. */
+export async function windowMasks(plan: StagePlan, ctx: WindowContext): Promise<Float32Array> {
+  const k = ctx.card.video.features;
+  const n = ctx.sources.length;
+  const feats = new Float32Array(n * k);
+  ctx.sources.forEach((s, i) => feats.set(s.features, i * k));
+  const replaced = plan.refiners.some((r) => r.replacesAppearance);
+  let masks: Float32Array | null = replaced ? null : await ctx.runtime.masks(ctx.audio, feats, n);
+  for (const r of plan.refiners) masks = await r.refine(masks, ctx);
+  return masks!;
+}
