@@ -3,7 +3,7 @@
  * drawn where the clock is whatever reloads or re-renders the tracks.
  */
 import { expect, test } from '@playwright/test';
-import { cursorFraction, openClip, seekByWave, videoTime, waveScroll } from './open';
+import { cursorFraction, openClip, seekByWave, shot, videoTime, waveScroll } from './open';
 
 test('the playhead stays where the clock is after a state reload and a zoom', async ({ page }) => {
   await openClip(page);
@@ -60,4 +60,5 @@ test('one ruler above the tracks, labelled m:ss, follows the scroll; the wheel s
   const labelX = (await first.boundingBox())!.x - 3 - rulerBox.x;
   expect(Math.abs(labelX - ((m * 60 + s) * 400 - scroll))).toBeLessThan(4);
   for (const l of await labels.allTextContents()) expect(l).toMatch(/^\d+:\d{2}(\.\d)?$/);
+  await shot(page, 'timeline-ruler.png');
 });
