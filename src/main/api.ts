@@ -161,7 +161,7 @@ export function createApi(deps: ApiDeps): Api {
       // The engine's message usually names the file and says what to do: say it once.
       const why = oneLine(err);
       const name = path.basename(file);
-      throw new ApiError('media_error', why.includes(name) ? why.charAt(0).toUpperCase() + why.slice(1) : `${name} could not be read as media: ${why}`);
+      throw new ApiError('media_error', why.includes(name) ? why : `${name} could not be read as media: ${why}`);
     }
     if (!probe.hasAudio) {
       throw new ApiError('media_error', `${path.basename(file)} has no audio track, so there is nothing to separate.`);
