@@ -72,6 +72,22 @@ test('the picture stays within 15 ms of the sound while playing', async ({ page 
   await page.locator('body').press('Space');
   const video = page.getByTestId('video');
   const state = () => video.evaluate((v: HTMLVideoElement) => JSON.stringify({ t: v.currentTime, paused: v.paused, heard: v.dataset.heard, av: v.dataset.avOffset, drift: v.dataset.drift }));
+  // Lip sync can only be measured where the page's audio clock keeps real time. On an overloaded
+  // machine headless Chromium's silent audio output can run seconds ahead (the clip then "ends"
+  // at once); say so instead of reporting a meaningless offset.
+  await page.waitForTimeout(300); // the player has published where the sound is
+  const clockRate = await video.evaluate(
+    (v: HTMLVideoElement) =>
+      new Promise<number>((resolve) => {
+        const read = () => (v.dataset.heard ?? '').split(' ').map(Number);
+        const [p0, m0] = read();
+        setTimeout(() => {
+          const [p1, m1] = read();
+          resolve((m1 - m0) / ((p1 - p0) / 1000));
+        }, 500);
+      }),
+  );
+  test.skip(!(Math.abs(clockRate - 1) < 0.1), `the page's audio clock ran at ${clockRate.toFixed(2)}x real time here, so lip sync cannot be measured`);
   await expect(page.getByRole('button', { name: 'Pause' }), await state()).toBeVisible();
   // For every frame shown: its media time minus the sound at the speakers at the moment it is
   // shown (the player publishes where the sound is on the page's clock, data-heard).
