@@ -158,7 +158,10 @@ export function createApi(deps: ApiDeps): Api {
     try {
       probe = await deps.engine.probe(file);
     } catch (err) {
-      throw new ApiError('media_error', `${path.basename(file)} could not be read as media: ${oneLine(err)}`);
+      // The engine's message usually names the file and says what to do: say it once.
+      const why = oneLine(err);
+      const name = path.basename(file);
+      throw new ApiError('media_error', why.includes(name) ? why : `${name} could not be read as media: ${why}`);
     }
     if (!probe.hasAudio) {
       throw new ApiError('media_error', `${path.basename(file)} has no audio track, so there is nothing to separate.`);

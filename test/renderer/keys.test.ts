@@ -36,4 +36,19 @@ describe('editor keys', () => {
     expect(commandForKey(press('s', { altKey: true }), false)).toBeNull();
     expect(commandForKey(press('x'), false)).toBeNull();
   });
+
+  it('drive the transport: J/K/L, arrows, Home/End, I/O, Esc', () => {
+    expect(['j', 'k', 'l', 'i', 'o'].map((k) => commandForKey(press(k), false))).toEqual(['shuttle-back', 'shuttle-stop', 'shuttle-forward', 'mark-in', 'mark-out']);
+    expect(commandForKey(press('ArrowLeft'), false)).toBe('frame-back');
+    expect(commandForKey(press('ArrowRight'), false)).toBe('frame-forward');
+    expect(commandForKey(press('ArrowLeft', { shiftKey: true }), false)).toBe('second-back');
+    expect(commandForKey(press('ArrowRight', { shiftKey: true }), false)).toBe('second-forward');
+    expect(commandForKey(press('Home'), false)).toBe('go-start');
+    expect(commandForKey(press('End'), false)).toBe('go-end');
+    expect(commandForKey(press('Escape'), false)).toBe('clear-selection');
+    // Not while typing (arrows move the caret, a slider's arrows change its value), nor modified.
+    expect(commandForKey(press('ArrowLeft'), true)).toBeNull();
+    expect(commandForKey(press('l', { ctrlKey: true }), false)).toBeNull();
+    expect(commandForKey(press('o', { ctrlKey: true }), false)).toBeNull();
+  });
 });

@@ -72,4 +72,13 @@ describe('playback levels', () => {
     // Before any stem exists the original is all there is to hear.
     expect(heard(original, [original], 'mix', false)).toBe(true);
   });
+
+  it("apply the Original's mute and gain wherever the Original plays", () => {
+    const muted: TrackView = { ...original, channel: { ...original.channel!, mute: true } };
+    expect(heard(muted, [muted], 'original', true)).toBe(false);
+    expect(heard(muted, [muted], 'mix', false)).toBe(false);
+    const quieter: TrackView = { ...original, channel: { ...original.channel!, gainDb: -6 } };
+    expect(trackGain(quieter, [quieter], 'original', true)).toBeCloseTo(10 ** (-6 / 20), 6);
+    expect(trackGain(quieter, [quieter], 'mix', false)).toBeCloseTo(10 ** (-6 / 20), 6);
+  });
 });

@@ -27,6 +27,7 @@ import {
   listStems,
   mediaFacts,
   recordStem,
+  removeStems,
   redo,
   removeSource,
   moveSource,
@@ -130,6 +131,7 @@ export function libraryEditorStore(lib: Library, card: () => Promise<ModelCard>)
     redo: (projectId) => void guard(() => redo(lib, projectId)),
     setExportSettings: (projectId, patch) => void guard(() => setExportSettings(lib, projectId, patch)),
     recordStem: async (input) => void (await recordStem(lib, input)),
+    removeStems: (projectId, stemIds) => guard(() => removeStems(lib, projectId, stemIds)),
   };
 }
 
@@ -195,6 +197,7 @@ export function engineFiles(): EditorEngine {
       }
     },
     sha256: sha256File,
+    removeDir: (dir) => fsp.rm(dir, { recursive: true, force: true }),
     async decodeToWav(media, file, format) {
       await fsp.mkdir(path.dirname(file), { recursive: true });
       const w = await createWavWriter(file, { ...format, format: 'f32' });

@@ -46,6 +46,8 @@ export function mixStems(st: EditorState, store: Pick<EditorStore, 'stem'>): Exp
 
 export function createExportService(deps: ExportDeps) {
   const { store, jobs, engine, folders, view } = deps;
+  /** Export job -> the stem files it reads, while it runs. */
+  const reading = new Map<string, string[]>();
 
   async function settings(projectId: number, patch: Partial<ExportSettingsView>): Promise<EditorState> {
     if (patch.folder !== undefined && patch.folder !== null) patch = { ...patch, folder: await folders.fromSettings(patch.folder) };
@@ -96,13 +98,18 @@ export function createExportService(deps: ExportDeps) {
       targets: chosenTargets(s).filter((id) => m.facts.hasVideo || !EXPORT_TARGETS.find((t) => t.id === id)?.needsVideo),
     };
     const jobId = jobs.start('export', params, { projectId, mediaId: m.id });
+    reading.set(jobId, stems.map((x) => x.path));
     void jobs.wait(jobId).then((outcome) => {
+      reading.delete(jobId);
       if (outcome.state === 'done') deps.events.changed(projectId, 'export', (outcome.result as ExportJobResult).folder);
     });
     return { jobId, folder: plan.folder, conflict: false };
   }
 
-  return { settings, chooseFolder, start };
+  /** Stem files exports in progress read: cleaning up old stem sets leaves them alone. */
+  const filesInUse = (): ReadonlySet<string> => new Set([...reading.values()].flat());
+
+  return { settings, chooseFolder, start, filesInUse };
 }
 
 export type ExportService = ReturnType<typeof createExportService>;

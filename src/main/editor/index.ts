@@ -5,7 +5,7 @@
  */
 import type { EditorState } from '../../shared/contract';
 import { createAnalysisService } from './analysis';
-import { createExportService } from './export';
+import { createExportService, type ExportService } from './export';
 import { createLoudnessService } from './loudness';
 import { createMixerService } from './mixer';
 import { createPlaybackService } from './playback';
@@ -32,7 +32,19 @@ export function createEditor(ports: EditorPorts) {
   const { store, jobs, engine, events, folders } = ports;
   const analysis = createAnalysisService({ store, jobs, engine, events });
   const view = createProjectState(store, folders, analysis.status);
-  const separation = createSeparationService({ store, jobs, engine, events, dataDir: ports.dataDir, now: ports.now });
+  // Separation cleans up old stem sets but never one an export reads; export may start the
+  // separation that is due. Each is handed the other's function, bound once both exist.
+  let exporter: ExportService | undefined;
+  const separation = createSeparationService({
+    store,
+    jobs,
+    engine,
+    events,
+    dataDir: ports.dataDir,
+    now: ports.now,
+    filesInUse: () => exporter?.filesInUse() ?? new Set(),
+  });
+  exporter = createExportService({ store, jobs, engine, events, folders, view, separateDue: (projectId) => void separation.resume(projectId) });
   return {
     state: (projectId: number): Promise<EditorState> => view.state(projectId),
     /**
@@ -46,7 +58,7 @@ export function createEditor(ports: EditorPorts) {
     sources: createSourcesService(store, view),
     mixer: createMixerService(store, view),
     separation,
-    export: createExportService({ store, jobs, engine, events, folders, view, separateDue: (projectId) => void separation.resume(projectId) }),
+    export: exporter,
     loudness: createLoudnessService(store, engine, view),
     playback: createPlaybackService(store, engine, ports.cacheDir),
     close: () => analysis.close(),

@@ -63,6 +63,8 @@ export interface EditorStore {
   redo(projectId: number): void;
   setExportSettings(projectId: number, patch: Partial<ExportSettings>): void;
   recordStem(input: RecordStemInput): Promise<void>;
+  /** Forget stems; returns their files (deleting them is the caller's call). */
+  removeStems(projectId: number, stemIds: number[]): string[];
 }
 
 export interface JobOutcome {
@@ -109,6 +111,8 @@ export interface PeaksData {
 /** File work the editor asks of the engine. */
 export interface EditorEngine {
   isFile(file: string): Promise<boolean>;
+  /** Delete a folder of stems and everything in it. */
+  removeDir(dir: string): Promise<void>;
   sha256(file: string): Promise<string>;
   /** Decode the media's audio to a float WAV at `file` (atomically: no partial file remains). */
   decodeToWav(media: string, file: string, format: { sampleRate: number; channels: number }): Promise<void>;

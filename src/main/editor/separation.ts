@@ -7,7 +7,7 @@ import { ApiError } from '../../shared/result';
 import type { Manifest, SeparationJobParams } from '../engine/separation/job';
 import type { Source } from '../engine/project/types';
 import type { EditorEngine, EditorEvents, EditorJobs, EditorStore } from './ports';
-import { chooseStems } from './stem-sets';
+import { chooseStems, setsToDrop, stemSets } from './stem-sets';
 
 /** A preview runs before the full file and everything else queued. */
 export const PREVIEW_PRIORITY = 10;
@@ -19,6 +19,8 @@ export interface SeparationDeps {
   events: EditorEvents;
   /** Stems are written under <dataDir>/stems/<projectId>/. */
   dataDir: string;
+  /** Stem files an export in progress reads (their sets are never deleted under it). */
+  filesInUse?: () => ReadonlySet<string>;
   /** Names each job's output folder uniquely; a clock in the app, fixed in tests. */
   now?: () => number;
 }
@@ -34,6 +36,7 @@ export function createSeparationService(deps: SeparationDeps) {
   const now = deps.now ?? Date.now;
   /** Job id -> the user action it belongs to (the preview and whole-file jobs of one start). */
   const actions = new Map<string, { id: string; weight: number; members: string[] }>();
+  let runCount = 0;
 
   async function record(projectId: number, mediaId: number, jobId: string, sources: Source[], manifest: Manifest, outDir: string, preview: boolean): Promise<void> {
     const base = {
@@ -88,7 +91,9 @@ export function createSeparationService(deps: SeparationDeps) {
     }
     runs.push({ preview: false });
     return runs.map((run) => {
-      const outDir = path.join(deps.dataDir, 'stems', String(projectId), `${now().toString(36)}-${run.preview ? 'preview' : 'full'}`);
+      // One folder per job (the counter keeps two jobs started in the same millisecond apart): a
+      // set's folder is deleted with it, so sets must never share one.
+      const outDir = path.join(deps.dataDir, 'stems', String(projectId), `${now().toString(36)}-${(runCount++).toString(36)}-${run.preview ? 'preview' : 'full'}`);
       const params: SeparationJobParams = {
         media: m.path,
         sources: sources.map((s) => ({ x: s.x, y: s.y, timeSec: s.timeSec })),
@@ -113,12 +118,32 @@ export function createSeparationService(deps: SeparationDeps) {
         try {
           await record(projectId, m.id, id, sources, outcome.result as Manifest, outDir, run.preview);
           deps.events.changed(projectId, 'stems');
+          await dropOldSets(projectId);
         } catch (err) {
           deps.events.log('recording stems failed', err);
         }
       });
       return id;
     });
+  }
+
+  /**
+   * Old stem sets go once a new one is recorded (see setsToDrop): their rows first, then their
+   * folders, each only when no remaining stem row points into it and it lies in this project's
+   * stems folder. Jobs still running write into folders that have no rows yet, so they are safe.
+   */
+  async function dropOldSets(projectId: number): Promise<void> {
+    const stems = store.stems(projectId);
+    const playing = chooseStems(store.sources(projectId), stems).set?.jobId ?? null;
+    const root = path.join(deps.dataDir, 'stems', String(projectId));
+    for (const set of setsToDrop(stemSets(stems), playing, deps.filesInUse?.() ?? new Set())) {
+      const dirs = new Set(store.removeStems(projectId, set.stems.map((s) => s.id)).map((f) => path.dirname(f)));
+      const used = new Set(store.stems(projectId).map((s) => path.dirname(s.path)));
+      for (const dir of dirs) {
+        if (used.has(dir) || path.dirname(dir) !== root) continue;
+        await deps.engine.removeDir(dir);
+      }
+    }
   }
 
   /**

@@ -76,3 +76,21 @@ export function chooseStems(sources: Pick<Source, 'id' | 'x' | 'y' | 'timeSec'>[
   if (fitting) return { set: fitting, stale: false };
   return { set: sets[0] ?? null, stale: sets.length > 0 };
 }
+
+/** Whole-file sets kept besides the one playing, so that undo finds recent sources' stems again. */
+export const KEEP_FULL_SETS = 3;
+
+/**
+ * Sets that may be deleted: previews other than the one playing (their whole file replaces them)
+ * and whole-file sets beyond the newest KEEP_FULL_SETS. Never the set playing, nor a set with a
+ * file in inUse (an export reading it). Sets come newest first (stemSets).
+ */
+export function setsToDrop(sets: StemSet[], playing: string | null, inUse: ReadonlySet<string>): StemSet[] {
+  let full = 0;
+  return sets.filter((set) => {
+    const keep = set.jobId === playing || set.stems.some((s) => inUse.has(s.path));
+    if (!set.preview) full++;
+    if (keep) return false;
+    return set.preview || full > KEEP_FULL_SETS;
+  });
+}

@@ -78,6 +78,9 @@ export class FakeEngine implements EditorEngine {
       return false;
     }
   }
+  async removeDir(dir: string) {
+    rmSync(dir, { recursive: true, force: true });
+  }
   async sha256(file: string) {
     return createHash('sha256').update(readFileSync(file)).digest('hex');
   }

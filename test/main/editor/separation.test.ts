@@ -1,8 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PREVIEW_PRIORITY } from '../../../src/main/editor/separation';
-import { insertJob } from '../../../src/main/engine/project';
+import { insertJob, listStems } from '../../../src/main/engine/project';
 import type { Manifest } from '../../../src/main/engine/separation/job';
 import { codeOf, world, type FakeJob, type World } from './fakes';
 
@@ -196,5 +196,54 @@ describe('stems after a change of sources', () => {
     // Opening it again while that runs does not start another.
     w.reopen().opened(w.projectId);
     expect(w.jobs.started).toHaveLength(killed + 1);
+  });
+});
+
+describe('old stem sets', () => {
+  /** One whole-file separation of the current sources, recorded; returns its job. */
+  async function separateAll(preview?: { startSec: number; spanSec: number }): Promise<FakeJob[]> {
+    const ids = w.editor.separation.start(w.projectId, preview);
+    const started = w.jobs.started.filter((j) => ids.includes(j.id));
+    const count = (await w.editor.state(w.projectId)).sources.length;
+    for (const job of started) await job.finish('done', stemsOf(job, count, (job.params.startSec as number | undefined) ?? 0));
+    // Recorded, and the cleanup after it done.
+    await vi.waitFor(() => expect(listStems(w.lib, w.projectId).filter((s) => s.jobId === started.at(-1)!.id)).toHaveLength(count + 1));
+    await new Promise((r) => setTimeout(r, 50));
+    return started;
+  }
+
+  it('keeps the set playing and the newest whole-file sets, deletes superseded previews and older sets with their folders', async () => {
+    await w.editor.sources.add(w.projectId, 0.1, 0.1, 0);
+    const [preview, first] = await separateAll({ startSec: 0, spanSec: 4 });
+    expect(existsSync(preview.params.outDir as string)).toBe(false); // its whole file replaced it
+    const later: FakeJob[] = [];
+    for (let i = 0; i < 4; i++) {
+      await w.editor.sources.add(w.projectId, 0.2 + i / 10, 0.1, 0);
+      later.push(...(await separateAll()));
+    }
+    // The newest three whole-file sets stay (undo finds them); the two oldest went, rows and folders.
+    const kept = new Set(listStems(w.lib, w.projectId).map((s) => s.jobId));
+    expect([...kept].sort()).toEqual(later.slice(1).map((j) => j.id).sort());
+    expect(existsSync(first.params.outDir as string)).toBe(false);
+    expect(existsSync(later[0].params.outDir as string)).toBe(false);
+    for (const j of later.slice(1)) expect(existsSync(j.params.outDir as string)).toBe(true);
+  });
+
+  it('never deletes a set an export in progress reads', async () => {
+    await w.editor.sources.add(w.projectId, 0.1, 0.1, 0);
+    const [first] = await separateAll();
+    await vi.waitFor(async () => expect((await w.editor.state(w.projectId)).stems).toHaveLength(2));
+    const exp = await w.editor.export.start(w.projectId, 'new');
+    expect(exp.jobId).not.toBeNull();
+    for (let i = 0; i < 4; i++) {
+      await w.editor.sources.add(w.projectId, 0.2 + i / 10, 0.1, 0);
+      await separateAll();
+    }
+    expect(existsSync(first.params.outDir as string)).toBe(true);
+    // Once the export has finished, the next cleanup takes it.
+    await w.jobs.started.find((j) => j.id === exp.jobId)!.finish('done', { folder: 'x' });
+    await w.editor.sources.add(w.projectId, 0.9, 0.1, 0);
+    await separateAll();
+    expect(existsSync(first.params.outDir as string)).toBe(false);
   });
 });

@@ -14,14 +14,19 @@ class AppState {
   busy = $state<string | null>(null);
   error = $state<string | null>(null);
   pickerOpen = $state(false);
+  /** Shown at the top of the picker (why it opened), cleared when it closes. */
+  pickerNote = $state<string | null>(null);
   nativeDialogs = $state(false);
   transport = $state<'ipc' | 'web'>('web');
+  /** The link to main is down (the web server stopped): nothing can be played or saved. */
+  offline = $state(false);
   /** Background jobs seen since start, by id; finished ones drop out after a moment. */
   jobs = $state<Record<string, JobProgress>>({});
 
   async init(): Promise<void> {
     const c = client();
     this.transport = c.transport;
+    c.onConnection((up) => (this.offline = !up));
     c.on('project.opened', ({ project }) => this.show(project));
     c.on('job.progress', (job) => this.trackJob(job));
     c.on('menu.command', ({ command }) => {
@@ -64,13 +69,16 @@ class AppState {
     this.error = err instanceof ClientError || err instanceof Error ? err.message : String(err);
   }
 
-  private async run(label: string, work: () => Promise<void>): Promise<void> {
+  /** Runs `work`; a failure goes to the banner, or only back to the caller (a dialog shows it). */
+  private async run(label: string, work: () => Promise<void>, banner = true): Promise<string | null> {
     this.busy = label;
     this.error = null;
     try {
       await work();
+      return null;
     } catch (err) {
-      this.fail(err);
+      if (banner) this.fail(err);
+      return err instanceof Error ? err.message : String(err);
     } finally {
       this.busy = null;
     }
@@ -93,6 +101,7 @@ class AppState {
   /** "Open media…": the native dialog in the desktop app, the server-side picker in a browser. */
   async openMedia(): Promise<void> {
     if (!this.nativeDialogs) {
+      this.pickerNote = null;
       this.pickerOpen = true;
       return;
     }
@@ -102,8 +111,12 @@ class AppState {
     });
   }
 
-  async openPath(path: string): Promise<void> {
-    await this.run('Opening…', async () => this.show(await client().call('media.open', { path })));
+  /**
+   * Opens a file by path. From the picker the error is returned for the picker to show: the
+   * banner would sit behind its veil.
+   */
+  async openPath(path: string): Promise<string | null> {
+    return this.run('Opening…', async () => this.show(await client().call('media.open', { path })), !this.pickerOpen);
   }
 
   /** The bundled demo clip: the whole flow with no file of one's own. */
@@ -133,7 +146,8 @@ class AppState {
     if (!file) return;
     const path = client().pathForFile(file);
     if (!path) {
-      this.error = `The browser does not reveal where ${file.name} is stored; use "Open media…" to pick it.`;
+      // The note goes into the picker: a banner would sit behind its veil.
+      this.pickerNote = `A browser does not tell Stemsight where ${file.name} is stored: find it here, or type its full path.`;
       this.pickerOpen = true;
       return;
     }

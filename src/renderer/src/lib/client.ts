@@ -46,6 +46,25 @@ export interface Client {
   readAudio(key: string, first: number, last: number): Promise<AudioBytes | null>;
   /** Path of a dropped file where the platform exposes it (desktop app), else null. */
   pathForFile(file: File): string | null;
+  /** Told whenever the link to main goes down or comes back (the web server can stop). */
+  onConnection(listener: (up: boolean) => void): () => void;
+}
+
+/** Connection state with listeners; a change is announced once. */
+function linkState() {
+  const listeners = new Set<(up: boolean) => void>();
+  let up = true;
+  return {
+    set(next: boolean) {
+      if (next === up) return;
+      up = next;
+      for (const l of listeners) l(up);
+    },
+    on(listener: (up: boolean) => void): () => void {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
 }
 
 export interface AudioBytes {
@@ -97,6 +116,7 @@ function ipcClient(bridge: PreloadBridge): Client {
     mediaUrl: (mediaId) => `${MEDIA_ORIGIN}/${mediaId}`,
     readAudio: (key, first, last) => readRange(`${AUDIO_ORIGIN}/${key}`, first, last),
     pathForFile: (file) => bridge.pathForFile(file) || null,
+    onConnection: () => () => undefined, // main and the window live and die together
   };
 }
 
@@ -112,12 +132,16 @@ function webClient(): Client {
     history.replaceState(null, '', url.pathname + url.search);
   }
   const events = fanOut();
+  const link = linkState();
 
   let retry = 500;
   const connect = () => {
     const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${WEB_EVENTS_PATH}?${TOKEN_PARAM}=${encodeURIComponent(token)}`;
     const ws = new WebSocket(wsUrl);
-    ws.onopen = () => (retry = 500);
+    ws.onopen = () => {
+      retry = 500;
+      link.set(true);
+    };
     ws.onmessage = (e) => {
       try {
         const msg = JSON.parse(String(e.data)) as { name: EventName; payload: unknown };
@@ -127,7 +151,8 @@ function webClient(): Client {
       }
     };
     ws.onclose = () => {
-      // Reconnect with backoff: the server may restart during development.
+      link.set(false);
+      // Reconnect with backoff: the server may be started again.
       setTimeout(connect, retry);
       retry = Math.min(retry * 2, 10_000);
     };
@@ -146,6 +171,7 @@ function webClient(): Client {
           credentials: 'same-origin',
         });
       } catch {
+        link.set(false);
         throw new ClientError('internal', 'Lost the connection to Stemsight. Is it still running?');
       }
       if (res.status === 401 || res.status === 403) {
@@ -162,6 +188,7 @@ function webClient(): Client {
     mediaUrl: (mediaId) => `${WEB_MEDIA_PREFIX}${mediaId}?${TOKEN_PARAM}=${encodeURIComponent(token)}`,
     readAudio: (key, first, last) => readRange(`${WEB_AUDIO_PREFIX}${key}`, first, last, { [TOKEN_HEADER]: token }),
     pathForFile: () => null,
+    onConnection: link.on,
   };
 }
 

@@ -6,6 +6,7 @@
 import type { EditorState, Heatmaps, MixerChannelView, ProjectView, SourceView, StemView } from '../../../shared/contract';
 import { appState } from './app-state.svelte';
 import { client } from './client';
+import { ORIGINAL_COLOUR } from './colours';
 
 /** Clicks within this time are separated together (one job instead of one per click). */
 export const SEPARATION_DEBOUNCE_MS = 900;
@@ -35,6 +36,7 @@ export class Editor {
   private heatBytes: Uint8Array | null = null;
   private heatLoading = false;
   heatVersion = $state(0);
+  private mixerSeq = 0;
   private separateTimer: ReturnType<typeof setTimeout> | null = null;
   private offs: (() => void)[] = [];
 
@@ -97,7 +99,7 @@ export class Editor {
     if (s.stems.length > 0) {
       out.push({ key: 'residual', role: 'residual', name: 'Residual', colour: '#8d95a5', source: null, channel: s.channels.find((c) => c.role === 'residual') ?? null, stem: stemOf(null) });
     }
-    out.push({ key: 'original', role: 'original', name: 'Original', colour: '#4cc2ff', source: null, channel: s.channels.find((c) => c.role === 'original') ?? null, stem: null });
+    out.push({ key: 'original', role: 'original', name: 'Original', colour: ORIGINAL_COLOUR, source: null, channel: s.channels.find((c) => c.role === 'original') ?? null, stem: null });
     return out;
   }
 
@@ -211,11 +213,15 @@ export class Editor {
   // ---- mixer -------------------------------------------------------------------------------------
 
   async setChannel(channelId: number, set: { gainDb?: number; pan?: number; mute?: boolean; solo?: boolean }): Promise<void> {
-    // Optimistic: the sound changes at once; main's answer replaces it.
+    // Optimistic: the sound changes at once; main's answer replaces it. Only the answer to the
+    // latest change is shown: an earlier one arriving between quick key presses would move the
+    // slider back, and the next press would step from there (presses lost).
     if (this.state) {
       this.state.channels = this.state.channels.map((c) => (c.id === channelId ? { ...c, ...set } : c));
     }
-    await this.apply(() => client().call('mixer.set', { projectId: this.projectId, channelId, ...set }));
+    const seq = ++this.mixerSeq;
+    const s = await this.call(() => client().call('mixer.set', { projectId: this.projectId, channelId, ...set }));
+    if (s && seq === this.mixerSeq) this.state = s;
   }
 
   async toggleSelected(field: 'mute' | 'solo'): Promise<void> {

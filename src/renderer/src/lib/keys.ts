@@ -4,12 +4,34 @@
  */
 
 export const EDITOR_COMMANDS = ['play-pause', 'undo', 'redo', 'export', 'mute', 'solo', 'remove-source'] as const;
-export type EditorCommand = (typeof EDITOR_COMMANDS)[number];
+/** Commands the native menu also has. */
+type MenuEditorCommand = (typeof EDITOR_COMMANDS)[number];
+export type EditorCommand = MenuEditorCommand | TransportCommand;
 
 /** A native menu command the project screen runs (the others, like open-media, are the app's). */
-export function isEditorCommand(command: string): command is EditorCommand {
+export function isEditorCommand(command: string): command is MenuEditorCommand {
   return (EDITOR_COMMANDS as readonly string[]).includes(command);
 }
+
+/**
+ * Transport keys as in most editors: J/K/L shuttle (back, stop, forward; J and L again go faster),
+ * arrows step a frame (Shift: a second), Home/End, I/O mark the selection, Esc clears it.
+ */
+export type TransportCommand =
+  | 'shuttle-back'
+  | 'shuttle-stop'
+  | 'shuttle-forward'
+  | 'frame-back'
+  | 'frame-forward'
+  | 'second-back'
+  | 'second-forward'
+  | 'go-start'
+  | 'go-end'
+  | 'mark-in'
+  | 'mark-out'
+  | 'clear-selection';
+
+const LETTERS: Record<string, TransportCommand> = { j: 'shuttle-back', k: 'shuttle-stop', l: 'shuttle-forward', i: 'mark-in', o: 'mark-out' };
 
 export interface KeyPress {
   key: string;
@@ -39,5 +61,12 @@ export function commandForKey(e: KeyPress, typing: boolean): EditorCommand | nul
   if (!mod && !e.altKey && key === 'm') return 'mute';
   if (!mod && !e.altKey && key === 's') return 'solo';
   if (!mod && (e.key === 'Delete' || e.key === 'Backspace')) return 'remove-source';
+  if (mod || e.altKey) return null;
+  if (!e.shiftKey && LETTERS[key]) return LETTERS[key];
+  if (e.key === 'ArrowLeft') return e.shiftKey ? 'second-back' : 'frame-back';
+  if (e.key === 'ArrowRight') return e.shiftKey ? 'second-forward' : 'frame-forward';
+  if (e.key === 'Home') return 'go-start';
+  if (e.key === 'End') return 'go-end';
+  if (e.key === 'Escape') return 'clear-selection';
   return null;
 }

@@ -9,7 +9,8 @@ import type { TrackView } from './editor.svelte';
 const mixed = (tracks: readonly TrackView[]) => tracks.filter((x) => x.role !== 'original' && x.channel).map((x) => x.channel!);
 
 export function heard(t: TrackView, tracks: readonly TrackView[], monitor: Monitor, hasStems: boolean): boolean {
-  if (t.role === 'original') return monitor === 'original' || !hasStems;
+  // The Original plays on B (or alone before any stem); its M and gain then work as on any track.
+  if (t.role === 'original') return (monitor === 'original' || !hasStems) && !t.channel?.mute;
   if (monitor === 'original' || !t.stem || !t.channel) return false;
   return audible(t.channel, mixed(tracks));
 }

@@ -10,6 +10,7 @@
  * without resampling seams.
  */
 
+import { heardMediaTime, OffsetSteer } from './av-sync';
 import type { AudioBytes } from './client';
 
 const CHUNK_SEC = 4;
@@ -168,6 +169,14 @@ export class Player {
     return Math.max(0, this.from + (this.ctx.currentTime - this.t0));
   }
 
+  /** Media time of the sound at the speakers at performance.now() = `perfMs` (see av-sync.ts). */
+  heardAt(perfMs: number): number {
+    if (!this.playing) return this.pausedAt;
+    const ts = this.ctx.getOutputTimestamp?.() ?? {};
+    const clock = { ...ts, currentTime: this.ctx.currentTime, outputLatency: this.ctx.outputLatency ?? 0, baseLatency: this.ctx.baseLatency ?? 0 };
+    return heardMediaTime({ from: this.from, t0: this.t0 }, clock, perfMs, performance.now());
+  }
+
   async play(from: number): Promise<void> {
     if (this.playing) this.stopNodes();
     await this.ctx.resume().catch(() => undefined);
@@ -291,7 +300,14 @@ export interface TransportState {
   time: number;
 }
 
-type Picture = Pick<HTMLVideoElement, 'currentTime' | 'playbackRate' | 'paused' | 'play' | 'pause' | 'dataset'>;
+type Picture = Pick<HTMLVideoElement, 'currentTime' | 'playbackRate' | 'paused' | 'play' | 'pause' | 'dataset'> &
+  Partial<Pick<HTMLVideoElement, 'requestVideoFrameCallback' | 'cancelVideoFrameCallback'>>;
+
+/** A time range of the media, in seconds. */
+export interface TimeRange {
+  startSec: number;
+  endSec: number;
+}
 
 /**
  * Bring the muted picture to the audio clock: re-seek when it is far off, else nudge its rate so
@@ -308,12 +324,19 @@ export function followClock(v: Picture, pos: number): number {
 
 /**
  * Play, pause and seek for the editor. The audio clock leads: while playing, every animation
- * frame moves the playhead to it and the picture follows (followClock); the screen hears of each
- * change through `onchange`.
+ * frame moves the playhead to it, and every frame of the picture is steered to the sound at the
+ * speakers (av-sync.ts; followClock where the browser cannot report frames). Also loops a time
+ * range and shuttles backwards (J: silent, the picture follows). The screen hears of each change
+ * through `onchange`.
  */
 export class Transport {
   private state: TransportState = { playing: false, time: 0 };
   private raf = 0;
+  private frameCb = 0;
+  private loop: TimeRange | null = null;
+  private readonly steer = new OffsetSteer();
+  /** Backward shuttle speed (1, 2, 4) while J runs, else 0. */
+  private back = 0;
 
   constructor(
     private readonly player: Player,
@@ -326,6 +349,10 @@ export class Transport {
     return this.state.playing;
   }
 
+  get time(): number {
+    return this.state.time;
+  }
+
   /** Keep the player's tracks and levels equal to `tracks` (live while playing). */
   mix(tracks: readonly MixTrack[]): void {
     const want = new Map(tracks.map((t) => [t.key, t] as const));
@@ -336,26 +363,47 @@ export class Transport {
     }
   }
 
+  /** Loop this range while playing (null: play through). */
+  setLoop(range: TimeRange | null): void {
+    this.loop = range && range.endSec - range.startSec >= 0.05 ? range : null;
+  }
+
   play(): void {
     const v = this.picture();
     if (!v) return;
-    const from = this.state.time >= this.durationSec - 0.05 ? 0 : this.state.time;
-    void this.player.play(from);
-    v.currentTime = from;
-    void v.play().catch(() => undefined);
+    this.stopShuttle();
+    let from = this.state.time >= this.durationSec - 0.05 ? 0 : this.state.time;
+    if (this.loop && (from < this.loop.startSec || from >= this.loop.endSec - 0.02)) from = this.loop.startSec;
+    this.start(v, from);
     this.set({ playing: true, time: from });
     cancelAnimationFrame(this.raf);
     this.raf = requestAnimationFrame(this.tick);
   }
 
+  /** Audio from `from`; the picture waits there and starts with the sound (tick). */
+  private start(v: Picture, from: number): void {
+    void this.player.play(from);
+    v.pause();
+    v.currentTime = from;
+    v.playbackRate = 1;
+    this.steer.reset();
+    if (v.requestVideoFrameCallback) {
+      v.cancelVideoFrameCallback?.(this.frameCb);
+      this.frameCb = v.requestVideoFrameCallback(this.onFrame);
+    }
+  }
+
   pause(): void {
     cancelAnimationFrame(this.raf);
+    this.stopShuttle();
     const pos = this.player.position();
     this.player.pause();
     const v = this.picture();
     let time = this.state.time;
     if (v) {
       v.pause();
+      v.cancelVideoFrameCallback?.(this.frameCb);
+      v.playbackRate = 1;
       // Stop where the picture is (it is within a frame or two of the audio clock); re-seek only
       // if it had strayed, so the frame on screen is the one the next play starts from.
       if (Math.abs(v.currentTime - pos) > 0.05) v.currentTime = pos;
@@ -371,28 +419,93 @@ export class Transport {
   }
 
   seek(t: number): void {
+    this.stopShuttle();
+    t = Math.max(0, Math.min(this.durationSec, t));
     this.player.seek(t);
     const v = this.picture();
     if (v) v.currentTime = t;
+    if (this.state.playing && v) this.start(v, t);
     this.set({ ...this.state, time: t });
+  }
+
+  /**
+   * J/L: L plays forward (and ends a backward shuttle); J shuttles backwards, faster on each
+   * press (1x, 2x, 4x). Backwards is silent: the audio graph plays forward only.
+   */
+  shuttle(direction: 1 | -1): void {
+    if (direction > 0) {
+      if (this.back || !this.state.playing) this.play();
+      return;
+    }
+    if (this.state.playing) this.pause();
+    const speed = this.back ? Math.min(4, this.back * 2) : 1;
+    this.stopShuttle();
+    this.back = speed;
+    let last = performance.now();
+    const step = (now: number) => {
+      if (!this.back) return;
+      const t = Math.max(0, this.state.time - ((now - last) / 1000) * this.back);
+      last = now;
+      this.player.seek(t);
+      const v = this.picture();
+      if (v) v.currentTime = t;
+      this.set({ playing: false, time: t });
+      if (t > 0) this.raf = requestAnimationFrame(step);
+      else this.back = 0;
+    };
+    this.raf = requestAnimationFrame(step);
+  }
+
+  private stopShuttle(): void {
+    if (!this.back) return;
+    this.back = 0;
+    cancelAnimationFrame(this.raf);
   }
 
   async close(): Promise<void> {
     cancelAnimationFrame(this.raf);
+    this.picture()?.cancelVideoFrameCallback?.(this.frameCb);
     await this.player.close();
   }
+
+  /** Each frame shown: how far it is from the sound heard at that moment, and steer the picture. */
+  private readonly onFrame = (_now: number, meta: VideoFrameCallbackMetadata): void => {
+    const v = this.picture();
+    if (!v || !this.state.playing) return;
+    this.frameCb = v.requestVideoFrameCallback!(this.onFrame);
+    const heard = this.player.heardAt(meta.expectedDisplayTime);
+    if (!Number.isFinite(heard) || heard < 0 || heard > this.durationSec) return; // not started, or no clock
+    const offset = meta.mediaTime - heard;
+    v.dataset.avOffset = (offset * 1000).toFixed(1); // ms, picture minus sound; for tests and bug reports
+    const out = this.steer.frame(offset);
+    if ('reseek' in out) v.currentTime = Math.min(this.durationSec, Math.max(0, this.player.heardAt(performance.now())));
+    else v.playbackRate = out.rate;
+  };
 
   private readonly tick = (): void => {
     const v = this.picture();
     if (v) {
+      const now = performance.now();
       const pos = this.player.position();
+      // Where the sound at the speakers is, for tests that measure lip sync from the page.
+      v.dataset.heard = `${now.toFixed(2)} ${this.player.heardAt(now).toFixed(4)}`;
+      v.dataset.drift = (v.currentTime - pos).toFixed(3); // picture minus audio clock, for bug reports
+      if (this.loop && pos >= this.loop.endSec) {
+        this.start(v, this.loop.startSec);
+        this.set({ ...this.state, time: this.loop.startSec });
+        this.raf = requestAnimationFrame(this.tick);
+        return;
+      }
       if (pos >= this.durationSec) {
         this.set({ ...this.state, time: pos });
         this.pause();
         return;
       }
       this.set({ ...this.state, time: pos });
-      followClock(v, pos);
+      if (!v.requestVideoFrameCallback) followClock(v, pos);
+      // The picture starts when its first frame would meet the sound (the audio starts a little
+      // after play() so that every track's first block is scheduled on time).
+      else if (v.paused && this.player.heardAt(now) >= v.currentTime - 0.04) void v.play().catch(() => undefined);
     }
     this.raf = requestAnimationFrame(this.tick);
   };

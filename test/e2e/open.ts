@@ -1,0 +1,57 @@
+/** Shared steps of the e2e specs: open a file through the browser UI's picker. */
+import { expect, test, type Page } from '@playwright/test';
+import path from 'node:path';
+
+export const env = (name: string): string => {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set (global-setup did not run)`);
+  return v;
+};
+
+/** Opens `file` (default: the 6 s test clip) and waits for the video and the Original's waveform. */
+export async function openClip(page: Page, file = env('STEMSIGHT_E2E_CLIP')): Promise<void> {
+  await page.goto(env('STEMSIGHT_E2E_URL'));
+  await page.getByTestId('open-media').click();
+  const dialog = page.getByRole('dialog', { name: 'Open media' });
+  await dialog.getByTestId('path-input').fill(file);
+  await dialog.getByTestId('path-open').click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByTestId('waveform')).toHaveAttribute('data-ready', 'true');
+}
+
+/** wavesurfer's cursor position on the Original's waveform, as a fraction of the file. */
+export function cursorFraction(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const host = document.querySelector('[data-testid="waveform"] .canvas > div');
+    const cursor = host?.shadowRoot?.querySelector('.cursor') as HTMLElement | null;
+    return cursor ? parseFloat(cursor.style.left || '0') / 100 : -1;
+  });
+}
+
+/** Horizontal scroll (pixels) of the Original's waveform. */
+export function waveScroll(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const host = document.querySelector('[data-testid="waveform"] .canvas > div');
+    return (host?.shadowRoot?.querySelector('.scroll') as HTMLElement | null)?.scrollLeft ?? -1;
+  });
+}
+
+export const videoTime = (page: Page): Promise<number> => page.getByTestId('video').evaluate((v: HTMLVideoElement) => v.currentTime);
+
+/** Moves the playhead to `sec` by clicking the Original's waveform (unzoomed). */
+export async function seekByWave(page: Page, sec: number, durationSec: number): Promise<void> {
+  const box = (await page.locator('[data-testid="waveform"] .canvas').boundingBox())!;
+  await page.mouse.click(box.x + box.width * (sec / durationSec), box.y + box.height / 2);
+  await expect.poll(() => videoTime(page)).toBeGreaterThan(sec - 0.3);
+}
+
+/**
+ * A screenshot attached to the test; with STEMSIGHT_DOC_SHOTS=1 also written to docs/img/ for the
+ * user guide.
+ */
+export async function shot(page: Page, name: string): Promise<void> {
+  const file = test.info().outputPath(name);
+  await page.screenshot({ path: file });
+  await test.info().attach(name, { path: file, contentType: 'image/png' });
+  if (process.env.STEMSIGHT_DOC_SHOTS === '1') await page.screenshot({ path: path.join(process.cwd(), 'docs', 'img', name) });
+}
