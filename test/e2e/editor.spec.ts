@@ -6,7 +6,8 @@
 import { expect, test, type Page } from '@playwright/test';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { clickFrame, demoClicks, env, makeDemoCut, wavInfo } from './helpers';
+import { clickFrame, demoClicks, makeDemoCut, wavInfo } from './helpers';
+import { env } from './open';
 
 const CLIP_SEC = 8;
 const demo = demoClicks();

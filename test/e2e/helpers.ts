@@ -8,12 +8,6 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export const env = (name: string): string => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set (global-setup did not run)`);
-  return v;
-};
-
 const ffmpeg = (): string => process.env.STEMSIGHT_FFMPEG ?? (createRequire(path.join(root, 'package.json'))('@ffmpeg-installer/ffmpeg') as { path: string }).path;
 
 /** Where the bundled demo's sources are, as 0..1 of the picture. */

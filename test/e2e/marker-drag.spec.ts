@@ -5,7 +5,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { copyFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { env } from './helpers';
+import { env, openClip } from './open';
 
 /** The marker's position as 0..1 of the picture (its style is a percentage of the overlay). */
 async function markerAt(page: Page): Promise<{ x: number; y: number }> {
@@ -16,12 +16,7 @@ test('dragging a marker moves its source; undo puts it back', async ({ page }) =
   // A copy of the test clip, so this is a project of its own.
   const clip = path.join(env('STEMSIGHT_E2E_MEDIA'), 'marker-drag.mp4');
   if (!existsSync(clip)) copyFileSync(env('STEMSIGHT_E2E_CLIP'), clip);
-  await page.goto(env('STEMSIGHT_E2E_URL'));
-  await page.getByTestId('open-media').click();
-  const dialog = page.getByRole('dialog', { name: 'Open media' });
-  await dialog.getByTestId('path-input').fill(clip);
-  await dialog.getByTestId('path-open').click();
-  await expect(dialog).toBeHidden();
+  await openClip(page, clip);
   const overlay = page.getByTestId('video-overlay');
   await expect(overlay).toBeVisible();
   const box = (await overlay.boundingBox())!;

@@ -5,7 +5,8 @@
 import { expect, test } from '@playwright/test';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { clickFrame, demoClicks, env, makeDemoCut, sumSnrDb } from './helpers';
+import { clickFrame, demoClicks, makeDemoCut, sumSnrDb } from './helpers';
+import { env, openClip } from './open';
 
 test.describe.configure({ timeout: 420_000 });
 
@@ -13,12 +14,7 @@ test('delete a source, then export: stems + residual still sum to the original',
   const mediaDir = env('STEMSIGHT_E2E_MEDIA');
   const clip = path.join(mediaDir, 'remove-6s.mp4');
   if (!existsSync(clip)) makeDemoCut(clip, 6);
-  await page.goto(env('STEMSIGHT_E2E_URL'));
-  await page.getByTestId('open-media').click();
-  const dialog = page.getByRole('dialog', { name: 'Open media' });
-  await dialog.getByTestId('path-input').fill(clip);
-  await dialog.getByTestId('path-open').click();
-  await expect(dialog).toBeHidden();
+  await openClip(page, clip);
   await expect(page.getByTestId('video-overlay')).toBeVisible();
 
   const [speaker, sax] = demoClicks().suggestedClicks;
