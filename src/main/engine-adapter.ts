@@ -1,5 +1,5 @@
 /**
- * Thin adapter from the media engine (src/main/engine/media, owned by engine-core) to the
+ * Thin adapter from the media engine (src/main/engine/media) to the
  * MediaEngine port of api.ts: flattens the probe, and turns the engine's interleaved min/max
  * peaks of the mono mixture into one absolute peak per bucket (what the waveform draws).
  */

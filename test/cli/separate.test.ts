@@ -8,7 +8,7 @@ import { readWav } from '../../src/main/engine/media/wav';
 import { readAudio } from '../../src/main/engine/media/audio';
 import { cli as runCli, expectOneLineError } from './run-cli';
 
-/** The CLI contract of issue 4 on small generated clips (ffmpeg lavfi: testsrc + two sines). */
+/** The separate command's contract on small generated clips (ffmpeg lavfi: testsrc + two sines). */
 
 let dir: string;
 const cli = (args: string[], extraEnv: Record<string, string> = {}) => runCli(args, { STEMSIGHT_CACHE_DIR: path.join(dir, 'cache'), ...extraEnv });

@@ -17,7 +17,7 @@ import { separate } from '../../engine/separation/separate';
 import { stopMaskWorker } from '../../engine/separation/mask-client';
 
 /**
- * The app-path benchmark (issue 4): held-out world clips from TEST seeds, encoded as users' files
+ * The app-path benchmark: held-out world clips from TEST seeds, encoded as users' files
  * (H.264 + AAC, 44.1/48 kHz stereo, 16:9 and 4:3), through decode -> analysis -> separation ->
  * full-rate stems, scored with the project's bss_eval at 11025 Hz mono next to copy-paste and the
  * ideal binary mask; localization against truth.json boxes; speed and memory.

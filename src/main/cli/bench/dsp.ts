@@ -8,7 +8,7 @@ import { decodeAudioStream } from '../../engine/media/audio';
 import { openFrames } from '../../engine/media/frames';
 import { bssEvalSources } from '../../engine/metrics/bss_eval';
 
-/** Speed of the engine-core pieces: STFT, decoding, bss_eval. Median of a few runs. */
+/** Speed of the engine's building blocks: STFT, decoding, bss_eval. Median of a few runs. */
 
 export interface BenchFigure {
   name: string;

@@ -6,7 +6,7 @@ import { writeFileAtomic } from '../../engine/fs/atomic';
 import { UsageError } from '../args';
 import { printJson, type Command } from '../command';
 
-/** Benchmarks by area. `app` is the full app path (issue 4) and writes docs/benchmarks.md. */
+/** Benchmarks by area. `app` is the full app path (decode to stems) and writes docs/benchmarks.md. */
 
 type Suite = (opts: { seconds?: number; quick: boolean; full: boolean; log: (s: string) => void; root: string }) => Promise<{ figures: unknown; table: string }>;
 

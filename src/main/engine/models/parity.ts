@@ -126,7 +126,7 @@ function subsample4(data: Float32Array, shape: number[]): Float32Array {
 }
 
 /**
- * Models II: parity of the motion and refine sessions when the card has them (parity-motion.bin;
+ * Parity of the motion and refine sessions when the card has them (parity-motion.bin;
  * its frames are rebuilt from the formula the export used: (7t + 13c + 3y + 5x) mod 256).
  */
 async function checkMotionParity(rt: ModelRuntime, add: (name: string, got: Float32Array, want: Float32Array) => void): Promise<void> {

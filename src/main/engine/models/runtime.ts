@@ -117,7 +117,7 @@ export class ModelRuntime {
     return this.sessions.has(session);
   }
 
-  /** Run any session by name (the generic seam later stages use). */
+  /** Run any session by name (stages beyond the four core sessions use this). */
   async run(session: string, feeds: Tensors): Promise<Tensors> {
     const s = this.sessions.get(session);
     if (!s) throw new ModelError('RUNTIME', `the model has no '${session}' session loaded`);
