@@ -7,7 +7,7 @@ import { encodeHalf } from '../analysis/half';
 import type { AnalysisBatch, AnalysisExtension, RefineStage, StageEntry, WindowContext } from './types';
 
 /**
- * The motion stage (Models II: AMnet's second stage with COF's opponent filter), its two parts in
+ * The motion stage (AMnet's second stage with COF's opponent filter), its two parts in
  * one place, reading the card's motion section (models/card.ts).
  *
  * Analysis: the motion session turns stacks of consecutive model frames (1, T, 3, H, W) into f_M1
@@ -31,7 +31,7 @@ export interface MotionSpec {
   features: number;
 }
 
-/** The card's motion section, with the values Models II was trained with where it says nothing. */
+/** The card's motion section, with the values the shipped motion model was trained with where it says nothing. */
 export function motionSpec(card: ModelCard): MotionSpec {
   return { frames: card.motion?.frames ?? 48, features: card.motion?.features ?? 32 };
 }

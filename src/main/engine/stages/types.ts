@@ -3,7 +3,7 @@ import type { AudioFeatures, ModelRuntime } from '../models/runtime';
 import type { AnalysisCache } from '../analysis/cache';
 
 /**
- * A model stage beyond appearance (Models I): one entry per stage, in one module, registered with
+ * A model stage beyond appearance: one entry per stage, in one module, registered with
  * one line in stages/index.ts. The card names the stages a model was trained with (card.stages);
  * the engine runs a stage when the card declares it, the registry knows it and the card ships the
  * sessions its parts need. A stage has up to two parts:
