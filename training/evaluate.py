@@ -166,7 +166,7 @@ def main():
 
 
 
-# ---------------------------------------------------------------- motion stage (Models II)
+# ---------------------------------------------------------------- motion stage
 
 @torch.no_grad()
 def evaluate_motion(app, stage, scenes, variations=('test', 'heldout'), kinds=KINDS, log=print, ablations=None, split='test'):
