@@ -44,7 +44,9 @@ let runner: JobRunner<Kinds>;
 beforeEach(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'stemsight-jobs-'));
   lib = openLibrary(path.join(dir, 'stemsight.db'));
-  runner = new JobRunner<Kinds>({ store: libraryJobStore(lib), cancelGraceMs: 2000 });
+  // Progress posts at most every 10 ms: the primes job's count stage alone lasts over 100 ms (20 waits of
+  // 5 ms), so the staged-progress test sees several events however fast the machine is.
+  runner = new JobRunner<Kinds>({ store: libraryJobStore(lib), cancelGraceMs: 2000, progressIntervalMs: 10 });
   runner.register('primes', fixture('primes.ts'), { label: 'Prime count' });
   runner.register('fail', fixture('fail.ts'), { label: 'Analysis' });
   runner.register('slow', fixture('slow.ts'), { label: 'Separation' });
