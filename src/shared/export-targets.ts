@@ -8,6 +8,7 @@
 
 export const EXPORT_TARGETS = [
   { id: 'stems', label: 'Stems', detail: 'one WAV per track, equal length from 0 s', needsVideo: false },
+  { id: 'original', label: 'Original', detail: 'the unprocessed audio, like the stems', needsVideo: false },
   { id: 'mix', label: 'Mix', detail: "the mixer's settings, stereo WAV", needsVideo: false },
   { id: 'daw', label: 'REAPER project', detail: '.rpp with the stems aligned', needsVideo: false },
   { id: 'video', label: 'Video copy', detail: 'the picture with the remixed sound', needsVideo: true },

@@ -142,9 +142,9 @@ test('editor: heatmap, two sources, stems, mixer, export, reopen', async ({ page
 
   const outDir = path.join(mediaDir, 'demo-8s export');
   const files = readdirSync(outDir).sort();
+  // Every file named by the template, the REAPER project numbered on after the stems.
+  expect(files).toEqual(['.stemsight-export.json', '01_demo-8s_Speaker.wav', '02_demo-8s_Saxophone.wav', '03_demo-8s_residual.wav', '04_demo-8s_project.rpp']);
   const wavs = files.filter((f) => f.endsWith('.wav'));
-  expect(wavs).toEqual(['01_demo-8s_Speaker.wav', '02_demo-8s_Saxophone.wav', '03_demo-8s_residual.wav']);
-  expect(files.filter((f) => f.endsWith('.rpp'))).toEqual(['demo-8s.rpp']);
   const infos = wavs.map((w) => wavInfo(path.join(outDir, w)));
   for (const i of infos) {
     expect(i.rate).toBe(48000);
@@ -152,7 +152,7 @@ test('editor: heatmap, two sources, stems, mixer, export, reopen', async ({ page
     expect(i.frames).toBe(infos[0].frames);
   }
   expect(Math.abs(infos[0].frames / 48000 - CLIP_SEC)).toBeLessThan(0.1);
-  const rpp = readFileSync(path.join(outDir, 'demo-8s.rpp'), 'utf8');
+  const rpp = readFileSync(path.join(outDir, '04_demo-8s_project.rpp'), 'utf8');
   expect(rpp.match(/<TRACK/g)?.length).toBe(3);
   expect(rpp).toContain('FILE "03_demo-8s_residual.wav"');
   expect(rpp).toMatch(/NAME "residual"\n(?:.*\n)*?\s+MUTESOLO 1 0 0/);

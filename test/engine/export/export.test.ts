@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { expandTemplate, planExportFolder, safeName, uniqueNames } from '../../../src/main/engine/export/naming';
+import { expandTemplate, exportFileNames, planExportFolder, safeName } from '../../../src/main/engine/export/naming';
 import { rppString, writeRpp } from '../../../src/main/engine/export/rpp';
 import { addPanned, audible, dbToGain } from '../../../src/main/engine/export/mix';
 import { runExport, type ExportJobParams, type ExportStem } from '../../../src/main/engine/export/job';
@@ -11,6 +11,7 @@ import { runTool } from '../../../src/main/engine/media/process';
 import { getExportSettings, setExportSettings } from '../../../src/main/engine/project';
 import { EXPORT_TARGETS, includeKey } from '../../../src/shared/export-targets';
 import { makeLibrary, makeProject } from '../project/helpers';
+import { field, parseRpp } from './rpp-parse';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'stemsight-export-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -20,7 +21,27 @@ describe('naming', () => {
     expect(expandTemplate('{index}_{project}_{stem}', { index: 3, project: 'My/Clip', stem: 'Lead: vox' })).toBe('03_My_Clip_Lead_ vox');
     expect(safeName('..')).toBe('untitled');
     expect(safeName('CON')).toBe('untitled');
-    expect(uniqueNames(['a', 'A', 'b'])).toEqual(['a', 'A (2)', 'b']);
+  });
+
+  it('names every file of an export by the one template, distinct with their extensions', () => {
+    const files = [
+      { index: 1, stem: 'Voice', ext: '.wav' },
+      { index: 2, stem: 'voice', ext: '.wav' },
+      { index: 3, stem: 'residual', ext: '.wav' },
+      { index: 4, stem: 'mix', ext: '.wav' },
+      { index: 5, stem: 'video', ext: '.mp4' },
+      { index: 6, stem: 'project', ext: '.rpp' },
+    ];
+    expect(exportFileNames('{index}_{project}_{stem}', 'Clip', files)).toEqual([
+      '01_Clip_Voice.wav', '02_Clip_voice.wav', '03_Clip_residual.wav', '04_Clip_mix.wav', '05_Clip_video.mp4', '06_Clip_project.rpp',
+    ]);
+    // Without {index}, a clash (case-insensitive, extension included) gets a number before the extension.
+    expect(exportFileNames('{project} {stem}', 'Clip', files)).toEqual([
+      'Clip Voice.wav', 'Clip voice (2).wav', 'Clip residual.wav', 'Clip mix.wav', 'Clip video.mp4', 'Clip project.rpp',
+    ]);
+    expect(exportFileNames('{stem}', 'Clip', [{ index: 1, stem: 'mix', ext: '.wav' }, { index: 2, stem: 'mix', ext: '.wav' }, { index: 3, stem: 'mix', ext: '.rpp' }])).toEqual(['mix.wav', 'mix (2).wav', 'mix.rpp']);
+    // The index is padded to the widest one of the export.
+    expect(exportFileNames('{index}', 'P', [{ index: 9, stem: 'a', ext: '.wav' }, { index: 123, stem: 'b', ext: '.wav' }])).toEqual(['009.wav', '123.wav']);
   });
 
   it('reports an existing folder instead of writing into it, or picks a new one', async () => {
@@ -99,7 +120,7 @@ describe('runExport', () => {
       { media: path.join(tmp, 'a.wav'), projectName: 'Proj', folder, replace: false, roots: null, stems, format: 'wav16', sampleRate: null, namingTemplate: '{index}_{project}_{stem}', targets: ['stems', 'mix', 'daw'] },
       { signal: new AbortController().signal, progress: () => undefined },
     );
-    expect(readdirSync(folder).sort()).toEqual(['.stemsight-export.json', '01_Proj_A.wav', '02_Proj_residual.wav', 'Proj mix.wav', 'Proj.rpp']);
+    expect(readdirSync(folder).sort()).toEqual(['.stemsight-export.json', '01_Proj_A.wav', '02_Proj_residual.wav', '03_Proj_mix.wav', '04_Proj_project.rpp']);
     expect(r.sampleRate).toBe(rate);
     const s1 = await readWav(path.join(folder, '01_Proj_A.wav'));
     const s2 = await readWav(path.join(folder, '02_Proj_residual.wav'));
@@ -107,10 +128,60 @@ describe('runExport', () => {
     expect(s1.channels[0].length).toBe(n);
     expect(s2.channels[0].length).toBe(n);
     // The residual is muted: the mix is stem A alone (a centred stereo stem passes unchanged).
-    const mix = await readWav(path.join(folder, 'Proj mix.wav'));
+    const mix = await readWav(path.join(folder, '03_Proj_mix.wav'));
     expect(mix.channels[0][100]).toBeCloseTo(0.25, 3);
     expect(mix.channels[1][100]).toBeCloseTo(0.25, 3);
-    expect(readFileSync(path.join(folder, 'Proj.rpp'), 'utf8')).toContain('FILE "01_Proj_A.wav"');
+    expect(readFileSync(path.join(folder, '04_Proj_project.rpp'), 'utf8')).toContain('FILE "01_Proj_A.wav"');
+  });
+});
+
+describe('exporting the Original', () => {
+  it('writes the unprocessed audio as file 00, like the stems, which add up to it; the .rpp has it muted on top', async () => {
+    const dir = mkdtempSync(path.join(tmp, 'original-'));
+    const rate = 8000;
+    const n = rate / 2;
+    const a = new Float32Array(n).map((_, i) => 0.3 * Math.sin(i / 7));
+    const b = new Float32Array(n).map((_, i) => 0.2 * Math.cos(i / 3));
+    const mixed = a.map((x, i) => x + b[i]);
+    await writeWav(path.join(dir, 'media.wav'), { sampleRate: rate, channels: [mixed, mixed] }, 'f32');
+    await writeWav(path.join(dir, 'a.wav'), { sampleRate: rate, channels: [a, a] }, 'f32');
+    await writeWav(path.join(dir, 'b.wav'), { sampleRate: rate, channels: [b, b] }, 'f32');
+    const stems: ExportStem[] = [
+      { path: path.join(dir, 'a.wav'), name: 'A', index: 1, colour: '#ff0000', gainDb: 0, pan: 0, mute: false, solo: false },
+      { path: path.join(dir, 'b.wav'), name: 'residual', index: 2, colour: '#888888', gainDb: 0, pan: 0, mute: false, solo: false },
+    ];
+    const folder = path.join(dir, 'P export');
+    const r = await runExport(
+      { media: path.join(dir, 'media.wav'), projectName: 'P', folder, replace: false, roots: null, stems, format: 'f32', sampleRate: null, namingTemplate: '{index}_{project}_{stem}', targets: ['stems', 'original', 'daw'] },
+      { signal: new AbortController().signal, progress: () => undefined },
+    );
+    expect(readdirSync(folder).sort()).toEqual(['.stemsight-export.json', '00_P_original.wav', '01_P_A.wav', '02_P_residual.wav', '03_P_project.rpp']);
+    expect(r.contents).toEqual({ stems: ['01_P_A.wav', '02_P_residual.wav'], original: ['00_P_original.wav'], daw: ['03_P_project.rpp'] });
+    const manifest = JSON.parse(readFileSync(path.join(folder, '.stemsight-export.json'), 'utf8'));
+    expect(manifest).toMatchObject({ files: r.files, contents: r.contents, sampleRate: rate, frames: n });
+    const original = await readWav(path.join(folder, '00_P_original.wav'));
+    const [sa, sb] = await Promise.all([readWav(path.join(folder, '01_P_A.wav')), readWav(path.join(folder, '02_P_residual.wav'))]);
+    expect(original.sampleRate).toBe(rate);
+    expect(original.channels).toHaveLength(2);
+    expect(original.channels[0]).toHaveLength(n);
+    let worst = 0;
+    for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(original.channels[1][i] - (sa.channels[1][i] + sb.channels[1][i])));
+    expect(worst).toBeLessThan(1e-6);
+    const tracks = parseRpp(readFileSync(path.join(folder, '03_P_project.rpp'), 'utf8')).children.filter((c) => c.name === 'TRACK');
+    expect(tracks.map((t) => field(t, 'NAME')?.[0])).toEqual(['Original', 'A', 'residual']);
+    expect(field(tracks[0], 'MUTESOLO')).toEqual(['1', '0', '0']);
+    expect(field(tracks[0], 'VOLPAN')?.[0]).toBe('1');
+    expect(field(tracks[0].children[0].children[0], 'FILE')).toEqual(['00_P_original.wav']);
+  });
+
+  it('is off unless the user ticks it', () => {
+    const f = makeLibrary();
+    try {
+      const { project } = makeProject(f.lib);
+      expect(getExportSettings(f.lib, project.id).includeOriginal).toBe(false);
+    } finally {
+      f.cleanup();
+    }
   });
 });
 
@@ -166,11 +237,11 @@ describe('export folder safety and staleness', () => {
     const base = mkdtempSync(path.join(tmp, 'replace-'));
     const folder = path.join(base, 'P export');
     await runExport(params(folder, await stemsIn(path.join(base, 'a'), 4)), ctx());
-    expect(visible(folder)).toEqual(['01_src0.wav', '02_src1.wav', '03_src2.wav', '04_residual.wav', 'P.rpp']);
+    expect(visible(folder)).toEqual(['01_src0.wav', '02_src1.wav', '03_src2.wav', '04_residual.wav', '05_project.rpp']);
     writeFileSync(path.join(folder, 'my notes.txt'), 'keep');
     await runExport(params(folder, await stemsIn(path.join(base, 'b'), 2), { replace: true }), ctx());
-    expect(visible(folder)).toEqual(['01_src0.wav', '02_residual.wav', 'P.rpp', 'my notes.txt']);
-    expect(JSON.parse(readFileSync(path.join(folder, '.stemsight-export.json'), 'utf8'))).toEqual({ files: ['01_src0.wav', '02_residual.wav', 'P.rpp'] });
+    expect(visible(folder)).toEqual(['01_src0.wav', '02_residual.wav', '03_project.rpp', 'my notes.txt']);
+    expect(JSON.parse(readFileSync(path.join(folder, '.stemsight-export.json'), 'utf8'))).toMatchObject({ files: ['01_src0.wav', '02_residual.wav', '03_project.rpp'] });
     expect(readdirSync(base).filter((f) => f.endsWith('.partial'))).toEqual([]);
   });
 
@@ -216,11 +287,12 @@ describe('export targets', () => {
     const stems = await twoStems(dir);
     const folder = path.join(dir, 'out');
     const r = await runExport({ ...params(folder, media, stems), targets: ['video'] }, job);
-    expect(r.files).toEqual(['Proj remix.mp4']);
+    // Named by the template like the stems, numbered on after them.
+    expect(r.files).toEqual(['03_video.mp4']);
     // Beside the export's own list of its files (hidden).
-    expect(readdirSync(folder).sort()).toEqual(['.stemsight-export.json', 'Proj remix.mp4']);
+    expect(readdirSync(folder).sort()).toEqual(['.stemsight-export.json', '03_video.mp4']);
     const mix = await runExport({ ...params(path.join(dir, 'mix'), media, stems), targets: ['mix'] }, job);
-    expect(readdirSync(mix.folder).sort()).toEqual(['.stemsight-export.json', 'Proj mix.wav']);
+    expect(readdirSync(mix.folder).sort()).toEqual(['.stemsight-export.json', '03_mix.wav']);
   });
 
   it('refuse a target without the one it refers to, before writing anything', async () => {

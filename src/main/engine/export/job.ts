@@ -12,7 +12,7 @@ import { publishStaged } from '../fs/publish';
 import { DISK_FULL_MESSAGE, isDiskFull } from '../fs/errors';
 import { addPanned, channelGain } from './mix';
 import { BlockReader } from './reader';
-import { expandTemplate, safeName, uniqueNames } from './naming';
+import { exportFileNames, type ExportFileSpec } from './naming';
 import { TARGET_WRITERS, type TargetContext } from './targets';
 
 /**
@@ -51,7 +51,8 @@ async function checkedParent(p: ExportJobParams): Promise<string> {
 }
 
 /** Move a complete staged export into place, replacing exactly the files of an earlier export. */
-async function publish(p: ExportJobParams, staging: string, files: string[]): Promise<string> {
+async function publish(p: ExportJobParams, staging: string, written: ExportJobResult): Promise<string> {
+  const { files } = written;
   const target = path.join(await checkedParent(p), path.basename(p.folder));
   const existing = await fsp.lstat(target).catch(() => null);
   if (existing && (existing.isSymbolicLink() || !existing.isDirectory())) {
@@ -68,10 +69,18 @@ async function publish(p: ExportJobParams, staging: string, files: string[]): Pr
     staging,
     target,
     files,
-    marker: { name: EXPORT_MANIFEST, content: JSON.stringify({ files }, null, 2) },
+    marker: { name: EXPORT_MANIFEST, content: JSON.stringify(manifestOf(written), null, 2) },
     previous: Array.isArray(previous) ? previous : [],
   });
   return target;
+}
+
+/**
+ * What EXPORT_MANIFEST says: the files (exactly what replacing this export removes), what each
+ * one holds (by target: the stems, the Original, the mix...), and the audio's rate and length.
+ */
+function manifestOf(r: ExportJobResult) {
+  return { files: r.files, contents: r.contents, sampleRate: r.sampleRate, frames: r.frames };
 }
 
 export async function runExport(p: ExportJobParams, ctx: Pick<JobContext, 'signal' | 'progress'>): Promise<ExportJobResult> {
@@ -79,11 +88,11 @@ export async function runExport(p: ExportJobParams, ctx: Pick<JobContext, 'signa
   const staging = tempPathFor(path.join(parent, path.basename(p.folder)));
   await fsp.mkdir(staging);
   try {
-    const files = await writeExport({ ...p, folder: staging }, ctx);
+    const written = await writeExport({ ...p, folder: staging }, ctx);
     if (ctx.signal.aborted) throw new JobError('cancelled');
-    const folder = await publish(p, staging, files.files);
+    const folder = await publish(p, staging, written);
     ctx.progress('done', 1);
-    return { ...files, folder };
+    return { ...written, folder };
   } catch (err) {
     await fsp.rm(staging, { recursive: true, force: true }).catch(() => undefined);
     throw err;
@@ -91,6 +100,27 @@ export async function runExport(p: ExportJobParams, ctx: Pick<JobContext, 'signa
 }
 
 const label = (id: ExportTargetId) => EXPORT_TARGETS.find((t) => t.id === id)?.label ?? id;
+
+/**
+ * The names of the export's files, all by the naming template (naming.ts): each stem at its own
+ * index, a target's own file at the index it asks for (the Original: 0), else numbered on after
+ * the stems in the order they are written (mix, video, REAPER project).
+ */
+function nameFiles(p: ExportJobParams, chosen: ExportTargetId[]): { stemFiles: string[]; fileNames: Partial<Record<ExportTargetId, string>> } {
+  const specs: ExportFileSpec[] = p.stems.map((s) => ({ index: s.index, stem: s.name, ext: '.wav' }));
+  const owners: ExportTargetId[] = [];
+  let next = Math.max(0, ...p.stems.map((s) => s.index)) + 1;
+  for (const id of chosen) {
+    const file = TARGET_WRITERS[id].file;
+    if (!file) continue;
+    owners.push(id);
+    specs.push({ index: file.index ?? next++, stem: file.stem, ext: file.ext(p) });
+  }
+  const names = exportFileNames(p.namingTemplate, p.projectName, specs);
+  const fileNames: Partial<Record<ExportTargetId, string>> = {};
+  owners.forEach((id, k) => (fileNames[id] = names[p.stems.length + k]));
+  return { stemFiles: names.slice(0, p.stems.length), fileNames };
+}
 
 /** Write every file of the export into p.folder (the staging folder). */
 async function writeExport(p: ExportJobParams, ctx: Pick<JobContext, 'signal' | 'progress'>): Promise<ExportJobResult> {
@@ -101,6 +131,7 @@ async function writeExport(p: ExportJobParams, ctx: Pick<JobContext, 'signal' | 
     if (needs && !chosen.includes(needs)) throw new JobError(`The ${label(id)} needs the ${label(needs).toLowerCase()}: tick "${label(needs)}" as well.`);
   }
   const writeStems = chosen.some((id) => TARGET_WRITERS[id].stems);
+  const writeOriginal = chosen.some((id) => TARGET_WRITERS[id].original);
   const mixUse = chosen.map((id) => TARGET_WRITERS[id].mix);
   const keepMix = mixUse.includes('keep');
   const wantMixFile = keepMix || mixUse.includes('use');
@@ -111,23 +142,24 @@ async function writeExport(p: ExportJobParams, ctx: Pick<JobContext, 'signal' | 
   // Equal length for all: the longest stem, at the output rate (stems of one separation are equal).
   const frames = Math.max(...infos.map((i) => Math.round((i.durationSec * rate))));
   await fsp.mkdir(p.folder, { recursive: true });
-  const indexWidth = String(p.stems.length).length < 2 ? 2 : String(p.stems.length).length;
-  const names = uniqueNames(
-    p.stems.map((s) => expandTemplate(p.namingTemplate, { index: s.index, indexWidth, project: p.projectName, stem: s.name })),
-  );
-  const mixName = `${safeName(p.projectName)} mix.wav`;
-  const mixPath = keepMix ? path.join(p.folder, mixName) : path.join(p.folder, `.mix-${Date.now()}.wav`);
+  const { stemFiles, fileNames } = nameFiles(p, chosen);
+  const mixPath = path.join(p.folder, keepMix ? fileNames.mix! : `.mix-${Date.now()}.wav`);
 
   const readers = p.stems.map((s, i) => new BlockReader(s.path, Math.max(1, infos[i].audio?.channels ?? 2), rate, 0, ctx.signal));
+  // The Original, decoded like the stems were made from it (their channels, this rate), so the
+  // stems still add up to it sample by sample.
+  const originalReader = writeOriginal ? new BlockReader(p.media, readers[0].channels, rate, 0, ctx.signal) : null;
   const writers: (WavWriter | null)[] = [];
   let mixWriter: WavWriter | null = null;
+  let originalWriter: WavWriter | null = null;
   try {
     for (let i = 0; i < p.stems.length; i++) {
-      writers.push(writeStems ? await createWavWriter(path.join(p.folder, `${names[i]}.wav`), { sampleRate: rate, channels: readers[i].channels, format: p.format }) : null);
+      writers.push(writeStems ? await createWavWriter(path.join(p.folder, stemFiles[i]), { sampleRate: rate, channels: readers[i].channels, format: p.format }) : null);
     }
     if (wantMixFile) mixWriter = await createWavWriter(mixPath, { sampleRate: rate, channels: 2, format: p.format });
+    if (originalReader) originalWriter = await createWavWriter(path.join(p.folder, fileNames.original!), { sampleRate: rate, channels: originalReader.channels, format: p.format });
     const gains = p.stems.map((s) => channelGain(s, p.stems));
-    if (writeStems || wantMixFile) {
+    if (writeStems || wantMixFile || originalReader) {
       for (let done = 0; done < frames; done += BLOCK) {
         if (ctx.signal.aborted) throw new JobError('cancelled');
         const n = Math.min(BLOCK, frames - done);
@@ -139,27 +171,26 @@ async function writeExport(p: ExportJobParams, ctx: Pick<JobContext, 'signal' | 
           if (gains[i] > 0) addPanned(mixL, mixR, block, gains[i], p.stems[i].pan);
         }
         await mixWriter?.write([mixL, mixR]);
+        if (originalReader) await originalWriter?.write(await originalReader.read(n));
         ctx.progress('writing audio', (0.85 * (done + n)) / frames);
       }
     }
-    for (const w of writers) await w?.close();
-    await mixWriter?.close();
+    for (const w of [...writers, mixWriter, originalWriter]) await w?.close();
   } catch (err) {
-    for (const w of writers) await w?.abort().catch(() => undefined);
-    await mixWriter?.abort().catch(() => undefined);
+    for (const w of [...writers, mixWriter, originalWriter]) await w?.abort().catch(() => undefined);
     throw err;
   } finally {
-    for (const r of readers) await r.close().catch(() => undefined);
+    for (const r of [...readers, originalReader]) await r?.close().catch(() => undefined);
   }
 
-  const files: string[] = [];
-  const t: TargetContext = { p, ctx, rate, frames, stemFiles: names.map((n) => `${n}.wav`), mixPath };
+  const contents: ExportJobResult['contents'] = {};
+  const t: TargetContext = { p, ctx, rate, frames, stemFiles, fileNames, mixPath };
   try {
-    for (const id of chosen) files.push(...(await TARGET_WRITERS[id].write(t)));
+    for (const id of chosen) contents[id] = await TARGET_WRITERS[id].write(t);
   } finally {
     if (!keepMix && wantMixFile) await fsp.rm(mixPath, { force: true });
   }
-  return { folder: p.folder, files, sampleRate: rate, frames };
+  return { folder: p.folder, files: Object.values(contents).flat(), contents, sampleRate: rate, frames };
 }
 
 export default defineJob<ExportJobParams, ExportJobResult>(async (p, ctx) => {

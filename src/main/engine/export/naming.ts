@@ -37,14 +37,30 @@ export function expandTemplate(template: string, f: NameFields): string {
   return safeName(out, `${index}_${safeName(f.stem)}`);
 }
 
-/** Distinct file names for a list of stems: a clash gets " (2)", " (3)"... */
-export function uniqueNames(names: string[]): string[] {
-  const seen = new Map<string, number>();
-  return names.map((n) => {
-    const key = n.toLowerCase();
-    const k = (seen.get(key) ?? 0) + 1;
-    seen.set(key, k);
-    return k === 1 ? n : `${n} (${k})`;
+/** A file of an export before it is named: its place in the export, what it holds, its extension. */
+export interface ExportFileSpec {
+  index: number;
+  /** A source's name, "residual", "original", "mix"...: the template's {stem}. */
+  stem: string;
+  /** With the dot: ".wav". */
+  ext: string;
+}
+
+/**
+ * The one naming rule for every file an export writes (stems, Original, mix, video, REAPER
+ * project): the template with the file's {index}, {project} and {stem}, then its extension. The
+ * index is padded to the widest index of the export (so 01..12 sort), and a name already taken
+ * (case-insensitively, as on macOS and Windows) gets " (2)", " (3)"... before its extension.
+ */
+export function exportFileNames(template: string, project: string, files: readonly ExportFileSpec[]): string[] {
+  const indexWidth = Math.max(2, ...files.map((f) => String(f.index).length));
+  const taken = new Set<string>();
+  return files.map((f) => {
+    const base = expandTemplate(template, { index: f.index, indexWidth, project, stem: f.stem });
+    let name = base + f.ext;
+    for (let k = 2; taken.has(name.toLowerCase()); k++) name = `${base} (${k})${f.ext}`;
+    taken.add(name.toLowerCase());
+    return name;
   });
 }
 

@@ -37,7 +37,10 @@ export interface ExportJobParams {
 
 export interface ExportJobResult {
   folder: string;
+  /** Every file written, in the order written. */
   files: string[];
+  /** The files of each chosen target. */
+  contents: Partial<Record<ExportTargetId, string[]>>;
   sampleRate: number;
   frames: number;
 }

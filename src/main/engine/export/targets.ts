@@ -4,8 +4,7 @@ import type { ExportTargetId } from '../../../shared/export-targets';
 import { writeFileAtomic, tempPathFor } from '../fs/atomic';
 import { JobError, type JobContext } from '../jobs/define';
 import { inputArg, lastLine, runTool } from '../media/process';
-import { safeName } from './naming';
-import { writeRpp } from './rpp';
+import { writeRpp, type RppTrack } from './rpp';
 import type { ExportJobParams } from './params';
 
 /**
@@ -23,31 +22,45 @@ export interface TargetContext {
   frames: number;
   /** File names of the stems in the folder (when the pass wrote them). */
   stemFiles: string[];
+  /** The name of each chosen target's own file (TargetWriter.file), by the naming template. */
+  fileNames: Partial<Record<ExportTargetId, string>>;
   /** The stereo mix (in the folder when the mix target is chosen, else a temporary file). */
   mixPath: string;
 }
 
 export interface TargetWriter {
-  /** Audio the pass must write: the stem files, and the mix ('keep': in the folder; 'use': as an input only). */
+  /** Audio the pass must write: the stem files, the Original, and the mix ('keep': in the folder; 'use': as an input only). */
   stems?: true;
+  original?: true;
   mix?: 'keep' | 'use';
   /** A target whose files this one refers to, which must be chosen too. */
   requires?: ExportTargetId;
+  /**
+   * The one file this target adds besides the stems: what it holds (the template's {stem}) and its
+   * extension. Named like the stems (naming.ts), at `index` when given, else numbered on after them.
+   */
+  file?: { stem: string; ext(p: ExportJobParams): string; index?: number };
   write(t: TargetContext): Promise<string[]>;
 }
 
 export const TARGET_WRITERS: Record<ExportTargetId, TargetWriter> = {
   stems: { stems: true, write: async (t) => t.stemFiles },
-  mix: { mix: 'keep', write: async (t) => [path.basename(t.mixPath)] },
-  video: { mix: 'use', write: writeVideo },
-  daw: { requires: 'stems', write: writeDaw },
+  original: { original: true, file: { stem: 'original', ext: () => '.wav', index: 0 }, write: async (t) => [t.fileNames.original!] },
+  mix: { mix: 'keep', file: { stem: 'mix', ext: () => '.wav' }, write: async (t) => [path.basename(t.mixPath)] },
+  video: { mix: 'use', file: { stem: 'video', ext: (p) => videoExtension(p.media) }, write: writeVideo },
+  daw: { requires: 'stems', file: { stem: 'project', ext: () => '.rpp' }, write: writeDaw },
 };
 
-async function writeVideo({ p, ctx, mixPath }: TargetContext): Promise<string[]> {
+/** The video copy keeps the media's container when it is one of these, else it is Matroska. */
+function videoExtension(media: string): string {
+  const ext = path.extname(media).toLowerCase();
+  return ext === '.mp4' || ext === '.mov' || ext === '.m4v' ? ext : '.mkv';
+}
+
+async function writeVideo({ p, ctx, mixPath, fileNames }: TargetContext): Promise<string[]> {
   ctx.progress('writing video', 0.9);
-  const ext = path.extname(p.media).toLowerCase();
-  const outExt = ext === '.mp4' || ext === '.mov' || ext === '.m4v' ? ext : '.mkv';
-  const videoName = `${safeName(p.projectName)} remix${outExt}`;
+  const outExt = videoExtension(p.media);
+  const videoName = fileNames.video!;
   const target = path.join(p.folder, videoName);
   const tmp = tempPathFor(target) + outExt; // ffmpeg picks the container from the extension
   const r = await runTool(
@@ -63,9 +76,14 @@ async function writeVideo({ p, ctx, mixPath }: TargetContext): Promise<string[]>
   return [videoName];
 }
 
-async function writeDaw({ p, rate, frames, stemFiles }: TargetContext): Promise<string[]> {
-  const rppName = `${safeName(p.projectName)}.rpp`;
-  const tracks = p.stems.map((s, i) => ({ name: s.name, file: stemFiles[i], lengthSec: frames / rate, gainDb: s.gainDb, pan: s.pan, mute: s.mute, solo: s.solo, colour: s.colour }));
+async function writeDaw(t: TargetContext): Promise<string[]> {
+  const { p, rate, frames, stemFiles, fileNames } = t;
+  const rppName = fileNames.daw!;
+  const lengthSec = frames / rate;
+  const tracks: RppTrack[] = p.stems.map((s, i) => ({ name: s.name, file: stemFiles[i], lengthSec, gainDb: s.gainDb, pan: s.pan, mute: s.mute, solo: s.solo, colour: s.colour }));
+  // The Original on top, muted: there to compare with (solo it), never doubled into the mix.
+  if (fileNames.original) tracks.unshift({ name: 'Original', file: fileNames.original, lengthSec, gainDb: 0, pan: 0, mute: true, solo: false });
   await writeFileAtomic(path.join(p.folder, rppName), writeRpp({ sampleRate: rate, tracks }));
   return [rppName];
 }
+

@@ -176,6 +176,12 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', up: (db) => db.exec(V1) },
   // Opening a file the user already has a project for finds that project by path.
   { version: 2, name: 'media path index', up: (db) => db.exec('CREATE INDEX media_path ON media (path)') },
+  // The Original (the unprocessed audio) as an export target, off unless the user ticks it.
+  {
+    version: 3,
+    name: 'export the original',
+    up: (db) => db.exec('ALTER TABLE export_settings ADD COLUMN include_original INTEGER NOT NULL DEFAULT 0 CHECK (include_original IN (0, 1))'),
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;
