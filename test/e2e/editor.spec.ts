@@ -153,7 +153,9 @@ test('editor: heatmap, two sources, stems, mixer, export, reopen', async ({ page
   }
   expect(Math.abs(infos[0].frames / 48000 - CLIP_SEC)).toBeLessThan(0.1);
   const rpp = readFileSync(path.join(outDir, '04_demo-8s_project.rpp'), 'utf8');
-  expect(rpp.match(/<TRACK/g)?.length).toBe(3);
+  // The picture on its own top track (the media itself: the video copy was not exported), then the stems.
+  expect(rpp.match(/<TRACK/g)?.length).toBe(4);
+  expect(rpp).toContain(`<SOURCE VIDEO\n        FILE "${clip}"`);
   expect(rpp).toContain('FILE "03_demo-8s_residual.wav"');
   expect(rpp).toMatch(/NAME "residual"\n(?:.*\n)*?\s+MUTESOLO 1 0 0/);
 

@@ -11,7 +11,7 @@ import { runTool } from '../../../src/main/engine/media/process';
 import { getExportSettings, setExportSettings } from '../../../src/main/engine/project';
 import { EXPORT_TARGETS, includeKey } from '../../../src/shared/export-targets';
 import { makeLibrary, makeProject } from '../project/helpers';
-import { field, parseRpp } from './rpp-parse';
+import { field, parseRpp, type RppNode } from './rpp-parse';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'stemsight-export-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -293,6 +293,44 @@ describe('export targets', () => {
     expect(readdirSync(folder).sort()).toEqual(['.stemsight-export.json', '03_video.mp4']);
     const mix = await runExport({ ...params(path.join(dir, 'mix'), media, stems), targets: ['mix'] }, job);
     expect(readdirSync(mix.folder).sort()).toEqual(['.stemsight-export.json', '03_mix.wav']);
+  });
+
+  it('the .rpp carries the picture as a silent video item on its own top track, from 0 s', async () => {
+    const dir = mkdtempSync(path.join(tmp, 'rpp-video-'));
+    const media = path.join(dir, 'clip.mp4');
+    const made = await runTool('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=10:duration=1', '-f', 'lavfi', '-i', 'sine=d=1', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', media]);
+    expect(made.code).toBe(0);
+    const stems = await twoStems(dir);
+    const tracksOf = (folder: string, rpp: string): RppNode[] => parseRpp(readFileSync(path.join(folder, rpp), 'utf8')).children.filter((c) => c.name === 'TRACK');
+    const itemOf = (track: RppNode) => track.children.find((c) => c.name === 'ITEM')!;
+
+    // With the video copy: the item refers to it, inside the folder.
+    const withVideo = await runExport({ ...params(path.join(dir, 'a'), media, stems), targets: ['stems', 'video', 'daw'] }, job);
+    expect(withVideo.files).toEqual(['01_A.wav', '02_residual.wav', '03_video.mp4', '04_project.rpp']);
+    const tracks = tracksOf(withVideo.folder, '04_project.rpp');
+    expect(tracks.map((t) => field(t, 'NAME')?.[0])).toEqual(['Video', 'A', 'residual']);
+    const [video] = tracks;
+    expect(field(video, 'VOLPAN')?.[0]).toBe('0');
+    expect(field(video, 'MUTESOLO')).toEqual(['0', '0', '0']);
+    const item = itemOf(video);
+    expect(field(item, 'POSITION')).toEqual(['0']);
+    expect(field(item, 'SOFFS')).toEqual(['0']);
+    expect(Number(field(item, 'LENGTH')?.[0])).toBeCloseTo(1, 6);
+    const source = item.children[0];
+    expect(source.args).toEqual(['VIDEO']);
+    expect(field(source, 'FILE')).toEqual(['03_video.mp4']);
+    // The stems' items stay audio.
+    expect(itemOf(tracks[1]).children[0].args).toEqual(['WAVE']);
+
+    // Without it: the media itself, by its full path.
+    const without = await runExport({ ...params(path.join(dir, 'b'), media, stems), targets: ['stems', 'daw'] }, job);
+    const item2 = itemOf(tracksOf(without.folder, '03_project.rpp')[0]);
+    expect(field(item2.children[0], 'FILE')).toEqual([media]);
+    expect(item2.children[0].args).toEqual(['VIDEO']);
+
+    // Audio-only media: no video track.
+    const audioOnly = await runExport({ ...params(path.join(dir, 'c'), stems[0].path, stems), targets: ['stems', 'daw'] }, job);
+    expect(tracksOf(audioOnly.folder, '03_project.rpp').map((t) => field(t, 'NAME')?.[0])).toEqual(['A', 'residual']);
   });
 
   it('refuse a target without the one it refers to, before writing anything', async () => {

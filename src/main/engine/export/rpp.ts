@@ -1,7 +1,7 @@
 /**
  * A REAPER project (.rpp) that opens the exported stems aligned at 0 s, one track per stem with
- * the mixer's volume, pan, mute and solo. RPP is a plain-text chunk format; paths are relative to
- * the .rpp so the export folder can be moved as a whole.
+ * the mixer's volume, pan, mute and solo, and the picture as a video item on its own track. RPP is
+ * a plain-text chunk format; paths relative to the .rpp let the export folder move as a whole.
  */
 import { dbToGain } from './mix';
 
@@ -17,6 +17,10 @@ export interface RppTrack {
   solo: boolean;
   /** #rrggbb, shown as the track colour. */
   colour?: string;
+  /** The item's media: audio (WAVE, the default) or a video file (VIDEO, picture and sound). */
+  source?: 'WAVE' | 'VIDEO';
+  /** Seconds into the file where the item starts (default 0). */
+  offsetSec?: number;
 }
 
 export interface RppProject {
@@ -64,8 +68,8 @@ export function writeRpp(p: RppProject): string {
     lines.push(`      LENGTH ${num(t.lengthSec)}`);
     lines.push('      LOOP 0');
     lines.push(`      NAME ${rppString(t.name)}`);
-    lines.push('      SOFFS 0');
-    lines.push('      <SOURCE WAVE');
+    lines.push(`      SOFFS ${num(t.offsetSec ?? 0)}`);
+    lines.push(`      <SOURCE ${t.source ?? 'WAVE'}`);
     lines.push(`        FILE ${rppString(t.file)}`);
     lines.push('      >');
     lines.push('    >');

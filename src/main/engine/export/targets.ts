@@ -4,6 +4,7 @@ import type { ExportTargetId } from '../../../shared/export-targets';
 import { writeFileAtomic, tempPathFor } from '../fs/atomic';
 import { JobError, type JobContext } from '../jobs/define';
 import { inputArg, lastLine, runTool } from '../media/process';
+import { probeMedia } from '../media/probe';
 import { writeRpp, type RppTrack } from './rpp';
 import type { ExportJobParams } from './params';
 
@@ -83,7 +84,22 @@ async function writeDaw(t: TargetContext): Promise<string[]> {
   const tracks: RppTrack[] = p.stems.map((s, i) => ({ name: s.name, file: stemFiles[i], lengthSec, gainDb: s.gainDb, pan: s.pan, mute: s.mute, solo: s.solo, colour: s.colour }));
   // The Original on top, muted: there to compare with (solo it), never doubled into the mix.
   if (fileNames.original) tracks.unshift({ name: 'Original', file: fileNames.original, lengthSec, gainDb: 0, pan: 0, mute: true, solo: false });
+  const video = await videoItem(t, lengthSec);
+  if (video) tracks.unshift(video);
   await writeFileAtomic(path.join(p.folder, rppName), writeRpp({ sampleRate: rate, tracks }));
   return [rppName];
 }
 
+/**
+ * The picture for the .rpp, on the top track (REAPER shows the topmost video) from 0 s: the
+ * exported video copy when there is one (inside the folder, so it moves with it), else the media
+ * itself by its full path (it opens with the picture on this computer; elsewhere REAPER reports it
+ * missing and offers to find it, and the stems still open). Its track is silent: the sound is the
+ * stems'. None for audio-only media.
+ */
+async function videoItem({ p, ctx, fileNames }: TargetContext, lengthSec: number): Promise<RppTrack | null> {
+  const silent = { name: 'Video', lengthSec, gainDb: -Infinity, pan: 0, mute: false, solo: false, source: 'VIDEO' as const };
+  if (fileNames.video) return { ...silent, file: fileNames.video };
+  const info = await probeMedia(p.media, { signal: ctx.signal });
+  return info.video ? { ...silent, file: path.resolve(p.media) } : null;
+}
