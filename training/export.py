@@ -178,6 +178,10 @@ def export(model, out_dir, meta=None, parity=True):
             'heatmaps': 'probability that the grid cell is a sounding source during the span',
         },
         'parity': 'parity.bin' if parity else None,
+        # A source asked for by name: its source_features are the class query (plus the pixel features
+        # at the click when there is one too), as nets.AppearanceModel.query composes them in training.
+        **({'classQueries': {c: [round(float(x), 7) for x in q] for c, q in zip(CLASSES, model.class_queries)}}
+           if model.class_queries.abs().sum() > 0 else {}),
         'parameters': int(sum(p.numel() for p in model.parameters())),
     }
     card.update({k: v for k, v in (meta or {}).items() if k not in ('modelVersion',)})

@@ -166,6 +166,15 @@ def validate(model, loader, device):
     return float(torch.cat(sdrs).mean()), float(torch.cat(locs).mean()), named_sdr
 
 
+def make_optimizer(model, lr, only_class_queries=False):
+    """AdamW over the whole model, or over the class queries alone with every other weight frozen."""
+    if not only_class_queries:
+        return torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
+    for name, p in model.named_parameters():
+        p.requires_grad_(name == 'class_queries')
+    return torch.optim.AdamW([model.class_queries], lr=lr, weight_decay=0)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--run', default='training/runs/appearance')
@@ -186,6 +195,9 @@ def main():
     ap.add_argument('--queries', default='visual', choices=['visual', 'mixed'],
                     help="'mixed': sources are asked for by click, by class name or both (nets.py query); "
                          "the best checkpoint is then chosen on the mean of the click and name SDRs")
+    ap.add_argument('--only-class-queries', action='store_true',
+                    help='train the class queries alone on frozen --init weights: name queries for a shipped '
+                         'network whose clicks must stay exactly as they are')
     args = ap.parse_args()
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
     torch.backends.cuda.matmul.allow_tf32 = True
@@ -193,7 +205,7 @@ def main():
     torch.backends.cudnn.benchmark = True
     os.makedirs(args.run, exist_ok=True)
     model = AppearanceModel().to(device)
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    opt = make_optimizer(model, args.lr, args.only_class_queries)
     step, best = 0, -1e9
     ckpt_path = os.path.join(args.run, 'ckpt.pt')
     if os.path.exists(ckpt_path):
@@ -229,8 +241,10 @@ def main():
                            decay_steps=args.decay_steps, floor=args.lr_end, progress=progress)
         for g in opt.param_groups:
             g['lr'] = lr
+        if args.only_class_queries:
+            model.eval()  # frozen network: batch-norm statistics must not move either
         out = forward_batch(model, batch, device, queries=args.queries)
-        loss = out['loss_sep'] + 0.5 * out['loss_loc']
+        loss = out['loss_sep'] if args.only_class_queries else out['loss_sep'] + 0.5 * out['loss_loc']
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)

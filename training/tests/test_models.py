@@ -14,7 +14,7 @@ from training.experiments.compare_avpc import mask_logits
 from training.motion import DirectSeparator, MotionStage, ame_triplet, opponent_fusion, pool_motion
 from training.nets import AppearanceModel
 from training.schedule import learning_rate, time_progress
-from training.train import WorldDataset, forward_batch, separation_loss
+from training.train import WorldDataset, forward_batch, make_optimizer, separation_loss
 from training.world.samples import MAX_SOURCES
 from training.train_motion import MotionDataset, ame_step, ssr_step
 
@@ -88,6 +88,23 @@ class TrainingTest(unittest.TestCase):
             opt.step()
         self.assertGreater(model.class_queries.abs().sum().item(), 0)
         self.assertLess(forward_batch(model, batch, 'cpu', queries='class')['loss_sep'].item(), first)
+
+    def test_class_queries_alone_learn_on_a_frozen_network(self):
+        model = AppearanceModel()
+        before = {k: v.clone() for k, v in model.state_dict().items() if k != 'class_queries'}
+        batch = fixed_batch(WorldDataset(BANK, 'train', 0, 4, variation='wide'), 4)
+        opt = make_optimizer(model, 2e-2, only_class_queries=True)
+        model.eval()  # as train.py runs it: batch-norm statistics stay as shipped
+        first = forward_batch(model, batch, 'cpu', queries='class')['loss_sep'].item()
+        for _ in range(10):
+            out = forward_batch(model, batch, 'cpu', queries='mixed')
+            opt.zero_grad()
+            out['loss_sep'].backward()
+            opt.step()
+        self.assertLess(forward_batch(model, batch, 'cpu', queries='class')['loss_sep'].item(), first)
+        for k, v in model.state_dict().items():
+            if k != 'class_queries':
+                self.assertTrue(torch.equal(v, before[k]), k)
 
     def test_a_name_asks_for_every_source_of_its_class(self):
         batch = fixed_batch(WorldDataset(BANK, 'train', 0, 1, kind='same2'), 1)
@@ -203,6 +220,19 @@ class ExportTest(unittest.TestCase):
                 header = json.loads(f.read(n))
             self.assertIn('masks', header)
             self.assertEqual(header['masks']['shape'], [2, 512, 256])
+            self.assertNotIn('classQueries', card)  # untrained (all zero): no name queries offered
+
+    def test_the_card_carries_trained_class_queries_by_class_name(self):
+        model = AppearanceModel()
+        with torch.no_grad():
+            model.class_queries.copy_(torch.randn_like(model.class_queries))
+        with tempfile.TemporaryDirectory() as d:
+            export(model, d, parity=False)
+            with open(os.path.join(d, 'card.json')) as f:
+                card = json.load(f)
+        self.assertEqual(list(card['classQueries']), card['classes'])
+        for i, name in enumerate(card['classes']):
+            np.testing.assert_allclose(card['classQueries'][name], model.class_queries[i].detach().numpy(), atol=1e-6)
 
     def test_motion_export_extends_the_card_without_breaking_it(self):
         from training.export import export_motion
