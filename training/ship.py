@@ -37,6 +37,11 @@ def main():
                          'seeds': {'train': 'split 1', 'validation': 'split 2', 'test': 'split 3', 'demo': 'split 4'},
                          'command': 'python3 -m training.pipeline'},
             'metrics': metrics}
+    if ck.get('queries') == 'mixed':
+        meta['training']['classQueries'] = {
+            'steps': ck.get('step'), 'valSdrByName': ck.get('val_sdr_by_name'),
+            'data': "the 'wide' variation: every sound set and voice but the held-out ones, with recording "
+                    'augmentation (training/world/scene.py)'}
     export(app, args.out, meta)
     if not args.no_motion and os.path.exists(args.motion):
         stage = MotionStage()
