@@ -264,6 +264,11 @@ export function createApi(deps: ApiDeps): Api {
     'editor.state': async ({ projectId }) => editor().state(projectId),
     'editor.analyze': async ({ projectId }) => ({ jobId: await editor().analysis.analyze(projectId) }),
     'editor.heatmaps': async ({ projectId, fromSec, spanSec }) => editor().analysis.heatmaps(projectId, fromSec, spanSec),
+    'editor.detections': async ({ projectId }) => editor().analysis.detections(projectId),
+    'media.scene': async ({ projectId, scene }) => {
+      await editor().analysis.setScene(projectId, scene);
+      return editor().state(projectId);
+    },
     'sources.add': async ({ projectId, x, y, timeSec }) => editor().sources.add(projectId, x, y, timeSec),
     'sources.rename': async ({ projectId, sourceId, name }) => editor().sources.rename(projectId, sourceId, name),
     'sources.remove': async ({ projectId, sourceId }) => editor().sources.remove(projectId, sourceId),

@@ -16,6 +16,8 @@ export const REQUEST_NAMES = [
   'editor.state',
   'editor.analyze',
   'editor.heatmaps',
+  'editor.detections',
+  'media.scene',
   'sources.add',
   'sources.rename',
   'sources.remove',

@@ -165,6 +165,20 @@ export const ExportSettingsView = v.object({
 });
 export type ExportSettingsView = v.InferOutput<typeof ExportSettingsView>;
 
+/** What a media's picture is: decided by the app ('auto'), the synthetic world, or real footage. */
+export const SCENE_SETTINGS = ['auto', 'synthetic', 'real'] as const;
+export const SceneSetting = v.picklist(SCENE_SETTINGS);
+export type SceneSetting = v.InferOutput<typeof SceneSetting>;
+
+export const SceneView = v.object({
+  setting: SceneSetting,
+  /** What the analysis took the picture for; null until an analysis for this setting finished. */
+  kind: v.nullable(v.picklist(['synthetic', 'real'])),
+  /** On 'auto': what the decision rests on, in words for the user; null otherwise. */
+  reason: v.nullable(Name),
+});
+export type SceneView = v.InferOutput<typeof SceneView>;
+
 export const EditorState = v.object({
   projectId: Id,
   sources: v.array(SourceView),
@@ -182,6 +196,7 @@ export const EditorState = v.object({
   /** Folder the export dialog suggests (last used, else the media's folder). */
   suggestedFolder: v.nullable(PathString),
   analysis: v.picklist(['none', 'running', 'ready', 'failed']),
+  scene: SceneView,
 });
 export type EditorState = v.InferOutput<typeof EditorState>;
 
@@ -196,6 +211,27 @@ export const Heatmaps = v.object({
   data: v.string(),
 });
 export type Heatmaps = v.InferOutput<typeof Heatmaps>;
+
+const Box = v.tuple([Unit, Unit, Unit, Unit]);
+
+/** One detected face, person or hand followed over time (real footage). */
+export const DetectionTrack = v.object({
+  track: v.number(),
+  kind: v.picklist(['face', 'person', 'hand']),
+  /** Seconds of each sighting, and the box then: [x0, y0, x1, y1], 0..1 of the original frame from its top-left. */
+  times: v.array(v.number()),
+  boxes: v.array(Box),
+  /** Faces: how far the mouth moves with the speech heard, 0..1, at each sighting. */
+  speaking: v.nullable(v.array(v.number())),
+});
+export type DetectionTrack = v.InferOutput<typeof DetectionTrack>;
+
+export const DetectionsView = v.object({
+  /** Sightings per second analysed (faces; people and hands less often). */
+  fps: v.number(),
+  tracks: v.array(DetectionTrack),
+});
+export type DetectionsView = v.InferOutput<typeof DetectionsView>;
 
 /** BS.1770 loudness of the whole remix; null where the mix is silent (below the -70 LUFS gate). */
 export const MixLoudness = v.object({
@@ -261,6 +297,10 @@ export const requests = {
     input: v.strictObject({ ...ProjectRef, fromSec: Seconds, spanSec: v.pipe(v.number(), v.minValue(0.5), v.maxValue(600)) }),
     output: v.nullable(Heatmaps),
   },
+  /** Faces, people and hands over time, on real footage; null until detected (or on a synthetic scene). */
+  'editor.detections': { input: v.strictObject(ProjectRef), output: v.nullable(DetectionsView) },
+  /** Say what the picture is (Auto / Synthetic scene / Real footage); the analysis follows it. */
+  'media.scene': { input: v.strictObject({ ...ProjectRef, scene: SceneSetting }), output: StateOut },
   'sources.add': { input: v.strictObject({ ...ProjectRef, x: Unit, y: Unit, timeSec: Seconds }), output: StateOut },
   'sources.rename': { input: v.strictObject({ ...ProjectRef, sourceId: Id, name: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(80)) }), output: StateOut },
   'sources.remove': { input: v.strictObject({ ...ProjectRef, sourceId: Id }), output: StateOut },

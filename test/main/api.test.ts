@@ -60,6 +60,8 @@ describe('api.dispatch', () => {
     expect(await api.dispatch('projects.open', { projectId: 1.5 })).toMatchObject({ ok: false, error: { code: 'bad_request' } });
     expect(await api.dispatch('media.open', { path: 'a\0b' })).toMatchObject({ ok: false, error: { code: 'bad_request' } });
     expect(await api.dispatch('media.open', { path: clip(), more: 1 })).toMatchObject({ ok: false, error: { code: 'bad_request' } });
+    expect(await api.dispatch('media.scene', { projectId: 1, scene: 'cartoon' })).toMatchObject({ ok: false, error: { code: 'bad_request' } });
+    expect(await api.dispatch('editor.detections', { projectId: 1, path: '/etc' })).toMatchObject({ ok: false, error: { code: 'bad_request' } });
     expect(await api.dispatch('app.info', null)).toMatchObject({ ok: true, result: { version: '1.2.3', transport: 'web', nativeDialogs: false } });
   });
 

@@ -34,6 +34,7 @@ import {
   renameSource,
   setExportSettings,
   setMixer,
+  setMediaScene,
   setMonitor,
   sha256File,
   undo,
@@ -41,6 +42,7 @@ import {
 import { getMixState } from '../engine/project/rows';
 import type { JobRunner } from '../engine/jobs';
 import { AnalysisCache } from '../engine/analysis/cache';
+import { detectionTracks, readDetections } from '../engine/detect/detect';
 import { analysisKey, indexSnapshot } from '../engine/analysis/library-index';
 import { originalGrid, toOriginal } from '../engine/analysis/localize';
 import { loadCard, type ModelCard } from '../engine/models/card';
@@ -115,6 +117,20 @@ export function libraryEditorStore(lib: Library, card: () => Promise<ModelCard>)
         return null;
       }
       return listJobs(lib, { projectId }).find((j) => j.kind === kind && j.mediaId === mediaId)?.state ?? null;
+    },
+    lastAnalysisResult(mediaId) {
+      let projectId: number;
+      try {
+        projectId = getMedia(lib, mediaId).projectId;
+      } catch {
+        return null;
+      }
+      return listJobs(lib, { projectId, states: ['done'] }).find((j) => j.kind === 'analysis' && j.mediaId === mediaId)?.result ?? null;
+    },
+    setScene(projectId, scene) {
+      const m = listMedia(lib, project(projectId).id)[0];
+      if (!m) throw new ApiError('not_found', 'This project has no media file.');
+      guard(() => setMediaScene(lib, m.id, scene));
     },
     addSource: (input) => void guard(() => addSource(lib, input)),
     renameSource: (projectId, sourceId, name) => void guard(() => renameSource(lib, projectId, sourceId, name)),
@@ -213,6 +229,10 @@ export function engineFiles(): EditorEngine {
     mixLoudness: (stems) => measureMixLoudness(stems),
     spectrogram: computeSpectrogram,
     openHeatmaps,
+    async detectionTracks(file) {
+      const d = await readDetections(file);
+      return d && detectionTracks(d);
+    },
     planExportFolder: (parent, projectName, ifExists) => planExportFolder(parent, exportFolderName(projectName), ifExists),
   };
 }

@@ -4,8 +4,8 @@
  * from the analyses and jobs tables (the main thread records both); only the open cache files
  * are kept here, as a cache of the table's cache path.
  */
-import type { Heatmaps } from '../../shared/contract';
-import type { AnalysisJobParams } from '../engine/analysis/job';
+import type { DetectionsView, Heatmaps, SceneSetting, SceneView } from '../../shared/contract';
+import type { AnalysisJobParams, AnalysisJobResult } from '../engine/analysis/job';
 import type { EditorEngine, EditorEvents, EditorJobs, EditorStore, HeatmapReader } from './ports';
 import type { AnalysisState } from './state';
 
@@ -23,6 +23,20 @@ export function createAnalysisService(deps: AnalysisDeps) {
   const { store, jobs, engine } = deps;
   const readers = new Map<string, Promise<HeatmapReader | null>>(); // cache path -> open cache
 
+  /** The newest finished analysis, when it was made for the media's current scene setting. */
+  function sceneResult(mediaId: number, setting: SceneSetting): AnalysisJobResult | null {
+    const r = store.lastAnalysisResult(mediaId) as Partial<AnalysisJobResult> | null;
+    return r?.scene?.setting === setting ? (r as AnalysisJobResult) : null;
+  }
+
+  function scene(projectId: number): SceneView {
+    const m = store.media(projectId);
+    const r = sceneResult(m.id, m.scene);
+    const v = r?.scene.verdict;
+    const reason = v ? (v.kind === 'real' ? `people seen in ${v.framesWithPeople} of ${v.frames} frames looked at` : `no people seen in ${v.frames - v.framesWithPeople} of ${v.frames} frames looked at`) : null;
+    return { setting: m.scene, kind: r?.scene.kind ?? null, reason };
+  }
+
   async function status(mediaId: number): Promise<AnalysisState> {
     if (jobs.active('analysis', { mediaId }).length > 0) return 'running';
     const row = await store.analysis(mediaId);
@@ -31,13 +45,17 @@ export function createAnalysisService(deps: AnalysisDeps) {
     return 'none';
   }
 
-  /** Starts the analysis unless it is ready (null) or already running (that job's id). */
+  /**
+   * Starts the analysis unless it is ready for the media's scene setting (null) or already running
+   * (that job's id). A ready analysis made for another setting runs again: its features come from
+   * the cache, only the scene decision and the detections are new.
+   */
   async function analyze(projectId: number): Promise<string | null> {
     const m = store.media(projectId);
     const running = jobs.active('analysis', { mediaId: m.id });
     if (running.length > 0) return running[0];
-    if ((await store.analysis(m.id))?.status === 'ready') return null;
-    const params: AnalysisJobParams = { media: m.path, index: store.analysisIndex(m.id) };
+    if ((await store.analysis(m.id))?.status === 'ready' && sceneResult(m.id, m.scene)) return null;
+    const params: AnalysisJobParams = { media: m.path, index: store.analysisIndex(m.id), scene: m.scene };
     const id = jobs.start('analysis', params, { projectId, mediaId: m.id, priority: ANALYSIS_PRIORITY });
     void jobs.wait(id).then(() => deps.events.changed(projectId, 'analysis'));
     return id;
@@ -67,12 +85,25 @@ export function createAnalysisService(deps: AnalysisDeps) {
     return { grid: [h.rows, h.cols], fps: h.fps, firstFrame: first, frameCount, totalFrames: h.frames, data: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64') };
   }
 
+  /** Faces, people and hands over time on real footage; null on a synthetic scene or before detection. */
+  async function detections(projectId: number): Promise<DetectionsView | null> {
+    const m = store.media(projectId);
+    const file = sceneResult(m.id, m.scene)?.detections?.path;
+    return file ? engine.detectionTracks(file) : null;
+  }
+
+  /** The user says what the picture is: stored, and the analysis follows it. */
+  async function setScene(projectId: number, setting: SceneSetting): Promise<void> {
+    store.setScene(projectId, setting);
+    if (store.media(projectId).facts.hasVideo) await analyze(projectId);
+  }
+
   async function close(): Promise<void> {
     for (const p of readers.values()) (await p.catch(() => null))?.close();
     readers.clear();
   }
 
-  return { status, analyze, heatmaps, close };
+  return { status, scene, analyze, heatmaps, detections, setScene, close };
 }
 
 export type AnalysisService = ReturnType<typeof createAnalysisService>;

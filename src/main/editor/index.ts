@@ -31,7 +31,7 @@ export interface EditorPorts {
 export function createEditor(ports: EditorPorts) {
   const { store, jobs, engine, events, folders } = ports;
   const analysis = createAnalysisService({ store, jobs, engine, events });
-  const view = createProjectState(store, folders, analysis.status);
+  const view = createProjectState(store, folders, analysis);
   // Separation cleans up old stem sets but never one an export reads; export may start the
   // separation that is due. Each is handed the other's function, bound once both exist.
   let exporter: ExportService | undefined;

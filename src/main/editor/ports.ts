@@ -3,13 +3,14 @@
  * database, the job runner, a few engine operations on files, the export folder rules and an
  * event sink. adapters.ts binds them to the real engine; unit tests pass fakes.
  */
-import type { ExportSettings, HistoryState, Media, MixerChannel, MixState, Monitor, Project, Source, Stem } from '../engine/project/types';
+import type { ExportSettings, HistoryState, Media, MixerChannel, MixState, Monitor, Project, SceneSetting, Source, Stem } from '../engine/project/types';
 import type { MediaFacts } from '../engine/project/media';
 import type { RecordStemInput } from '../engine/project/stems';
 import type { IndexSnapshot } from '../engine/analysis/index-records';
 import type { MixInput } from '../engine/export/loudness';
 import type { LoudnessReading } from '../../shared/loudness';
 import type { SpectrogramImage, SpectrogramRequest } from '../engine/media/spectrogram';
+import type { DetectionsView } from '../../shared/contract';
 
 export interface MixerSet {
   gainDb?: number;
@@ -49,6 +50,10 @@ export interface EditorStore {
   analysisIndex(mediaId: number): IndexSnapshot;
   /** State of the newest job of this kind for the media (jobs table); null when none ran. */
   lastJobState(kind: string, mediaId: number): string | null;
+  /** Result of the newest finished analysis job of the media (jobs table); null when none finished. */
+  lastAnalysisResult(mediaId: number): unknown;
+  /** What the user says the media's picture is (Auto / Synthetic scene / Real footage). */
+  setScene(projectId: number, scene: SceneSetting): void;
 
   addSource(input: { projectId: number; mediaId: number; x: number; y: number; timeSec: number }): void;
   renameSource(projectId: number, sourceId: number, name: string): void;
@@ -120,6 +125,8 @@ export interface EditorEngine {
   spectrogram(file: string, req: SpectrogramRequest): Promise<SpectrogramImage>;
   /** BS.1770 loudness of the stereo mix of these stems at these levels (streamed). */
   mixLoudness(stems: MixInput[]): Promise<LoudnessReading & { durationSec: number }>;
+  /** The detections cache file as tracks over time; null when it is gone or unreadable. */
+  detectionTracks(file: string): Promise<DetectionsView | null>;
   /** Null when the cache is gone or unreadable. */
   openHeatmaps(metaPath: string): Promise<HeatmapReader | null>;
   /** The project's folder inside parent; conflict when it exists and ifExists is 'ask'. */

@@ -3,7 +3,7 @@
  * (editor.state), computed from the database on every call so it can never go stale.
  */
 import path from 'node:path';
-import type { EditorState, ExportSettingsView, StemView } from '../../shared/contract';
+import type { EditorState, ExportSettingsView, SceneView, StemView } from '../../shared/contract';
 import { ApiError } from '../../shared/result';
 import type { Source, Stem } from '../engine/project/types';
 import { chooseStems } from './stem-sets';
@@ -53,7 +53,11 @@ export function currentStems(sources: Pick<Source, 'id' | 'index' | 'x' | 'y' | 
   return { stems: views, stale: choice.stale };
 }
 
-export function createProjectState(store: EditorStore, folders: ExportFolders, analysisState: (mediaId: number) => Promise<AnalysisState>): ProjectState {
+export function createProjectState(
+  store: EditorStore,
+  folders: ExportFolders,
+  analysis: { status: (mediaId: number) => Promise<AnalysisState>; scene: (projectId: number) => SceneView },
+): ProjectState {
   function exportSettings(projectId: number): ExportSettingsView {
     const s = store.exportSettings(projectId);
     return { ...s, sampleRate: s.sampleRate === 44100 || s.sampleRate === 48000 ? s.sampleRate : null };
@@ -83,7 +87,8 @@ export function createProjectState(store: EditorStore, folders: ExportFolders, a
         history: store.history(projectId),
         exportSettings: settings,
         suggestedFolder: settings.folder ?? folders.suggest(path.dirname(m.path)),
-        analysis: await analysisState(m.id),
+        analysis: await analysis.status(m.id),
+        scene: analysis.scene(projectId),
       };
     },
   };

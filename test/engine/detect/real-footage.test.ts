@@ -107,15 +107,20 @@ describe.skipIf(!have)('real footage: faces, mouths and the active speaker', () 
     expect(requests).toEqual([]);
   });
 
-  it('runs during analysis when asked, sharing the cache with the CLI', async () => {
+  it('runs during analysis on real footage (set, or decided on auto), sharing the cache with the CLI', async () => {
     const job = (await import('../../../src/main/engine/analysis/job')).default;
     const steps: number[] = [];
     const ctx = { jobId: 't', signal: new AbortController().signal, cancelled: false, throwIfCancelled() {}, progress: (_s: string, f: number) => void steps.push(f), record() {} };
-    const r = await job.run({ media: still, cacheRoot: dir, detect: true, device: 'cpu' }, ctx);
+    const r = await job.run({ media: still, cacheRoot: dir, scene: 'real', device: 'cpu' }, ctx);
     expect(r.frames).toBeGreaterThan(0);
+    expect(r.scene).toEqual({ setting: 'real', kind: 'real', verdict: null });
     expect(r.detections).toMatchObject({ cached: true, frames: 12, tracks: expect.any(Number) });
     expect(steps.every((f, i) => i === 0 || f >= steps[i - 1])).toBe(true);
-    const plain = await job.run({ media: still, cacheRoot: dir, device: 'cpu' }, ctx);
+    const auto = await job.run({ media: still, cacheRoot: dir, scene: 'auto', device: 'cpu' }, ctx);
+    expect(auto.scene).toMatchObject({ setting: 'auto', kind: 'real', verdict: { kind: 'real' } });
+    expect(auto.detections).toMatchObject({ cached: true });
+    const plain = await job.run({ media: still, cacheRoot: dir, scene: 'synthetic', device: 'cpu' }, ctx);
+    expect(plain.scene).toEqual({ setting: 'synthetic', kind: 'synthetic', verdict: null });
     expect(plain.detections).toBeNull();
   }, 300_000);
 

@@ -25,6 +25,8 @@ import {
   listSources,
   listMixerChannels,
   removeSource,
+  setMediaScene,
+  getMedia,
 } from '../../../src/main/engine/project';
 import { MAX_SOURCES } from '../../../src/shared/mixer';
 import { makeLibrary, makeProject, type Fixture } from './helpers';
@@ -206,6 +208,17 @@ describe('projects', () => {
     const a = makeProject(f.lib, 'A');
     const b = makeProject(f.lib, 'B');
     expect(() => addSource(f.lib, { projectId: a.project.id, mediaId: b.media.id, timeSec: 0, x: 0, y: 0 })).toThrow(/FOREIGN KEY/);
+  });
+});
+
+describe('media scene setting', () => {
+  it('starts at auto, keeps what the user sets, and refuses anything else (the schema backs it up)', () => {
+    const { media } = makeProject(f.lib);
+    expect(media.scene).toBe('auto');
+    expect(setMediaScene(f.lib, media.id, 'real').scene).toBe('real');
+    expect(() => setMediaScene(f.lib, media.id, 'cartoon' as never)).toThrow(InvalidInputError);
+    expect(() => f.lib.db.prepare("UPDATE media SET scene = 'cartoon' WHERE id = ?").run(media.id)).toThrow(/CHECK/);
+    expect(getMedia(f.lib, media.id).scene).toBe('real');
   });
 });
 

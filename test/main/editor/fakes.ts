@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ApiError } from '../../../src/shared/result';
 import { openLibrary, type Library } from '../../../src/main/engine/project/db';
-import { createProject, listMedia } from '../../../src/main/engine/project';
+import { createProject, insertJob, listMedia, updateJob, type JsonValue } from '../../../src/main/engine/project';
 import type { ModelCard } from '../../../src/main/engine/models/card';
 import { libraryEditorStore } from '../../../src/main/editor/adapters';
 import { createEditor, type Editor } from '../../../src/main/editor';
@@ -29,8 +29,16 @@ export class FakeJobs implements EditorJobs {
   readonly started: FakeJob[] = [];
   private readonly done = new Map<string, Promise<JobOutcome>>();
 
+  /**
+   * With a library, analysis jobs are recorded in its jobs table as the real runner does (the
+   * editor reads their results back); the other kinds' tests write their own rows.
+   */
+  constructor(private readonly lib?: Library) {}
+
   start(kind: string, params: object, options: JobStartOptions): string {
     const id = `job-${this.started.length + 1}`;
+    const lib = kind === 'analysis' ? this.lib : undefined;
+    lib && insertJob(lib, { id, kind, projectId: options.projectId, mediaId: options.mediaId, params: JSON.parse(JSON.stringify(params)) as JsonValue });
     let resolve!: (o: JobOutcome) => void;
     this.done.set(id, new Promise((r) => (resolve = r)));
     const job: FakeJob = {
@@ -41,6 +49,7 @@ export class FakeJobs implements EditorJobs {
       state: 'queued',
       async finish(state, result) {
         job.state = state;
+        if (lib) updateJob(lib, id, { state, result: result === undefined ? null : (result as JsonValue) });
         resolve({ state, result });
         // Let the service's wait().then() handlers run.
         for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
@@ -102,6 +111,11 @@ export class FakeEngine implements EditorEngine {
   async mixLoudness(stems: { path: string; gainDb: number; mute: boolean; solo: boolean; pan: number }[]) {
     this.measured.push(stems.map(({ path, gainDb, mute, solo, pan }) => ({ path, gainDb, mute, solo, pan })));
     return { integrated: -23.004, momentaryMax: -20.5, shortTermMax: -Infinity, samplePeak: 0.5, durationSec: 8 };
+  }
+  detectionReads: string[] = [];
+  async detectionTracks(file: string) {
+    this.detectionReads.push(file);
+    return { fps: 4, tracks: [{ track: 1, kind: 'face' as const, times: [0], boxes: [[0.1, 0.1, 0.2, 0.2] as [number, number, number, number]], speaking: [0] }] };
   }
   async openHeatmaps(metaPath: string): Promise<HeatmapReader | null> {
     this.heatmapOpens.push(metaPath);
@@ -165,7 +179,7 @@ export function world(folders: ExportFolders = openFolders): World {
     name: 'Clip',
     media: { path: mediaPath, fingerprint: { size: 5, mtimeMs: 1, quickHash: 'f'.repeat(64) }, probe: { durationSec: 20, hasVideo: true, hasAudio: true, sampleRate: 44100, channels: 2 } },
   });
-  const jobs = new FakeJobs();
+  const jobs = new FakeJobs(lib);
   const engine = new FakeEngine();
   const changes: World['changes'] = [];
   const logs: string[] = [];

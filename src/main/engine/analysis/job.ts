@@ -5,15 +5,19 @@ import { isMediaError } from '../media/errors';
 import { isModelError } from '../models/errors';
 import { sharedRuntime, type DeviceRequest } from '../models/runtime';
 import { detectMedia } from '../detect/detect';
+import { sniffScene, type SceneKind, type SceneVerdict } from '../detect/scene';
 import { analyzeMedia } from './analyze';
 import { snapshotIndex, type IndexSnapshot } from './index-records';
 import { writeLocalization, type LocalizeOutput } from './localize';
 
 /**
- * Job kind 'analysis' (JobRunner): analyse a media file (cached), with `detect` also run the
- * real-picture front end (faces, people, hands, speaking; cached too), and with localizeOut write
- * heatmaps.json and the PNG overlays there.
+ * Job kind 'analysis' (JobRunner): analyse a media file (cached); on real footage (as the user set
+ * it, or as the scene rule decides when set to auto) also run the real-picture front end (faces,
+ * people, hands, speaking; cached too); with localizeOut write heatmaps.json and the PNG overlays there.
  */
+
+/** What the user says a media's picture is; 'auto' lets the scene rule (detect/scene.ts) decide. */
+export type SceneSetting = 'auto' | SceneKind;
 
 export interface AnalysisJobParams {
   media: string;
@@ -23,8 +27,11 @@ export interface AnalysisJobParams {
   localizeOut?: string;
   /** The library's analyses of this media (the app): the job reports its cache back as records. The CLI needs none. */
   index?: IndexSnapshot;
-  /** Also detect faces (mouths, speaking), people and hands over time (engine/detect). */
-  detect?: boolean;
+  /**
+   * Synthetic scene or real footage (default 'synthetic': the appearance analysis only). Real
+   * footage also detects faces (mouths, speaking), people and hands over time (engine/detect).
+   */
+  scene?: SceneSetting;
 }
 
 export interface AnalysisJobResult {
@@ -37,7 +44,9 @@ export interface AnalysisJobResult {
   notice: string | null;
   model: { name: string; version: string; sha256: string };
   localize: LocalizeOutput | null;
-  /** The detections' cache file and what it holds, when `detect` was asked for. */
+  /** What the picture was taken for: as set, or as the rule decided (with its evidence) on 'auto'. */
+  scene: { setting: SceneSetting; kind: SceneKind; verdict: SceneVerdict | null };
+  /** The detections' cache file and what it holds, on real footage. */
   detections: { path: string; cached: boolean; frames: number; tracks: number } | null;
 }
 
@@ -55,13 +64,21 @@ export default defineJob<AnalysisJobParams, AnalysisJobResult>(async (p, ctx) =>
     const info = await probeMedia(p.media, { signal: ctx.signal });
     requireAudio(info);
     requireVideo(info);
+    const setting = p.scene ?? 'synthetic';
+    let verdict: SceneVerdict | null = null;
+    if (setting === 'auto') {
+      ctx.progress('looking at the picture', 0);
+      verdict = await sniffScene(p.media, { info, cacheRoot: p.cacheRoot, signal: ctx.signal });
+    }
+    const kind: SceneKind = verdict?.kind ?? (setting === 'auto' ? 'synthetic' : setting);
+    const detect = kind === 'real';
     // Shares of the job's progress: the analysis, then detection, then the localization files.
     const share = p.localizeOut ? 0.8 : 1;
-    const analysisShare = p.detect ? share / 2 : share;
+    const analysisShare = detect ? share / 2 : share;
     const index = p.index ? snapshotIndex(p.index, rt.card, (r) => ctx.record(r)) : undefined;
     const r = await analyzeMedia(p.media, { runtime: rt, info, cacheRoot: p.cacheRoot, index, signal: ctx.signal, onProgress: (s, f) => ctx.progress(s, f * analysisShare) });
     let detections: AnalysisJobResult['detections'] = null;
-    if (p.detect) {
+    if (detect) {
       const d = await detectMedia(p.media, { info, cacheRoot: p.cacheRoot, signal: ctx.signal, onProgress: (s, f) => ctx.progress(s, analysisShare + (share - analysisShare) * f) });
       const tracks = new Set(d.detections.frames.flatMap((f) => f.objects.map((o) => o.track))).size;
       detections = { path: d.path, cached: d.cached, frames: d.detections.frames.length, tracks };
@@ -79,6 +96,7 @@ export default defineJob<AnalysisJobParams, AnalysisJobResult>(async (p, ctx) =>
       notice: rt.notice,
       model: { name: rt.card.name, version: rt.card.modelVersion, sha256: rt.card.sha256 },
       localize,
+      scene: { setting, kind, verdict },
       detections,
     };
   } catch (err) {

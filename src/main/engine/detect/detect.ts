@@ -76,6 +76,14 @@ function cancelled(signal?: AbortSignal): void {
   if (signal?.aborted) throw new MediaError('CANCELLED', 'cancelled');
 }
 
+/** The frame size the detector sees: the picture's shape (square pixels), longest side at most maxSide. */
+export function detectorFrameSize(info: MediaInfo & { video: object }, maxSide = 640): { width: number; height: number } {
+  const v = info.video;
+  const srcW = v.width * v.sampleAspect, srcH = v.height;
+  const scale = Math.min(1, maxSide / Math.max(srcW, srcH));
+  return { width: Math.max(2, Math.round(srcW * scale)), height: Math.max(2, Math.round(srcH * scale)) };
+}
+
 export async function detectMedia(file: string, opts: DetectOptions = {}): Promise<DetectOutcome> {
   const t0 = performance.now();
   const { signal } = opts;
@@ -99,10 +107,7 @@ export async function detectMedia(file: string, opts: DetectOptions = {}): Promi
     return { detections: hit, cached: true, path: cachePath };
   }
 
-  const v = info.video;
-  const srcW = v.width * v.sampleAspect, srcH = v.height;
-  const scale = Math.min(1, maxSide / Math.max(srcW, srcH));
-  const width = Math.max(2, Math.round(srcW * scale)), height = Math.max(2, Math.round(srcH * scale));
+  const { width, height } = detectorFrameSize(info, maxSide);
   const detector = await mod.createDetector();
   const duration = Math.max(info.durationSec, 1e-6);
   const fullEvery = Math.max(1, Math.round(fps / bodyFps));
@@ -169,4 +174,38 @@ export function detectionsJson(d: Detections): { frames: DetectionFrame[] } {
       })),
     })),
   };
+}
+
+export interface ObjectTrack {
+  track: number;
+  kind: DetectedObject['kind'];
+  times: number[];
+  boxes: DetectedObject['box'][];
+  /** Faces: speaking at each sighting; null for people and hands. */
+  speaking: number[] | null;
+}
+
+/** The detections per object followed over time (what the video overlay draws), in time order. */
+export function detectionTracks(d: Pick<Detections, 'fps' | 'frames'>): { fps: number; tracks: ObjectTrack[] } {
+  const byTrack = new Map<number, ObjectTrack>();
+  for (const f of d.frames) {
+    for (const o of f.objects) {
+      let t = byTrack.get(o.track);
+      if (!t) byTrack.set(o.track, (t = { track: o.track, kind: o.kind, times: [], boxes: [], speaking: o.kind === 'face' ? [] : null }));
+      t.times.push(round(f.time, 3));
+      t.boxes.push(o.box.map((v) => round(v, 4)) as DetectedObject['box']);
+      t.speaking?.push(round(o.speaking ?? 0, 3));
+    }
+  }
+  return { fps: d.fps, tracks: [...byTrack.values()] };
+}
+
+/** A detections cache file as written by detectMedia; null when it is missing or not of this format. */
+export async function readDetections(file: string): Promise<Detections | null> {
+  try {
+    const d = JSON.parse(await fsp.readFile(file, 'utf8')) as Detections;
+    return d.format === DETECT_FORMAT && Array.isArray(d.frames) ? d : null;
+  } catch {
+    return null;
+  }
 }

@@ -33,7 +33,7 @@ interface Tensor {
   dispose(): void;
 }
 interface HumanInstance {
-  config: { body: { enabled: boolean }; hand: { enabled: boolean } };
+  config: { body: { enabled: boolean }; hand: { enabled: boolean }; face: { detector: { skipFrames: number } } };
   tf: {
     tensor3d(values: Uint8Array, shape: [number, number, number], dtype: 'int32'): Tensor;
     getBackend(): string;
@@ -50,6 +50,9 @@ interface WeightGroup {
   paths: string[];
   weights: unknown[];
 }
+
+/** Frames between face detector runs (faces are followed by their meshes in between). */
+const FACE_SKIP_FRAMES = 3;
 
 /** Minimum scores: below these human's own results are mostly clutter. */
 const MIN_SCORE = { face: 0.5, person: 0.3, hand: 0.5 };
@@ -157,7 +160,7 @@ export async function createDetector(): Promise<Detector> {
     filter: { enabled: false },
     face: {
       enabled: true,
-      detector: { modelPath: 'blazeface.json', skipFrames: 3, skipTime: 1e12, rotation: false, maxDetected: 20, minConfidence: MIN_SCORE.face, return: false },
+      detector: { modelPath: 'blazeface.json', skipFrames: FACE_SKIP_FRAMES, skipTime: 1e12, rotation: false, maxDetected: 20, minConfidence: MIN_SCORE.face, return: false },
       mesh: { enabled: true, modelPath: 'facemesh.json' },
       iris: { enabled: false },
       description: { enabled: false },
@@ -180,10 +183,11 @@ export async function createDetector(): Promise<Detector> {
   return {
     id: detectorId(),
     kinds: ['face', 'person', 'hand'],
-    async detect(frame: RgbFrame, opts: { full?: boolean } = {}): Promise<DetectedObject[]> {
+    async detect(frame: RgbFrame, opts: { full?: boolean; independent?: boolean } = {}): Promise<DetectedObject[]> {
       const full = opts.full ?? true;
       human.config.body.enabled = full;
       human.config.hand.enabled = full;
+      human.config.face.detector.skipFrames = opts.independent ? 0 : FACE_SKIP_FRAMES;
       const input = human.tf.tensor3d(frame.rgb, [frame.height, frame.width, 3], 'int32');
       let r: HumanResult | { error: string };
       try {

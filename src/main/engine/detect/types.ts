@@ -24,7 +24,11 @@ export interface Detector {
   /** Name and version of the detector and its weights: part of the cache key. */
   readonly id: string;
   readonly kinds: readonly ObjectKind[];
-  /** `full` false: only what must be followed frame by frame (faces and mouths); the rest may be skipped. */
-  detect(frame: RgbFrame, opts?: { full?: boolean }): Promise<DetectedObject[]>;
+  /**
+   * `full` false: only what must be followed frame by frame (faces and mouths); the rest may be
+   * skipped. `independent`: the frame is not the next one of a video (frames far apart), so
+   * nothing may be carried over from the previous one.
+   */
+  detect(frame: RgbFrame, opts?: { full?: boolean; independent?: boolean }): Promise<DetectedObject[]>;
   dispose(): Promise<void>;
 }

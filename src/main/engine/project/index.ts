@@ -14,7 +14,7 @@ export {
   markProjectOpened,
   openProject,
 } from './projects';
-export { fingerprintFile, mediaFacts, type MediaFacts, addMedia, getMedia, listMedia, relinkMedia, mediaFileStatus, type AddMediaInput } from './media';
+export { fingerprintFile, mediaFacts, type MediaFacts, addMedia, getMedia, listMedia, relinkMedia, setMediaScene, mediaFileStatus, type AddMediaInput } from './media';
 export {
   SOURCE_PALETTE,
   getSource,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { tx, type Library } from './db';
 import { mediaFromRow, NotFoundError, type MediaRow } from './rows';
 import { check } from './validate';
-import type { FileStatus, JsonObject, JsonValue, Media, MediaFingerprint } from './types';
+import { SCENE_SETTINGS, type FileStatus, type JsonObject, type JsonValue, type Media, type MediaFingerprint, type SceneSetting } from './types';
 
 export { fingerprintFile } from './fingerprint';
 
@@ -71,6 +71,16 @@ export function getMedia(lib: Library, id: number): Media {
 
 export function listMedia(lib: Library, projectId: number): Media[] {
   return (lib.db.prepare('SELECT * FROM media WHERE project_id = ? ORDER BY id').all(projectId) as MediaRow[]).map(mediaFromRow);
+}
+
+/** What the user says the media's picture is (see SceneSetting); not an undo step: it only picks the analysis. */
+export function setMediaScene(lib: Library, id: number, scene: SceneSetting): Media {
+  check(SCENE_SETTINGS.includes(scene), `scene must be one of ${SCENE_SETTINGS.join(', ')}`);
+  return tx(lib, () => {
+    const { changes } = lib.db.prepare('UPDATE media SET scene = ? WHERE id = ?').run(scene, id);
+    if (changes !== 1) throw new NotFoundError('media', id);
+    return getMedia(lib, id);
+  });
 }
 
 /** Point a media row at a moved file (same content), e.g. after the user locates it again. */

@@ -182,6 +182,12 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'export the original',
     up: (db) => db.exec('ALTER TABLE export_settings ADD COLUMN include_original INTEGER NOT NULL DEFAULT 0 CHECK (include_original IN (0, 1))'),
   },
+  // What the user says the picture is: the app decides (auto), the synthetic world, or real footage.
+  {
+    version: 4,
+    name: 'media scene setting',
+    up: (db) => db.exec(`ALTER TABLE media ADD COLUMN scene TEXT NOT NULL DEFAULT 'auto' CHECK (scene IN ('auto', 'synthetic', 'real'))`),
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;

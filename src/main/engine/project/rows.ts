@@ -12,6 +12,7 @@ import type {
   Media,
   MixerChannel,
   MixerRole,
+  SceneSetting,
   MixState,
   Monitor,
   Project,
@@ -53,6 +54,7 @@ export interface MediaRow {
   quick_hash: string;
   probe_json: string;
   added_at: number;
+  scene: SceneSetting;
 }
 export const mediaFromRow = (r: MediaRow): Media => ({
   id: r.id,
@@ -63,6 +65,7 @@ export const mediaFromRow = (r: MediaRow): Media => ({
   quickHash: r.quick_hash,
   probe: JSON.parse(r.probe_json) as JsonObject,
   addedAt: r.added_at,
+  scene: r.scene,
 });
 
 export interface SourceRow {

@@ -28,12 +28,17 @@ export interface MediaFingerprint {
   quickHash: string;
 }
 
+/** What the picture is: decided by the app (auto), or set by the user. */
+export type SceneSetting = 'auto' | 'synthetic' | 'real';
+export const SCENE_SETTINGS: readonly SceneSetting[] = ['auto', 'synthetic', 'real'];
+
 export interface Media extends MediaFingerprint {
   id: number;
   projectId: number;
   path: string;
   probe: JsonObject;
   addedAt: number;
+  scene: SceneSetting;
 }
 
 export interface Source {

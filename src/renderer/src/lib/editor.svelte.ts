@@ -3,7 +3,7 @@
  * every change), the selection, heatmap frames around the playhead, and the actions. Main holds
  * the truth and saves every edit; this only mirrors it.
  */
-import type { EditorState, Heatmaps, MixerChannelView, ProjectView, SourceView, StemView } from '../../../shared/contract';
+import type { DetectionsView, EditorState, Heatmaps, MixerChannelView, ProjectView, SceneSetting, SourceView, StemView } from '../../../shared/contract';
 import { appState } from './app-state.svelte';
 import { client } from './client';
 import { ORIGINAL_COLOUR } from './colours';
@@ -36,6 +36,9 @@ export class Editor {
   private heatBytes: Uint8Array | null = null;
   private heatLoading = false;
   heatVersion = $state(0);
+  /** Faces and people over time on real footage (click targets); null on a synthetic scene. */
+  detections = $state<DetectionsView | null>(null);
+  private detectionsLoaded = false;
   private mixerSeq = 0;
   private separateTimer: ReturnType<typeof setTimeout> | null = null;
   private offs: (() => void)[] = [];
@@ -51,13 +54,18 @@ export class Editor {
     this.offs.push(
       c.on('project.changed', (e) => {
         if (e.projectId !== this.projectId) return;
-        if (e.what === 'analysis') this.heat = null;
+        if (e.what === 'analysis') {
+          this.heat = null;
+          this.detectionsLoaded = false;
+        }
         if (e.what === 'export' && e.detail) this.lastExport = e.detail;
         void this.reload();
       }),
     );
     await this.reload();
-    if (this.project.media.hasVideo && this.state?.analysis !== 'ready') {
+    // Also when the features are ready but the picture was not yet taken for a synthetic scene or
+    // real footage under the current setting (then only that part runs).
+    if (this.project.media.hasVideo && (this.state?.analysis !== 'ready' || this.state.scene.kind === null)) {
       await this.call(() => c.call('editor.analyze', { projectId: this.projectId }));
       await this.reload();
     }
@@ -84,6 +92,26 @@ export class Editor {
 
   async reload(): Promise<void> {
     await this.apply(() => client().call('editor.state', { projectId: this.projectId }));
+    await this.loadDetections();
+  }
+
+  private async loadDetections(): Promise<void> {
+    if (this.state?.scene.kind !== 'real') {
+      this.detections = null;
+      return;
+    }
+    if (this.detectionsLoaded) return;
+    this.detectionsLoaded = true;
+    const d = await this.call(() => client().call('editor.detections', { projectId: this.projectId }));
+    this.detections = d ?? null;
+  }
+
+  /** Auto / Synthetic scene / Real footage: stored with the project; the analysis follows it. */
+  async setScene(scene: SceneSetting): Promise<void> {
+    this.detectionsLoaded = false;
+    this.detections = null;
+    await this.apply(() => client().call('media.scene', { projectId: this.projectId, scene }));
+    await this.loadDetections();
   }
 
   // ---- tracks ------------------------------------------------------------------------------------
