@@ -13,6 +13,9 @@ import { userFacing } from '../analysis/job';
 import { sharedRuntime, type DeviceRequest } from '../models/runtime';
 import type { Click } from './features';
 import { stopMaskWorker } from './mask-client';
+import { readDetections } from '../detect/detect';
+import { faceTrackAt, speakingOver } from '../detect/activity';
+import { enhanceSpeakerStems, type DialogueSource } from './dialogue';
 import { separate, type SeparationResult } from './separate';
 
 /**
@@ -37,6 +40,13 @@ export interface SeparationJobParams {
   durationSec?: number;
   /** The library's analyses of this media (the app): the job reports its cache back as records. */
   index?: IndexSnapshot;
+  /** Speaker sources whose stems the speech enhancer cleans (dialogue.ts), with their strength. */
+  dialogue?: DialogueSource[];
+  /**
+   * The media's detections (real footage): a speaker source on a face shows that face's speaking
+   * as its activity, instead of the heatmap at its click.
+   */
+  detections?: string;
 }
 
 export interface Manifest {
@@ -44,7 +54,7 @@ export interface Manifest {
   media: { path: string; durationSec: number; sampleRate: number; channels: number };
   model: { name: string; version: string; sha256: string; stages: string[]; skippedStages: { stage: string; reason: string }[] };
   device: { requested: DeviceRequest; provider: string; notice: string | null };
-  parameters: { sources: { x: number; y: number; at: number }[]; format: WavFormat; mask: MaskMode; windowHop: number; startSec: number; durationSec: number | null; fullRateStft: SeparationResult['grid'] };
+  parameters: { sources: { x: number; y: number; at: number }[]; dialogue: DialogueSource[]; format: WavFormat; mask: MaskMode; windowHop: number; startSec: number; durationSec: number | null; fullRateStft: SeparationResult['grid'] };
   stems: {
     sources: { index: number; file: string; frame: number; cell: [number, number] }[];
     residual: string;
@@ -120,6 +130,22 @@ export default defineJob<SeparationJobParams, Manifest>(async (p, ctx) => {
         signal: ctx.signal,
         onProgress: (s, f) => ctx.progress(s, share + (1 - share) * f),
       });
+      const speakers = (p.dialogue ?? []).filter((d) => d.index >= 1 && d.index <= r.sources.length);
+      if (speakers.length > 0) {
+        ctx.progress('cleaning dialogue', 0.999);
+        const rewritten = new Set(['residual.wav', ...speakers.map((s) => `source-${s.index}.wav`)]);
+        r.clipped = [...r.clipped.filter((c) => !rewritten.has(c.file)), ...(await enhanceSpeakerStems(staging, speakers, r.format))];
+        const d = p.detections ? await readDetections(p.detections) : null;
+        if (d) {
+          const { fps, startFrame } = r.activity;
+          const times = r.activity.values[0].map((_, i) => (startFrame + i + 0.5) / fps);
+          for (const sp of speakers) {
+            const c = p.sources[sp.index - 1];
+            const track = faceTrackAt(d.frames, c.x, c.y, c.timeSec);
+            if (track !== null) r.activity.values[sp.index - 1] = speakingOver(d.frames, track, times);
+          }
+        }
+      }
       const manifest: Manifest = {
         stemsight: 'separation manifest v1',
         media: { path: path.resolve(p.media), durationSec: info.durationSec, sampleRate: r.sampleRate, channels: r.channels },
@@ -127,6 +153,7 @@ export default defineJob<SeparationJobParams, Manifest>(async (p, ctx) => {
         device: { requested: p.device ?? 'auto', provider: rt.provider, notice: rt.notice },
         parameters: {
           sources: p.sources.map((s) => ({ x: s.x, y: s.y, at: s.timeSec })),
+          dialogue: speakers,
           format: r.format,
           mask: r.mask,
           windowHop: r.windowHop,

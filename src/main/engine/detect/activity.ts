@@ -1,0 +1,39 @@
+import type { DetectionFrame } from './speaking';
+
+/**
+ * A speaker source's activity over time from its face: the face under the source's click (at the
+ * click's time) and how much that face speaks at each moment (speaking.ts), for the track row.
+ */
+
+/** The face track whose box holds (x, y) in the detected frame nearest timeSec; the smallest when several do. */
+export function faceTrackAt(frames: DetectionFrame[], x: number, y: number, timeSec: number): number | null {
+  if (frames.length === 0) return null;
+  let nearest = frames[0];
+  for (const f of frames) if (Math.abs(f.time - timeSec) < Math.abs(nearest.time - timeSec)) nearest = f;
+  const hits = nearest.objects.filter((o) => o.kind === 'face' && x >= o.box[0] && x <= o.box[2] && y >= o.box[1] && y <= o.box[3]);
+  hits.sort((a, b) => (a.box[2] - a.box[0]) * (a.box[3] - a.box[1]) - (b.box[2] - b.box[0]) * (b.box[3] - b.box[1]));
+  return hits[0]?.track ?? null;
+}
+
+/**
+ * How much the face of `track` speaks at each of `times` (0..1): linear between its sightings, 0
+ * where it is not seen (more than `maxGapSec` from a sighting).
+ */
+export function speakingOver(frames: DetectionFrame[], track: number, times: number[], maxGapSec = 0.5): number[] {
+  const points: { time: number; v: number }[] = [];
+  for (const f of frames) {
+    const o = f.objects.find((x) => x.track === track);
+    if (o) points.push({ time: f.time, v: o.speaking ?? 0 });
+  }
+  let i = 0;
+  return times.map((t) => {
+    while (i + 1 < points.length && points[i + 1].time <= t) i++;
+    const a = points[i], b = points[i + 1];
+    if (!a) return 0;
+    if (t < a.time) return a.time - t <= maxGapSec ? a.v : 0;
+    if (!b) return t - a.time <= maxGapSec ? a.v : 0;
+    if (b.time - a.time > 2 * maxGapSec) return t - a.time <= maxGapSec ? a.v : b.time - t <= maxGapSec ? b.v : 0;
+    const w = (t - a.time) / (b.time - a.time);
+    return Math.round(((1 - w) * a.v + w * b.v) * 1000) / 1000;
+  });
+}
