@@ -27,6 +27,15 @@ const suites: Record<string, () => Promise<Suite>> = {
       return { figures: r, table: formatApp(r) };
     };
   },
+  /** Analysis of real footage with the detectors on (prints its figure; not run by default). */
+  real: async () => {
+    const m = await import('../bench/real');
+    return async (opts) => {
+      if (!m.realMaterial(opts.root)) throw new UsageError('the real-footage bench needs the real test material: run test/fixtures/real/fetch-material.sh');
+      const r = await m.runRealBench(opts.root, opts);
+      return { figures: r, table: m.formatReal(r) };
+    };
+  },
   /** The app suite's quality part and its Python comparison only (after a model re-ship). */
   parity: async () => {
     const m = await import('../bench/app');
@@ -138,8 +147,8 @@ export const command: Command = {
     idle: { kind: 'boolean', help: 'say in the document that other work on the machine was paused for the run (e.g. run through a wrapper that pauses it)' },
   },
   async run({ options, positionals }, io) {
-    // parity is the app suite's quality part: only when asked for.
-    const names = positionals.length ? positionals : Object.keys(suites).filter((n) => n !== 'parity');
+    // parity is the app suite's quality part, real needs fetched material: only when asked for.
+    const names = positionals.length ? positionals : Object.keys(suites).filter((n) => n !== 'parity' && n !== 'real');
     for (const n of names) if (!Object.hasOwn(suites, n)) throw new UsageError(`unknown bench suite '${n}' (have: ${Object.keys(suites).join(', ')})`);
     const seconds = options.seconds === undefined ? undefined : Number(options.seconds);
     if (seconds !== undefined && !(seconds > 0 && seconds <= 7200)) throw new UsageError('--seconds must be a number in (0, 7200]');
