@@ -85,10 +85,15 @@ export function createAnalysisService(deps: AnalysisDeps) {
     return { grid: [h.rows, h.cols], fps: h.fps, firstFrame: first, frameCount, totalFrames: h.frames, data: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64') };
   }
 
+  /** The detections cache file of real footage; null on a synthetic scene or before detection. */
+  function detectionsFile(projectId: number): string | null {
+    const m = store.media(projectId);
+    return sceneResult(m.id, m.scene)?.detections?.path ?? null;
+  }
+
   /** Faces, people and hands over time on real footage; null on a synthetic scene or before detection. */
   async function detections(projectId: number): Promise<DetectionsView | null> {
-    const m = store.media(projectId);
-    const file = sceneResult(m.id, m.scene)?.detections?.path;
+    const file = detectionsFile(projectId);
     return file ? engine.detectionTracks(file) : null;
   }
 
@@ -103,7 +108,7 @@ export function createAnalysisService(deps: AnalysisDeps) {
     readers.clear();
   }
 
-  return { status, scene, analyze, heatmaps, detections, setScene, close };
+  return { status, scene, analyze, heatmaps, detections, detectionsFile, setScene, close };
 }
 
 export type AnalysisService = ReturnType<typeof createAnalysisService>;

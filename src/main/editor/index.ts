@@ -43,6 +43,7 @@ export function createEditor(ports: EditorPorts) {
     dataDir: ports.dataDir,
     now: ports.now,
     filesInUse: () => exporter?.filesInUse() ?? new Set(),
+    detectionsFile: (projectId) => analysis.detectionsFile(projectId),
   });
   exporter = createExportService({ store, jobs, engine, events, folders, view, separateDue: (projectId) => void separation.resume(projectId) });
   return {

@@ -23,6 +23,8 @@ export interface SeparationDeps {
   filesInUse?: () => ReadonlySet<string>;
   /** Names each job's output folder uniquely; a clock in the app, fixed in tests. */
   now?: () => number;
+  /** The media's detections file on real footage (sources on faces are speakers: dialogue); null otherwise. */
+  detectionsFile?: (projectId: number) => string | null;
 }
 
 export interface Run {
@@ -90,6 +92,7 @@ export function createSeparationService(deps: SeparationDeps) {
       runs.push({ startSec, durationSec: preview.spanSec, preview: true });
     }
     runs.push({ preview: false });
+    const detections = deps.detectionsFile?.(projectId) ?? null;
     return runs.map((run) => {
       // One folder per job (the counter keeps two jobs started in the same millisecond apart): a
       // set's folder is deleted with it, so sets must never share one.
@@ -103,6 +106,7 @@ export function createSeparationService(deps: SeparationDeps) {
         startSec: run.startSec,
         durationSec: run.durationSec,
         index: store.analysisIndex(m.id),
+        ...(detections ? { detections } : {}),
       };
       const id = jobs.start('separation', params, { projectId, mediaId: m.id, priority: run.preview ? PREVIEW_PRIORITY : 0 });
       members.push(id);

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PREVIEW_PRIORITY } from '../../../src/main/editor/separation';
-import { insertJob, listStems } from '../../../src/main/engine/project';
+import { insertJob, listStems, updateJob } from '../../../src/main/engine/project';
 import type { Manifest } from '../../../src/main/engine/separation/job';
 import { codeOf, world, type FakeJob, type World } from './fakes';
 
@@ -58,6 +58,16 @@ describe('separation service', () => {
       ['source', false],
       ['residual', false],
     ]);
+  });
+
+  it('hands real footage its detections (sources on faces are cleaned as dialogue), synthetic scenes none', async () => {
+    await w.editor.sources.add(w.projectId, 0.2, 0.3, 1);
+    w.editor.separation.start(w.projectId);
+    expect(w.jobs.started[0].params).not.toHaveProperty('detections');
+    insertJob(w.lib, { id: 'analysed', kind: 'analysis', projectId: w.projectId, mediaId: w.mediaId, params: {} });
+    updateJob(w.lib, 'analysed', { state: 'done', result: { scene: { setting: 'auto', kind: 'real', verdict: null }, detections: { path: '/cache/detections/d.json', cached: false, frames: 4, tracks: 1 } } });
+    w.editor.separation.start(w.projectId);
+    expect(w.jobs.started.at(-1)!.params).toMatchObject({ detections: '/cache/detections/d.json' });
   });
 
   it('skips the preview when the region covers the whole clip', async () => {

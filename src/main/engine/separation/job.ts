@@ -15,7 +15,7 @@ import type { Click } from './features';
 import { stopMaskWorker } from './mask-client';
 import { readDetections } from '../detect/detect';
 import { faceTrackAt, speakingOver } from '../detect/activity';
-import { enhanceSpeakerStems, type DialogueSource } from './dialogue';
+import { DEFAULT_STRENGTH, enhanceSpeakerStems, type DialogueSource } from './dialogue';
 import { separate, type SeparationResult } from './separate';
 
 /**
@@ -43,8 +43,9 @@ export interface SeparationJobParams {
   /** Speaker sources whose stems the speech enhancer cleans (dialogue.ts), with their strength. */
   dialogue?: DialogueSource[];
   /**
-   * The media's detections (real footage): a speaker source on a face shows that face's speaking
-   * as its activity, instead of the heatmap at its click.
+   * The media's detections (real footage): a source clicked on a face is a speaker, cleaned by the
+   * speech enhancer at DEFAULT_STRENGTH unless `dialogue` says otherwise, and shows that face's
+   * speaking as its activity instead of the heatmap at its click.
    */
   detections?: string;
 }
@@ -130,21 +131,23 @@ export default defineJob<SeparationJobParams, Manifest>(async (p, ctx) => {
         signal: ctx.signal,
         onProgress: (s, f) => ctx.progress(s, share + (1 - share) * f),
       });
-      const speakers = (p.dialogue ?? []).filter((d) => d.index >= 1 && d.index <= r.sources.length);
+      const d = p.detections ? await readDetections(p.detections) : null;
+      const faces = p.sources.map((c) => (d ? faceTrackAt(d.frames, c.x, c.y, c.timeSec) : null));
+      const speakers: DialogueSource[] = p.sources
+        .map((_, i) => p.dialogue?.find((x) => x.index === i + 1) ?? (faces[i] !== null ? { index: i + 1, strength: DEFAULT_STRENGTH } : null))
+        .filter((x): x is DialogueSource => x !== null);
       if (speakers.length > 0) {
         ctx.progress('cleaning dialogue', 0.999);
         const rewritten = new Set(['residual.wav', ...speakers.map((s) => `source-${s.index}.wav`)]);
         r.clipped = [...r.clipped.filter((c) => !rewritten.has(c.file)), ...(await enhanceSpeakerStems(staging, speakers, r.format))];
-        const d = p.detections ? await readDetections(p.detections) : null;
-        if (d) {
-          const { fps, startFrame } = r.activity;
-          const times = r.activity.values[0].map((_, i) => (startFrame + i + 0.5) / fps);
-          for (const sp of speakers) {
-            const c = p.sources[sp.index - 1];
-            const track = faceTrackAt(d.frames, c.x, c.y, c.timeSec);
-            if (track !== null) r.activity.values[sp.index - 1] = speakingOver(d.frames, track, times);
-          }
-        }
+      }
+      if (d) {
+        // A source on a face is active when that face speaks.
+        const { fps, startFrame } = r.activity;
+        const times = (r.activity.values[0] ?? []).map((_, i) => (startFrame + i + 0.5) / fps);
+        faces.forEach((track, i) => {
+          if (track !== null) r.activity.values[i] = speakingOver(d.frames, track, times);
+        });
       }
       const manifest: Manifest = {
         stemsight: 'separation manifest v1',
