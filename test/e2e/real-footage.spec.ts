@@ -8,7 +8,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { BAR55_2, makeTalkingClip, materialAvailable } from '../fixtures/real/make-clips';
 import { wavInfo } from './helpers';
-import { env, shot } from './open';
+import { env, openClip, shot } from './open';
 
 test.describe.configure({ timeout: 420_000 });
 
@@ -23,12 +23,7 @@ test('real footage: faces outlined, a click on one makes a speaker source, expor
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
 
-  await page.goto(env('STEMSIGHT_E2E_URL'));
-  await page.getByTestId('open-media').click();
-  const dialog = page.getByRole('dialog', { name: 'Open media' });
-  await dialog.getByTestId('path-input').fill(clip);
-  await dialog.getByTestId('path-open').click();
-  await expect(dialog).toBeHidden();
+  await openClip(page, clip);
 
   // The app decides by itself that this is real footage, and outlines both faces.
   const scene = page.getByTestId('scene-setting');
