@@ -269,7 +269,9 @@ export function createApi(deps: ApiDeps): Api {
       await editor().analysis.setScene(projectId, scene);
       return editor().state(projectId);
     },
-    'sources.add': async ({ projectId, x, y, timeSec }) => editor().sources.add(projectId, x, y, timeSec),
+    'sources.add': async ({ projectId, x, y, timeSec, className }) => editor().sources.add(projectId, x, y, timeSec, className),
+    'sources.addByName': async ({ projectId, className }) => editor().sources.addByName(projectId, className),
+    'sources.setClass': async ({ projectId, sourceId, className }) => editor().sources.setClass(projectId, sourceId, className),
     'sources.rename': async ({ projectId, sourceId, name }) => editor().sources.rename(projectId, sourceId, name),
     'sources.remove': async ({ projectId, sourceId }) => editor().sources.remove(projectId, sourceId),
     'sources.move': async ({ projectId, sourceId, x, y, timeSec }) => editor().sources.move(projectId, sourceId, { x, y, timeSec }),

@@ -19,6 +19,8 @@ export const REQUEST_NAMES = [
   'editor.detections',
   'media.scene',
   'sources.add',
+  'sources.addByName',
+  'sources.setClass',
   'sources.rename',
   'sources.remove',
   'sources.move',

@@ -10,9 +10,11 @@ import * as v from 'valibot';
 import type { EventName, RequestName } from './channels';
 import { EXPORT_TARGETS, includeKey, type ExportTargetSettings } from './export-targets';
 import { MAX_GAIN_DB, MIN_GAIN_DB, MONITORS, WAV_FORMATS } from './mixer';
+import { SOURCE_CLASSES } from './classes';
 
 export * from './channels';
 export * from './mixer';
+export * from './classes';
 
 // ---- building blocks -------------------------------------------------------------------------
 
@@ -117,9 +119,12 @@ export const SourceView = v.object({
   index: v.number(),
   name: Name,
   colour: Colour,
-  x: Unit,
-  y: Unit,
-  timeSec: Seconds,
+  /** The click point, all three or none (a source asked for by name alone has none). */
+  x: v.nullable(Unit),
+  y: v.nullable(Unit),
+  timeSec: v.nullable(Seconds),
+  /** What the source is; null when only its point says. */
+  className: v.nullable(v.picklist(SOURCE_CLASSES)),
 });
 export type SourceView = v.InferOutput<typeof SourceView>;
 
@@ -256,6 +261,8 @@ export const SpectrogramImage = v.object({
 export type SpectrogramImage = v.InferOutput<typeof SpectrogramImage>;
 
 const ProjectRef = { projectId: Id };
+/** A class name or a word for one ("speech"); main checks it against shared/classes.ts and says which names there are. */
+const ClassWord = v.pipe(v.string(), v.maxLength(40));
 const StateOut = EditorState;
 const JobStarted = v.object({ jobId: JobId });
 
@@ -301,7 +308,12 @@ export const requests = {
   'editor.detections': { input: v.strictObject(ProjectRef), output: v.nullable(DetectionsView) },
   /** Say what the picture is (Auto / Synthetic scene / Real footage); the analysis follows it. */
   'media.scene': { input: v.strictObject({ ...ProjectRef, scene: SceneSetting }), output: StateOut },
-  'sources.add': { input: v.strictObject({ ...ProjectRef, x: Unit, y: Unit, timeSec: Seconds }), output: StateOut },
+  /** A click on the video: the source is what is at (x, y) at timeSec; className says what it is, when known. */
+  'sources.add': { input: v.strictObject({ ...ProjectRef, x: Unit, y: Unit, timeSec: Seconds, className: v.optional(ClassWord) }), output: StateOut },
+  /** A source asked for by name alone (audio-only files, sounds off screen). */
+  'sources.addByName': { input: v.strictObject({ ...ProjectRef, className: ClassWord }), output: StateOut },
+  /** Say what a source is, or null to forget it (refused for a source that has no point). One undo step; its stems become stale. */
+  'sources.setClass': { input: v.strictObject({ ...ProjectRef, sourceId: Id, className: v.nullable(ClassWord) }), output: StateOut },
   'sources.rename': { input: v.strictObject({ ...ProjectRef, sourceId: Id, name: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(80)) }), output: StateOut },
   'sources.remove': { input: v.strictObject({ ...ProjectRef, sourceId: Id }), output: StateOut },
   /** A dragged marker: the source is now what is at (x, y) at timeSec (one undo step per drag; its stems become stale). */

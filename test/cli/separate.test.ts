@@ -81,7 +81,8 @@ describe('stemsight separate', () => {
   it('bad input: one line, non-zero exit', async () => {
     const out = path.join(dir, 'bad');
     expectOneLineError(await cli(['separate', mp4, '--source', '1.5,0.2', '--out', out]), /--source '1\.5,0\.2' must be X,Y/);
-    expectOneLineError(await cli(['separate', mp4, '--source', 'left', '--out', out]), /must be X,Y/);
+    expectOneLineError(await cli(['separate', mp4, '--source', 'left', '--out', out]), /--source 'left': 'left' is not a sound class Stemsight knows; use one of guitar/);
+    expectOneLineError(await cli(['separate', mp4, '--source', '0.5', '--out', out]), /must be X,Y/);
     expectOneLineError(await cli(['separate', mp4, '--out', out]), /at least one --source/);
     expectOneLineError(await cli(['separate', mp4, '--source', '0.5,0.5']), /--out DIR is required/);
     expectOneLineError(await cli(['separate', mp4, '--source', '0.5,0.5', '--out', out, '--format', 'mp3']), /--format must be one of wav16, wav24, f32/);

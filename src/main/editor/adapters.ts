@@ -32,6 +32,7 @@ import {
   removeSource,
   moveSource,
   renameSource,
+  setSourceClass,
   setExportSettings,
   setMixer,
   setMediaScene,
@@ -136,6 +137,7 @@ export function libraryEditorStore(lib: Library, card: () => Promise<ModelCard>)
     renameSource: (projectId, sourceId, name) => void guard(() => renameSource(lib, projectId, sourceId, name)),
     removeSource: (projectId, sourceId) => void guard(() => removeSource(lib, projectId, sourceId)),
     moveSource: (projectId, sourceId, to) => void guard(() => moveSource(lib, projectId, sourceId, to)),
+    setSourceClass: (projectId, sourceId, className) => void guard(() => setSourceClass(lib, projectId, sourceId, className)),
     setMixer: (projectId, channelId, set) => void guard(() => setMixer(lib, projectId, channelId, set)),
     duck: (projectId, sourceId, duckDb) =>
       void guard(() => {

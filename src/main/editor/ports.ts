@@ -55,7 +55,10 @@ export interface EditorStore {
   /** What the user says the media's picture is (Auto / Synthetic scene / Real footage). */
   setScene(projectId: number, scene: SceneSetting): void;
 
-  addSource(input: { projectId: number; mediaId: number; x: number; y: number; timeSec: number }): void;
+  /** A source by its click point, its class name, or both (AddSourceInput's rules). */
+  addSource(input: { projectId: number; mediaId: number; x?: number; y?: number; timeSec?: number; className?: string }): void;
+  /** Say what the source is (a class name or a word for one), or null to forget it. */
+  setSourceClass(projectId: number, sourceId: number, className: string | null): void;
   renameSource(projectId: number, sourceId: number, name: string): void;
   removeSource(projectId: number, sourceId: number): void;
   /** The source is now what is at (x, y) at timeSec (a drag of its marker: one undo step). */

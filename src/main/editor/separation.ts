@@ -7,7 +7,7 @@ import { ApiError } from '../../shared/result';
 import type { Manifest, SeparationJobParams } from '../engine/separation/job';
 import type { Source } from '../engine/project/types';
 import type { EditorEngine, EditorEvents, EditorJobs, EditorStore } from './ports';
-import { chooseStems, setsToDrop, stemSets } from './stem-sets';
+import { chooseStems, queryParams, setsToDrop, stemSets } from './stem-sets';
 
 /** A preview runs before the full file and everything else queued. */
 export const PREVIEW_PRIORITY = 10;
@@ -57,7 +57,7 @@ export function createSeparationService(deps: SeparationDeps) {
     const act = manifest.activity;
     for (const s of manifest.stems.sources) {
       const file = path.join(outDir, s.file);
-      const values = act.sources.find((a) => a.index === s.index)?.values ?? [];
+      const values = act?.sources.find((a) => a.index === s.index)?.values;
       const src = sources[s.index - 1];
       await store.recordStem({
         ...base,
@@ -67,9 +67,9 @@ export function createSeparationService(deps: SeparationDeps) {
         sha256: await deps.engine.sha256(file),
         params: {
           mask: manifest.parameters.mask,
-          // The click separated: a later move of the source makes this set stale (stem-sets.ts).
-          click: { x: src.x, y: src.y, timeSec: src.timeSec },
-          activity: { fps: act.fps, startSec: act.startTime, values: values.map((v) => Math.round(v * 1000) / 1000) },
+          // The query separated: a later move or class change of the source makes this set stale (stem-sets.ts).
+          ...queryParams(src),
+          ...(act && values ? { activity: { fps: act.fps, startSec: act.startTime, values: values.map((v) => Math.round(v * 1000) / 1000) } } : {}),
         },
       });
     }
@@ -81,7 +81,7 @@ export function createSeparationService(deps: SeparationDeps) {
   function start(projectId: number, preview?: { startSec: number; spanSec: number }): string[] {
     const m = store.media(projectId);
     const sources = store.sources(projectId);
-    if (sources.length === 0) throw new ApiError('bad_request', 'Click on something in the video first: each click is one source to separate.');
+    if (sources.length === 0) throw new ApiError('bad_request', 'Click on something in the video, or add a source by name, first: each is one source to separate.');
     // Newer clicks make older separations stale: stop them before they use the machine.
     for (const old of jobs.active('separation', { projectId })) jobs.cancel(old);
     const durationSec = m.facts.durationSec;
@@ -99,7 +99,7 @@ export function createSeparationService(deps: SeparationDeps) {
       const outDir = path.join(deps.dataDir, 'stems', String(projectId), `${now().toString(36)}-${(runCount++).toString(36)}-${run.preview ? 'preview' : 'full'}`);
       const params: SeparationJobParams = {
         media: m.path,
-        sources: sources.map((s) => ({ x: s.x, y: s.y, timeSec: s.timeSec })),
+        sources: sources.map((s) => ({ x: s.x, y: s.y, timeSec: s.timeSec, className: s.className })),
         outDir,
         // Float stems: the mix and exports are computed from them, so keep full resolution.
         format: 'f32',

@@ -1,13 +1,25 @@
-/** sources.add / rename / move / remove: the clicked objects, each one source to separate. */
+/**
+ * sources.add / addByName / setClass / rename / move / remove: the sources to separate, each asked
+ * for by a click on the video, a class name, or both.
+ */
 import type { EditorState } from '../../shared/contract';
 import type { EditorStore } from './ports';
 import type { ProjectState } from './state';
 
 export function createSourcesService(store: EditorStore, view: ProjectState) {
   return {
-    async add(projectId: number, x: number, y: number, timeSec: number): Promise<EditorState> {
+    async add(projectId: number, x: number, y: number, timeSec: number, className?: string): Promise<EditorState> {
       const m = store.media(projectId);
-      store.addSource({ projectId, mediaId: m.id, x, y, timeSec });
+      store.addSource({ projectId, mediaId: m.id, x, y, timeSec, className });
+      return view.state(projectId);
+    },
+    async addByName(projectId: number, className: string): Promise<EditorState> {
+      const m = store.media(projectId);
+      store.addSource({ projectId, mediaId: m.id, className });
+      return view.state(projectId);
+    },
+    async setClass(projectId: number, sourceId: number, className: string | null): Promise<EditorState> {
+      store.setSourceClass(projectId, sourceId, className);
       return view.state(projectId);
     },
     async rename(projectId: number, sourceId: number, name: string): Promise<EditorState> {

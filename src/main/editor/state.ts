@@ -29,7 +29,7 @@ function activityOf(params: Record<string, unknown>): StemView['activity'] {
  * sources (see stem-sets.ts), else the newest set, marked stale. Stems of different separations
  * are never mixed, so a source added later never plays beside an older residual that holds it.
  */
-export function currentStems(sources: Pick<Source, 'id' | 'index' | 'x' | 'y' | 'timeSec'>[], stems: Stem[]): { stems: StemView[]; stale: boolean } {
+export function currentStems(sources: Pick<Source, 'id' | 'index' | 'x' | 'y' | 'timeSec' | 'className'>[], stems: Stem[]): { stems: StemView[]; stale: boolean } {
   const choice = chooseStems(sources, stems);
   if (!choice.set) return { stems: [], stale: choice.stale };
   const order = new Map(sources.map((s) => [s.id, s.index] as const));
@@ -76,7 +76,7 @@ export function createProjectState(
       const current = currentStems(sources, store.stems(projectId));
       return {
         projectId,
-        sources: sources.map((s) => ({ id: s.id, index: s.index, name: s.name, colour: s.colour, x: s.x, y: s.y, timeSec: s.timeSec })),
+        sources: sources.map((s) => ({ id: s.id, index: s.index, name: s.name, colour: s.colour, x: s.x, y: s.y, timeSec: s.timeSec, className: s.className })),
         channels: store
           .channels(projectId)
           .filter((c) => c.sourceId === null || live.has(c.sourceId))

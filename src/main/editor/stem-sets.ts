@@ -1,17 +1,25 @@
 /**
  * Which separation's stems the editor plays and exports. Every separation job writes one stem set
  * (a stem per source and the residual, which sum to the original). A set is only valid for the
- * sources it was separated for: when a source is added, moved or removed, the residual of an older
+ * sources it was separated for: when a source is added, moved, renamed as another class or removed, the residual of an older
  * set still holds (or lacks) that sound, so stems of different sets must never be mixed, and a set
  * made for other sources is stale until a separation of the current sources replaces it.
  */
 import type { Source, Stem } from '../engine/project/types';
 
-/** Where a source was clicked when it was separated (kept in each source stem's params). */
-export interface Click {
+/** Where a source was clicked when it was separated (kept in each source stem's params; a type, so it is JSON). */
+export type Click = {
   x: number;
   y: number;
   timeSec: number;
+};
+
+type QuerySource = Pick<Source, 'id' | 'x' | 'y' | 'timeSec' | 'className'>;
+
+/** A source's query as its stems' params keep it: the click (null when named alone) and the class. */
+export function queryParams(src: QuerySource): { click: Click | null; className: string | null } {
+  const click = src.x === null || src.y === null || src.timeSec === null ? null : { x: src.x, y: src.y, timeSec: src.timeSec };
+  return { click, className: src.className };
 }
 
 export interface StemSet {
@@ -55,21 +63,27 @@ export function stemSets(stems: Stem[]): StemSet[] {
 }
 
 /**
- * The set was separated for exactly these sources: the same ones, clicked at the same place and
- * time (stems recorded before clicks were kept match on the sources alone).
+ * The set was separated for exactly these sources: the same ones, asked for by the same query
+ * (clicked at the same place and time, named the same class). Stems recorded before clicks were
+ * kept match on the sources alone, and those recorded before classes were kept on the click.
  */
-export function setFits(set: StemSet, sources: Pick<Source, 'id' | 'x' | 'y' | 'timeSec'>[]): boolean {
+export function setFits(set: StemSet, sources: QuerySource[]): boolean {
   const bySource = new Map(set.stems.filter((s) => s.sourceId !== null).map((s) => [s.sourceId as number, s] as const));
   if (bySource.size !== sources.length) return false;
   return sources.every((src) => {
     const stem = bySource.get(src.id);
     if (!stem) return false;
-    const click = clickOf(stem.params as Record<string, unknown>);
-    return click === null || (click.x === src.x && click.y === src.y && click.timeSec === src.timeSec);
+    const params = stem.params as Record<string, unknown>;
+    const now = queryParams(src);
+    if ('className' in params && params.className !== now.className) return false;
+    if (!('click' in params)) return true;
+    const click = clickOf(params);
+    if (click === null || now.click === null) return click === now.click;
+    return click.x === now.click.x && click.y === now.click.y && click.timeSec === now.click.timeSec;
   });
 }
 
-export function chooseStems(sources: Pick<Source, 'id' | 'x' | 'y' | 'timeSec'>[], stems: Stem[]): StemChoice {
+export function chooseStems(sources: QuerySource[], stems: Stem[]): StemChoice {
   const sets = stemSets(stems);
   if (sources.length === 0) return { set: null, stale: false };
   const fitting = sets.find((s) => setFits(s, sources));

@@ -10,7 +10,8 @@ import { readWav } from '../../../src/main/engine/media/wav';
 import { ModelRuntime } from '../../../src/main/engine/models';
 import { analyzeMedia, type AnalysisOutcome } from '../../../src/main/engine/analysis/analyze';
 import { CACHE_FORMAT } from '../../../src/main/engine/analysis/cache';
-import { separate, sourceInputs } from '../../../src/main/engine/separation/separate';
+import { separate } from '../../../src/main/engine/separation/separate';
+import { composeSources } from '../../../src/main/engine/separation/query';
 import { planStages, STAGES, windowMasks } from '../../../src/main/engine/stages';
 import { monoChunks, windowMagnitude } from '../../../src/main/engine/analysis/windows';
 import { applyMask, completeMasks } from '../../../src/main/engine/dsp/masks';
@@ -121,8 +122,8 @@ describe('separate()', () => {
       const away = Math.max(jump(48000, border - 9600), jump(border + 9600, y.length - 4800));
       expect(near).toBeLessThanOrEqual(away * 1.25 + 1e-6);
     }
-    expect(r.activity.values).toHaveLength(2);
-    expect(r.activity.values[0].length).toBe(analysis.cache.meta.frames);
+    expect(r.activity?.values).toHaveLength(2);
+    expect(r.activity?.values[0]?.length).toBe(analysis.cache.meta.frames);
     // every stage the shipped card declares is used (appearance, and motion once it is shipped)
     expect(r.stages.used).toEqual(rt.card.stages);
   });
@@ -143,7 +144,7 @@ describe('separate()', () => {
       mono.set(c.subarray(0, Math.min(c.length, mono.length - at)), at);
       at += c.length;
     }
-    const sources = await sourceInputs(analysis.cache, clicks);
+    const { inputs: sources } = await composeSources(card, analysis.cache, clicks);
     const audio = await rt.audio(windowMagnitude(card, mono));
     const masks = await windowMasks(planStages(card), { runtime: rt, card, cache: analysis.cache, start: 0, audio, sources });
     const cells = card.audio.bins * card.audio.frames;

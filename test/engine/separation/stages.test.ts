@@ -60,7 +60,7 @@ describe('stage pipeline', () => {
     const ctx = {
       card: c,
       runtime: { masks: async (_a: unknown, _f: Float32Array, n: number) => new Float32Array(n * 4).fill(0.8) },
-      sources: [{ features: new Float32Array(2), row: 0, col: 0, frame: 0 }, { features: new Float32Array(2), row: 1, col: 1, frame: 0 }],
+      sources: [{ features: new Float32Array(2), cell: { row: 0, col: 0, frame: 0 } }, { features: new Float32Array(2), cell: { row: 1, col: 1, frame: 0 } }],
     } as unknown as WindowContext;
     const m = await windowMasks(plan, ctx);
     expect(seen).toBe(2);
@@ -98,7 +98,7 @@ describe('stage pipeline', () => {
       cache,
       start: 11025 * 2, // 2 s -> frame 16
       audio: { features: {}, weights: {} },
-      sources: [{ features: Float32Array.of(1, 2), row: 0, col: 1, frame: 0 }, { features: Float32Array.of(3, 4), row: 0, col: 0, frame: 0 }],
+      sources: [{ features: Float32Array.of(1, 2), cell: { row: 0, col: 1, frame: 0 } }, { features: Float32Array.of(3, 4), cell: { row: 0, col: 0, frame: 0 } }],
     } as unknown as WindowContext;
     const m = await windowMasks(planStages(c), ctx);
     expect(m.length).toBe(8);
@@ -112,6 +112,36 @@ describe('stage pipeline', () => {
     await windowMasks(planStages(c), { ...ctx, start: Math.round((39 / 8) * 11025) } as WindowContext);
     const late = calls[1].motion_features.data;
     for (let t = 0; t < 3; t++) expect(late[(1 * 3 + t) * 2 + 1]).toBe(3911);
+  });
+
+  it('motion refines only the sources with a point; a source named alone keeps its appearance mask, and with no point at all motion is skipped', async () => {
+    const c = card(['appearance', 'motion'], ['masks', 'motion', 'refine'], { motion: { frames: 2, features: 1 }, audio: { sampleRate: 11025, bins: 2, frames: 2 } });
+    const calls: Record<string, { dims: readonly number[]; data: Float32Array }>[] = [];
+    const runtime = {
+      // Appearance: source i's mask is all 0.1 * (i + 1).
+      masks: async (_a: unknown, _f: Float32Array, n: number) => Float32Array.from({ length: n * 4 }, (_, j) => 0.1 * (Math.floor(j / 4) + 1)),
+      run: async (_name: string, feeds: Record<string, { dims: readonly number[]; data: Float32Array }>) => {
+        calls.push(feeds);
+        return { masks: { data: new Float32Array(feeds.source_features.dims[0] * 4).fill(0.9) } };
+      },
+    };
+    const cache = { meta: { fps: 8, frames: 40 }, frameRangeFeatures: async (_n: string, _f: number, count: number, n: number) => new Float32Array(count * n) };
+    const named = { features: Float32Array.of(5, 6), cell: null };
+    const clicked = { features: Float32Array.of(7, 8), cell: { row: 0, col: 1, frame: 3 } };
+    const ctx = { card: c, runtime, cache, start: 0, audio: { features: {}, weights: {} }, sources: [named, clicked, named] } as unknown as WindowContext;
+    const m = await windowMasks(planStages(c), ctx);
+    expect(calls).toHaveLength(1);
+    expect(calls[0].source_features.dims).toEqual([1, 2]);
+    expect(Array.from(calls[0].source_features.data)).toEqual([7, 8]);
+    expect(Array.from(calls[0].source_cells.data)).toEqual([0, 1]);
+    expect(Array.from(m)).toEqual([...new Array(4).fill(Math.fround(0.1)), ...new Array(4).fill(Math.fround(0.9)), ...new Array(4).fill(Math.fround(0.3))]);
+
+    const plan = planStages(c, () => true, undefined, false);
+    expect(plan.used).toEqual(['appearance']);
+    expect(plan.skipped).toEqual([{ stage: 'motion', reason: 'no source has a point in the picture to follow' }]);
+    const names = await windowMasks(plan, { ...ctx, cache: null, sources: [named, named] } as unknown as WindowContext);
+    expect(calls).toHaveLength(1);
+    expect(names.length).toBe(8);
   });
 
   it('analysis extensions run only for declared stages whose sessions are loaded', () => {

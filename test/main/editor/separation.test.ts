@@ -26,6 +26,31 @@ function stemsOf(job: FakeJob, sources: number, startSec = 0): Manifest {
   } as unknown as Manifest;
 }
 
+describe('separation of sources by name', () => {
+  it("hands each source's query (point and/or class) to the job; only clicked sources get activity; a class change makes the stems stale", async () => {
+    await w.editor.sources.addByName(w.projectId, 'speech');
+    await w.editor.sources.add(w.projectId, 0.2, 0.3, 1, 'violin');
+    w.editor.separation.start(w.projectId);
+    const job = w.jobs.started.at(-1)!;
+    expect(job.params.sources).toEqual([
+      { x: null, y: null, timeSec: null, className: 'speaker' },
+      { x: 0.2, y: 0.3, timeSec: 1, className: 'violin' },
+    ]);
+    const manifest = stemsOf(job, 2);
+    manifest.activity = { fps: 10, startTime: 0, sources: [{ index: 2, values: [0.5, 0.25] }] };
+    await job.finish('done', manifest);
+    await vi.waitFor(() => expect(w.changes).toEqual([{ projectId: w.projectId, what: 'stems' }]));
+    const st = await w.editor.state(w.projectId);
+    expect(st.stemsStale).toBe(false);
+    expect(st.stems.map((s) => s.activity?.values ?? null)).toEqual([null, [0.5, 0.25], null]);
+    const changed = await w.editor.sources.setClass(w.projectId, st.sources[1].id, 'flute');
+    expect(changed.stemsStale).toBe(true);
+    expect((await w.editor.mixer.undo(w.projectId)).stemsStale).toBe(false);
+    // A source named alone that gets a point is another query too.
+    expect((await w.editor.sources.move(w.projectId, st.sources[0].id, { x: 0.5, y: 0.5, timeSec: 2 })).stemsStale).toBe(true);
+  });
+});
+
 describe('separation service', () => {
   it('asks for a click before separating', async () => {
     expect(await codeOf(() => w.editor.separation.start(w.projectId))).toBe('bad_request');
@@ -182,8 +207,8 @@ describe('stems after a change of sources', () => {
     expect(st.stemsStale).toBe(true);
     w.editor.separation.start(w.projectId);
     expect(w.jobs.started.at(-1)!.params.sources).toEqual([
-      { x: 0.3, y: 0.4, timeSec: 3 },
-      { x: 0.7, y: 0.3, timeSec: 2 },
+      { x: 0.3, y: 0.4, timeSec: 3, className: null },
+      { x: 0.7, y: 0.3, timeSec: 2, className: null },
     ]);
     const undone = await w.editor.mixer.undo(w.projectId);
     expect(undone.sources[0]).toMatchObject({ x: 0.2, y: 0.3, timeSec: 1 });

@@ -54,7 +54,7 @@ export interface AnalysisJobResult {
 export function userFacing(err: unknown): unknown {
   if (isMediaError(err, 'CANCELLED')) return err;
   if (isDiskFull(err)) return new JobError(DISK_FULL_MESSAGE, (err as Error).message);
-  if (isMediaError(err) || isModelError(err) || (err as Error | undefined)?.name === 'SeparationError') return new JobError((err as Error).message);
+  if (isMediaError(err) || isModelError(err) || ['SeparationError', 'QueryError'].includes((err as Error | undefined)?.name ?? '')) return new JobError((err as Error).message);
   return err;
 }
 

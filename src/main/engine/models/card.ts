@@ -63,6 +63,11 @@ export const CardSchema = v.looseObject({
     features: positiveInt,
   }),
   classes: v.optional(v.array(v.string()), []),
+  /**
+   * One learned query vector (video.features long) per class, added to a source's query when it is
+   * asked for by name (separation/query.ts). Absent in cards trained before class queries.
+   */
+  classQueries: v.optional(v.record(v.string(), v.array(v.pipe(v.number(), v.finite())))),
   sessions: v.pipe(
     v.record(v.string(), SessionSchema),
     v.check((s) => ['visual', 'audio', 'masks', 'localization'].every((k) => k in s), 'sessions must include visual, audio, masks and localization'),
@@ -132,6 +137,11 @@ export async function loadCard(dir: string = defaultModelDir()): Promise<ModelCa
   const vd = card.video;
   if (Math.floor(vd.height / vd.featureStride) !== vd.grid[0] || Math.floor(vd.width / vd.featureStride) !== vd.grid[1]) {
     throw new ModelError('INVALID_CARD', `model card ${file} has a feature grid that does not match its frame size; ${FIX_HINT}`, file);
+  }
+  for (const [name, q] of Object.entries(card.classQueries ?? {})) {
+    if (!card.classes.includes(name) || q.length !== vd.features) {
+      throw new ModelError('INVALID_CARD', `model card ${file} has a class query for '${name}' that is not one of its classes or not ${vd.features} numbers long; ${FIX_HINT}`, file);
+    }
   }
   return { ...card, dir: path.resolve(dir), sha256: createHash('sha256').update(bytes).digest('hex') };
 }

@@ -1,4 +1,5 @@
 import { tx, type Library } from './db';
+import type { SourceClass } from '../../../shared/classes';
 import type { HistoryState, MixerChannel, MixState, Source } from './types';
 import { getSourceRow, sourceFromRow, type SourceRow } from './rows';
 import { getMixerChannel, getMixState } from './rows';
@@ -11,9 +12,10 @@ import { getMixerChannel, getMixState } from './rows';
 export type SourceFields = {
   name?: string;
   colour?: string;
-  timeSec?: number;
-  x?: number;
-  y?: number;
+  timeSec?: number | null;
+  x?: number | null;
+  y?: number | null;
+  className?: SourceClass | null;
   /** deleted_at: null = live. */
   deletedAt?: number | null;
 };
@@ -54,6 +56,7 @@ const SOURCE_COLUMNS: Record<keyof SourceFields, string> = {
   timeSec: 'time_sec',
   x: 'x',
   y: 'y',
+  className: 'class_name',
   deletedAt: 'deleted_at',
 };
 const MIXER_COLUMNS: Record<keyof MixerFields, string> = { gainDb: 'gain_db', pan: 'pan', mute: 'mute', solo: 'solo' };

@@ -23,6 +23,8 @@ export {
   renameSource,
   moveSource,
   recolourSource,
+  setSourceClass,
+  checkClassName,
   removeSource,
   type AddSourceInput,
 } from './sources';

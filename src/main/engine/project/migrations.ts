@@ -8,6 +8,12 @@ export interface Migration {
   readonly version: number;
   readonly name: string;
   readonly up: (db: Database) => void;
+  /**
+   * The migration rebuilds a table other tables reference: foreign keys are switched off around
+   * its transaction (dropping the old table would otherwise cascade into the rows that point at
+   * it) and checked inside it before the commit.
+   */
+  readonly rebuildsTables?: boolean;
 }
 
 const V1 = `
@@ -172,6 +178,39 @@ CREATE TABLE history (
 ) WITHOUT ROWID;
 `;
 
+/**
+ * A source is asked for by a click, by a class name, or both: the click point becomes optional
+ * (SQLite cannot drop NOT NULL in place, so the table is rebuilt with the same ids) and the class
+ * name is added.
+ */
+const V5_SOURCES = `
+CREATE TABLE sources_v5 (
+  id          INTEGER PRIMARY KEY,
+  project_id  INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+  media_id    INTEGER NOT NULL,
+  ord         INTEGER NOT NULL CHECK (ord >= 1),
+  name        TEXT    NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+  colour      TEXT    NOT NULL CHECK (length(colour) = 7 AND colour GLOB '#[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]'),
+  time_sec    REAL    CHECK (time_sec IS NULL OR time_sec >= 0),
+  x           REAL    CHECK (x IS NULL OR x BETWEEN 0 AND 1),
+  y           REAL    CHECK (y IS NULL OR y BETWEEN 0 AND 1),
+  class_name  TEXT    CHECK (class_name IS NULL OR length(class_name) BETWEEN 1 AND 40),
+  created_at  INTEGER NOT NULL,
+  deleted_at  INTEGER,
+  -- The click point is whole or absent, and every source is asked for by a point, a class or both.
+  CHECK ((x IS NULL) = (y IS NULL) AND (x IS NULL) = (time_sec IS NULL)),
+  CHECK (x IS NOT NULL OR class_name IS NOT NULL),
+  UNIQUE (project_id, ord),
+  UNIQUE (id, project_id),
+  FOREIGN KEY (media_id, project_id) REFERENCES media (id, project_id) ON DELETE CASCADE
+);
+INSERT INTO sources_v5 (id, project_id, media_id, ord, name, colour, time_sec, x, y, class_name, created_at, deleted_at)
+  SELECT id, project_id, media_id, ord, name, colour, time_sec, x, y, NULL, created_at, deleted_at FROM sources;
+DROP TABLE sources;
+ALTER TABLE sources_v5 RENAME TO sources;
+CREATE INDEX sources_media ON sources (media_id, project_id);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', up: (db) => db.exec(V1) },
   // Opening a file the user already has a project for finds that project by path.
@@ -188,6 +227,7 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'media scene setting',
     up: (db) => db.exec(`ALTER TABLE media ADD COLUMN scene TEXT NOT NULL DEFAULT 'auto' CHECK (scene IN ('auto', 'synthetic', 'real'))`),
   },
+  { version: 5, name: 'sources by name', up: (db) => db.exec(V5_SOURCES), rebuildsTables: true },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;
@@ -205,11 +245,22 @@ export function migrate(db: Database, migrations: readonly Migration[] = MIGRATI
     throw new SchemaTooNewError(current, migrations.length);
   }
   for (const m of migrations.slice(current)) {
-    db.transaction(() => {
-      m.up(db);
-      // PRAGMA cannot take bound parameters; version is an integer we own.
-      db.pragma(`user_version = ${m.version}`);
-    }).immediate();
+    // foreign_keys cannot change inside a transaction: switched off before it, back on after.
+    const keysOn = db.pragma('foreign_keys', { simple: true }) === 1;
+    if (m.rebuildsTables && keysOn) db.pragma('foreign_keys = OFF');
+    try {
+      db.transaction(() => {
+        m.up(db);
+        if (m.rebuildsTables) {
+          const broken = db.pragma('foreign_key_check') as unknown[];
+          if (broken.length > 0) throw new Error(`migration ${m.version} (${m.name}) would break ${broken.length} foreign key(s)`);
+        }
+        // PRAGMA cannot take bound parameters; version is an integer we own.
+        db.pragma(`user_version = ${m.version}`);
+      }).immediate();
+    } finally {
+      if (m.rebuildsTables && keysOn) db.pragma('foreign_keys = ON');
+    }
   }
   return db.pragma('user_version', { simple: true }) as number;
 }

@@ -1,5 +1,6 @@
 import { EXPORT_TARGETS, includeKey, type ExportTargetId, type ExportTargetSettings } from '../../../shared/export-targets';
 import type { Library } from './db';
+import type { SourceClass } from '../../../shared/classes';
 import type {
   Analysis,
   AnalysisStatus,
@@ -75,9 +76,10 @@ export interface SourceRow {
   ord: number;
   name: string;
   colour: string;
-  time_sec: number;
-  x: number;
-  y: number;
+  time_sec: number | null;
+  x: number | null;
+  y: number | null;
+  class_name: string | null;
   created_at: number;
   deleted_at: number | null;
 }
@@ -91,6 +93,8 @@ export const sourceFromRow = (r: SourceRow): Source => ({
   timeSec: r.time_sec,
   x: r.x,
   y: r.y,
+  // Stored only through checkClassName (sources.ts).
+  className: r.class_name as SourceClass | null,
   createdAt: r.created_at,
   deleted: r.deleted_at !== null,
 });

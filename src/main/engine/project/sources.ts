@@ -4,6 +4,7 @@ import { NotFoundError, getSourceRow, sourceFromRow, type SourceRow } from './ro
 import { check, checkName, checkUnit } from './validate';
 import type { Source } from './types';
 import { MAX_SOURCES } from '../../../shared/mixer';
+import { sourceClassOf, unknownClassMessage, type SourceClass } from '../../../shared/classes';
 
 /** Distinct on a dark background and for the common colour-vision deficiencies (Okabe-Ito based). */
 export const SOURCE_PALETTE = ['#e69f00', '#56b4e9', '#009e73', '#f0e442', '#0072b2', '#d55e00', '#cc79a7', '#9ad0a8'] as const;
@@ -24,22 +25,41 @@ export function listSources(lib: Library, projectId: number, options: { includeD
   return (lib.db.prepare(sql).all(projectId) as SourceRow[]).map(sourceFromRow);
 }
 
+/** A source is asked for by a click point, a class name, or both. */
 export interface AddSourceInput {
   projectId: number;
   mediaId: number;
-  timeSec: number;
-  /** 0..1 in the original frame. */
-  x: number;
-  y: number;
+  /** The click: all three or none. x, y: 0..1 in the original frame. */
+  timeSec?: number;
+  x?: number;
+  y?: number;
+  /** A class name or a word for one (shared/classes.ts); stored as the class's own name. */
+  className?: string | null;
   name?: string;
   colour?: string;
 }
 
-/** Add a clicked source (undoable) with its mixer channel at unity gain. */
+function checkPoint(p: { x: number; y: number; timeSec: number }): void {
+  check(Number.isFinite(p.timeSec) && p.timeSec >= 0, 'Source time must be zero or more seconds');
+  checkUnit(p.x, 'Source x');
+  checkUnit(p.y, 'Source y');
+}
+
+/** The class a name stands for; a name that is none is refused with the list of names. */
+export function checkClassName(name: string): SourceClass {
+  const c = sourceClassOf(name);
+  check(c !== null, unknownClassMessage(name));
+  return c;
+}
+
+/** Add a source (undoable) with its mixer channel at unity gain. */
 export function addSource(lib: Library, input: AddSourceInput): Source {
-  check(Number.isFinite(input.timeSec) && input.timeSec >= 0, 'Source time must be zero or more seconds');
-  checkUnit(input.x, 'Source x');
-  checkUnit(input.y, 'Source y');
+  const given = [input.x, input.y, input.timeSec].filter((v) => v !== undefined).length;
+  check(given === 0 || given === 3, 'A source point needs x, y and its time together');
+  const point = given === 3 ? { x: input.x as number, y: input.y as number, timeSec: input.timeSec as number } : null;
+  if (point) checkPoint(point);
+  const className = input.className == null ? null : checkClassName(input.className);
+  check(point !== null || className !== null, 'A source needs a point in the picture, a class name, or both');
   if (input.colour !== undefined) check(COLOUR.test(input.colour), 'Colour must look like #rrggbb (lower case)');
   return tx(lib, () => {
     // Refused here, at the click, rather than by the separation job it would start.
@@ -48,15 +68,15 @@ export function addSource(lib: Library, input: AddSourceInput): Source {
     const now = lib.now();
     const ord =
       ((lib.db.prepare('SELECT max(ord) FROM sources WHERE project_id = ?').pluck().get(input.projectId) as number | null) ?? 0) + 1;
-    const name = input.name === undefined ? `Source ${ord}` : checkName(input.name, 'Source name');
+    const name = input.name !== undefined ? checkName(input.name, 'Source name') : point === null && className ? capitalised(className) : `Source ${ord}`;
     const colour = input.colour ?? SOURCE_PALETTE[(ord - 1) % SOURCE_PALETTE.length];
     const id = Number(
       lib.db
         .prepare(
-          `INSERT INTO sources (project_id, media_id, ord, name, colour, time_sec, x, y, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO sources (project_id, media_id, ord, name, colour, time_sec, x, y, class_name, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(input.projectId, input.mediaId, ord, name, colour, input.timeSec, input.x, input.y, now).lastInsertRowid,
+        .run(input.projectId, input.mediaId, ord, name, colour, point?.timeSec ?? null, point?.x ?? null, point?.y ?? null, className, now).lastInsertRowid,
     );
     lib.db.prepare("INSERT INTO mixer_channels (project_id, role, source_id) VALUES (?, 'source', ?)").run(input.projectId, id);
     recordEdit(lib, input.projectId, {
@@ -89,6 +109,7 @@ function editSource(
       timeSec: row.time_sec,
       x: row.x,
       y: row.y,
+      className: sourceFromRow(row).className,
       deletedAt: row.deleted_at,
     };
     for (const key of Object.keys(set) as (keyof SourceFields)[]) {
@@ -109,7 +130,10 @@ export function renameSource(lib: Library, projectId: number, id: number, name: 
   return editSource(lib, projectId, id, 'source.rename', (s) => `Rename ${s.name}`, { name: clean });
 }
 
-/** Move the click point (a drag of the marker, or a click at another time). A drag is one undo step. */
+/**
+ * Move the click point (a drag of the marker, or a click at another time). A drag is one undo
+ * step. A source asked for by name alone needs the time with its first point.
+ */
 export function moveSource(lib: Library, projectId: number, id: number, to: { x: number; y: number; timeSec?: number }): Source {
   checkUnit(to.x, 'Source x');
   checkUnit(to.y, 'Source y');
@@ -117,8 +141,20 @@ export function moveSource(lib: Library, projectId: number, id: number, to: { x:
   if (to.timeSec !== undefined) {
     check(Number.isFinite(to.timeSec) && to.timeSec >= 0, 'Source time must be zero or more seconds');
     set.timeSec = to.timeSec;
+  } else {
+    check(getSourceRow(lib, projectId, id)?.time_sec !== null, 'A source without a point needs the time of the frame its new point is on');
   }
   return editSource(lib, projectId, id, 'source.move', (s) => `Move ${s.name}`, set, `source:${id}:move`);
+}
+
+/** Say what the source is (a class name or a word for one), or null to forget it; one undo step. */
+export function setSourceClass(lib: Library, projectId: number, id: number, className: string | null): Source {
+  const c = className === null ? null : checkClassName(className);
+  if (c === null) {
+    const row = getSourceRow(lib, projectId, id);
+    check(!row || row.x !== null, 'This source is asked for by its class alone; remove it instead, or give it a point in the picture first');
+  }
+  return editSource(lib, projectId, id, 'source.class', (s) => (c === null ? `Clear the class of ${s.name}` : `Set ${s.name} to ${c}`), { className: c });
 }
 
 export function recolourSource(lib: Library, projectId: number, id: number, colour: string): Source {
@@ -130,3 +166,5 @@ export function recolourSource(lib: Library, projectId: number, id: number, colo
 export function removeSource(lib: Library, projectId: number, id: number): Source {
   return editSource(lib, projectId, id, 'source.remove', (s) => `Remove ${s.name}`, { deletedAt: lib.now() });
 }
+
+const capitalised = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

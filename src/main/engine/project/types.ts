@@ -1,6 +1,7 @@
 /** Domain records as the rest of the app sees them (camelCase, booleans, parsed JSON). */
 import type { Monitor, WavFormat } from '../../../shared/mixer';
 import type { ExportTargetSettings } from '../../../shared/export-targets';
+import type { SourceClass } from '../../../shared/classes';
 
 export type { Monitor };
 
@@ -49,11 +50,15 @@ export interface Source {
   index: number;
   name: string;
   colour: string;
-  timeSec: number;
-  /** 0..1 from the left of the ORIGINAL video frame (not the letterboxed preview). */
-  x: number;
-  /** 0..1 from the top of the original frame. */
-  y: number;
+  /**
+   * The click point (time, x, y), all three or none: a source asked for by name alone has none.
+   * x: 0..1 from the left of the ORIGINAL video frame (not the letterboxed preview); y: 0..1 from the top.
+   */
+  timeSec: number | null;
+  x: number | null;
+  y: number | null;
+  /** What the source is (a class of shared/classes.ts), or null when only the click says. */
+  className: SourceClass | null;
   createdAt: number;
   deleted: boolean;
 }

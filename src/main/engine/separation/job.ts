@@ -11,7 +11,7 @@ import { analyzeMedia } from '../analysis/analyze';
 import { snapshotIndex, type IndexSnapshot } from '../analysis/index-records';
 import { userFacing } from '../analysis/job';
 import { sharedRuntime, type DeviceRequest } from '../models/runtime';
-import type { Click } from './features';
+import { anyPoint, validateQueries, type SourceQuery } from './query';
 import { stopMaskWorker } from './mask-client';
 import { readDetections } from '../detect/detect';
 import { faceTrackAt, speakingOver } from '../detect/activity';
@@ -19,7 +19,8 @@ import { DEFAULT_STRENGTH, enhanceSpeakerStems, type DialogueSource } from './di
 import { separate, type SeparationResult } from './separate';
 
 /**
- * Job kind 'separation' (JobRunner): analysis (cached) then separation of the clicked sources;
+ * Job kind 'separation' (JobRunner): analysis (cached; only when a source has a point in the
+ * picture) then separation of the sources;
  * writes the stems and manifest.json into outDir and returns the manifest. The stems are written
  * into a hidden staging folder beside outDir and published with manifest.json last (see
  * publishStaged), so outDir never mixes a run's stems with an older run's, and a folder holds a
@@ -28,7 +29,7 @@ import { separate, type SeparationResult } from './separate';
 
 export interface SeparationJobParams {
   media: string;
-  sources: Click[];
+  sources: SourceQuery[];
   outDir: string;
   format?: WavFormat;
   mask?: MaskMode;
@@ -55,9 +56,11 @@ export interface Manifest {
   media: { path: string; durationSec: number; sampleRate: number; channels: number };
   model: { name: string; version: string; sha256: string; stages: string[]; skippedStages: { stage: string; reason: string }[] };
   device: { requested: DeviceRequest; provider: string; notice: string | null };
-  parameters: { sources: { x: number; y: number; at: number }[]; dialogue: DialogueSource[]; format: WavFormat; mask: MaskMode; windowHop: number; startSec: number; durationSec: number | null; fullRateStft: SeparationResult['grid'] };
+  /** Each source's query: its click (x, y and the time `at`; null when asked for by name alone) and class. */
+  parameters: { sources: { x: number | null; y: number | null; at: number | null; class: string | null }[]; dialogue: DialogueSource[]; format: WavFormat; mask: MaskMode; windowHop: number; startSec: number; durationSec: number | null; fullRateStft: SeparationResult['grid'] };
   stems: {
-    sources: { index: number; file: string; frame: number; cell: [number, number] }[];
+    /** frame and cell: where the click's features came from; null for a source without a click. */
+    sources: { index: number; file: string; frame: number | null; cell: [number, number] | null }[];
     residual: string;
     sampleRate: number;
     channels: number;
@@ -65,7 +68,10 @@ export interface Manifest {
     /** Stems whose samples went beyond full scale and were clipped (wav16/wav24 only). */
     clipped: { file: string; samples: number }[];
   };
-  activity: { fps: number; startTime: number; sources: { index: number; values: number[] }[] };
+  /** Where each clicked source sounds over time (sources without a click have none); null when no source has a point. */
+  activity: { fps: number; startTime: number; sources: { index: number; values: number[] }[] } | null;
+  /** What the user must be told about the result (e.g. a class name the model could not use). */
+  warnings: string[];
   timings: { analysisSec: number; analysisCached: boolean; separateSec: number; firstAudioSec: number | null; totalSec: number };
 }
 
@@ -97,22 +103,27 @@ export default defineJob<SeparationJobParams, Manifest>(async (p, ctx) => {
   const t0 = performance.now();
   try {
     const rt = await sharedRuntime({ dir: p.modelDir, device: p.device });
+    validateQueries(p.sources, rt.card);
     const info = await probeMedia(p.media, { signal: ctx.signal });
     requireAudio(info);
-    requireVideo(info);
-    let share = 0.75;
+    // The picture is analysed only for sources clicked in it; names alone need no picture.
+    const pictured = anyPoint(p.sources);
+    if (pictured) requireVideo(info);
+    let share = pictured ? 0.75 : 0;
     const index = p.index ? snapshotIndex(p.index, rt.card, (r) => ctx.record(r)) : undefined;
-    const a = await analyzeMedia(p.media, {
-      runtime: rt,
-      info,
-      cacheRoot: p.cacheRoot,
-      index,
-      signal: ctx.signal,
-      // A cached analysis reports 1 at once and then counts for nothing (share 0 below): leave
-      // it out, so the separation's progress starts from where the bar is.
-      onProgress: (s, f) => f < 1 && ctx.progress(s, f * share),
-    });
-    if (a.cached) share = 0;
+    const a = pictured
+      ? await analyzeMedia(p.media, {
+          runtime: rt,
+          info,
+          cacheRoot: p.cacheRoot,
+          index,
+          signal: ctx.signal,
+          // A cached analysis reports 1 at once and then counts for nothing (share 0 below): leave
+          // it out, so the separation's progress starts from where the bar is.
+          onProgress: (s, f) => f < 1 && ctx.progress(s, f * share),
+        })
+      : null;
+    if (a?.cached) share = 0;
     const target = path.resolve(p.outDir);
     await fsp.mkdir(path.dirname(target), { recursive: true });
     const staging = tempPathFor(target);
@@ -120,7 +131,7 @@ export default defineJob<SeparationJobParams, Manifest>(async (p, ctx) => {
     try {
       const r = await separate(p.media, p.sources, {
         runtime: rt,
-        cache: a.cache,
+        cache: a?.cache ?? null,
         info,
         outDir: staging,
         format: p.format,
@@ -132,7 +143,7 @@ export default defineJob<SeparationJobParams, Manifest>(async (p, ctx) => {
         onProgress: (s, f) => ctx.progress(s, share + (1 - share) * f),
       });
       const d = p.detections ? await readDetections(p.detections) : null;
-      const faces = p.sources.map((c) => (d ? faceTrackAt(d.frames, c.x, c.y, c.timeSec) : null));
+      const faces = r.sources.map((s) => (d && s.point ? faceTrackAt(d.frames, s.point.x, s.point.y, s.point.timeSec) : null));
       const speakers: DialogueSource[] = p.sources
         .map((_, i) => p.dialogue?.find((x) => x.index === i + 1) ?? (faces[i] !== null ? { index: i + 1, strength: DEFAULT_STRENGTH } : null))
         .filter((x): x is DialogueSource => x !== null);
@@ -141,12 +152,12 @@ export default defineJob<SeparationJobParams, Manifest>(async (p, ctx) => {
         const rewritten = new Set(['residual.wav', ...speakers.map((s) => `source-${s.index}.wav`)]);
         r.clipped = [...r.clipped.filter((c) => !rewritten.has(c.file)), ...(await enhanceSpeakerStems(staging, speakers, r.format))];
       }
-      if (d) {
+      if (d && r.activity) {
         // A source on a face is active when that face speaks.
-        const { fps, startFrame } = r.activity;
-        const times = (r.activity.values[0] ?? []).map((_, i) => (startFrame + i + 0.5) / fps);
+        const { fps, startFrame, values } = r.activity;
+        const times = (values.find((v) => v !== null) ?? []).map((_, i) => (startFrame + i + 0.5) / fps);
         faces.forEach((track, i) => {
-          if (track !== null) r.activity.values[i] = speakingOver(d.frames, track, times);
+          if (track !== null) values[i] = speakingOver(d.frames, track, times);
         });
       }
       const manifest: Manifest = {
@@ -155,7 +166,7 @@ export default defineJob<SeparationJobParams, Manifest>(async (p, ctx) => {
         model: { name: rt.card.name, version: rt.card.modelVersion, sha256: rt.card.sha256, stages: r.stages.used, skippedStages: r.stages.skipped },
         device: { requested: p.device ?? 'auto', provider: rt.provider, notice: rt.notice },
         parameters: {
-          sources: p.sources.map((s) => ({ x: s.x, y: s.y, at: s.timeSec })),
+          sources: r.sources.map((s) => ({ x: s.point?.x ?? null, y: s.point?.y ?? null, at: s.point?.timeSec ?? null, class: s.className })),
           dialogue: speakers,
           format: r.format,
           mask: r.mask,
@@ -172,8 +183,13 @@ export default defineJob<SeparationJobParams, Manifest>(async (p, ctx) => {
           frames: r.frames,
           clipped: r.clipped,
         },
-        activity: { fps: r.activity.fps, startTime: r.activity.startFrame / r.activity.fps, sources: r.activity.values.map((values, i) => ({ index: i + 1, values })) },
-        timings: { analysisSec: a.seconds, analysisCached: a.cached, separateSec: r.timings.separateSec, firstAudioSec: r.timings.firstAudioSec, totalSec: (performance.now() - t0) / 1000 },
+        activity: r.activity && {
+          fps: r.activity.fps,
+          startTime: r.activity.startFrame / r.activity.fps,
+          sources: r.activity.values.flatMap((values, i) => (values ? [{ index: i + 1, values }] : [])),
+        },
+        warnings: r.warnings,
+        timings: { analysisSec: a?.seconds ?? 0, analysisCached: a?.cached ?? false, separateSec: r.timings.separateSec, firstAudioSec: r.timings.firstAudioSec, totalSec: (performance.now() - t0) / 1000 },
       };
       if (ctx.signal.aborted) throw new MediaError('CANCELLED', 'cancelled');
       await publishStaged({
@@ -188,7 +204,7 @@ export default defineJob<SeparationJobParams, Manifest>(async (p, ctx) => {
       await fsp.rm(staging, { recursive: true, force: true }).catch(() => undefined);
       throw err;
     } finally {
-      await a.cache.close();
+      await a?.cache.close();
     }
   } catch (err) {
     throw userFacing(err);

@@ -29,7 +29,7 @@ export interface WindowSpan {
 
 export interface MaskInputs {
   runtime: ModelRuntime;
-  cache: AnalysisCache;
+  cache: AnalysisCache | null;
   plan: StagePlan;
   sources: SourceInput[];
 }

@@ -18,7 +18,8 @@ export interface MaskRequest extends WindowSpan {
   threads: number;
   file: string;
   info: MediaInfo;
-  cacheDir: string;
+  /** Null when no source has a point (nothing reads the analysis). */
+  cacheDir: string | null;
   sources: SourceInput[];
   /** Restrict the card's stages (default: all it declares). */
   stages: string[] | null;
@@ -39,13 +40,13 @@ function runtime(req: MaskRequest): Promise<ModelRuntime> {
 
 async function* masks(req: MaskRequest, signal: AbortSignal): AsyncGenerator<MaskWindow> {
   const rt = await runtime(req);
-  const cache = await AnalysisCache.open(req.cacheDir);
-  if (!cache) throw new Error(`analysis cache ${req.cacheDir} is gone`);
+  const cache = req.cacheDir === null ? null : await AnalysisCache.open(req.cacheDir);
+  if (req.cacheDir !== null && !cache) throw new Error(`analysis cache ${req.cacheDir} is gone`);
   try {
-    const plan = planStages(rt.card, (s) => rt.has(s), req.stages ?? undefined);
+    const plan = planStages(rt.card, (s) => rt.has(s), req.stages ?? undefined, req.sources.some((s) => s.cell !== null));
     yield* maskWindows(req.file, req.info, req, { runtime: rt, cache, plan, sources: req.sources }, signal);
   } finally {
-    await cache.close();
+    await cache?.close();
   }
 }
 

@@ -1,6 +1,5 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { MAX_SOURCES } from '../../../shared/mixer';
 import { decodeAudioStream } from '../media/audio';
 import { MediaError } from '../media/errors';
 import { requireAudio, type MediaInfo } from '../media/probe';
@@ -8,15 +7,16 @@ import { createWavWriter, type WavFormat, type WavWriter } from '../media/wav';
 import type { MaskMode } from '../dsp/masks';
 import type { AnalysisCache } from '../analysis/cache';
 import type { ModelRuntime } from '../models/runtime';
-import { clickCell, neighbourhoodVector, type Click } from './features';
+import { anyPoint, composeSources, pointOf, type SourceQuery } from './query';
 import { binMap, FullRateSynth, fullRateGrid, interpolateFrame } from './fullrate';
 import { workerMasks } from './mask-client';
 import { maskWindows, type MaskWindow, type WindowSpan } from './mask-windows';
 import { ModelMaskTrack } from './model-masks';
 import { planStages, type SourceInput, type StagePlan } from '../stages';
+export type { SourceQuery };
 
 /**
- * Clicks -> stems. N sources are separated jointly: each model window's masks come from the card's
+ * Source queries (separation/query.ts) -> stems. N sources are separated jointly: each model window's masks come from the card's
  * stages (appearance, then refinements such as motion when declared), are cross-faded between
  * overlapping windows at the model rate, completed with a residual, and applied to every channel's
  * full-rate STFT. Output: source-1.wav ... source-N.wav and residual.wav at the media's rate,
@@ -25,8 +25,8 @@ import { planStages, type SourceInput, type StagePlan } from '../stages';
 
 export interface SeparateOptions {
   runtime: ModelRuntime;
-  /** The media's analysis (visual features for the clicks, heatmaps for activity). */
-  cache: AnalysisCache;
+  /** The media's analysis (visual features for the clicks, heatmaps for activity); null when no source has a point. */
+  cache: AnalysisCache | null;
   info: MediaInfo;
   outDir: string;
   format?: WavFormat;
@@ -49,12 +49,12 @@ export interface SeparateOptions {
 
 export interface SourceReport {
   index: number;
-  x: number;
-  y: number;
-  timeSec: number;
-  /** Analysed frame the features came from, and the feature cell clicked. */
-  frame: number;
-  cell: [number, number];
+  /** The query: the click (null for a source asked for by name alone) and the class name. */
+  point: { x: number; y: number; timeSec: number } | null;
+  className: string | null;
+  /** Analysed frame the features came from, and the feature cell clicked; null without a click. */
+  frame: number | null;
+  cell: [number, number] | null;
   file: string;
 }
 
@@ -71,8 +71,13 @@ export interface SeparationResult {
   windowHop: number;
   grid: { hop: number; window: number; nFft: number };
   stages: { used: string[]; skipped: { stage: string; reason: string }[] };
-  /** Per source, the heatmap value at its cell for each analysed frame (fps of the analysis). */
-  activity: { fps: number; startFrame: number; values: number[][] };
+  /**
+   * Per source with a click, the heatmap value at its cell for each analysed frame (fps of the
+   * analysis); null for a source asked for by name alone, and all null without an analysis.
+   */
+  activity: { fps: number; startFrame: number; values: (number[] | null)[] } | null;
+  /** Things the user must be told (a class name the model could not use). */
+  warnings: string[];
   timings: { separateSec: number; firstAudioSec: number | null };
   /** Stems with samples beyond full scale, written clipped (integer formats only). */
   clipped: { file: string; samples: number }[];
@@ -88,50 +93,27 @@ export class SeparationError extends Error {
   override name = 'SeparationError';
 }
 
+
 function check(signal?: AbortSignal): void {
   if (signal?.aborted) throw new MediaError('CANCELLED', 'cancelled');
 }
 
-export function validateClicks(clicks: Click[]): void {
-  if (clicks.length === 0) throw new SeparationError('give at least one source to separate');
-  if (clicks.length > MAX_SOURCES) throw new SeparationError(`at most ${MAX_SOURCES} sources can be separated at once, got ${clicks.length}`);
-  clicks.forEach((c, i) => {
-    if (!(c.x >= 0 && c.x <= 1 && c.y >= 0 && c.y <= 1)) throw new SeparationError(`source ${i + 1}: X,Y must be numbers in 0..1 (got ${c.x},${c.y})`);
-    if (!(Number.isFinite(c.timeSec) && c.timeSec >= 0)) throw new SeparationError(`source ${i + 1}: time must be a number of seconds >= 0`);
-  });
-}
-
-/** Feature vectors and cells of the clicks, from the analysis cache. */
-export async function sourceInputs(cache: AnalysisCache, clicks: Click[]): Promise<SourceInput[]> {
-  const m = cache.meta;
-  const spec = { geometry: m.geometry, stride: m.featureStride, grid: m.grid };
-  const out: SourceInput[] = [];
-  for (const c of clicks) {
-    const frame = cache.frameAt(c.timeSec);
-    const { row, col } = clickCell(spec, c.x, c.y);
-    const map = await cache.visualFeatures(frame);
-    out.push({ features: neighbourhoodVector(map, m.features, m.grid, row, col), row, col, frame });
-  }
-  return out;
-}
-
-/** Heatmap value at each source's cell, per analysed frame in [first, first + count). */
-export async function sourceActivity(cache: AnalysisCache, sources: SourceInput[], first = 0, count = cache.meta.frames): Promise<number[][]> {
+/** Heatmap value at each clicked source's cell, per analysed frame in [first, first + count); null for a source without a click. */
+export async function sourceActivity(cache: AnalysisCache, sources: SourceInput[], first = 0, count = cache.meta.frames): Promise<(number[] | null)[]> {
   const [, cols] = cache.meta.grid;
   const cells = cache.meta.grid[0] * cols;
-  const values = sources.map(() => [] as number[]);
+  const values = sources.map((s) => (s.cell ? ([] as number[]) : null));
   const block = 1024;
   for (let f = first; f < Math.min(cache.meta.frames, first + count); f += block) {
     const h = await cache.heatmaps(f, Math.min(block, first + count - f));
     const n = h.length / cells;
-    for (let i = 0; i < n; i++) sources.forEach((s, k) => values[k].push(Math.round(h[i * cells + s.row * cols + s.col] * 1000) / 1000));
+    for (let i = 0; i < n; i++) sources.forEach((s, k) => s.cell && values[k]!.push(Math.round(h[i * cells + s.cell.row * cols + s.cell.col] * 1000) / 1000));
   }
   return values;
 }
 
-export async function separate(file: string, clicks: Click[], opts: SeparateOptions): Promise<SeparationResult> {
+export async function separate(file: string, queries: SourceQuery[], opts: SeparateOptions): Promise<SeparationResult> {
   const t0 = performance.now();
-  validateClicks(clicks);
   const { runtime: rt, cache, info, signal } = opts;
   requireAudio(info);
   const card = rt.card;
@@ -142,8 +124,8 @@ export async function separate(file: string, clicks: Click[], opts: SeparateOpti
   if (!(Number.isInteger(windowHop) && windowHop % a.hop === 0 && windowHop > 0 && windowHop <= a.windowSamples + 1)) {
     throw new SeparationError(`window hop must be a multiple of ${a.hop} up to ${a.windowSamples + 1}, got ${windowHop}`);
   }
-  const plan: StagePlan = planStages(card, (s) => rt.has(s), opts.stages);
-  const sources = await sourceInputs(cache, clicks);
+  const { inputs: sources, warnings } = await composeSources(card, cache, queries);
+  const plan: StagePlan = planStages(card, (s) => rt.has(s), opts.stages, anyPoint(queries));
   const rate = info.audio.sampleRate;
   const channels = info.audio.channels;
   const startSec = Math.max(0, opts.startSec ?? 0);
@@ -167,7 +149,7 @@ export async function separate(file: string, clicks: Click[], opts: SeparateOpti
   };
   const windows: AsyncIterable<MaskWindow> =
     opts.pipeline ?? true
-      ? workerMasks({ modelDir: card.dir, device: rt.provider, file, info, cacheDir: cache.dir, sources, stages: opts.stages ?? null, ...span }, signal)
+      ? workerMasks({ modelDir: card.dir, device: rt.provider, file, info, cacheDir: cache?.dir ?? null, sources, stages: opts.stages ?? null, ...span }, signal)
       : maskWindows(file, info, span, { runtime: rt, cache, plan, sources }, signal);
   const track = new ModelMaskTrack(
     windows,
@@ -237,11 +219,18 @@ export async function separate(file: string, clicks: Click[], opts: SeparateOpti
   }
   const frames = writers[0].framesWritten;
   const clipped = writers.map((w, i) => ({ file: names[i], samples: w.clippedSamples })).filter((c) => c.samples > 0);
-  const fps = cache.meta.fps;
-  const firstFrame = Math.floor(startSec * fps);
-  const frameCount = durationSec === undefined ? cache.meta.frames - firstFrame : Math.ceil(durationSec * fps);
+  let activity: SeparationResult['activity'] = null;
+  if (cache) {
+    const fps = cache.meta.fps;
+    const firstFrame = Math.floor(startSec * fps);
+    const frameCount = durationSec === undefined ? cache.meta.frames - firstFrame : Math.ceil(durationSec * fps);
+    activity = { fps, startFrame: firstFrame, values: await sourceActivity(cache, sources, firstFrame, frameCount) };
+  }
   return {
-    sources: clicks.map((c, i) => ({ index: i + 1, x: c.x, y: c.y, timeSec: c.timeSec, frame: sources[i].frame, cell: [sources[i].row, sources[i].col], file: names[i] })),
+    sources: queries.map((q, i) => {
+      const cell = sources[i].cell;
+      return { index: i + 1, point: pointOf(q), className: q.className ?? null, frame: cell?.frame ?? null, cell: cell ? [cell.row, cell.col] : null, file: names[i] };
+    }),
     residual: names[names.length - 1],
     sampleRate: rate,
     channels,
@@ -252,7 +241,8 @@ export async function separate(file: string, clicks: Click[], opts: SeparateOpti
     windowHop,
     grid: { hop: grid.hop, window: grid.win, nFft: grid.nFft },
     stages: { used: plan.used, skipped: plan.skipped },
-    activity: { fps, startFrame: firstFrame, values: await sourceActivity(cache, sources, firstFrame, frameCount) },
+    activity,
+    warnings,
     timings: { separateSec: (performance.now() - t0) / 1000, firstAudioSec },
     clipped,
   };

@@ -32,7 +32,8 @@ export interface StagePlan {
   refiners: RefineStage[];
 }
 
-export function planStages(card: ModelCard, available: (session: string) => boolean = () => true, only?: string[]): StagePlan {
+/** anyPoint: some source has a point in the picture (stages that follow points have nothing to do otherwise). */
+export function planStages(card: ModelCard, available: (session: string) => boolean = () => true, only?: string[], anyPoint = true): StagePlan {
   const plan: StagePlan = { used: ['appearance'], skipped: [], refiners: [] };
   for (const stage of card.stages) {
     if (stage === 'appearance') continue;
@@ -51,6 +52,10 @@ export function planStages(card: ModelCard, available: (session: string) => bool
       plan.skipped.push({ stage, reason: `the model lacks the session(s) ${missing.join(', ')}` });
       continue;
     }
+    if (r.pointsOnly && !anyPoint) {
+      plan.skipped.push({ stage, reason: 'no source has a point in the picture to follow' });
+      continue;
+    }
     plan.used.push(stage);
     plan.refiners.push(r);
   }
@@ -63,7 +68,8 @@ export async function windowMasks(plan: StagePlan, ctx: WindowContext): Promise<
   const n = ctx.sources.length;
   const feats = new Float32Array(n * k);
   ctx.sources.forEach((s, i) => feats.set(s.features, i * k));
-  const replaced = plan.refiners.some((r) => r.replacesAppearance);
+  // Appearance masks are needed unless a stage remakes every source's mask.
+  const replaced = plan.refiners.some((r) => r.replacesAppearance && (!r.pointsOnly || ctx.sources.every((s) => s.cell !== null)));
   let masks: Float32Array | null = replaced ? null : await ctx.runtime.masks(ctx.audio, feats, n);
   for (const r of plan.refiners) masks = await r.refine(masks, ctx);
   return masks!;

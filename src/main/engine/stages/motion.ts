@@ -18,9 +18,11 @@ import type { AnalysisBatch, AnalysisExtension, RefineStage, StageEntry, WindowC
  * one frame further back (with 3, the first frame of each chunk after the first came out slightly
  * different).
  *
- * Separation (refine.onnx): the N sources' appearance logits, refined jointly with each source's
- * motion features (pooled around its click inside the graph), give the window's masks. The motion
- * features of the window's T frames come from the analysis cache.
+ * Separation (refine.onnx): the appearance logits of the sources that have a click, refined
+ * jointly with each one's motion features (pooled around its click inside the graph), give their
+ * masks; a source asked for by name alone has no motion to follow and keeps its appearance mask
+ * (the residual still completes the sum). The motion features of the window's T frames come from
+ * the analysis cache.
  */
 
 export const MOTION_FILE = 'motion.f16';
@@ -103,8 +105,12 @@ export function motionRefiner(card: ModelCard): RefineStage {
     name: 'motion',
     sessions: ['motion', 'refine'],
     replacesAppearance: true,
-    async refine(_masks: Float32Array | null, ctx: WindowContext): Promise<Float32Array> {
-      const { card: c, cache, runtime: rt } = ctx;
+    pointsOnly: true,
+    async refine(masks: Float32Array | null, ctx: WindowContext): Promise<Float32Array> {
+      const { card: c, runtime: rt } = ctx;
+      const pointed = ctx.sources.flatMap((s, i) => (s.cell ? [{ i, features: s.features, cell: s.cell }] : []));
+      if (pointed.length === 0) return masks!;
+      const cache = ctx.cache!;
       const [gh, gw] = c.video.grid;
       const cells = gh * gw;
       const T = spec.frames, C = spec.features;
@@ -119,14 +125,14 @@ export function motionRefiner(card: ModelCard): RefineStage {
         const off = (clamp(first + t) - lo) * C * cells;
         for (let ch = 0; ch < C; ch++) motion.set(block.subarray(off + ch * cells, off + (ch + 1) * cells), (ch * T + t) * cells);
       }
-      const n = ctx.sources.length;
+      const n = pointed.length;
       const k = c.video.features;
       const src = new Float32Array(n * k);
       const pos = new Float32Array(n * 2);
-      ctx.sources.forEach((s, i) => {
+      pointed.forEach((s, i) => {
         src.set(s.features, i * k);
-        pos[2 * i] = s.row;
-        pos[2 * i + 1] = s.col;
+        pos[2 * i] = s.cell.row;
+        pos[2 * i + 1] = s.cell.col;
       });
       const out = await rt.run('refine', {
         audio_features: ctx.audio.features,
@@ -135,7 +141,13 @@ export function motionRefiner(card: ModelCard): RefineStage {
         motion_features: new ort.Tensor('float32', motion, [1, C, T, gh, gw]),
         source_cells: new ort.Tensor('float32', pos, [n, 2]),
       });
-      return out.masks.data as Float32Array;
+      const refined = out.masks.data as Float32Array;
+      if (n === ctx.sources.length) return refined;
+      // Name-only sources keep their appearance masks; the refined ones go in their places.
+      const size = c.audio.bins * c.audio.frames;
+      const all = Float32Array.from(masks!);
+      pointed.forEach((s, j) => all.set(refined.subarray(j * size, (j + 1) * size), s.i * size));
+      return all;
     },
   };
 }

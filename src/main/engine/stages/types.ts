@@ -50,18 +50,17 @@ export interface AnalysisExtension {
 }
 
 export interface SourceInput {
-  /** Visual feature vector (K) at the click. */
+  /** The source's query vector (K): pixel features at its click and/or its class query (separation/query.ts). */
   features: Float32Array;
-  /** Feature cell and analysed frame of the click. */
-  row: number;
-  col: number;
-  frame: number;
+  /** Feature cell and analysed frame of the click; null for a source asked for by name alone. */
+  cell: { row: number; col: number; frame: number } | null;
 }
 
 export interface WindowContext {
   runtime: ModelRuntime;
   card: ModelCard;
-  cache: AnalysisCache;
+  /** Null when no source has a point (nothing reads the picture). */
+  cache: AnalysisCache | null;
   /** Window start at the model rate, samples; the window is card.audio.windowSamples long. */
   start: number;
   audio: AudioFeatures;
@@ -73,8 +72,16 @@ export interface RefineStage {
   name: string;
   /** Sessions this part needs (from card.sessions). */
   sessions: string[];
-  /** The stage makes the masks from scratch (its session includes the appearance stage). */
+  /** The stage makes the masks of the sources it refines from scratch (its session includes the appearance stage). */
   replacesAppearance?: boolean;
-  /** masks (N, bins, frames), or null when replacesAppearance -> masks of the same shape, all sources jointly. */
+  /**
+   * The stage follows what is at a source's point: it refines only the sources that have one, and
+   * keeps the appearance masks of the others (which then must be given).
+   */
+  pointsOnly?: boolean;
+  /**
+   * masks (N, bins, frames) -> masks of the same shape, all sources jointly. masks is null only when
+   * replacesAppearance and every source is one the stage refines.
+   */
   refine(masks: Float32Array | null, ctx: WindowContext): Promise<Float32Array>;
 }
