@@ -71,7 +71,7 @@ test('an audio-only file says why there is nothing to click, and what can be don
   const note = page.getByTestId('audio-only');
   await expect(note).toBeVisible();
   await expect(note).toContainText('no picture');
-  await expect(note).toContainText('open the video');
+  await expect(note).toContainText('Add source by name');
   // Nothing asks the user to click in a picture that is not there.
   await expect(page.getByText(/click what you hear in the picture/i)).toHaveCount(0);
   await shot(page, 'audio-only.png');

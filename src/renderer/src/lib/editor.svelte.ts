@@ -181,6 +181,22 @@ export class Editor {
     this.scheduleSeparation(visible);
   }
 
+  /** A source asked for by its class alone (audio-only files, sounds off screen): separated like a click. */
+  async addByName(className: string): Promise<void> {
+    const before = new Set(this.state?.sources.map((s) => s.id));
+    await this.apply(() => client().call('sources.addByName', { projectId: this.projectId, className }));
+    const added = this.state?.sources.filter((s) => !before.has(s.id)).at(-1);
+    if (!added) return;
+    this.select(added.id);
+    this.scheduleSeparation({ startSec: 0, spanSec: Math.min(60, this.project.media.durationSec) });
+  }
+
+  /** What the source plays (null: not said); the source is separated again with its new query. */
+  async setClass(sourceId: number, className: string | null): Promise<void> {
+    await this.apply(() => client().call('sources.setClass', { projectId: this.projectId, sourceId, className }));
+    this.resyncStems();
+  }
+
   scheduleSeparation(visible: { startSec: number; spanSec: number }): void {
     if (this.separateTimer) clearTimeout(this.separateTimer);
     this.separateTimer = setTimeout(() => {
