@@ -21,13 +21,17 @@ export const CLASS_LABELS: Record<SourceClass, string> = {
 };
 
 /** Words people use for a class the model calls otherwise. */
-const CLASS_WORDS: Record<string, SourceClass> = { speech: 'speaker', voice: 'speaker', dialogue: 'speaker' };
+const CLASS_WORDS = new Map<string, SourceClass>([
+  ['speech', 'speaker'],
+  ['voice', 'speaker'],
+  ['dialogue', 'speaker'],
+]);
 
 /** The class a user's word names (any case, synonyms included); null when it names none. */
 export function sourceClassOf(word: string): SourceClass | null {
   const w = word.trim().toLowerCase();
   if ((SOURCE_CLASSES as readonly string[]).includes(w)) return w as SourceClass;
-  return CLASS_WORDS[w] ?? null;
+  return CLASS_WORDS.get(w) ?? null;
 }
 
 /** What a refused class name is told: every name there is. */

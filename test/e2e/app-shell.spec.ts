@@ -1,9 +1,7 @@
 /** The browser UI's shell: opening files, and what happens when the server goes away. */
 import { expect, test, type WebSocketRoute } from '@playwright/test';
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
+import { makeTone } from './helpers';
 import { env, openClip, shot } from './open';
 
 test('in a browser, Ctrl+O and a dropped file open the file picker', async ({ page }) => {
@@ -62,11 +60,7 @@ test('when the server stops, the page says so and Play does nothing', async ({ p
 
 test('an audio-only file says why there is nothing to click, and what can be done', async ({ page }) => {
   const file = path.join(env('STEMSIGHT_E2E_MEDIA'), 'tone.wav');
-  if (!existsSync(file)) {
-    const ffmpeg = (createRequire(path.join(process.cwd(), 'package.json'))('@ffmpeg-installer/ffmpeg') as { path: string }).path;
-    const r = spawnSync(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=330:duration=3', '-ar', '44100', file]);
-    expect(r.status).toBe(0);
-  }
+  makeTone(file, 330);
   await openClip(page, file);
   const note = page.getByTestId('audio-only');
   await expect(note).toBeVisible();

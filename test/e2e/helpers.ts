@@ -1,7 +1,7 @@
 /** Shared by the end-to-end specs: the server's environment, test media, and reading WAV output. */
 import type { Page } from '@playwright/test';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,13 @@ export function demoClicks(): { suggestedClicks: { class: string; x: number; y: 
 export function makeDemoCut(file: string, seconds: number): void {
   const r = spawnSync(ffmpeg(), ['-hide_banner', '-loglevel', 'error', '-y', '-i', path.join(root, 'resources', 'demo', 'demo.mp4'), '-t', String(seconds), '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '160k', '-movflags', '+faststart', file], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`ffmpeg could not cut the demo clip: ${r.stderr}`);
+}
+
+/** An audio-only file: `seconds` of a sine at `hz` (made once; kept between runs). */
+export function makeTone(file: string, hz: number, seconds = 3): void {
+  if (existsSync(file)) return;
+  const r = spawnSync(ffmpeg(), ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `sine=frequency=${hz}:duration=${seconds}`, '-ar', '44100', file], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`ffmpeg could not make ${file}: ${r.stderr}`);
 }
 
 /** Sample rate, channels and frames from a WAV header (PCM or float). */

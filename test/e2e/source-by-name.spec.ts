@@ -4,19 +4,13 @@
  * source named alone cannot lose its class.
  */
 import { expect, test } from '@playwright/test';
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
+import { makeTone } from './helpers';
 import { env, openClip, shot } from './open';
 
 test('add a source by name to an audio-only file, then change what it plays and undo that', async ({ page }) => {
   const file = path.join(env('STEMSIGHT_E2E_MEDIA'), 'named-tone.wav');
-  if (!existsSync(file)) {
-    const ffmpeg = (createRequire(path.join(process.cwd(), 'package.json'))('@ffmpeg-installer/ffmpeg') as { path: string }).path;
-    const r = spawnSync(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=220:duration=3', '-ar', '44100', file]);
-    expect(r.status).toBe(0);
-  }
+  makeTone(file, 220);
   await openClip(page, file);
   await expect(page.getByTestId('audio-only')).toContainText('Add source by name');
   const side = page.getByRole('region', { name: 'Selected source' });
