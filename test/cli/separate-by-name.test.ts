@@ -51,7 +51,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const manifestOf = (out: string) => JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8'));
 
-describe('stemsight separate --source CLASS', () => {
+// Each case runs the CLI (and on the world clip, its analysis) several times: minutes on a loaded machine.
+describe('stemsight separate --source CLASS', { timeout: 300_000 }, () => {
   it('separates an audio-only file by name: no picture, no analysis, stems that sum to the original, the query in the manifest', async () => {
     const out = path.join(dir, 'voice-out');
     const r = await cli(['separate', voice, '--source', 'speech', '--source', 'Guitar', '--out', out, '--format', 'f32'], { STEMSIGHT_MODEL_DIR: named });
