@@ -11,8 +11,8 @@ import { cli as runCli, expectOneLineError, root } from './run-cli';
 
 /**
  * `separate --source X,Y,CLASS` and `--source CLASS` end to end. The plumbing runs on copies of
- * the shipped model whose card carries made-up class query vectors (or none); the separation
- * quality of a name is checked with the shipped card once it carries its trained class queries.
+ * the shipped model whose card carries made-up class query vectors (or none); what a name
+ * selects is checked with the shipped card and its trained class queries.
  */
 
 let dir: string;
@@ -115,8 +115,7 @@ describe('stemsight separate --source CLASS', { timeout: 300_000 }, () => {
     expectOneLineError(await cli(['separate', voice, '--source', '0.5,0.5', '--out', out]), /--source 0\.5,0\.5 is a point in the picture, but voice\.wav has no video; name the source instead \(e\.g\. --source speech\)/);
   });
 
-  // Runs once the shipped card carries its trained class queries.
-  it.skipIf(!shippedCard.classQueries)('--source speech on a world clip gives the speaker: its stem is most like the stem of a click on the speaker', async () => {
+  it('--source speech on a world clip gives the speaker: its stem is most like the stem of a click on the speaker', async () => {
     const byName = path.join(dir, 'speech-by-name');
     const byClick = path.join(dir, 'speech-by-click');
     let r = await cli(['separate', world, '--source', 'speech', '--out', byName, '--format', 'f32']);
