@@ -104,6 +104,17 @@ describe('missing or damaged model files', () => {
     expect((await modelError(loadCard(dir))).message).toMatch(/sessions must include/);
   });
 
+  it('class queries must be the length of the visual features, one per class of the card', async () => {
+    const dir = copyModel('bad-class-queries');
+    const card = JSON.parse(readFileSync(path.join(shipped, 'card.json'), 'utf8'));
+    card.classQueries = { guitar: [1, 2, 3] };
+    writeFileSync(path.join(dir, 'card.json'), JSON.stringify(card));
+    expect((await modelError(loadCard(dir))).message).toMatch(/class query for 'guitar' that is not one of its classes or not 24 numbers long/);
+    card.classQueries = { kazoo: new Array(24).fill(0) };
+    writeFileSync(path.join(dir, 'card.json'), JSON.stringify(card));
+    expect((await modelError(loadCard(dir))).message).toMatch(/class query for 'kazoo'/);
+  });
+
   it('a newer card with extra stages and sessions still loads', async () => {
     const dir = copyModel('newer');
     const card = JSON.parse(readFileSync(path.join(shipped, 'card.json'), 'utf8'));
