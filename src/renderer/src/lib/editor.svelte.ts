@@ -169,9 +169,10 @@ export class Editor {
   // ---- sources -----------------------------------------------------------------------------------
 
   /** A click in the picture: a new source, and a separation soon after (clicks are debounced). */
-  async addSource(x: number, y: number, timeSec: number, visible: { startSec: number; spanSec: number }): Promise<void> {
+  /** className: what the clicked thing is, when the click says (a face is a speaker). */
+  async addSource(x: number, y: number, timeSec: number, visible: { startSec: number; spanSec: number }, className?: string): Promise<void> {
     const before = new Set(this.state?.sources.map((s) => s.id));
-    await this.apply(() => client().call('sources.add', { projectId: this.projectId, x, y, timeSec }));
+    await this.apply(() => client().call('sources.add', { projectId: this.projectId, x, y, timeSec, className }));
     // The newest new source: with two quick clicks in flight, the second answer holds both.
     const added = this.state?.sources.filter((s) => !before.has(s.id)).at(-1);
     // A refused click (main said why) changes nothing, so the stems need no new separation.
