@@ -6,7 +6,7 @@
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ApiError } from '../shared/result';
+import { AppError } from '../shared/errors';
 import { isInside } from './engine/fs/paths';
 import { MEDIA_EXTENSIONS, type FileEntry, type FileListing } from '../shared/contract';
 
@@ -49,22 +49,22 @@ function rootOf(policy: AccessPolicy, real: string): string | undefined {
   return policy.roots.find((r) => isInside(real, r));
 }
 
-/** Resolve a renderer-supplied path to a real media file inside the policy, or throw ApiError. */
+/** Resolve a renderer-supplied path to a real media file inside the policy, or throw AppError. */
 export async function resolveMediaPath(policy: AccessPolicy, input: string, checkRoots = true): Promise<string> {
-  if (!path.isAbsolute(input)) throw new ApiError('bad_request', 'Give the full path of the media file.');
+  if (!path.isAbsolute(input)) throw new AppError('bad_request', 'Give the full path of the media file.');
   let real: string;
   try {
     real = await fsp.realpath(path.resolve(input));
   } catch {
-    throw new ApiError('not_found', `No file at ${input}.`);
+    throw new AppError('not_found', `No file at ${input}.`);
   }
   if (checkRoots && !rootOf(policy, real)) {
-    throw new ApiError('forbidden', 'That file is outside the folders Stemsight may open (see STEMSIGHT_MEDIA_ROOTS).');
+    throw new AppError('forbidden', 'That file is outside the folders Stemsight may open (see STEMSIGHT_MEDIA_ROOTS).');
   }
   const st = await fsp.stat(real);
-  if (!st.isFile()) throw new ApiError('bad_request', `${path.basename(real)} is not a file.`);
+  if (!st.isFile()) throw new AppError('bad_request', `${path.basename(real)} is not a file.`);
   if (!isMediaFileName(real)) {
-    throw new ApiError('bad_request', `${path.basename(real)} is not a media file Stemsight can open (video or audio).`);
+    throw new AppError('bad_request', `${path.basename(real)} is not a media file Stemsight can open (video or audio).`);
   }
   return real;
 }
@@ -78,20 +78,20 @@ export async function listFolder(policy: AccessPolicy, dir: string | undefined):
       entries: policy.roots.map((r) => ({ name: r, path: r, kind: 'dir' as const })),
     };
   }
-  if (!path.isAbsolute(dir)) throw new ApiError('bad_request', 'Give the full path of the folder.');
+  if (!path.isAbsolute(dir)) throw new AppError('bad_request', 'Give the full path of the folder.');
   let real: string;
   try {
     real = await fsp.realpath(path.resolve(dir));
   } catch {
-    throw new ApiError('not_found', `No folder at ${dir}.`);
+    throw new AppError('not_found', `No folder at ${dir}.`);
   }
   const root = rootOf(policy, real);
-  if (!root) throw new ApiError('forbidden', 'That folder is outside the folders Stemsight may open.');
+  if (!root) throw new AppError('forbidden', 'That folder is outside the folders Stemsight may open.');
   let dirents;
   try {
     dirents = await fsp.readdir(real, { withFileTypes: true });
   } catch {
-    throw new ApiError('forbidden', `Cannot read ${real}.`);
+    throw new AppError('forbidden', `Cannot read ${real}.`);
   }
   const entries: FileEntry[] = [];
   for (const d of dirents) {
@@ -121,16 +121,16 @@ export async function listFolder(policy: AccessPolicy, dir: string | undefined):
  * inside the allowed roots; a folder picked in main's own dialog skips the root check.
  */
 export async function resolveFolder(policy: AccessPolicy, input: string, checkRoots = true): Promise<string> {
-  if (!path.isAbsolute(input)) throw new ApiError('bad_request', 'Give the full path of the export folder.');
+  if (!path.isAbsolute(input)) throw new AppError('bad_request', 'Give the full path of the export folder.');
   let real: string;
   try {
     real = await fsp.realpath(path.resolve(input));
   } catch {
-    throw new ApiError('not_found', `There is no folder at ${input}; create it or choose another.`);
+    throw new AppError('not_found', `There is no folder at ${input}; create it or choose another.`);
   }
-  if (!(await fsp.stat(real)).isDirectory()) throw new ApiError('bad_request', `${input} is not a folder.`);
+  if (!(await fsp.stat(real)).isDirectory()) throw new AppError('bad_request', `${input} is not a folder.`);
   if (checkRoots && !rootOf(policy, real)) {
-    throw new ApiError('forbidden', 'That folder is outside the folders Stemsight may write to (see STEMSIGHT_MEDIA_ROOTS).');
+    throw new AppError('forbidden', 'That folder is outside the folders Stemsight may write to (see STEMSIGHT_MEDIA_ROOTS).');
   }
   return real;
 }

@@ -22,7 +22,8 @@ import {
   type RequestName,
   type RequestOutput,
 } from '../shared/contract';
-import { ApiError, fail, ok, type Result } from '../shared/result';
+import { AppError, errorInfo, isAppError } from '../shared/errors';
+import { fail, ok, type Result } from '../shared/result';
 import { listFolder, resolveMediaPath, type AccessPolicy } from './access';
 import { writeFileAtomic } from './engine/fs/atomic';
 import type { Editor } from './editor';
@@ -99,7 +100,7 @@ type Listener = (name: EventName, payload: unknown) => void;
 export interface Api {
   /** Validate and run one request; never throws. */
   dispatch(name: unknown, payload: unknown): Promise<Result<unknown>>;
-  /** Typed call for main-side callers (menus); throws ApiError. */
+  /** Typed call for main-side callers (menus); throws AppError. */
   call<N extends RequestName>(name: N, input: RequestInput<N>): Promise<RequestOutput<N>>;
   /** The file behind a media id, for the media protocol / HTTP route; null if unknown or gone. */
   mediaFile(mediaId: number): Promise<string | null>;
@@ -161,10 +162,10 @@ export function createApi(deps: ApiDeps): Api {
       // The engine's message usually names the file and says what to do: say it once.
       const why = oneLine(err);
       const name = path.basename(file);
-      throw new ApiError('media_error', why.includes(name) ? why : `${name} could not be read as media: ${why}`);
+      throw new AppError('media_error', why.includes(name) ? why : `${name} could not be read as media: ${why}`);
     }
     if (!probe.hasAudio) {
-      throw new ApiError('media_error', `${path.basename(file)} has no audio track, so there is nothing to separate.`);
+      throw new AppError('media_error', `${path.basename(file)} has no audio track, so there is nothing to separate.`);
     }
     const name = path.basename(file, path.extname(file));
     return projectView(await deps.store.createProject(name, file, probe));
@@ -172,9 +173,9 @@ export function createApi(deps: ApiDeps): Api {
 
   async function computePeaks(mediaId: number, pps: number): Promise<Peaks> {
     const media = deps.store.getMedia(mediaId);
-    if (!media) throw new ApiError('not_found', 'That media is not in the project database.');
+    if (!media) throw new AppError('not_found', 'That media is not in the project database.');
     if (!(await fileExists(media.path))) {
-      throw new ApiError('not_found', `${path.basename(media.path)} is missing; move it back or open it again.`);
+      throw new AppError('not_found', `${path.basename(media.path)} is missing; move it back or open it again.`);
     }
     const st = await fsp.stat(media.path);
     // The cache key includes size and mtime so a replaced file never shows stale peaks.
@@ -189,7 +190,7 @@ export function createApi(deps: ApiDeps): Api {
     try {
       result = await deps.engine.peaks(media.path, pps);
     } catch (err) {
-      throw new ApiError('media_error', `Could not read the audio of ${path.basename(media.path)}: ${oneLine(err)}`);
+      throw new AppError('media_error', `Could not read the audio of ${path.basename(media.path)}: ${oneLine(err)}`);
     }
     const peaks: Peaks = {
       mediaId,
@@ -208,7 +209,7 @@ export function createApi(deps: ApiDeps): Api {
   }
 
   const editor = (): Editor => {
-    if (!deps.editor) throw new ApiError('unsupported', 'Editing is not available in this build.');
+    if (!deps.editor) throw new AppError('unsupported', 'Editing is not available in this build.');
     return deps.editor;
   };
 
@@ -237,7 +238,7 @@ export function createApi(deps: ApiDeps): Api {
     },
     'projects.open': async ({ projectId }) => {
       const p = deps.store.getProject(projectId);
-      if (!p) throw new ApiError('not_found', 'That project no longer exists.');
+      if (!p) throw new AppError('not_found', 'That project no longer exists.');
       deps.store.touchProject(projectId);
       deps.editor?.opened(projectId);
       return projectView(deps.store.getProject(projectId) ?? p);
@@ -245,7 +246,7 @@ export function createApi(deps: ApiDeps): Api {
     'projects.remove': async ({ projectId }) => ({ removed: deps.store.removeProject(projectId) }),
     'media.open': async ({ path: input }) => openResolved(await resolveMediaPath(deps.policy, input)),
     'media.openDialog': async () => {
-      if (!deps.showOpenDialog) throw new ApiError('unsupported', 'There is no native file dialog in the browser; use the file picker.');
+      if (!deps.showOpenDialog) throw new AppError('unsupported', 'There is no native file dialog in the browser; use the file picker.');
       const picked = await deps.showOpenDialog();
       if (!picked) return null;
       // Picked in main's own dialog: the user chose it, so the roots do not apply.
@@ -290,15 +291,15 @@ export function createApi(deps: ApiDeps): Api {
       try {
         return await editor().playback.mediaAudio(projectId);
       } catch (err) {
-        if (err instanceof ApiError) throw err;
-        throw new ApiError('media_error', `Could not read the audio for playback: ${oneLine(err)}`);
+        if (isAppError(err)) throw err;
+        throw new AppError('media_error', `Could not read the audio for playback: ${oneLine(err)}`);
       }
     },
     'export.settings': async ({ projectId, settings }) => editor().export.settings(projectId, settings),
     'export.chooseFolder': async ({ projectId }) => editor().export.chooseFolder(projectId),
     'export.start': async ({ projectId, ifExists }) => editor().export.start(projectId, ifExists),
     'demo.open': async () => {
-      if (!deps.demoFile || !(await fileExists(deps.demoFile))) throw new ApiError('not_found', 'The demo clip is not installed with this copy of Stemsight.');
+      if (!deps.demoFile || !(await fileExists(deps.demoFile))) throw new AppError('not_found', 'The demo clip is not installed with this copy of Stemsight.');
       // Shipped with the app, so the media roots do not apply.
       return openResolved(await resolveMediaPath(deps.policy, deps.demoFile, false));
     },
@@ -319,9 +320,9 @@ export function createApi(deps: ApiDeps): Api {
       const handler = handlers[name] as (input: unknown) => Promise<unknown>;
       return ok(await handler(parsed.output));
     } catch (err) {
-      if (err instanceof ApiError) return fail(err.code, err.message);
-      log(`request ${name} failed`, err);
-      return fail('internal', `Something went wrong in ${name}: ${oneLine(err)}`);
+      const info = errorInfo(err, name);
+      if (!isAppError(err)) log(`request ${name} failed`, err);
+      return fail(info.code, info.message);
     }
   }
 
@@ -329,7 +330,7 @@ export function createApi(deps: ApiDeps): Api {
     dispatch,
     async call(name, input) {
       const r = await dispatch(name, input);
-      if (!r.ok) throw new ApiError(r.error.code, r.error.message);
+      if (!r.ok) throw new AppError(r.error.code, r.error.message);
       return r.result as never;
     },
     async mediaFile(mediaId) {

@@ -6,12 +6,16 @@
  */
 import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { AppError } from '../shared/errors';
 import { processAlive } from './engine/fs/sweep';
 
 export const LOCK_FILE = 'stemsight.lock';
 
-export class DataFolderInUseError extends Error {
+export class DataFolderInUseError extends AppError {
   override name = 'DataFolderInUseError';
+  constructor(message: string) {
+    super('io_error', message);
+  }
 }
 
 /** Take the data folder's lock or throw DataFolderInUseError; returns the release function. */

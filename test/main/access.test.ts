@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listFolder, policyFromRoots, resolveMediaPath, type AccessPolicy } from '../../src/main/access';
-import { ApiError } from '../../src/shared/result';
+import { AppError } from '../../src/shared/errors';
 
 let tmp: string;
 let root: string;
@@ -14,7 +14,7 @@ async function code(p: Promise<unknown>): Promise<string> {
     await p;
     return 'ok';
   } catch (err) {
-    return err instanceof ApiError ? err.code : `unexpected ${String(err)}`;
+    return err instanceof AppError ? err.code : `unexpected ${String(err)}`;
   }
 }
 

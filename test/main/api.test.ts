@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -7,6 +7,8 @@ import { createApi, type Api, type MediaEngine } from '../../src/main/api';
 import { libraryStore } from '../../src/main/services';
 import { openLibrary, type Library } from '../../src/main/engine/project/db';
 import { requests } from '../../src/shared/contract';
+import { Cancelled } from '../../src/shared/errors';
+import { NotFoundError } from '../../src/main/engine/project/rows';
 import * as v from 'valibot';
 
 let tmp: string;
@@ -110,6 +112,32 @@ describe('api.dispatch', () => {
     expect(await api.call('projects.remove', { projectId: project.id })).toEqual({ removed: true });
     expect(await api.dispatch('projects.open', { projectId: project.id })).toMatchObject({ ok: false, error: { code: 'not_found' } });
     expect(await api.dispatch('media.openDialog', {})).toMatchObject({ ok: false, error: { code: 'unsupported' } });
+  });
+
+  it('answers every failure through the one error scheme: AppErrors keep their code, bugs become one logged line', async () => {
+    const logged: string[] = [];
+    const failing = (err: unknown) =>
+      createApi({
+        engine,
+        store: {
+          ...libraryStore(lib),
+          findProjectByMediaPath: () => {
+            throw err;
+          },
+        },
+        policy: { roots: [realpathSync(path.join(tmp, 'media'))] },
+        cacheDir: path.join(tmp, 'cache'),
+        transport: 'web',
+        version: '1',
+        log: (m) => logged.push(m),
+      });
+    const open = (api: Api) => api.dispatch('media.open', { path: clip() });
+    expect(await open(failing(new NotFoundError('project', 7)))).toEqual({ ok: false, error: { code: 'not_found', message: 'That item no longer exists; reload the project.' } });
+    expect(await open(failing(new Cancelled()))).toMatchObject({ ok: false, error: { code: 'cancelled' } });
+    expect(logged).toEqual([]);
+    const bug = await open(failing(new TypeError('x is undefined\n  at f (api.ts:1)')));
+    expect(bug).toEqual({ ok: false, error: { code: 'internal', message: 'media.open failed unexpectedly (x is undefined). Try again; if it keeps failing, report it with the details.' } });
+    expect(logged).toEqual(['request media.open failed']);
   });
 
   it('validates events before they reach any transport', () => {

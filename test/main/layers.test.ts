@@ -84,6 +84,24 @@ describe('layers', () => {
     expect(findCycles(engineFiles)).toEqual([]);
   });
 
+  it('defines errors in one scheme: only src/shared/errors.ts extends Error, and nothing matches errors by name', () => {
+    // Every other error class extends AppError (a code, a user message, a detail), so the API, the
+    // job and stream workers and the CLI report it without knowing it (docs/architecture.md).
+    const home = 'src/shared/errors.ts';
+    const ownError = /\bclass\s+\w+\s+extends\s+(Error|TypeError|RangeError)\b/;
+    const byName = /\.name\s*[!=]==?\s*['"]\w*(Error|Cancel\w*)['"]/;
+    const offenders = files(path.join(root, 'src'))
+      .filter((f) => rel(f) !== home)
+      .flatMap((f) =>
+        readFileSync(f, 'utf8')
+          .split('\n')
+          .map((line, i) => ({ line, at: `${rel(f)}:${i + 1}` }))
+          .filter((l) => ownError.test(l.line) || byName.test(l.line))
+          .map((l) => l.at),
+      );
+    expect(offenders).toEqual([]);
+  });
+
   it('keeps the database out of worker threads: no worker module reaches SQLite', () => {
     // Inside Electron a worker would load the Node build of better_sqlite3 (the Electron build is
     // passed as nativeBinding on the main thread only); the main thread is the only writer.

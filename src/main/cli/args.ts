@@ -4,8 +4,14 @@
  * (`--source X,Y --source X,Y`). Anything it does not know is a usage error.
  */
 
-export class UsageError extends Error {
+import { AppError } from '../../shared/errors';
+
+/** A command line that cannot be run as given: exit status 2. */
+export class UsageError extends AppError {
   override name = 'UsageError';
+  constructor(message: string) {
+    super('bad_request', message);
+  }
 }
 
 export type OptionKind = 'string' | 'boolean' | 'list' | 'repeat';

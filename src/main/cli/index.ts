@@ -2,10 +2,7 @@ import { readFileSync } from 'node:fs';
 import { formatOptions, parseArgs, UsageError } from './args';
 import type { CliIO, Command } from './command';
 import { allCommands, loadCommand } from './registry';
-import { MediaError } from '../engine/media/errors';
-import { WavError } from '../engine/media/wav';
-import { BssEvalError } from '../engine/metrics/bss_eval';
-import { isModelError } from '../engine/models/errors';
+import { errorInfo, isAppError, isCancelled } from '../../shared/errors';
 
 /**
  * Entry of the `stemsight` command. Errors become one line on stderr ("stemsight: ...") and a
@@ -41,14 +38,17 @@ export function commandHelp(c: Command): string {
   return [`Usage: stemsight ${c.usage}`, '', c.summary, '', 'Options:', formatOptions(c.options), ...(c.details ? ['', c.details] : []), ''].join('\n');
 }
 
-/** One line a person can act on, without the internals. */
+/**
+ * One line a person can act on, without the internals, and whether it is a usage mistake (exit
+ * status 2; a cancelled run counts as one). AppErrors are written for people; anything else is a bug.
+ */
 export function describeError(err: unknown): { message: string; usage: boolean } {
-  if (err instanceof UsageError) return { message: err.message, usage: true };
-  if (err instanceof MediaError || err instanceof WavError || err instanceof BssEvalError) return { message: err.message, usage: false };
-  // Engine errors written for people (model problems, a job's one-line failure).
-  if (isModelError(err) || (err instanceof Error && (err.name === 'CliJobError' || err.name === 'SeparationError'))) return { message: err.message, usage: false };
+  if (isCancelled(err)) return { message: 'cancelled', usage: true };
+  if (isAppError(err)) return { message: err.message, usage: err instanceof UsageError };
   const e = err as NodeJS.ErrnoException;
   if (e && typeof e === 'object' && e.code === 'EPIPE') return { message: 'output closed early', usage: false };
+  const info = errorInfo(err);
+  if (info.code === 'io_error') return { message: info.message, usage: false };
   const text = err instanceof Error ? err.message : String(err);
   return { message: `unexpected error: ${text.split('\n')[0]} (run with STEMSIGHT_DEBUG=1 for details)`, usage: false };
 }

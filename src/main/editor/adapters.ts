@@ -6,7 +6,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { isInside } from '../engine/fs/paths';
-import { ApiError } from '../../shared/result';
+import { AppError } from '../../shared/errors';
 import { measureMixLoudness } from '../engine/export/loudness';
 import { computeSpectrogram } from '../engine/media/spectrogram';
 import type { Library } from '../engine/project/db';
@@ -54,20 +54,8 @@ import { exportFolderName, planExportFolder } from '../engine/export/naming';
 import { resolveFolder, type AccessPolicy } from '../access';
 import type { EditorEngine, EditorJobs, EditorStore, ExportFolders, HeatmapReader } from './ports';
 
-/** Engine errors a user can act on, as ApiErrors; anything else is a bug and stays as it is. */
-function guard<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    if (err instanceof ApiError) throw err;
-    const e = err as Error;
-    if (e?.name === 'NotFoundError') throw new ApiError('not_found', 'That item no longer exists; reload the project.');
-    if (e?.name === 'InvalidInputError') throw new ApiError('bad_request', e.message);
-    throw err;
-  }
-}
-
 /**
+ * Engine errors a user can act on (a stale id, bad input) are AppErrors already and pass through.
  * @param card the shipped model's card, whose name and version key its analyses; rejected when
  *   no model is installed (then no analysis is ready).
  */
@@ -76,20 +64,20 @@ export function libraryEditorStore(lib: Library, card: () => Promise<ModelCard>)
     try {
       return getProject(lib, projectId);
     } catch {
-      throw new ApiError('not_found', 'That project no longer exists.');
+      throw new AppError('not_found', 'That project no longer exists.');
     }
   };
   return {
     project,
     media(projectId) {
       const m = listMedia(lib, project(projectId).id)[0];
-      if (!m) throw new ApiError('not_found', 'This project has no media file.');
+      if (!m) throw new AppError('not_found', 'This project has no media file.');
       return { ...m, facts: mediaFacts(m) };
     },
-    sources: (projectId) => guard(() => listSources(lib, projectId)),
-    channels: (projectId) => guard(() => listMixerChannels(lib, projectId)),
-    mixState: (projectId) => guard(() => getMixState(lib, projectId)),
-    stems: (projectId) => guard(() => listStems(lib, projectId)),
+    sources: (projectId) => listSources(lib, projectId),
+    channels: (projectId) => listMixerChannels(lib, projectId),
+    mixState: (projectId) => getMixState(lib, projectId),
+    stems: (projectId) => listStems(lib, projectId),
     stem(stemId) {
       try {
         return getStem(lib, stemId);
@@ -97,8 +85,8 @@ export function libraryEditorStore(lib: Library, card: () => Promise<ModelCard>)
         return null;
       }
     },
-    history: (projectId) => guard(() => historyState(lib, projectId)),
-    exportSettings: (projectId) => guard(() => getExportSettings(lib, projectId)),
+    history: (projectId) => historyState(lib, projectId),
+    exportSettings: (projectId) => getExportSettings(lib, projectId),
     async analysis(mediaId) {
       let c: ModelCard;
       try {
@@ -130,26 +118,25 @@ export function libraryEditorStore(lib: Library, card: () => Promise<ModelCard>)
     },
     setScene(projectId, scene) {
       const m = listMedia(lib, project(projectId).id)[0];
-      if (!m) throw new ApiError('not_found', 'This project has no media file.');
-      guard(() => setMediaScene(lib, m.id, scene));
+      if (!m) throw new AppError('not_found', 'This project has no media file.');
+      setMediaScene(lib, m.id, scene);
     },
-    addSource: (input) => void guard(() => addSource(lib, input)),
-    renameSource: (projectId, sourceId, name) => void guard(() => renameSource(lib, projectId, sourceId, name)),
-    removeSource: (projectId, sourceId) => void guard(() => removeSource(lib, projectId, sourceId)),
-    moveSource: (projectId, sourceId, to) => void guard(() => moveSource(lib, projectId, sourceId, to)),
-    setSourceClass: (projectId, sourceId, className) => void guard(() => setSourceClass(lib, projectId, sourceId, className)),
-    setMixer: (projectId, channelId, set) => void guard(() => setMixer(lib, projectId, channelId, set)),
-    duck: (projectId, sourceId, duckDb) =>
-      void guard(() => {
-        findMixerChannel(lib, projectId, { sourceId });
-        duckAllBut(lib, projectId, sourceId, duckDb);
-      }),
-    setMonitor: (projectId, monitor) => void guard(() => setMonitor(lib, projectId, monitor)),
-    undo: (projectId) => void guard(() => undo(lib, projectId)),
-    redo: (projectId) => void guard(() => redo(lib, projectId)),
-    setExportSettings: (projectId, patch) => void guard(() => setExportSettings(lib, projectId, patch)),
+    addSource: (input) => void addSource(lib, input),
+    renameSource: (projectId, sourceId, name) => void renameSource(lib, projectId, sourceId, name),
+    removeSource: (projectId, sourceId) => void removeSource(lib, projectId, sourceId),
+    moveSource: (projectId, sourceId, to) => void moveSource(lib, projectId, sourceId, to),
+    setSourceClass: (projectId, sourceId, className) => void setSourceClass(lib, projectId, sourceId, className),
+    setMixer: (projectId, channelId, set) => void setMixer(lib, projectId, channelId, set),
+    duck(projectId, sourceId, duckDb) {
+      findMixerChannel(lib, projectId, { sourceId });
+      duckAllBut(lib, projectId, sourceId, duckDb);
+    },
+    setMonitor: (projectId, monitor) => void setMonitor(lib, projectId, monitor),
+    undo: (projectId) => void undo(lib, projectId),
+    redo: (projectId) => void redo(lib, projectId),
+    setExportSettings: (projectId, patch) => void setExportSettings(lib, projectId, patch),
     recordStem: async (input) => void (await recordStem(lib, input)),
-    removeStems: (projectId, stemIds) => guard(() => removeStems(lib, projectId, stemIds)),
+    removeStems: (projectId, stemIds) => removeStems(lib, projectId, stemIds),
   };
 }
 
@@ -253,7 +240,7 @@ export function exportFolders(policy: AccessPolicy, trust: FolderTrust, dialog?:
     // The media's folder when exports may go there (not the app's own demo folder), else the first root.
     suggest: (mediaDir) => (policy.roots.some((r) => isInside(mediaDir, r)) ? mediaDir : (policy.roots[0] ?? null)),
     async fromSettings(input) {
-      if (!typed) throw new ApiError('forbidden', 'Choose the export folder with the Choose… button.');
+      if (!typed) throw new AppError('forbidden', 'Choose the export folder with the Choose… button.');
       return resolveFolder(policy, input, true);
     },
     forExport: (chosen) => resolveFolder(policy, chosen, typed),

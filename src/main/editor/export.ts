@@ -5,7 +5,7 @@
  */
 import type { EditorState, ExportSettingsView } from '../../shared/contract';
 import { chosenTargets, EXPORT_TARGETS } from '../../shared/export-targets';
-import { ApiError } from '../../shared/result';
+import { AppError } from '../../shared/errors';
 import type { ExportJobParams, ExportJobResult, ExportStem } from '../engine/export/job';
 import type { EditorEngine, EditorEvents, EditorJobs, EditorStore, ExportFolders } from './ports';
 import { missingMedia, type ProjectState } from './state';
@@ -30,7 +30,7 @@ export function mixStems(st: EditorState, store: Pick<EditorStore, 'stem'>): Exp
     const ch = stem.kind === 'residual' ? st.channels.find((c) => c.role === 'residual') : st.channels.find((c) => c.sourceId === stem.sourceId);
     const src = stem.sourceId !== null ? sources.get(stem.sourceId) : undefined;
     const file = store.stem(stem.id);
-    if (!file) throw new ApiError('not_found', 'That stem no longer exists; reload the project.');
+    if (!file) throw new AppError('not_found', 'That stem no longer exists; reload the project.');
     return {
       path: file.path,
       name: src ? src.name : 'residual',
@@ -56,7 +56,7 @@ export function createExportService(deps: ExportDeps) {
   }
 
   async function chooseFolder(projectId: number): Promise<string | null> {
-    if (!folders.dialog) throw new ApiError('unsupported', 'There is no folder dialog in the browser; type the folder instead.');
+    if (!folders.dialog) throw new AppError('unsupported', 'There is no folder dialog in the browser; type the folder instead.');
     const picked = await folders.dialog((await view.state(projectId)).suggestedFolder);
     if (picked) store.setExportSettings(projectId, { folder: picked });
     return picked;
@@ -68,21 +68,21 @@ export function createExportService(deps: ExportDeps) {
     const st = await view.state(projectId);
     const s = st.exportSettings;
     if (chosenTargets(s).length === 0) {
-      throw new ApiError('bad_request', `Choose at least one thing to export (${EXPORT_TARGETS.map((t) => t.label).join(', ')}).`);
+      throw new AppError('bad_request', `Choose at least one thing to export (${EXPORT_TARGETS.map((t) => t.label).join(', ')}).`);
     }
-    if (st.stems.length === 0) throw new ApiError('bad_request', 'There are no stems yet: click a source in the video and wait for the separation.');
+    if (st.stems.length === 0) throw new AppError('bad_request', 'There are no stems yet: click a source in the video and wait for the separation.');
     // Stems made for other sources would lose (or double) the sound of what changed: wait.
     if (st.stemsStale) {
       deps.separateDue(projectId);
-      throw new ApiError('bad_request', 'The sources changed since the stems were separated and Stemsight is separating them again; export when that has finished.');
+      throw new AppError('bad_request', 'The sources changed since the stems were separated and Stemsight is separating them again; export when that has finished.');
     }
-    if (st.stems.some((x) => x.preview)) throw new ApiError('bad_request', 'The whole-file separation is still running; export when it has finished.');
+    if (st.stems.some((x) => x.preview)) throw new AppError('bad_request', 'The whole-file separation is still running; export when it has finished.');
     const chosen = s.folder ?? st.suggestedFolder;
-    if (!chosen) throw new ApiError('bad_request', 'Choose a folder to export into.');
+    if (!chosen) throw new AppError('bad_request', 'Choose a folder to export into.');
     const parent = await folders.forExport(chosen);
     const project = store.project(projectId);
     const plan = await engine.planExportFolder(parent, project.name, ifExists);
-    if (plan.problem) throw new ApiError('bad_request', plan.problem);
+    if (plan.problem) throw new AppError('bad_request', plan.problem);
     if (plan.conflict) return { jobId: null, folder: plan.folder, conflict: true };
     const stems = mixStems(st, store);
     const params: ExportJobParams = {

@@ -3,7 +3,7 @@
  * mixer's current levels (the mix the export writes), streamed so any length fits in memory.
  */
 import type { MixLoudness } from '../../shared/contract';
-import { ApiError } from '../../shared/result';
+import { AppError } from '../../shared/errors';
 import { mixStems } from './export';
 import type { EditorEngine, EditorStore } from './ports';
 import type { ProjectState } from './state';
@@ -15,8 +15,8 @@ export function createLoudnessService(store: EditorStore, engine: EditorEngine, 
   return {
     async measure(projectId: number): Promise<MixLoudness> {
       const st = await view.state(projectId);
-      if (st.stems.length === 0) throw new ApiError('bad_request', 'There is no mix to measure yet: click a source in the video and wait for the separation.');
-      if (st.stems.some((s) => s.preview)) throw new ApiError('bad_request', 'The whole-file separation is still running; measure the loudness when it has finished.');
+      if (st.stems.length === 0) throw new AppError('bad_request', 'There is no mix to measure yet: click a source in the video and wait for the separation.');
+      if (st.stems.some((s) => s.preview)) throw new AppError('bad_request', 'The whole-file separation is still running; measure the loudness when it has finished.');
       const r = await engine.mixLoudness(mixStems(st, store));
       return {
         integratedLufs: finite(r.integrated),

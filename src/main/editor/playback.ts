@@ -4,7 +4,7 @@
  * and the stems' own WAVs.
  */
 import path from 'node:path';
-import { ApiError } from '../../shared/result';
+import { AppError } from '../../shared/errors';
 import type { EditorEngine, EditorStore } from './ports';
 import { missingMedia } from './state';
 
@@ -60,8 +60,8 @@ export function createPlaybackService(store: EditorStore, engine: EditorEngine, 
 
   async function stemPeaks(projectId: number, stemId: number) {
     const stem = store.stem(stemId);
-    if (!stem) throw new ApiError('not_found', 'That stem no longer exists; reload the project.');
-    if (stem.projectId !== projectId) throw new ApiError('forbidden', 'That stem belongs to another project.');
+    if (!stem) throw new AppError('not_found', 'That stem no longer exists; reload the project.');
+    if (stem.projectId !== projectId) throw new AppError('forbidden', 'That stem belongs to another project.');
     const p = await engine.peaks(stem.path, STEM_PEAKS_PER_SECOND);
     const abs: number[] = new Array(p.length);
     for (let i = 0; i < p.length; i++) abs[i] = Math.round(Math.min(1, Math.max(Math.abs(p.data[2 * i]), Math.abs(p.data[2 * i + 1]))) * 1e4) / 1e4;
@@ -75,12 +75,12 @@ export function createPlaybackService(store: EditorStore, engine: EditorEngine, 
     let startSec = 0;
     if (kind === 'stem') {
       const stem = store.stem(Number(id));
-      if (!stem) throw new ApiError('not_found', 'That stem no longer exists; reload the project.');
-      if (stem.projectId !== projectId) throw new ApiError('forbidden', 'That stem belongs to another project.');
+      if (!stem) throw new AppError('not_found', 'That stem no longer exists; reload the project.');
+      if (stem.projectId !== projectId) throw new AppError('forbidden', 'That stem belongs to another project.');
       file = stem.path;
       startSec = stem.startFrame / stem.sampleRate;
     } else {
-      if (store.media(projectId).id !== Number(id)) throw new ApiError('forbidden', 'That audio belongs to another project.');
+      if (store.media(projectId).id !== Number(id)) throw new AppError('forbidden', 'That audio belongs to another project.');
       file = (await originalWav(projectId)).file;
     }
     // Media time to file time: a preview's file starts later than 0 s.

@@ -31,7 +31,7 @@ export interface AnalysisRecord {
 
 /**
  * The project database as the editor sees it. Every edit is its own transaction (so everything
- * autosaves); a missing row or bad input comes back as an ApiError the user can act on.
+ * autosaves); a missing row or bad input comes back as an AppError the user can act on.
  */
 export interface EditorStore {
   project(projectId: number): Project;
@@ -145,7 +145,7 @@ export interface EditorEngine {
 export interface ExportFolders {
   /** Folder to suggest when none is set: the media's folder when allowed, else the first root. */
   suggest(mediaDir: string): string | null;
-  /** Check a folder typed into the settings; throws ApiError when it may not be used. */
+  /** Check a folder typed into the settings; throws AppError when it may not be used. */
   fromSettings(input: string): Promise<string>;
   /** Resolve the folder an export writes into (settings or suggestion). */
   forExport(chosen: string): Promise<string>;

@@ -3,7 +3,7 @@
  * screen; when a job finishes its stems are recorded in the library and the UI is told.
  */
 import path from 'node:path';
-import { ApiError } from '../../shared/result';
+import { AppError } from '../../shared/errors';
 import type { Manifest, SeparationJobParams } from '../engine/separation/job';
 import type { Source } from '../engine/project/types';
 import type { EditorEngine, EditorEvents, EditorJobs, EditorStore } from './ports';
@@ -81,7 +81,7 @@ export function createSeparationService(deps: SeparationDeps) {
   function start(projectId: number, preview?: { startSec: number; spanSec: number }): string[] {
     const m = store.media(projectId);
     const sources = store.sources(projectId);
-    if (sources.length === 0) throw new ApiError('bad_request', 'Click on something in the video, or add a source by name, first: each is one source to separate.');
+    if (sources.length === 0) throw new AppError('bad_request', 'Click on something in the video, or add a source by name, first: each is one source to separate.');
     // Newer clicks make older separations stale: stop them before they use the machine.
     for (const old of jobs.active('separation', { projectId })) jobs.cancel(old);
     const durationSec = m.facts.durationSec;

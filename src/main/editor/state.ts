@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import type { EditorState, ExportSettingsView, SceneView, StemView } from '../../shared/contract';
-import { ApiError } from '../../shared/result';
+import { AppError } from '../../shared/errors';
 import type { Source, Stem } from '../engine/project/types';
 import { chooseStems } from './stem-sets';
 import type { EditorStore, ExportFolders } from './ports';
@@ -94,6 +94,6 @@ export function createProjectState(
   };
 }
 
-export function missingMedia(file: string): ApiError {
-  return new ApiError('not_found', `${path.basename(file)} is missing; move it back or open it again.`);
+export function missingMedia(file: string): AppError {
+  return new AppError('not_found', `${path.basename(file)} is missing; move it back or open it again.`);
 }

@@ -1,8 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { userFacing } from '../../../src/main/engine/analysis/job';
-import { JobError } from '../../../src/main/engine/jobs/define';
-import { DISK_FULL_MESSAGE } from '../../../src/main/engine/fs/errors';
+import { DISK_FULL_MESSAGE, errorInfo } from '../../../src/shared/errors';
 
 describe('file-system errors', () => {
   it.runIf(process.platform === 'linux')('a full disk during analysis or separation says so, like export does', () => {
@@ -14,8 +12,8 @@ describe('file-system errors', () => {
       err = e;
     }
     expect((err as NodeJS.ErrnoException).code).toBe('ENOSPC');
-    const shown = userFacing(err);
-    expect(shown).toBeInstanceOf(JobError);
-    expect((shown as Error).message).toBe(DISK_FULL_MESSAGE);
+    const shown = errorInfo(err, 'Analysis');
+    expect(shown.code).toBe('io_error');
+    expect(shown.message).toBe(DISK_FULL_MESSAGE);
   });
 });

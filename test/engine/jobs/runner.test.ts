@@ -8,6 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { threadId } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { JobRunner, estimateEta, workerSpec, type JobProgressEvent, type JobSnapshot, type JobTypes } from '../../../src/main/engine/jobs';
+import { AppError, Cancelled, isAppError, isCancelled } from '../../../src/shared/errors';
 import { getJob, insertJob, libraryJobStore, openLibrary, updateJob, INTERRUPTED_MESSAGE, type Library } from '../../../src/main/engine/project';
 
 const tsx = createRequire(import.meta.url).resolve('tsx');
@@ -82,19 +83,43 @@ describe('JobRunner', () => {
     expect(row.finishedAt).toBeGreaterThanOrEqual(row.startedAt!);
   });
 
-  it('records a JobError with its user message, and keeps the technical detail apart', async () => {
+  it('records an AppError with its user message and code, and keeps the technical detail apart', async () => {
     const final = await runner.wait(runner.start('fail', { mode: 'user' }));
     expect(final.state).toBe('failed');
     expect(final.errorMessage).toBe('The clip has no audio track; choose a file with sound.');
+    expect(final.errorCode).toBe('media_error');
     expect(final.errorDetail).toContain('ffprobe: 0 audio streams');
     expect(final.errorDetail).toContain('fail.ts');
     expect(getJob(lib, final.id)).toMatchObject({ state: 'failed', errorMessage: final.errorMessage });
+  });
+
+  it("throws a worker's error again in main with its code, user message and detail", async () => {
+    const err = await runner.result(runner.start('fail', { mode: 'model' })).catch((e: unknown) => e);
+    expect(isAppError(err)).toBe(true);
+    expect(err).toMatchObject({ code: 'model_error', message: 'masks.onnx is damaged or altered; reinstall Stemsight.' });
+    expect((err as AppError).detail).toMatch(/^masks\.onnx\n/);
+    expect((err as AppError).detail).toContain('fail.ts');
+  });
+
+  it('a cancelled job is the one cancellation type, whoever cancelled it', async () => {
+    // Cancelled inside the job, not asked for by the runner: cancelled, not failed.
+    const own = runner.start('fail', { mode: 'cancel' });
+    await expect(runner.result(own)).rejects.toBeInstanceOf(Cancelled);
+    expect(runner.get(own)).toMatchObject({ state: 'cancelled', errorCode: null, errorMessage: null });
+    // Cancelled by the runner while it runs.
+    const asked = runner.start('slow', { steps: 500 });
+    await new Promise<void>((resolve) => runner.once('progress', () => resolve()));
+    runner.cancel(asked);
+    const err = await runner.result(asked).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Cancelled);
+    expect(isCancelled(err)).toBe(true);
   });
 
   it('turns an unexpected error, a stray async throw and a worker exit into failures with a plain message', async () => {
     for (const mode of ['bug', 'async-throw', 'exit'] as const) {
       const final = await runner.wait(runner.start('fail', { mode }));
       expect(final.state, mode).toBe('failed');
+      expect(final.errorCode, mode).toBe('internal');
       expect(final.errorMessage, mode).toMatch(/^Analysis (failed|stopped) unexpectedly \(.+\)\. Try again/);
       expect(final.errorMessage!.split('\n')).toHaveLength(1);
       expect(final.errorDetail, mode).toBeTruthy();

@@ -95,13 +95,13 @@ describe('audio decode', () => {
     const run = async () => {
       for await (const _ of decodeAudioStream(fx.mp4, { chunkFrames: 512, signal: ac.signal })) ac.abort();
     };
-    await expect(run()).rejects.toMatchObject({ code: 'CANCELLED' });
+    await expect(run()).rejects.toMatchObject({ code: 'cancelled' });
   });
 
   it('explains a missing audio track and bad arguments', async () => {
-    await expect(readAudio(fx.noAudio)).rejects.toMatchObject({ code: 'NO_AUDIO' });
+    await expect(readAudio(fx.noAudio)).rejects.toMatchObject({ code: 'media_error', reason: 'NO_AUDIO' });
     await expect(readAudio(fx.mp4, { sampleRate: 12.5 })).rejects.toBeInstanceOf(MediaError);
-    await expect(readAudio(fx.truncated)).rejects.toMatchObject({ code: 'TRUNCATED' });
+    await expect(readAudio(fx.truncated)).rejects.toMatchObject({ code: 'media_error', reason: 'TRUNCATED' });
   });
 });
 

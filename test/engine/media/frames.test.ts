@@ -184,7 +184,7 @@ describe('openFrames', () => {
       }
       expect(n).toBeGreaterThan(10);
     }
-    await expect(openFrames(fx.mp4, { width: 0, height: 10 })).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
-    await expect(openFrames(fx.wav16, { width: 10, height: 10 })).rejects.toMatchObject({ code: 'NO_VIDEO' });
+    await expect(openFrames(fx.mp4, { width: 0, height: 10 })).rejects.toMatchObject({ code: 'media_error', reason: 'BAD_ARGUMENT' });
+    await expect(openFrames(fx.wav16, { width: 10, height: 10 })).rejects.toMatchObject({ code: 'media_error', reason: 'NO_VIDEO' });
   });
 });

@@ -20,7 +20,7 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
     expect(err).toBeInstanceOf(MediaError);
     const msg = (err as Error).message;
     expect(msg).not.toContain('\n');
-    return (err as MediaError).code;
+    return (err as MediaError).reason;
   }
 }
 
@@ -54,7 +54,7 @@ describe('probeMedia', () => {
     try {
       requireAudio(info);
     } catch (e) {
-      expect((e as MediaError).code).toBe('NO_AUDIO');
+      expect((e as MediaError).reason).toBe('NO_AUDIO');
     }
     expect(() => requireVideo(info)).not.toThrow();
   });
@@ -138,6 +138,6 @@ describe('truncation check', () => {
     const cut = path.join(fx.dir, 'fast-cut.mp4');
     const bytes = fs.readFileSync(fast);
     fs.writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length * 0.7)));
-    await expect(probeMedia(cut)).rejects.toMatchObject({ code: 'TRUNCATED' });
+    await expect(probeMedia(cut)).rejects.toMatchObject({ code: 'media_error', reason: 'TRUNCATED' });
   });
 });

@@ -70,7 +70,7 @@ describe('shipped model', () => {
 describe('missing or damaged model files', () => {
   it('no card: says the model is missing and what to do', async () => {
     const e = await modelError(ModelRuntime.create({ dir: path.join(tmp, 'nowhere') }));
-    expect(e.code).toBe('MISSING');
+    expect(e.reason).toBe('MISSING');
     expect(e.message).toMatch(/card\.json is missing; reinstall Stemsight, or re-export/);
   });
 
@@ -81,7 +81,7 @@ describe('missing or damaged model files', () => {
     b[b.length - 10] ^= 0xff;
     writeFileSync(f, b);
     const e = await modelError(ModelRuntime.create({ dir }));
-    expect(e.code).toBe('CORRUPT');
+    expect(e.reason).toBe('CORRUPT');
     expect(e.message).toMatch(/masks\.onnx .*damaged or altered/);
     expect(e.message.split('\n')).toHaveLength(1);
   });
@@ -90,14 +90,14 @@ describe('missing or damaged model files', () => {
     const dir = copyModel('missing-file');
     unlinkSync(path.join(dir, 'visual.onnx'));
     const e = await modelError(ModelRuntime.create({ dir }));
-    expect(e.code).toBe('MISSING');
+    expect(e.reason).toBe('MISSING');
     expect(e.message).toMatch(/visual\.onnx is missing/);
   });
 
   it('a card that is not JSON, or lacks what the app needs', async () => {
     const dir = copyModel('bad-card');
     writeFileSync(path.join(dir, 'card.json'), '{"format": "stemsight-model-card",');
-    expect((await modelError(loadCard(dir))).code).toBe('INVALID_CARD');
+    expect((await modelError(loadCard(dir))).reason).toBe('INVALID_CARD');
     const card = JSON.parse(readFileSync(path.join(shipped, 'card.json'), 'utf8'));
     delete card.sessions.masks;
     writeFileSync(path.join(dir, 'card.json'), JSON.stringify(card));

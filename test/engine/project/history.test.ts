@@ -113,7 +113,7 @@ describe('undo / redo of source edits', () => {
     const s = add();
     const ch = findMixerChannel(f.lib, projectId, { sourceId: s.id }).id;
     removeSource(f.lib, projectId, s.id);
-    expect(() => setMixer(f.lib, projectId, ch, { gainDb: -3 })).toThrow(/does not exist/);
+    expect(() => setMixer(f.lib, projectId, ch, { gainDb: -3 })).toThrow(/That item no longer exists/);
   });
 
   it('an edit that changes nothing records no step', () => {

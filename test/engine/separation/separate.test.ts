@@ -199,7 +199,7 @@ describe('separate()', () => {
       signal: ac.signal,
       onProgress: () => ac.abort(),
     });
-    await expect(p).rejects.toMatchObject({ code: 'CANCELLED' });
+    await expect(p).rejects.toMatchObject({ code: 'cancelled' });
     const left = existsSync(out) ? readdirSync(out) : [];
     expect(left).toEqual([]);
   });

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ApiError } from '../../../src/shared/result';
+import { AppError } from '../../../src/shared/errors';
 import { openLibrary, type Library } from '../../../src/main/engine/project/db';
 import { createProject, insertJob, listMedia, updateJob, type JsonValue } from '../../../src/main/engine/project';
 import type { ModelCard } from '../../../src/main/engine/models/card';
@@ -213,12 +213,12 @@ export function world(folders: ExportFolders = openFolders): World {
   };
 }
 
-/** The ApiError code a call fails with (or 'no error'). */
+/** The AppError code a call fails with (or 'no error'). */
 export async function codeOf(work: () => unknown): Promise<string> {
   try {
     await work();
     return 'no error';
   } catch (err) {
-    return err instanceof ApiError ? err.code : `not an ApiError: ${String(err)}`;
+    return err instanceof AppError ? err.code : `not an AppError: ${String(err)}`;
   }
 }

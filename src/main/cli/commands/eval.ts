@@ -12,7 +12,8 @@ async function loadMono(file: string): Promise<{ rate: number; x: Float32Array }
     const w = await readWav(file);
     return { rate: w.sampleRate, x: toMono(w.channels) };
   } catch (err) {
-    if (!(err instanceof WavError) || !/not a RIFF\/WAVE|unsupported WAV encoding/.test(err.message)) throw err;
+    // Not a WAV this reader decodes: ffmpeg may still read it.
+    if (!(err instanceof WavError) || err.reason === 'INVALID') throw err;
   }
   const a = await readAudio(file, { channels: 1 });
   return { rate: a.sampleRate, x: a.channels[0] };

@@ -26,21 +26,13 @@ export async function runJob<R>(kind: 'separation' | 'analysis', params: unknown
   const onSigint = () => runner.cancel(id);
   process.once('SIGINT', onSigint);
   try {
-    const snap = await runner.wait(id);
-    if (shown) io.stderr.write('\r\x1b[K');
-    if (snap.state === 'cancelled') throw new UsageError('cancelled');
-    if (snap.state !== 'done') throw new CliJobError(snap.errorMessage ?? `${kind} failed`);
-    return snap.result as R;
+    return (await runner.result(id)) as R;
   } finally {
+    if (shown) io.stderr.write('\r\x1b[K');
     process.off('SIGINT', onSigint);
     off();
     await runner.dispose();
   }
-}
-
-/** A job's one-line failure, printed as is. */
-export class CliJobError extends Error {
-  override name = 'CliJobError';
 }
 
 const SOURCE_FORMS = 'X,Y (a point, 0..1 from the top-left of the frame), X,Y,CLASS (a point and what it is) or CLASS alone (e.g. --source 0.25,0.5 --source 0.7,0.4,guitar --source speech)';

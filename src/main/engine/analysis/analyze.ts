@@ -1,3 +1,4 @@
+import { Cancelled } from '../../../shared/errors';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { openFrames, type VideoFrame } from '../media/frames';
@@ -49,7 +50,7 @@ export interface AnalysisOutcome {
 }
 
 function cancelled(signal?: AbortSignal): void {
-  if (signal?.aborted) throw new MediaError('CANCELLED', 'cancelled');
+  if (signal?.aborted) throw new Cancelled();
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;

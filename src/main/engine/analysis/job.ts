@@ -1,8 +1,5 @@
-import { defineJob, JobError } from '../jobs/define';
-import { DISK_FULL_MESSAGE, isDiskFull } from '../fs/errors';
+import { defineJob } from '../jobs/define';
 import { probeMedia, requireAudio, requireVideo } from '../media/probe';
-import { isMediaError } from '../media/errors';
-import { isModelError } from '../models/errors';
 import { sharedRuntime, type DeviceRequest } from '../models/runtime';
 import { detectMedia } from '../detect/detect';
 import { sniffScene, type SceneKind, type SceneVerdict } from '../detect/scene';
@@ -50,56 +47,44 @@ export interface AnalysisJobResult {
   detections: { path: string; cached: boolean; frames: number; tracks: number } | null;
 }
 
-/** Known failures become JobErrors: one line for the user. */
-export function userFacing(err: unknown): unknown {
-  if (isMediaError(err, 'CANCELLED')) return err;
-  if (isDiskFull(err)) return new JobError(DISK_FULL_MESSAGE, (err as Error).message);
-  if (isMediaError(err) || isModelError(err) || ['SeparationError', 'QueryError'].includes((err as Error | undefined)?.name ?? '')) return new JobError((err as Error).message);
-  return err;
-}
-
 export default defineJob<AnalysisJobParams, AnalysisJobResult>(async (p, ctx) => {
-  try {
-    const rt = await sharedRuntime({ dir: p.modelDir, device: p.device });
-    const info = await probeMedia(p.media, { signal: ctx.signal });
-    requireAudio(info);
-    requireVideo(info);
-    const setting = p.scene ?? 'synthetic';
-    let verdict: SceneVerdict | null = null;
-    if (setting === 'auto') {
-      ctx.progress('looking at the picture', 0);
-      verdict = await sniffScene(p.media, { info, cacheRoot: p.cacheRoot, signal: ctx.signal });
-    }
-    const kind: SceneKind = verdict?.kind ?? (setting === 'auto' ? 'synthetic' : setting);
-    const detect = kind === 'real';
-    // Shares of the job's progress: the analysis, then detection, then the localization files.
-    const share = p.localizeOut ? 0.8 : 1;
-    const analysisShare = detect ? share / 2 : share;
-    const index = p.index ? snapshotIndex(p.index, rt.card, (r) => ctx.record(r)) : undefined;
-    const r = await analyzeMedia(p.media, { runtime: rt, info, cacheRoot: p.cacheRoot, index, signal: ctx.signal, onProgress: (s, f) => ctx.progress(s, f * analysisShare) });
-    let detections: AnalysisJobResult['detections'] = null;
-    if (detect) {
-      const d = await detectMedia(p.media, { info, cacheRoot: p.cacheRoot, signal: ctx.signal, onProgress: (s, f) => ctx.progress(s, analysisShare + (share - analysisShare) * f) });
-      const tracks = new Set(d.detections.frames.flatMap((f) => f.objects.map((o) => o.track))).size;
-      detections = { path: d.path, cached: d.cached, frames: d.detections.frames.length, tracks };
-    }
-    let localize: LocalizeOutput | null = null;
-    if (p.localizeOut) localize = await writeLocalization(p.media, r.cache, info, p.localizeOut, { signal: ctx.signal, onProgress: (s, f) => ctx.progress(s, share + (1 - share) * f) });
-    await r.cache.close();
-    return {
-      cacheDir: r.cache.dir,
-      cached: r.cached,
-      analysisSec: r.seconds,
-      frames: r.cache.meta.frames,
-      fps: r.cache.meta.fps,
-      provider: rt.provider,
-      notice: rt.notice,
-      model: { name: rt.card.name, version: rt.card.modelVersion, sha256: rt.card.sha256 },
-      localize,
-      scene: { setting, kind, verdict },
-      detections,
-    };
-  } catch (err) {
-    throw userFacing(err);
+  const rt = await sharedRuntime({ dir: p.modelDir, device: p.device });
+  const info = await probeMedia(p.media, { signal: ctx.signal });
+  requireAudio(info);
+  requireVideo(info);
+  const setting = p.scene ?? 'synthetic';
+  let verdict: SceneVerdict | null = null;
+  if (setting === 'auto') {
+    ctx.progress('looking at the picture', 0);
+    verdict = await sniffScene(p.media, { info, cacheRoot: p.cacheRoot, signal: ctx.signal });
   }
+  const kind: SceneKind = verdict?.kind ?? (setting === 'auto' ? 'synthetic' : setting);
+  const detect = kind === 'real';
+  // Shares of the job's progress: the analysis, then detection, then the localization files.
+  const share = p.localizeOut ? 0.8 : 1;
+  const analysisShare = detect ? share / 2 : share;
+  const index = p.index ? snapshotIndex(p.index, rt.card, (r) => ctx.record(r)) : undefined;
+  const r = await analyzeMedia(p.media, { runtime: rt, info, cacheRoot: p.cacheRoot, index, signal: ctx.signal, onProgress: (s, f) => ctx.progress(s, f * analysisShare) });
+  let detections: AnalysisJobResult['detections'] = null;
+  if (detect) {
+    const d = await detectMedia(p.media, { info, cacheRoot: p.cacheRoot, signal: ctx.signal, onProgress: (s, f) => ctx.progress(s, analysisShare + (share - analysisShare) * f) });
+    const tracks = new Set(d.detections.frames.flatMap((f) => f.objects.map((o) => o.track))).size;
+    detections = { path: d.path, cached: d.cached, frames: d.detections.frames.length, tracks };
+  }
+  let localize: LocalizeOutput | null = null;
+  if (p.localizeOut) localize = await writeLocalization(p.media, r.cache, info, p.localizeOut, { signal: ctx.signal, onProgress: (s, f) => ctx.progress(s, share + (1 - share) * f) });
+  await r.cache.close();
+  return {
+    cacheDir: r.cache.dir,
+    cached: r.cached,
+    analysisSec: r.seconds,
+    frames: r.cache.meta.frames,
+    fps: r.cache.meta.fps,
+    provider: rt.provider,
+    notice: rt.notice,
+    model: { name: rt.card.name, version: rt.card.modelVersion, sha256: rt.card.sha256 },
+    localize,
+    scene: { setting, kind, verdict },
+    detections,
+  };
 });

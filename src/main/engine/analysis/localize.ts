@@ -1,3 +1,4 @@
+import { Cancelled } from '../../../shared/errors';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
@@ -77,7 +78,7 @@ export async function writeLocalization(file: string, cache: AnalysisCache, info
     await put(`{"grid":[${g.rows},${g.cols}],"fps":${m.fps},"frames":[`);
     const block = 256;
     for (let f = 0; f < m.frames; f += block) {
-      if (opts.signal?.aborted) throw new Error('cancelled');
+      if (opts.signal?.aborted) throw new Cancelled();
       const h = await cache.heatmaps(f, block);
       const n = h.length / cells;
       const parts: string[] = [];
@@ -126,7 +127,7 @@ export async function writeLocalization(file: string, cache: AnalysisCache, info
     await writeFileAtomic(path.join(outDir, name), PNG.sync.write(png));
     overlays.push(name);
     opts.onProgress?.('writing overlays', 0.5 + Math.min(0.5, (fr.index + 1) / seconds / 2));
-    if (opts.signal?.aborted) throw new Error('cancelled');
+    if (opts.signal?.aborted) throw new Cancelled();
   }
   return { heatmaps: 'heatmaps.json', overlays, grid: [g.rows, g.cols], frames: m.frames };
 }

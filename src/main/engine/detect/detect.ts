@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import { Cancelled } from '../../../shared/errors';
 import { defaultCacheRoot } from '../analysis/cache';
 import { writeFileAtomic } from '../fs/atomic';
 import { MediaError } from '../media/errors';
@@ -73,7 +74,7 @@ async function readCache(file: string, fp: MediaFingerprint): Promise<Detections
 }
 
 function cancelled(signal?: AbortSignal): void {
-  if (signal?.aborted) throw new MediaError('CANCELLED', 'cancelled');
+  if (signal?.aborted) throw new Cancelled();
 }
 
 /** The frame size the detector sees: the picture's shape (square pixels), longest side at most maxSide. */

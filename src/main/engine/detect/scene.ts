@@ -3,7 +3,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { defaultCacheRoot } from '../analysis/cache';
 import { writeFileAtomic } from '../fs/atomic';
-import { MediaError } from '../media/errors';
+import { Cancelled } from '../../../shared/errors';
 import { openFrames } from '../media/frames';
 import { probeMedia, requireVideo, type MediaInfo } from '../media/probe';
 import { fingerprintFile } from '../project/fingerprint';
@@ -98,7 +98,7 @@ export async function sniffScene(file: string, opts: SceneOptions = {}): Promise
   try {
     const stream = await openFrames(file, { width, height, fps, info, signal });
     for await (const f of stream.frames) {
-      if (signal?.aborted) throw new MediaError('CANCELLED', 'cancelled');
+      if (signal?.aborted) throw new Cancelled();
       found.push(await detector.detect({ width, height, rgb: f.rgb }, { full: true, independent: true }));
       if (found.length >= SCENE_FRAMES) {
         await stream.frames.return(undefined);

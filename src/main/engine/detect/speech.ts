@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { readMono } from '../media/audio';
-import { MediaError } from '../media/errors';
+import { Cancelled } from '../../../shared/errors';
 import type { MediaInfo } from '../media/probe';
 
 /**
@@ -47,7 +47,7 @@ export async function speechActivity(file: string, opts: { info?: MediaInfo; sig
     const chunk = new Float32Array(CHUNK);
     vad.resetStates();
     for (let i = 0; i < n; i++) {
-      if (i % 256 === 0 && opts.signal?.aborted) throw new MediaError('CANCELLED', 'cancelled');
+      if (i % 256 === 0 && opts.signal?.aborted) throw new Cancelled();
       chunk.fill(0);
       chunk.set(samples.subarray(i * CHUNK, Math.min(samples.length, (i + 1) * CHUNK)));
       probs[i] = await vad.processChunk(chunk, SAMPLE_RATE);

@@ -2,14 +2,14 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { ExportTargetId } from '../../../shared/export-targets';
 import { EXPORT_TARGETS } from '../../../shared/export-targets';
-import { defineJob, JobError, type JobContext } from '../jobs/define';
+import { AppError, Cancelled, isAppError } from '../../../shared/errors';
+import { defineJob, type JobContext } from '../jobs/define';
 import { probeMedia } from '../media/probe';
 import { createWavWriter, type WavFormat, type WavWriter } from '../media/wav';
 import { isMediaError } from '../media/errors';
 import { writeFileAtomic, tempPathFor } from '../fs/atomic';
 import { isInside } from '../fs/paths';
 import { publishStaged } from '../fs/publish';
-import { DISK_FULL_MESSAGE, isDiskFull } from '../fs/errors';
 import { addPanned, channelGain } from './mix';
 import { BlockReader } from './reader';
 import { exportFileNames, type ExportFileSpec } from './naming';
@@ -42,10 +42,10 @@ async function checkedParent(p: ExportJobParams): Promise<string> {
   try {
     real = await fsp.realpath(parent);
   } catch {
-    throw new JobError(`The folder ${parent} no longer exists; choose another folder.`);
+    throw new AppError('not_found', `The folder ${parent} no longer exists; choose another folder.`);
   }
   if (p.roots && !p.roots.some((r) => isInside(real, r))) {
-    throw new JobError(`${parent} now leads outside the folders Stemsight may write to (through a link); choose another folder.`);
+    throw new AppError('forbidden', `${parent} now leads outside the folders Stemsight may write to (through a link); choose another folder.`);
   }
   return real;
 }
@@ -56,9 +56,9 @@ async function publish(p: ExportJobParams, staging: string, written: ExportJobRe
   const target = path.join(await checkedParent(p), path.basename(p.folder));
   const existing = await fsp.lstat(target).catch(() => null);
   if (existing && (existing.isSymbolicLink() || !existing.isDirectory())) {
-    throw new JobError(`Something other than a folder is now at ${target}; export again and choose "new".`);
+    throw new AppError('bad_request', `Something other than a folder is now at ${target}; export again and choose "new".`);
   }
-  if (existing && !p.replace) throw new JobError(`A folder ${target} appeared while exporting; export again and choose "replace" or "new".`);
+  if (existing && !p.replace) throw new AppError('bad_request', `A folder ${target} appeared while exporting; export again and choose "replace" or "new".`);
   const previous = existing
     ? await fsp
         .readFile(path.join(target, EXPORT_MANIFEST), 'utf8')
@@ -89,7 +89,7 @@ export async function runExport(p: ExportJobParams, ctx: Pick<JobContext, 'signa
   await fsp.mkdir(staging);
   try {
     const written = await writeExport({ ...p, folder: staging }, ctx);
-    if (ctx.signal.aborted) throw new JobError('cancelled');
+    if (ctx.signal.aborted) throw new Cancelled();
     const folder = await publish(p, staging, written);
     ctx.progress('done', 1);
     return { ...written, folder };
@@ -124,11 +124,11 @@ function nameFiles(p: ExportJobParams, chosen: ExportTargetId[]): { stemFiles: s
 
 /** Write every file of the export into p.folder (the staging folder). */
 async function writeExport(p: ExportJobParams, ctx: Pick<JobContext, 'signal' | 'progress'>): Promise<ExportJobResult> {
-  if (p.stems.length === 0) throw new JobError('There are no stems to export; separate some sources first.');
+  if (p.stems.length === 0) throw new AppError('bad_request', 'There are no stems to export; separate some sources first.');
   const chosen = (Object.keys(TARGET_WRITERS) as ExportTargetId[]).filter((id) => p.targets.includes(id));
   for (const id of chosen) {
     const needs = TARGET_WRITERS[id].requires;
-    if (needs && !chosen.includes(needs)) throw new JobError(`The ${label(id)} needs the ${label(needs).toLowerCase()}: tick "${label(needs)}" as well.`);
+    if (needs && !chosen.includes(needs)) throw new AppError('bad_request', `The ${label(id)} needs the ${label(needs).toLowerCase()}: tick "${label(needs)}" as well.`);
   }
   const writeStems = chosen.some((id) => TARGET_WRITERS[id].stems);
   const writeOriginal = chosen.some((id) => TARGET_WRITERS[id].original);
@@ -161,7 +161,7 @@ async function writeExport(p: ExportJobParams, ctx: Pick<JobContext, 'signal' | 
     const gains = p.stems.map((s) => channelGain(s, p.stems));
     if (writeStems || wantMixFile || originalReader) {
       for (let done = 0; done < frames; done += BLOCK) {
-        if (ctx.signal.aborted) throw new JobError('cancelled');
+        if (ctx.signal.aborted) throw new Cancelled();
         const n = Math.min(BLOCK, frames - done);
         const mixL = new Float32Array(n);
         const mixR = new Float32Array(n);
@@ -197,12 +197,11 @@ export default defineJob<ExportJobParams, ExportJobResult>(async (p, ctx) => {
   try {
     return await runExport(p, ctx);
   } catch (err) {
-    if (err instanceof JobError) throw err;
-    if (isMediaError(err, 'CANCELLED')) throw err;
+    // Say which part of the export failed, in the export's terms; a full disk is said by the job runner.
+    if (isMediaError(err)) throw new AppError('media_error', `A stem could not be read (${err.message}); separate again and retry.`, err.detail);
+    if (isAppError(err)) throw err;
     const e = err as NodeJS.ErrnoException;
-    if (isDiskFull(err)) throw new JobError(DISK_FULL_MESSAGE, e.message);
-    if (e?.code === 'EACCES' || e?.code === 'EPERM') throw new JobError(`Stemsight may not write to ${p.folder}; choose another folder.`);
-    if (isMediaError(err)) throw new JobError(`A stem could not be read (${(err as Error).message}); separate again and retry.`);
+    if (e?.code === 'EACCES' || e?.code === 'EPERM') throw new AppError('io_error', `Stemsight may not write to ${p.folder}; choose another folder.`, e.message);
     throw err;
   }
 });

@@ -2,7 +2,8 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { ExportTargetId } from '../../../shared/export-targets';
 import { writeFileAtomic, tempPathFor } from '../fs/atomic';
-import { JobError, type JobContext } from '../jobs/define';
+import { AppError } from '../../../shared/errors';
+import type { JobContext } from '../jobs/define';
 import { inputArg, lastLine, runTool } from '../media/process';
 import { probeMedia } from '../media/probe';
 import { writeRpp, type RppTrack } from './rpp';
@@ -71,7 +72,7 @@ async function writeVideo({ p, ctx, mixPath, fileNames }: TargetContext): Promis
   );
   if (r.code !== 0) {
     await fsp.rm(tmp, { force: true });
-    throw new JobError(`Could not write the video copy (${lastLine(r.stderr) || 'ffmpeg failed'}); the audio files were exported.`);
+    throw new AppError('media_error', `Could not write the video copy (${lastLine(r.stderr) || 'ffmpeg failed'}); the audio files were exported.`);
   }
   await fsp.rename(tmp, target);
   return [videoName];

@@ -2,6 +2,8 @@
  * The API a job module uses inside its worker thread. A job module's default export is
  * `defineJob(async (params, ctx) => result)`. It runs off the main thread: it may block, but it
  * should call ctx.progress() now and then and check ctx.cancelled (or await with ctx.signal).
+ * Failures a user can act on are thrown as AppError (src/shared/errors.ts): their message becomes
+ * the job's error message; anything else is reported as an unexpected failure.
  */
 
 export interface JobContext {
@@ -10,7 +12,7 @@ export interface JobContext {
   readonly signal: AbortSignal;
   /** True once cancellation was asked for. Readable inside tight synchronous loops. */
   readonly cancelled: boolean;
-  /** Throws CancelledError if cancellation was asked for. */
+  /** Throws Cancelled (src/shared/errors.ts) if cancellation was asked for. */
   throwIfCancelled(): void;
   /**
    * Report progress: stage is a short word for the UI ("decoding", "separating"), fraction the
@@ -38,24 +40,3 @@ export function defineJob<P, R>(run: JobFunction<P, R>): JobDefinition<P, R> {
 
 /** Parameter and result types of a job module, for typing a JobRunner's kinds. */
 export type JobTypes<M> = M extends { default: JobDefinition<infer P, infer R> } ? { params: P; result: Awaited<R> } : never;
-
-/**
- * An error whose message is written for the user: one line saying what happened and what to do.
- * detail (a native message, a file offset) is kept for the log and bug reports.
- */
-export class JobError extends Error {
-  constructor(
-    userMessage: string,
-    readonly detail?: string,
-  ) {
-    super(userMessage);
-    this.name = 'JobError';
-  }
-}
-
-export class CancelledError extends Error {
-  constructor() {
-    super('cancelled');
-    this.name = 'CancelledError';
-  }
-}

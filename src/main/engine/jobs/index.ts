@@ -11,6 +11,6 @@ export type {
   RegisterOptions,
   StartOptions,
 } from './runner';
-export { defineJob, JobError, CancelledError, type JobContext, type JobDefinition, type JobFunction, type JobTypes } from './define';
+export { defineJob, type JobContext, type JobDefinition, type JobFunction, type JobTypes } from './define';
 export { TypedEmitter } from './emitter';
 export type { JobInsert, JobStore, JobUpdate } from './store';

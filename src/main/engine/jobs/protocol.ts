@@ -1,4 +1,9 @@
-/** Messages between the JobRunner (main thread) and worker-entry (worker thread). */
+/**
+ * Messages between the JobRunner (main thread) and worker-entry (worker thread). Both protocols
+ * send a failure as toWire's plain data (src/shared/errors.ts) and the owner re-throws it with
+ * fromWire, so an error keeps its code, user message and detail across the thread.
+ */
+import type { ErrorInfo } from '../../../shared/errors';
 
 export interface WorkerInput {
   jobId: string;
@@ -17,7 +22,7 @@ export type FromWorker =
   | { type: 'progress'; stage: string; fraction: number; etaSec: number | null }
   | { type: 'record'; value: unknown }
   | { type: 'done'; result: unknown }
-  | { type: 'failed'; userMessage: string | null; message: string; detail: string }
+  | { type: 'failed'; error: ErrorInfo }
   | { type: 'cancelled' };
 
 /**
@@ -35,11 +40,4 @@ export type ToStreamWorker<Req> =
 export type FromStreamWorker<Item> =
   | { type: 'item'; id: number; item: Item }
   | { type: 'done'; id: number }
-  | { type: 'error'; id: number; error: SerializedError };
-
-/** An error across the thread boundary: its name and code let the owner re-create its class. */
-export interface SerializedError {
-  name: string;
-  code?: string;
-  message: string;
-}
+  | { type: 'error'; id: number; error: ErrorInfo };

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { AppError, Cancelled, errorInfo, firstLine, fromWire, type ErrorCode } from '../../../shared/errors';
 import type { JobState, JsonValue } from '../project/types';
 import { TypedEmitter } from './emitter';
 import type { FromWorker, ToWorker, WorkerInput } from './protocol';
@@ -27,6 +28,8 @@ export interface JobSnapshot {
   elapsedSec: number;
   /** One line for the user (what happened, what to do); null unless failed. */
   errorMessage: string | null;
+  /** The failure's code (src/shared/errors.ts): 'internal' for a bug; null unless failed. */
+  errorCode: ErrorCode | null;
   /** Technical detail for logs and bug reports. */
   errorDetail: string | null;
   result: unknown;
@@ -128,11 +131,6 @@ function toUrl(module: URL | string): URL {
   return /^[a-z][a-z0-9+.-]*:/i.test(module) && !/^[a-z]:[\\/]/i.test(module) ? new URL(module) : pathToFileURL(module);
 }
 
-function firstLine(s: string): string {
-  const line = s.split('\n')[0].trim();
-  return line.length > 160 ? `${line.slice(0, 157)}...` : line;
-}
-
 /**
  * Runs registered job kinds in worker threads, one (or `concurrency`) at a time, with progress,
  * ETA, cancellation and failure records. Subscribe with on('state' | 'progress', fn).
@@ -195,6 +193,7 @@ export class JobRunner<Kinds extends JobKindMap = JobKindMap> extends TypedEmitt
         etaSec: null,
         elapsedSec: 0,
         errorMessage: null,
+        errorCode: null,
         errorDetail: null,
         result: undefined,
         projectId: options.projectId ?? null,
@@ -253,6 +252,17 @@ export class JobRunner<Kinds extends JobKindMap = JobKindMap> extends TypedEmitt
     const job = this.jobs.get(jobId);
     if (!job) return Promise.reject(new Error(`unknown job ${jobId}`));
     return job.finished;
+  }
+
+  /**
+   * The job's result, for callers that want it thrown like a call's: a cancelled job rejects with
+   * Cancelled, a failed one with an AppError of its code and user message (src/shared/errors.ts).
+   */
+  async result(jobId: string): Promise<unknown> {
+    const snap = await this.wait(jobId);
+    if (snap.state === 'cancelled') throw new Cancelled();
+    if (snap.state !== 'done') throw new AppError(snap.errorCode ?? 'internal', snap.errorMessage ?? `${snap.kind} failed`, snap.errorDetail ?? undefined);
+    return snap.result;
   }
 
   /**
@@ -361,10 +371,9 @@ export class JobRunner<Kinds extends JobKindMap = JobKindMap> extends TypedEmitt
         this.finish(job, { state: 'cancelled' });
         break;
       case 'failed': {
-        const userMessage =
-          message.userMessage ??
-          `${kind.label} failed unexpectedly (${firstLine(message.message)}). Try again; if it keeps failing, report it with the details.`;
-        this.finish(job, { state: 'failed', errorMessage: userMessage, errorDetail: message.detail });
+        // A bug in the worker is reported here, once, in the job's terms ("Separation failed unexpectedly").
+        const error = errorInfo(fromWire(message.error), kind.label);
+        this.finish(job, { state: 'failed', errorMessage: error.message, errorCode: error.code, errorDetail: error.detail });
         break;
       }
     }
@@ -374,14 +383,15 @@ export class JobRunner<Kinds extends JobKindMap = JobKindMap> extends TypedEmitt
     if (job.snap.state !== 'running') return;
     this.finish(job, {
       state: 'failed',
-      errorMessage: `${kind.label} stopped unexpectedly (${firstLine(err.message)}). Try again; if it keeps failing, report it with the details.`,
+      errorMessage: `${kind.label} stopped unexpectedly (${firstLine(err)}). Try again; if it keeps failing, report it with the details.`,
+      errorCode: 'internal',
       errorDetail: err.stack ?? err.message,
     });
   }
 
   private finish(
     job: Job,
-    outcome: { state: 'done' | 'failed' | 'cancelled'; result?: unknown; errorMessage?: string; errorDetail?: string },
+    outcome: { state: 'done' | 'failed' | 'cancelled'; result?: unknown; errorMessage?: string; errorCode?: ErrorCode; errorDetail?: string },
   ): void {
     if (job.snap.state !== 'queued' && job.snap.state !== 'running') return;
     const wasRunning = job.snap.state === 'running';
@@ -395,6 +405,7 @@ export class JobRunner<Kinds extends JobKindMap = JobKindMap> extends TypedEmitt
       job.snap.result = outcome.result;
     }
     job.snap.errorMessage = outcome.errorMessage ?? null;
+    job.snap.errorCode = outcome.errorCode ?? null;
     job.snap.errorDetail = outcome.errorDetail ?? null;
     let result: JsonValue | null = null;
     if (outcome.state === 'done' && outcome.result !== undefined) {

@@ -1,17 +1,15 @@
 import { Worker } from 'node:worker_threads';
-import type { FromStreamWorker, SerializedError, ToStreamWorker } from './protocol';
+import { Cancelled, fromWire } from '../../../shared/errors';
+import type { FromStreamWorker, ToStreamWorker } from './protocol';
 import { workerSpec } from './spawn';
 
 /**
  * The owner side of a stream worker (see protocol.ts): one worker, started on first use, that
- * answers requests with streams of items. An idle worker never keeps the process alive.
+ * answers requests with streams of items. An idle worker never keeps the process alive. A stream
+ * ends with the worker's error as fromWire re-throws it, or with Cancelled when its signal aborts.
  */
 
 export interface StreamWorkerOptions {
-  /** Re-create an error the worker sent (its class from name and code). */
-  revive?: (error: SerializedError) => Error;
-  /** The error a cancelled stream ends with (default: the signal's reason). */
-  cancelled?: () => Error;
   /** How long a stopping worker may take to finish what is in flight before it is terminated. */
   stopGraceMs?: number;
 }
@@ -32,7 +30,7 @@ export class StreamWorker<Req, Item> {
     w.unref(); // never keeps a CLI or test process alive
     w.on('message', (m: FromStreamWorker<Item>) => this.listeners.get(m.id)?.(m));
     const fail = (err: Error) => {
-      for (const [id, l] of this.listeners) l({ type: 'error', id, error: { name: 'Error', message: `${this.entry.pathname.split('/').pop()} stopped (${err.message})` } });
+      for (const [id, l] of this.listeners) l({ type: 'error', id, error: { code: 'internal', message: `${this.entry.pathname.split('/').pop()} stopped (${err.message})`, detail: err.stack } });
       this.listeners.clear();
       if (this.worker === w) this.worker = null;
     };
@@ -66,7 +64,7 @@ export class StreamWorker<Req, Item> {
     let finished = false;
     try {
       for (;;) {
-        if (signal?.aborted) throw this.options.cancelled?.() ?? signal.reason;
+        if (signal?.aborted) throw new Cancelled();
         const m = queue.shift();
         if (!m) {
           await new Promise<void>((r) => (wake = r));
@@ -78,7 +76,7 @@ export class StreamWorker<Req, Item> {
         }
         if (m.type === 'error') {
           finished = true;
-          throw this.options.revive?.(m.error) ?? Object.assign(new Error(m.error.message), { name: m.error.name, code: m.error.code });
+          throw fromWire(m.error);
         }
         post({ type: 'ack', id });
         yield m.item;

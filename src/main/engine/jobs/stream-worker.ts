@@ -1,4 +1,5 @@
 import { parentPort } from 'node:worker_threads';
+import { toWire } from '../../../shared/errors';
 import type { FromStreamWorker, ToStreamWorker } from './protocol';
 
 /**
@@ -55,9 +56,8 @@ export function serveStreams<Req, Item>(handler: StreamHandler<Req, Item>): void
       }
       post({ type: 'done', id });
     } catch (err) {
-      const e = err as Error & { code?: unknown };
       if (a.cancelled) post({ type: 'done', id });
-      else post({ type: 'error', id, error: { name: e?.name ?? 'Error', code: typeof e?.code === 'string' ? e.code : undefined, message: e?.message ?? String(err) } });
+      else post({ type: 'error', id, error: toWire(err) });
     } finally {
       active.delete(id);
     }

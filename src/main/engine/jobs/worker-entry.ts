@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { CancelledError, type JobContext, type JobDefinition, type JobError } from './define';
+import { Cancelled, isCancelled, toWire } from '../../../shared/errors';
+import type { JobContext, JobDefinition } from './define';
 import type { FromWorker, ToWorker, WorkerInput } from './protocol';
 
 /**
@@ -15,7 +16,7 @@ const post = (message: FromWorker) => port.postMessage(message);
 port.on('message', (message: ToWorker) => {
   if (message.type === 'cancel') {
     Atomics.store(flag, 0, 1);
-    controller.abort(new CancelledError());
+    controller.abort(new Cancelled());
   }
 });
 
@@ -28,7 +29,7 @@ const ctx: JobContext = {
     return Atomics.load(flag, 0) === 1;
   },
   throwIfCancelled() {
-    if (Atomics.load(flag, 0) === 1) throw new CancelledError();
+    if (Atomics.load(flag, 0) === 1) throw new Cancelled();
   },
   progress(stage, fraction, etaSec) {
     const now = performance.now();
@@ -54,19 +55,6 @@ try {
   // A job that finishes after cancel was asked reports cancelled: the user's request wins.
   post(ctx.cancelled ? { type: 'cancelled' } : { type: 'done', result });
 } catch (err) {
-  // Names, not instanceof: a bundled job module may carry its own copy of define.ts.
-  const name = (err as Error | undefined)?.name;
-  if (name === 'CancelledError' || ctx.cancelled) {
-    post({ type: 'cancelled' });
-  } else {
-    const e = err instanceof Error ? err : new Error(String(err));
-    const forUser = name === 'JobError';
-    const extra = forUser ? (e as JobError).detail : undefined;
-    post({
-      type: 'failed',
-      userMessage: forUser ? e.message : null,
-      message: e.message,
-      detail: [extra ?? '', e.stack ?? `${e.name}: ${e.message}`].filter(Boolean).join('\n'),
-    });
-  }
+  // isCancelled checks a brand, not the class: a bundled job module may carry its own copy of it.
+  post(isCancelled(err) || ctx.cancelled ? { type: 'cancelled' } : { type: 'failed', error: toWire(err) });
 }

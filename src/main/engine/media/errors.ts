@@ -1,4 +1,6 @@
-/** Media failures carry a code for programs and a one-line message for people. */
+import { AppError } from '../../../shared/errors';
+
+/** Media failures: code 'media_error', a reason for programs and a one-line message for people. */
 export type MediaErrorCode =
   | 'NOT_FOUND'
   | 'NOT_A_FILE'
@@ -11,21 +13,20 @@ export type MediaErrorCode =
   | 'UNSUPPORTED'
   | 'DECODE_FAILED'
   | 'FFMPEG_MISSING'
-  | 'CANCELLED'
   | 'BAD_ARGUMENT';
 
-export class MediaError extends Error {
+export class MediaError extends AppError {
   override name = 'MediaError';
-  readonly code: MediaErrorCode;
+  readonly reason: MediaErrorCode;
   readonly path?: string;
 
-  constructor(code: MediaErrorCode, message: string, path?: string) {
-    super(message);
-    this.code = code;
+  constructor(reason: MediaErrorCode, message: string, path?: string) {
+    super('media_error', message, path);
+    this.reason = reason;
     this.path = path;
   }
 }
 
-export function isMediaError(err: unknown, code?: MediaErrorCode): err is MediaError {
-  return err instanceof MediaError && (code === undefined || err.code === code);
+export function isMediaError(err: unknown, reason?: MediaErrorCode): err is MediaError {
+  return err instanceof MediaError && (reason === undefined || err.reason === reason);
 }

@@ -1,3 +1,4 @@
+import { Cancelled } from '../../../shared/errors';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { locateTool, type Tool } from './binaries';
@@ -29,7 +30,7 @@ export function runTool(tool: Tool, args: string[], opts: { signal?: AbortSignal
       if (err.length < MAX_STDERR) err += b.toString('utf8');
     });
     child.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.name === 'AbortError') reject(new MediaError('CANCELLED', 'cancelled'));
+      if (opts.signal?.aborted) reject(new Cancelled());
       else reject(new MediaError('FFMPEG_MISSING', `cannot run ${tool} at ${exe} (${e.code ?? e.message})`));
     });
     child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out), stderr: err }));
@@ -83,7 +84,7 @@ export async function* streamTool(
       pendingBytes += data.length;
       while (pendingBytes >= blockBytes) yield take(blockBytes);
     }
-    if (opts.signal?.aborted) throw new MediaError('CANCELLED', 'cancelled');
+    if (opts.signal?.aborted) throw new Cancelled();
     const code = await exited;
     if (spawnError) throw new MediaError('FFMPEG_MISSING', `cannot run ${tool} at ${exe} (${(spawnError as NodeJS.ErrnoException).code})`);
     if (code !== 0) throw opts.onFailure(stderr);

@@ -1,3 +1,4 @@
+import { AppError } from '../../../shared/errors';
 import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { WAV_FORMATS, type WavFormat } from '../../../shared/mixer';
@@ -18,8 +19,20 @@ export interface WavInfo extends WavAudio {
   float: boolean;
 }
 
-export class WavError extends Error {
+/**
+ * Why a WAV could not be used: NOT_WAV (not RIFF/WAVE) and ENCODING (an encoding this reader does
+ * not decode) leave the file to another decoder (ffmpeg); INVALID is anything else.
+ */
+export type WavErrorReason = 'NOT_WAV' | 'ENCODING' | 'INVALID';
+
+export class WavError extends AppError {
   override name = 'WavError';
+  constructor(
+    message: string,
+    readonly reason: WavErrorReason = 'INVALID',
+  ) {
+    super('media_error', message);
+  }
 }
 
 const WAVE_FORMAT_PCM = 1;
@@ -44,7 +57,7 @@ export interface WavLayout {
 export function parseWavLayout(buf: Uint8Array, name = 'WAV data', fileBytes = buf.length): WavLayout {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const tag = (o: number) => String.fromCharCode(buf[o], buf[o + 1], buf[o + 2], buf[o + 3]);
-  if (buf.length < 12 || tag(0) !== 'RIFF' || tag(8) !== 'WAVE') throw new WavError(`${name} is not a RIFF/WAVE file`);
+  if (buf.length < 12 || tag(0) !== 'RIFF' || tag(8) !== 'WAVE') throw new WavError(`${name} is not a RIFF/WAVE file`, 'NOT_WAV');
   let fmt: { format: number; channels: number; rate: number; bits: number; align: number } | null = null;
   let dataStart = -1;
   let dataLen = 0;
@@ -77,7 +90,7 @@ export function parseWavLayout(buf: Uint8Array, name = 'WAV data', fileBytes = b
   if (nch < 1) throw new WavError(`${name} declares no channels`);
   const isFloat = format === WAVE_FORMAT_IEEE_FLOAT;
   if (!(format === WAVE_FORMAT_PCM && [8, 16, 24, 32].includes(bits)) && !(isFloat && (bits === 32 || bits === 64))) {
-    throw new WavError(`${name} uses an unsupported WAV encoding (format ${format}, ${bits}-bit); convert it to 16/24-bit PCM or 32-bit float`);
+    throw new WavError(`${name} uses an unsupported WAV encoding (format ${format}, ${bits}-bit); convert it to 16/24-bit PCM or 32-bit float`, 'ENCODING');
   }
   return { sampleRate: rate, channels: nch, bits, float: isFloat, dataStart, dataBytes: dataLen };
 }

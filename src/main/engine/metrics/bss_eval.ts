@@ -1,5 +1,6 @@
+import { AppError } from '../../../shared/errors';
 import { RealFFT, nextPowerOfTwo } from '../dsp/fft';
-import { factorSymmetric, SingularMatrixError, type Factorization } from './linalg';
+import { factorSymmetric, type Factorization } from './linalg';
 
 /**
  * bss_eval_sources as in mir_eval 0.7 (itself checked against MATLAB BSS_eval v3):
@@ -29,8 +30,11 @@ export interface BssEvalResult {
   permutation: number[];
 }
 
-export class BssEvalError extends Error {
+export class BssEvalError extends AppError {
   override name = 'BssEvalError';
+  constructor(message: string) {
+    super('bad_request', message);
+  }
 }
 
 /** Most sources for which all orderings are tried (n! grows fast; mir_eval allows 100 but never finishes). */
@@ -68,6 +72,12 @@ function dB(num: number, den: number): number {
 }
 
 /** Precomputed reference spectra and factored Gram matrices. */
+function factorOrFail(g: Float64Array, n: number): Factorization {
+  const f = factorSymmetric(g, n);
+  if (!f) throw new BssEvalError('the reference sources are linearly dependent (one is a filtered copy of the others)');
+  return f;
+}
+
 class Projector {
   readonly nsrc: number;
   readonly len: number;
@@ -106,9 +116,9 @@ class Projector {
     for (let j = 0; j < this.nsrc; j++) {
       const block = new Float64Array(flen * flen);
       for (let a = 0; a < flen; a++) block.set(g.subarray((j * flen + a) * n + j * flen, (j * flen + a) * n + (j + 1) * flen), a * flen);
-      this.gOne.push(factorSymmetric(block, flen));
+      this.gOne.push(factorOrFail(block, flen));
     }
-    this.gAll = factorSymmetric(g, n);
+    this.gAll = factorOrFail(g, n);
   }
 
   forwardAll(signals: Signal[]): Float64Array[] {
@@ -214,15 +224,7 @@ export function bssEvalSources(references: Signal[], estimates: Signal[], option
   const permute = options.computePermutation ?? true;
   const flen = options.filterLength ?? 512;
   validate(references, estimates, permute);
-  let proj: Projector;
-  try {
-    proj = new Projector(references, flen);
-  } catch (err) {
-    if (err instanceof SingularMatrixError) {
-      throw new BssEvalError('the reference sources are linearly dependent (one is a filtered copy of the others)');
-    }
-    throw err;
-  }
+  const proj = new Projector(references, flen);
   const nsrc = references.length;
   const len = proj.len;
   const estSpectra = proj.forwardAll(estimates);

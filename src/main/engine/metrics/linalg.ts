@@ -64,10 +64,8 @@ function luInPlace(a: Float64Array, n: number): Int32Array | null {
   return piv;
 }
 
-export class SingularMatrixError extends Error {}
-
-/** Factor the symmetric matrix `a` (n x n, row-major); `a` is consumed. */
-export function factorSymmetric(a: Float64Array, n: number): Factorization {
+/** Factor the symmetric matrix `a` (n x n, row-major); `a` is consumed. Null when it is singular. */
+export function factorSymmetric(a: Float64Array, n: number): Factorization | null {
   const copy = Float64Array.from(a);
   if (choleskyInPlace(a, n)) {
     const l = a;
@@ -90,7 +88,7 @@ export function factorSymmetric(a: Float64Array, n: number): Factorization {
     };
   }
   const piv = luInPlace(copy, n);
-  if (!piv) throw new SingularMatrixError('singular matrix');
+  if (!piv) return null;
   const lu = copy;
   return {
     solve(b) {

@@ -1,19 +1,21 @@
-/** Model failures: a code for programs and one line for people (what happened, what to do). */
+import { AppError } from '../../../shared/errors';
+
+/** Model failures: code 'model_error', a reason for programs and one line for people (what happened, what to do). */
 export type ModelErrorCode = 'MISSING' | 'CORRUPT' | 'INVALID_CARD' | 'RUNTIME' | 'PARITY';
 
-export class ModelError extends Error {
+export class ModelError extends AppError {
   override name = 'ModelError';
   constructor(
-    readonly code: ModelErrorCode,
+    readonly reason: ModelErrorCode,
     message: string,
     readonly file?: string,
   ) {
-    super(message);
+    super('model_error', message, file);
   }
 }
 
-export function isModelError(err: unknown, code?: ModelErrorCode): err is ModelError {
-  return (err instanceof ModelError || (err as Error | undefined)?.name === 'ModelError') && (code === undefined || (err as ModelError).code === code);
+export function isModelError(err: unknown, reason?: ModelErrorCode): err is ModelError {
+  return err instanceof ModelError && (reason === undefined || err.reason === reason);
 }
 
 /** What to do about a broken model folder, depending on whether it is the shipped one. */

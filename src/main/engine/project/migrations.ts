@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { AppError } from '../../../shared/errors';
 
 /**
  * Numbered schema migrations. Migration N brings the schema from version N-1 to N; the version is
@@ -265,12 +266,13 @@ export function migrate(db: Database, migrations: readonly Migration[] = MIGRATI
   return db.pragma('user_version', { simple: true }) as number;
 }
 
-export class SchemaTooNewError extends Error {
+export class SchemaTooNewError extends AppError {
   constructor(
     readonly found: number,
     readonly supported: number,
   ) {
     super(
+      'unsupported',
       `This library was saved by a newer version of Stemsight (schema ${found}, this version knows ${supported}). Update Stemsight to open it.`,
     );
     this.name = 'SchemaTooNewError';

@@ -1,3 +1,4 @@
+import { AppError } from '../../../shared/errors';
 import { EXPORT_TARGETS, includeKey, type ExportTargetId, type ExportTargetSettings } from '../../../shared/export-targets';
 import type { Library } from './db';
 import type { SourceClass } from '../../../shared/classes';
@@ -24,9 +25,10 @@ import type {
 
 /** SQL rows (snake_case, integers for booleans) and their mapping to domain records. */
 
-export class NotFoundError extends Error {
+/** A row asked for by id is gone (deleted, or a stale id from the UI). */
+export class NotFoundError extends AppError {
   constructor(what: string, id: number | string) {
-    super(`${what} ${id} does not exist`);
+    super('not_found', 'That item no longer exists; reload the project.', `${what} ${id} does not exist`);
     this.name = 'NotFoundError';
   }
 }

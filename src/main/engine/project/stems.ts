@@ -3,6 +3,7 @@ import { createReadStream, promises as fsp, statSync } from 'node:fs';
 import path from 'node:path';
 import { tx, type Library } from './db';
 import { NotFoundError, stemFromRow, type StemRow } from './rows';
+import { AppError } from '../../../shared/errors';
 import { check } from './validate';
 import type { FileStatus, JsonObject, Stem, StemKind } from './types';
 
@@ -13,9 +14,9 @@ export async function sha256File(file: string): Promise<string> {
 }
 
 /** The file is not (or no longer) the complete stem the caller claims; nothing was recorded. */
-export class StemFileError extends Error {
+export class StemFileError extends AppError {
   constructor(message: string) {
-    super(message);
+    super('media_error', message);
     this.name = 'StemFileError';
   }
 }

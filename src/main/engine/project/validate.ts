@@ -1,7 +1,9 @@
+import { AppError } from '../../../shared/errors';
+
 /** Input checks with messages a caller can show; the schema's CHECKs are the last line of defence. */
-export class InvalidInputError extends Error {
+export class InvalidInputError extends AppError {
   constructor(message: string) {
-    super(message);
+    super('bad_request', message);
     this.name = 'InvalidInputError';
   }
 }

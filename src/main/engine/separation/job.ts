@@ -2,14 +2,13 @@ import path from 'node:path';
 import { promises as fsp } from 'node:fs';
 import { tempPathFor } from '../fs/atomic';
 import { publishStaged } from '../fs/publish';
-import { MediaError } from '../media/errors';
-import { defineJob, JobError } from '../jobs/define';
+import { AppError, Cancelled } from '../../../shared/errors';
+import { defineJob } from '../jobs/define';
 import { probeMedia, requireAudio, requireVideo } from '../media/probe';
 import type { WavFormat } from '../media/wav';
 import type { MaskMode } from '../dsp/masks';
 import { analyzeMedia } from '../analysis/analyze';
 import { snapshotIndex, type IndexSnapshot } from '../analysis/index-records';
-import { userFacing } from '../analysis/job';
 import { sharedRuntime, type DeviceRequest } from '../models/runtime';
 import { anyPoint, validateQueries, type SourceQuery } from './query';
 import { stopMaskWorker } from './mask-client';
@@ -88,7 +87,7 @@ export function manifestJson(m: Manifest): string {
 async function previousStems(dir: string): Promise<string[]> {
   const st = await fsp.lstat(dir).catch(() => null);
   if (!st) return [];
-  if (!st.isDirectory()) throw new JobError(`${dir} is a file, not a folder; choose another --out folder.`);
+  if (!st.isDirectory()) throw new AppError('bad_request', `${dir} is a file, not a folder; choose another --out folder.`);
   const names = (await fsp.readdir(dir)).filter((f) => /^(source-\d+|residual)\.wav$/.test(f));
   try {
     const old = JSON.parse(await fsp.readFile(path.join(dir, 'manifest.json'), 'utf8')) as Partial<Manifest>;
@@ -191,7 +190,7 @@ export default defineJob<SeparationJobParams, Manifest>(async (p, ctx) => {
         warnings: r.warnings,
         timings: { analysisSec: a?.seconds ?? 0, analysisCached: a?.cached ?? false, separateSec: r.timings.separateSec, firstAudioSec: r.timings.firstAudioSec, totalSec: (performance.now() - t0) / 1000 },
       };
-      if (ctx.signal.aborted) throw new MediaError('CANCELLED', 'cancelled');
+      if (ctx.signal.aborted) throw new Cancelled();
       await publishStaged({
         staging,
         target,
@@ -206,8 +205,6 @@ export default defineJob<SeparationJobParams, Manifest>(async (p, ctx) => {
     } finally {
       await a?.cache.close();
     }
-  } catch (err) {
-    throw userFacing(err);
   } finally {
     await stopMaskWorker();
   }

@@ -1,21 +1,12 @@
 import os from 'node:os';
 import { siblingModule } from '../jobs/spawn';
 import { StreamWorker } from '../jobs/stream-client';
-import { MediaError } from '../media/errors';
-import { ModelError } from '../models/errors';
 import type { MaskRequest } from './mask-worker';
 import type { MaskWindow } from './mask-windows';
 
 /** The owner side of mask-worker.ts: one worker per thread, requests one at a time. */
 
-const worker = new StreamWorker<MaskRequest, MaskWindow>(siblingModule('mask-worker', import.meta.url), {
-  revive: (e) => {
-    if (e.name === 'ModelError') return new ModelError((e.code as ModelError['code']) ?? 'RUNTIME', e.message);
-    if (e.name === 'MediaError') return new MediaError((e.code as MediaError['code']) ?? 'DECODE_FAILED', e.message);
-    return new Error(e.message);
-  },
-  cancelled: () => new MediaError('CANCELLED', 'cancelled'),
-});
+const worker = new StreamWorker<MaskRequest, MaskWindow>(siblingModule('mask-worker', import.meta.url));
 
 /**
  * End the worker (and its sessions). Call before the owning thread exits: a worker holding ONNX

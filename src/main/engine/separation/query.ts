@@ -1,3 +1,4 @@
+import { AppError } from '../../../shared/errors';
 import { MAX_SOURCES } from '../../../shared/mixer';
 import type { AnalysisCache } from '../analysis/cache';
 import type { ModelCard } from '../models/card';
@@ -17,8 +18,12 @@ import { clickCell, neighbourhoodVector, type Click } from './features';
  * name alone is refused, and one with a point and a name uses the point alone and says so.
  */
 
-export class QueryError extends Error {
+/** A query that cannot be separated as asked (an unknown class, a name the card cannot honour). */
+export class QueryError extends AppError {
   override name = 'QueryError';
+  constructor(message: string) {
+    super('bad_request', message);
+  }
 }
 
 export interface SourceQuery {

@@ -1,7 +1,7 @@
+import { AppError, Cancelled } from '../../../shared/errors';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { decodeAudioStream } from '../media/audio';
-import { MediaError } from '../media/errors';
 import { requireAudio, type MediaInfo } from '../media/probe';
 import { createWavWriter, type WavFormat, type WavWriter } from '../media/wav';
 import type { MaskMode } from '../dsp/masks';
@@ -89,13 +89,17 @@ export interface SeparationResult {
  */
 export const DEFAULT_WINDOW_HOP = 49152;
 
-export class SeparationError extends Error {
+/** Clicks or options that cannot be separated. */
+export class SeparationError extends AppError {
   override name = 'SeparationError';
+  constructor(message: string) {
+    super('bad_request', message);
+  }
 }
 
 
 function check(signal?: AbortSignal): void {
-  if (signal?.aborted) throw new MediaError('CANCELLED', 'cancelled');
+  if (signal?.aborted) throw new Cancelled();
 }
 
 /** Heatmap value at each clicked source's cell, per analysed frame in [first, first + count); null for a source without a click. */

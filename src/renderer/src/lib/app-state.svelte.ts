@@ -3,7 +3,7 @@
  * what is on screen and reloads it from main after every change.
  */
 import type { ProjectSummary, ProjectView } from '../../../shared/contract';
-import { client, ClientError } from './client';
+import { client } from './client';
 import { finished, type JobProgress } from './jobs';
 
 export type { JobProgress };
@@ -66,7 +66,7 @@ class AppState {
   }
 
   fail(err: unknown): void {
-    this.error = err instanceof ClientError || err instanceof Error ? err.message : String(err);
+    this.error = err instanceof Error ? err.message : String(err);
   }
 
   /** Runs `work`; a failure goes to the banner, or only back to the caller (a dialog shows it). */

@@ -1,7 +1,7 @@
 /**
  * The renderer's only door to main. Picks the transport once: the preload's window.stemsight in
  * Electron, otherwise the loopback web server (token from the page URL). Both speak the contract
- * in src/shared and answer with Results; `call` turns a failed Result into a ClientError.
+ * in src/shared and answer with Results; `call` turns a failed Result into an AppError (src/shared/errors.ts).
  */
 import {
   TOKEN_HEADER,
@@ -17,20 +17,12 @@ import {
   type RequestName,
 } from '../../../shared/channels';
 import type { EventPayload, RequestInput, RequestOutput } from '../../../shared/contract';
-import type { ErrorCode, Result } from '../../../shared/result';
+import { AppError } from '../../../shared/errors';
+import type { Result } from '../../../shared/result';
 
 declare global {
   interface Window {
     stemsight?: PreloadBridge;
-  }
-}
-
-export class ClientError extends Error {
-  readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string) {
-    super(message);
-    this.name = 'ClientError';
-    this.code = code;
   }
 }
 
@@ -84,9 +76,9 @@ async function readRange(url: string, first: number, last: number, headers: Reco
 function unwrap<T>(r: Result<T>): T {
   if (r && typeof r === 'object' && 'ok' in r) {
     if (r.ok) return r.result;
-    throw new ClientError(r.error.code, r.error.message);
+    throw new AppError(r.error.code, r.error.message);
   }
-  throw new ClientError('internal', 'Main answered with something that is not a Result.');
+  throw new AppError('internal', 'Main answered with something that is not a Result.');
 }
 
 function fanOut() {
@@ -172,13 +164,13 @@ function webClient(): Client {
         });
       } catch {
         link.set(false);
-        throw new ClientError('internal', 'Lost the connection to Stemsight. Is it still running?');
+        throw new AppError('internal', 'Lost the connection to Stemsight. Is it still running?');
       }
       if (res.status === 401 || res.status === 403) {
-        throw new ClientError('forbidden', 'Access refused: open Stemsight with the address printed in its terminal.');
+        throw new AppError('forbidden', 'Access refused: open Stemsight with the address printed in its terminal.');
       }
       if (!res.ok && res.headers.get('content-type')?.includes('application/json') !== true) {
-        throw new ClientError('internal', `Stemsight answered ${res.status}.`);
+        throw new AppError('internal', `Stemsight answered ${res.status}.`);
       }
       return unwrap((await res.json()) as Result<never>);
     },
