@@ -45,6 +45,17 @@ test('real footage: faces outlined, a click on one makes a speaker source, expor
   await expect(page.getByTestId('track-path')).toBeVisible();
   await shot(page, 'real-01-faces.png');
 
+  // A click on a person (outside the faces) asks what they play; Cancel adds nothing.
+  const person = (await page.locator('[data-testid="target"][data-kind="person"]').first().boundingBox())!;
+  await page.mouse.click(person.x + person.width / 2, person.y + person.height * 0.85);
+  const plays = page.getByTestId('plays-menu');
+  await expect(plays).toBeVisible();
+  await expect(plays.getByRole('menuitem', { name: 'guitar' })).toBeVisible();
+  await expect(plays.getByRole('menuitem', { name: 'speaker' })).toHaveCount(0);
+  await plays.getByRole('menuitem', { name: 'Cancel' }).click();
+  await expect(plays).toBeHidden();
+  await expect(page.getByTestId('marker')).toHaveCount(0);
+
   // A click on the face makes a source at the face's centre.
   await page.mouse.click(manCentre.x, manCentre.y);
   await expect(page.getByTestId('marker')).toHaveCount(1);
