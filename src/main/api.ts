@@ -297,7 +297,7 @@ export function createApi(deps: ApiDeps): Api {
     },
     'export.settings': async ({ projectId, settings }) => editor().export.settings(projectId, settings),
     'export.chooseFolder': async ({ projectId }) => editor().export.chooseFolder(projectId),
-    'export.start': async ({ projectId, ifExists }) => editor().export.start(projectId, ifExists),
+    'export.start': async ({ projectId, ifExists, range }) => editor().export.start(projectId, ifExists, range),
     'demo.open': async () => {
       if (!deps.demoFile || !(await fileExists(deps.demoFile))) throw new AppError('not_found', 'The demo clip is not installed with this copy of Stemsight.');
       // Shipped with the app, so the media roots do not apply.

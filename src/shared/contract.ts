@@ -355,9 +355,15 @@ export const requests = {
   /**
    * Export into a new folder inside `folder` (checked against the allowed roots in the browser).
    * When that folder exists, `conflict` names it and nothing is written unless ifExists says so.
+   * With `range` (a time selection, seconds) every file holds only that part of the media; main
+   * checks that it is finite, inside the media and starts before it ends.
    */
   'export.start': {
-    input: v.strictObject({ ...ProjectRef, ifExists: v.optional(v.picklist(['ask', 'replace', 'new']), 'ask') }),
+    input: v.strictObject({
+      ...ProjectRef,
+      ifExists: v.optional(v.picklist(['ask', 'replace', 'new']), 'ask'),
+      range: v.optional(v.strictObject({ startSec: v.number(), endSec: v.number() })),
+    }),
     output: v.object({ jobId: v.nullable(JobId), folder: PathString, conflict: v.boolean() }),
   },
   /** Open the bundled demo clip as a project. */

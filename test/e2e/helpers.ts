@@ -47,7 +47,7 @@ export function wavInfo(file: string): { rate: number; channels: number; bits: n
 }
 
 /** Interleaved samples of a 32-bit float WAV. */
-function f32Samples(file: string): Float32Array {
+export function f32Samples(file: string): Float32Array {
   const b = readFileSync(file);
   let o = 12;
   while (o + 8 <= b.length) {
@@ -65,16 +65,24 @@ function f32Samples(file: string): Float32Array {
  */
 export function sumSnrDb(media: string, stems: string[], scratch: string): number {
   const first = wavInfo(stems[0]);
-  const r = spawnSync(ffmpeg(), ['-hide_banner', '-loglevel', 'error', '-y', '-i', media, '-vn', '-ac', String(first.channels), '-ar', String(first.rate), '-c:a', 'pcm_f32le', scratch], { encoding: 'utf8' });
+  return snrDb(decodeF32(media, first.rate, first.channels, scratch), stems.map(f32Samples));
+}
+
+/** The media's audio decoded by ffmpeg (through the WAV file `scratch`), interleaved. */
+export function decodeF32(media: string, rate: number, channels: number, scratch: string): Float32Array {
+  const r = spawnSync(ffmpeg(), ['-hide_banner', '-loglevel', 'error', '-y', '-i', media, '-vn', '-ac', String(channels), '-ar', String(rate), '-c:a', 'pcm_f32le', scratch], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`ffmpeg could not decode ${media}: ${r.stderr}`);
-  const original = f32Samples(scratch);
-  const parts = stems.map(f32Samples);
+  return f32Samples(scratch);
+}
+
+/** How closely `parts` add up to `reference`, over the parts' length, as an SNR in dB. */
+export function snrDb(reference: Float32Array, parts: Float32Array[]): number {
   let signal = 0;
   let error = 0;
   for (let i = 0; i < parts[0].length; i++) {
     let sum = 0;
     for (const p of parts) sum += p[i];
-    const o = original[i] ?? 0;
+    const o = reference[i] ?? 0;
     signal += o * o;
     error += (sum - o) * (sum - o);
   }

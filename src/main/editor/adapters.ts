@@ -222,7 +222,7 @@ export function engineFiles(): EditorEngine {
       const d = await readDetections(file);
       return d && detectionTracks(d);
     },
-    planExportFolder: (parent, projectName, ifExists) => planExportFolder(parent, exportFolderName(projectName), ifExists),
+    planExportFolder: (parent, projectName, ifExists, range) => planExportFolder(parent, exportFolderName(projectName, range), ifExists),
   };
 }
 

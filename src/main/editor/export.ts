@@ -6,7 +6,7 @@
 import type { EditorState, ExportSettingsView } from '../../shared/contract';
 import { chosenTargets, EXPORT_TARGETS } from '../../shared/export-targets';
 import { AppError } from '../../shared/errors';
-import type { ExportJobParams, ExportJobResult, ExportStem } from '../engine/export/job';
+import type { ExportJobParams, ExportJobResult, ExportRange, ExportStem } from '../engine/export/job';
 import type { EditorEngine, EditorEvents, EditorJobs, EditorStore, ExportFolders } from './ports';
 import { missingMedia, type ProjectState } from './state';
 
@@ -44,6 +44,21 @@ export function mixStems(st: EditorState, store: Pick<EditorStore, 'stem'>): Exp
   });
 }
 
+/**
+ * A region to export, as the renderer sent it: both ends finite, the start before the end, and
+ * inside the media (0 to its duration).
+ */
+export function checkExportRange(range: ExportRange, durationSec: number): ExportRange {
+  const { startSec, endSec } = range;
+  const again = 'select the range again (drag on the ruler, or I and O).';
+  if (!Number.isFinite(startSec) || !Number.isFinite(endSec)) throw new AppError('bad_request', `The selection to export needs a start and an end in seconds; ${again}`);
+  if (!(startSec < endSec)) throw new AppError('bad_request', `The selection to export ends (${endSec} s) before it starts (${startSec} s); ${again}`);
+  if (startSec < 0 || endSec > durationSec) {
+    throw new AppError('bad_request', `The selection to export (${startSec} s to ${endSec} s) is not inside the media (0 s to ${durationSec} s); ${again}`);
+  }
+  return { startSec, endSec };
+}
+
 export function createExportService(deps: ExportDeps) {
   const { store, jobs, engine, folders, view } = deps;
   /** Export job -> the stem files it reads, while it runs. */
@@ -62,8 +77,10 @@ export function createExportService(deps: ExportDeps) {
     return picked;
   }
 
-  async function start(projectId: number, ifExists: 'ask' | 'replace' | 'new'): Promise<{ jobId: string | null; folder: string; conflict: boolean }> {
+  /** Export the chosen files, of the whole media or of `range` only (a time selection). */
+  async function start(projectId: number, ifExists: 'ask' | 'replace' | 'new', range?: ExportRange): Promise<{ jobId: string | null; folder: string; conflict: boolean }> {
     const m = store.media(projectId);
+    const region = range ? checkExportRange(range, m.facts.durationSec) : null;
     if (!(await engine.isFile(m.path))) throw missingMedia(m.path);
     const st = await view.state(projectId);
     const s = st.exportSettings;
@@ -81,7 +98,7 @@ export function createExportService(deps: ExportDeps) {
     if (!chosen) throw new AppError('bad_request', 'Choose a folder to export into.');
     const parent = await folders.forExport(chosen);
     const project = store.project(projectId);
-    const plan = await engine.planExportFolder(parent, project.name, ifExists);
+    const plan = await engine.planExportFolder(parent, project.name, ifExists, region ?? undefined);
     if (plan.problem) throw new AppError('bad_request', plan.problem);
     if (plan.conflict) return { jobId: null, folder: plan.folder, conflict: true };
     const stems = mixStems(st, store);
@@ -96,6 +113,7 @@ export function createExportService(deps: ExportDeps) {
       sampleRate: s.sampleRate,
       namingTemplate: s.namingTemplate,
       targets: chosenTargets(s).filter((id) => m.facts.hasVideo || !EXPORT_TARGETS.find((t) => t.id === id)?.needsVideo),
+      range: region,
     };
     const jobId = jobs.start('export', params, { projectId, mediaId: m.id });
     reading.set(jobId, stems.map((x) => x.path));

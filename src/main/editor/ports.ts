@@ -8,6 +8,7 @@ import type { MediaFacts } from '../engine/project/media';
 import type { RecordStemInput } from '../engine/project/stems';
 import type { IndexSnapshot } from '../engine/analysis/index-records';
 import type { MixInput } from '../engine/export/loudness';
+import type { ExportRange } from '../engine/export/params';
 import type { LoudnessReading } from '../../shared/loudness';
 import type { SpectrogramImage, SpectrogramRequest } from '../engine/media/spectrogram';
 import type { DetectionsView } from '../../shared/contract';
@@ -132,9 +133,14 @@ export interface EditorEngine {
   detectionTracks(file: string): Promise<DetectionsView | null>;
   /** Null when the cache is gone or unreadable. */
   openHeatmaps(metaPath: string): Promise<HeatmapReader | null>;
-  /** The project's folder inside parent; conflict when it exists and ifExists is 'ask'. */
+  /** The project's folder inside parent (named for the range when given); conflict when it exists and ifExists is 'ask'. */
   /** problem: a file or a link sits where the folder would go (never replaced). */
-  planExportFolder(parent: string, projectName: string, ifExists: 'ask' | 'replace' | 'new'): Promise<{ folder: string; conflict: boolean; problem?: string }>;
+  planExportFolder(
+    parent: string,
+    projectName: string,
+    ifExists: 'ask' | 'replace' | 'new',
+    range?: ExportRange,
+  ): Promise<{ folder: string; conflict: boolean; problem?: string }>;
 }
 
 /**

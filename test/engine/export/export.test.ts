@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { expandTemplate, exportFileNames, planExportFolder, safeName } from '../../../src/main/engine/export/naming';
+import { expandTemplate, exportFileNames, exportFolderName, planExportFolder, safeName } from '../../../src/main/engine/export/naming';
 import { rppString, writeRpp } from '../../../src/main/engine/export/rpp';
 import { addPanned, audible, dbToGain } from '../../../src/main/engine/export/mix';
 import { runExport, type ExportJobParams, type ExportStem } from '../../../src/main/engine/export/job';
@@ -19,6 +19,8 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 describe('naming', () => {
   it('expands the default template with a padded index and safe names', () => {
     expect(expandTemplate('{index}_{project}_{stem}', { index: 3, project: 'My/Clip', stem: 'Lead: vox' })).toBe('03_My_Clip_Lead_ vox');
+    expect(exportFolderName('My/Clip')).toBe('My_Clip export');
+    expect(exportFolderName('Clip', { startSec: 1, endSec: 62.346 })).toBe('Clip 1.00-62.35s export');
     expect(safeName('..')).toBe('untitled');
     expect(safeName('CON')).toBe('untitled');
   });
@@ -182,6 +184,95 @@ describe('exporting the Original', () => {
     } finally {
       f.cleanup();
     }
+  });
+});
+
+describe('region export', () => {
+  const ctx = () => ({ signal: new AbortController().signal, progress: () => undefined });
+
+  it('trims every file to the same frames of the whole export: sample-exact, still adding up to the Original', async () => {
+    const dir = mkdtempSync(path.join(tmp, 'region-'));
+    const rate = 8000;
+    const n = rate; // 1 s
+    // Distinct values at every frame, so any shift shows.
+    const a = new Float32Array(n).map((_, i) => 0.4 * Math.sin(i / 3) + i / (4 * n));
+    const b = new Float32Array(n).map((_, i) => 0.3 * Math.cos(i / 11) - i / (8 * n));
+    const sum = a.map((x, i) => x + b[i]);
+    await writeWav(path.join(dir, 'media.wav'), { sampleRate: rate, channels: [sum, sum] }, 'f32');
+    await writeWav(path.join(dir, 'a.wav'), { sampleRate: rate, channels: [a, a] }, 'f32');
+    await writeWav(path.join(dir, 'b.wav'), { sampleRate: rate, channels: [b, b] }, 'f32');
+    const stems: ExportStem[] = [
+      { path: path.join(dir, 'a.wav'), name: 'A', index: 1, colour: '#ff0000', gainDb: 0, pan: 0, mute: false, solo: false },
+      { path: path.join(dir, 'b.wav'), name: 'residual', index: 2, colour: '#888888', gainDb: 0, pan: 0, mute: false, solo: false },
+    ];
+    const params = (folder: string, more: Partial<ExportJobParams>): ExportJobParams => ({
+      media: path.join(dir, 'media.wav'), projectName: 'P', folder: path.join(dir, folder), replace: false, roots: null, stems, format: 'f32', sampleRate: null,
+      namingTemplate: '{index}_{stem}', targets: ['stems', 'original', 'mix', 'daw'], ...more,
+    });
+    const files = ['00_original.wav', '01_A.wav', '02_residual.wav', '03_mix.wav'];
+    const read = (folder: string) => Promise.all(files.map((f) => readWav(path.join(folder, f))));
+
+    // 0.25 s .. 0.6 s: frames 2000 .. 4800 at 8 kHz.
+    const r = await runExport(params('region', { range: { startSec: 0.25, endSec: 0.6 } }), ctx());
+    expect(r.range).toEqual({ startSec: 0.25, endSec: 0.6, startFrame: 2000, endFrame: 4800 });
+    expect(r.frames).toBe(2800);
+    const manifest = JSON.parse(readFileSync(path.join(r.folder, '.stemsight-export.json'), 'utf8'));
+    expect(manifest).toMatchObject({ frames: 2800, sampleRate: rate, range: { startFrame: 2000, endFrame: 4800, startSec: 0.25, endSec: 0.6 } });
+    const [original, sa, sb] = await read(r.folder);
+    for (const w of [original, sa, sb]) expect(w.channels[0]).toHaveLength(2800);
+    expect(sa.channels[0]).toEqual(a.subarray(2000, 4800));
+    expect(sb.channels[1]).toEqual(b.subarray(2000, 4800));
+    expect(original.channels[0]).toEqual(sum.subarray(2000, 4800));
+    let worst = 0;
+    for (let k = 0; k < 2800; k++) worst = Math.max(worst, Math.abs(original.channels[1][k] - (sa.channels[1][k] + sb.channels[1][k])));
+    expect(worst).toBeLessThan(1e-6);
+    // No video in the media: no video item; the stems' items start at 0.
+    expect(readFileSync(path.join(r.folder, '04_project.rpp'), 'utf8')).not.toContain('VIDEO');
+
+    // Resampled (8 -> 16 kHz), a region is exactly those frames of the whole export.
+    const whole = await runExport(params('whole', { sampleRate: 16000 }), ctx());
+    const part = await runExport(params('part', { sampleRate: 16000, range: { startSec: 0.3, endSec: 0.70003 } }), ctx());
+    expect(part.range).toMatchObject({ startFrame: 4800, endFrame: 11200 });
+    const [wholeFiles, partFiles] = await Promise.all([read(whole.folder), read(part.folder)]);
+    for (let f = 0; f < files.length; f++) {
+      for (let c = 0; c < 2; c++) expect(partFiles[f].channels[c], `${files[f]} channel ${c}`).toEqual(wholeFiles[f].channels[c].subarray(4800, 11200));
+    }
+  });
+
+  it('refuses a range with no audio in it, writing nothing', async () => {
+    const dir = mkdtempSync(path.join(tmp, 'region-empty-'));
+    const x = new Float32Array(800).fill(0.1);
+    await writeWav(path.join(dir, 's.wav'), { sampleRate: 8000, channels: [x] }, 'f32');
+    const stems: ExportStem[] = [{ path: path.join(dir, 's.wav'), name: 'residual', index: 1, colour: '#888888', gainDb: 0, pan: 0, mute: false, solo: false }];
+    const p: ExportJobParams = { media: stems[0].path, projectName: 'P', folder: path.join(dir, 'out'), replace: false, roots: null, stems, format: 'f32', sampleRate: null, namingTemplate: '{index}_{stem}', targets: ['stems'], range: { startSec: 0.5, endSec: 0.6 } };
+    await expect(runExport(p, ctx())).rejects.toThrow(/holds no audio of the stems/);
+    expect(readdirSync(dir)).toEqual(['s.wav']);
+  });
+
+  it('cuts the picture too: the video copy starts at the region, and the .rpp offsets the media when there is no copy', async () => {
+    const dir = mkdtempSync(path.join(tmp, 'region-video-'));
+    const media = path.join(dir, 'clip.mp4');
+    const made = await runTool('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=10:duration=2', '-f', 'lavfi', '-i', 'sine=d=2', '-g', '20', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', media]);
+    expect(made.code).toBe(0);
+    const rate = 8000;
+    const x = new Float32Array(2 * rate).fill(0.1);
+    await writeWav(path.join(dir, 's.wav'), { sampleRate: rate, channels: [x, x] }, 'f32');
+    const stems: ExportStem[] = [{ path: path.join(dir, 's.wav'), name: 'residual', index: 1, colour: '#888888', gainDb: 0, pan: 0, mute: false, solo: false }];
+    const base = { media, projectName: 'P', replace: false, roots: null, stems, format: 'f32' as const, sampleRate: null, namingTemplate: '{index}_{stem}', range: { startSec: 0.5, endSec: 1.5 } };
+
+    const withCopy = await runExport({ ...base, folder: path.join(dir, 'a'), targets: ['stems', 'video', 'daw'] }, ctx());
+    const probe = await runTool('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-count_frames', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', path.join(withCopy.folder, '02_video.mp4')]);
+    // 1 s at 10 fps from 0.5 s, though the only keyframes are at 0 s and 2 s.
+    expect(Number(probe.stdout.toString().trim())).toBe(10);
+    const rppA = parseRpp(readFileSync(path.join(withCopy.folder, '03_project.rpp'), 'utf8')).children.filter((c) => c.name === 'TRACK');
+    expect(field(rppA[0].children[0], 'SOFFS')).toEqual(['0']);
+    expect(Number(field(rppA[0].children[0], 'LENGTH')?.[0])).toBe(1);
+
+    const noCopy = await runExport({ ...base, folder: path.join(dir, 'b'), targets: ['stems', 'daw'] }, ctx());
+    const rppB = parseRpp(readFileSync(path.join(noCopy.folder, '02_project.rpp'), 'utf8')).children.filter((c) => c.name === 'TRACK');
+    expect(field(rppB[0].children[0].children[0], 'FILE')).toEqual([media]);
+    expect(field(rppB[0].children[0], 'SOFFS')).toEqual(['0.5']);
+    expect(field(rppB[1].children[0], 'SOFFS')).toEqual(['0']);
   });
 });
 

@@ -5,6 +5,7 @@ import { policyFromRoots } from '../../../src/main/access';
 import { exportFolders } from '../../../src/main/editor/adapters';
 import { insertJob, recordStem, sha256File } from '../../../src/main/engine/project';
 import { codeOf, world, type World } from './fakes';
+import type { AppError } from '../../../src/shared/errors';
 
 let w: World;
 afterEach(() => w.close());
@@ -109,6 +110,32 @@ describe('export service', () => {
       { path: path.join(w.tmp, 'stem-0.wav'), gainDb: -6, mute: true, solo: false, pan: 0 },
       { path: path.join(w.tmp, 'stem-1.wav'), gainDb: 0, mute: false, solo: false, pan: 0 },
     ]]);
+  });
+
+  it('exports a selection as a region: checked against the media, named for its range', async () => {
+    await typedWorld();
+    await w.editor.sources.add(w.projectId, 0.5, 0.5, 0);
+    await separated();
+    // The media lasts 20 s.
+    const refused = (range: { startSec: number; endSec: number }) =>
+      w.editor.export.start(w.projectId, 'ask', range).then(
+        () => 'started',
+        (e: AppError) => `${e.code}: ${e.message}`,
+      );
+    expect(await refused({ startSec: Number.NaN, endSec: 2 })).toMatch(/^bad_request: The selection to export needs a start and an end in seconds; select the range again/);
+    expect(await refused({ startSec: 1, endSec: Number.POSITIVE_INFINITY })).toMatch(/needs a start and an end/);
+    expect(await refused({ startSec: 3, endSec: 3 })).toMatch(/ends \(3 s\) before it starts \(3 s\)/);
+    expect(await refused({ startSec: 4, endSec: 2 })).toMatch(/ends \(2 s\) before it starts/);
+    expect(await refused({ startSec: -1, endSec: 2 })).toMatch(/is not inside the media \(0 s to 20 s\)/);
+    expect(await refused({ startSec: 19, endSec: 20.5 })).toMatch(/not inside the media/);
+    expect(w.jobs.started).toEqual([]);
+
+    const r = await w.editor.export.start(w.projectId, 'ask', { startSec: 1.5, endSec: 20 });
+    expect(r.folder).toBe(path.join(path.dirname(w.mediaPath), 'Clip 1.50-20.00s export'));
+    expect(w.jobs.started[0].params).toMatchObject({ folder: r.folder, range: { startSec: 1.5, endSec: 20 } });
+    // Without a range: the whole file.
+    await w.editor.export.start(w.projectId, 'ask');
+    expect(w.jobs.started[1].params).toMatchObject({ folder: path.join(path.dirname(w.mediaPath), 'Clip export'), range: null });
   });
 
   it('says the media is missing instead of exporting', async () => {

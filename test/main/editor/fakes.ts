@@ -11,6 +11,7 @@ import { openLibrary, type Library } from '../../../src/main/engine/project/db';
 import { createProject, insertJob, listMedia, updateJob, type JsonValue } from '../../../src/main/engine/project';
 import type { ModelCard } from '../../../src/main/engine/models/card';
 import { libraryEditorStore } from '../../../src/main/editor/adapters';
+import { exportFolderName } from '../../../src/main/engine/export/naming';
 import { createEditor, type Editor } from '../../../src/main/editor';
 import type { EditorEngine, EditorJobs, ExportFolders, HeatmapReader, JobOutcome, JobStartOptions } from '../../../src/main/editor/ports';
 
@@ -133,8 +134,8 @@ export class FakeEngine implements EditorEngine {
       close() {},
     };
   }
-  async planExportFolder(parent: string, projectName: string, ifExists: 'ask' | 'replace' | 'new') {
-    const folder = path.join(parent, `${projectName} export`);
+  async planExportFolder(parent: string, projectName: string, ifExists: 'ask' | 'replace' | 'new', range?: { startSec: number; endSec: number }) {
+    const folder = path.join(parent, exportFolderName(projectName, range));
     let exists = false;
     try {
       exists = statSync(folder).isDirectory();

@@ -26,9 +26,9 @@ import { TARGET_WRITERS, type TargetContext } from './targets';
  * publishStaged).
  */
 
-import type { ExportJobParams, ExportJobResult } from './params';
+import type { ExportJobParams, ExportJobResult, ExportRange, FrameSpan } from './params';
 
-export type { ExportJobParams, ExportJobResult, ExportStem } from './params';
+export type { ExportJobParams, ExportJobResult, ExportRange, ExportStem } from './params';
 
 const BLOCK = 65536;
 
@@ -80,7 +80,20 @@ async function publish(p: ExportJobParams, staging: string, written: ExportJobRe
  * one holds (by target: the stems, the Original, the mix...), and the audio's rate and length.
  */
 function manifestOf(r: ExportJobResult) {
-  return { files: r.files, contents: r.contents, sampleRate: r.sampleRate, frames: r.frames };
+  return { files: r.files, contents: r.contents, sampleRate: r.sampleRate, frames: r.frames, range: r.range };
+}
+
+/**
+ * The frames an export writes, at its rate: all `total`, or those of the range, rounded to the
+ * nearest frame. Every file is cut at the same frames of the same decoded stream, so a region is
+ * exactly those samples of the whole export: the stems still add up to the Original.
+ */
+export function frameSpan(range: ExportRange | null, rate: number, total: number): FrameSpan {
+  if (!range) return { startFrame: 0, endFrame: total };
+  const startFrame = Math.min(total, Math.max(0, Math.round(range.startSec * rate)));
+  const endFrame = Math.min(total, Math.round(range.endSec * rate));
+  if (!(endFrame > startFrame)) throw new AppError('bad_request', `The selection (${range.startSec} s to ${range.endSec} s) holds no audio of the stems; select a range inside the media.`);
+  return { startFrame, endFrame };
 }
 
 export async function runExport(p: ExportJobParams, ctx: Pick<JobContext, 'signal' | 'progress'>): Promise<ExportJobResult> {
@@ -140,7 +153,8 @@ async function writeExport(p: ExportJobParams, ctx: Pick<JobContext, 'signal' | 
   const srcRate = infos[0].audio?.sampleRate ?? 48000;
   const rate = p.sampleRate ?? srcRate;
   // Equal length for all: the longest stem, at the output rate (stems of one separation are equal).
-  const frames = Math.max(...infos.map((i) => Math.round((i.durationSec * rate))));
+  const span = frameSpan(p.range ?? null, rate, Math.max(...infos.map((i) => Math.round(i.durationSec * rate))));
+  const frames = span.endFrame - span.startFrame;
   await fsp.mkdir(p.folder, { recursive: true });
   const { stemFiles, fileNames } = nameFiles(p, chosen);
   const mixPath = path.join(p.folder, keepMix ? fileNames.mix! : `.mix-${Date.now()}.wav`);
@@ -157,6 +171,7 @@ async function writeExport(p: ExportJobParams, ctx: Pick<JobContext, 'signal' | 
       writers.push(writeStems ? await createWavWriter(path.join(p.folder, stemFiles[i]), { sampleRate: rate, channels: readers[i].channels, format: p.format }) : null);
     }
     if (wantMixFile) mixWriter = await createWavWriter(mixPath, { sampleRate: rate, channels: 2, format: p.format });
+    for (const r of [...readers, originalReader]) await r?.skip(span.startFrame);
     if (originalReader) originalWriter = await createWavWriter(path.join(p.folder, fileNames.original!), { sampleRate: rate, channels: originalReader.channels, format: p.format });
     const gains = p.stems.map((s) => channelGain(s, p.stems));
     if (writeStems || wantMixFile || originalReader) {
@@ -184,13 +199,14 @@ async function writeExport(p: ExportJobParams, ctx: Pick<JobContext, 'signal' | 
   }
 
   const contents: ExportJobResult['contents'] = {};
-  const t: TargetContext = { p, ctx, rate, frames, stemFiles, fileNames, mixPath };
+  const t: TargetContext = { p, ctx, rate, frames, span, stemFiles, fileNames, mixPath };
   try {
     for (const id of chosen) contents[id] = await TARGET_WRITERS[id].write(t);
   } finally {
     if (!keepMix && wantMixFile) await fsp.rm(mixPath, { force: true });
   }
-  return { folder: p.folder, files: Object.values(contents).flat(), contents, sampleRate: rate, frames };
+  const range = p.range ? { ...p.range, ...span } : null;
+  return { folder: p.folder, files: Object.values(contents).flat(), contents, sampleRate: rate, frames, range };
 }
 
 export default defineJob<ExportJobParams, ExportJobResult>(async (p, ctx) => {

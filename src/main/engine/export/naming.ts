@@ -64,8 +64,9 @@ export function exportFileNames(template: string, project: string, files: readon
   });
 }
 
-export function exportFolderName(project: string): string {
-  return `${safeName(project)} export`;
+/** "<project> export", or for a region "<project> 1.00-3.00s export" (its seconds, to 10 ms). */
+export function exportFolderName(project: string, range?: { startSec: number; endSec: number } | null): string {
+  return range ? `${safeName(project)} ${range.startSec.toFixed(2)}-${range.endSec.toFixed(2)}s export` : `${safeName(project)} export`;
 }
 
 /**

@@ -33,6 +33,19 @@ export interface ExportJobParams {
   namingTemplate: string;
   /** What to write (src/shared/export-targets.ts). */
   targets: ExportTargetId[];
+  /** Only this part of the media (a time selection), checked by main to lie inside it; absent or null: all. */
+  range?: ExportRange | null;
+}
+
+export interface ExportRange {
+  startSec: number;
+  endSec: number;
+}
+
+/** The exported part in frames at the export's rate: [startFrame, endFrame). */
+export interface FrameSpan {
+  startFrame: number;
+  endFrame: number;
 }
 
 export interface ExportJobResult {
@@ -43,4 +56,6 @@ export interface ExportJobResult {
   contents: Partial<Record<ExportTargetId, string[]>>;
   sampleRate: number;
   frames: number;
+  /** The region exported (its seconds as asked, and its frames), null for the whole file. */
+  range: (ExportRange & FrameSpan) | null;
 }

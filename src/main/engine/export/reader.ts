@@ -42,6 +42,15 @@ export class BlockReader {
     return out;
   }
 
+  /** Drop the next `frames` frames: a region export starts inside the file, at exactly this frame. */
+  async skip(frames: number): Promise<void> {
+    for (let left = Math.max(0, Math.round(frames)); left > 0; ) {
+      const n = Math.min(left, 65536);
+      await this.read(n);
+      left -= n;
+    }
+  }
+
   async close(): Promise<void> {
     await this.it.return(undefined);
   }

@@ -7,7 +7,7 @@ import type { JobContext } from '../jobs/define';
 import { inputArg, lastLine, runTool } from '../media/process';
 import { probeMedia } from '../media/probe';
 import { writeRpp, type RppTrack } from './rpp';
-import type { ExportJobParams } from './params';
+import type { ExportJobParams, FrameSpan } from './params';
 
 /**
  * How each export target is written. The audio pass of the job streams every stem once and writes
@@ -21,7 +21,9 @@ export interface TargetContext {
   p: ExportJobParams;
   ctx: Pick<JobContext, 'signal' | 'progress'>;
   rate: number;
+  /** Frames of every audio file, and which frames of the media they are (a region, or all). */
   frames: number;
+  span: FrameSpan;
   /** File names of the stems in the folder (when the pass wrote them). */
   stemFiles: string[];
   /** The name of each chosen target's own file (TargetWriter.file), by the naming template. */
@@ -59,15 +61,21 @@ function videoExtension(media: string): string {
   return ext === '.mp4' || ext === '.mov' || ext === '.m4v' ? ext : '.mkv';
 }
 
-async function writeVideo({ p, ctx, mixPath, fileNames }: TargetContext): Promise<string[]> {
+async function writeVideo({ p, ctx, mixPath, fileNames, rate, frames, span }: TargetContext): Promise<string[]> {
   ctx.progress('writing video', 0.9);
   const outExt = videoExtension(p.media);
   const videoName = fileNames.video!;
   const target = path.join(p.folder, videoName);
   const tmp = tempPathFor(target) + outExt; // ffmpeg picks the container from the extension
+  // The whole picture is copied as it is. A region starts on any frame, where a copy could only
+  // start on a keyframe (the picture would lead the sound), so its picture is encoded again.
+  const region = p.range != null;
+  const picture = region
+    ? { input: ['-ss', String(span.startFrame / rate), '-t', String(frames / rate)], codec: ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-pix_fmt', 'yuv420p'] }
+    : { input: [], codec: ['-c:v', 'copy'] };
   const r = await runTool(
     'ffmpeg',
-    ['-hide_banner', '-loglevel', 'error', '-y', '-i', inputArg(p.media), '-i', inputArg(mixPath), '-map', '0:v:0', '-map', '1:a:0', '-c:v', 'copy', '-c:a', 'aac', '-b:a', '256k', '-shortest', ...(outExt === '.mkv' ? [] : ['-movflags', '+faststart']), tmp],
+    ['-hide_banner', '-loglevel', 'error', '-y', ...picture.input, '-i', inputArg(p.media), '-i', inputArg(mixPath), '-map', '0:v:0', '-map', '1:a:0', ...picture.codec, '-c:a', 'aac', '-b:a', '256k', '-shortest', ...(outExt === '.mkv' ? [] : ['-movflags', '+faststart']), tmp],
     { signal: ctx.signal },
   );
   if (r.code !== 0) {
@@ -96,11 +104,12 @@ async function writeDaw(t: TargetContext): Promise<string[]> {
  * exported video copy when there is one (inside the folder, so it moves with it), else the media
  * itself by its full path (it opens with the picture on this computer; elsewhere REAPER reports it
  * missing and offers to find it, and the stems still open). Its track is silent: the sound is the
- * stems'. None for audio-only media.
+ * stems'. None for audio-only media. In a region export the picture starts where the region does.
  */
-async function videoItem({ p, ctx, fileNames }: TargetContext, lengthSec: number): Promise<RppTrack | null> {
+async function videoItem({ p, ctx, fileNames, rate, span }: TargetContext, lengthSec: number): Promise<RppTrack | null> {
   const silent = { name: 'Video', lengthSec, gainDb: -Infinity, pan: 0, mute: false, solo: false, source: 'VIDEO' as const };
+  // The video copy of a region starts where the region does; the media, at 0 s.
   if (fileNames.video) return { ...silent, file: fileNames.video };
   const info = await probeMedia(p.media, { signal: ctx.signal });
-  return info.video ? { ...silent, file: path.resolve(p.media) } : null;
+  return info.video ? { ...silent, file: path.resolve(p.media), offsetSec: span.startFrame / rate } : null;
 }
