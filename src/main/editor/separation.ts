@@ -107,6 +107,8 @@ export function createSeparationService(deps: SeparationDeps) {
         durationSec: run.durationSec,
         index: store.analysisIndex(m.id),
         ...(detections ? { detections } : {}),
+        // The user's word on the picture wins; with 'auto' the job reuses the analysis's decision (cached).
+        scene: detections ? 'real' : m.scene,
       };
       const id = jobs.start('separation', params, { projectId, mediaId: m.id, priority: run.preview ? PREVIEW_PRIORITY : 0 });
       members.push(id);

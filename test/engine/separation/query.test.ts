@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { anyPoint, composeQuery, composeSources, pointOf, validateQueries } from '../../../src/main/engine/separation/query';
+import { anyPoint, composeQuery, composeSources, pointOf, realFootageQueries, validateQueries } from '../../../src/main/engine/separation/query';
 import { frameGeometry } from '../../../src/main/engine/media/geometry';
 import type { AnalysisCache } from '../../../src/main/engine/analysis/cache';
 import type { ModelCard } from '../../../src/main/engine/models/card';
@@ -55,6 +55,44 @@ describe('composeSources', () => {
     // Added in float32, as the engine does.
     expect(Array.from(r.inputs[2].features)).toEqual([1, 2, 3].map((q) => Math.fround(Math.fround(left) + q)));
     expect(r.inputs[2].cell).toEqual({ row: 0, col: 0, frame: 7 });
+  });
+
+  it('real footage: a click on a face asks for a speaker, a named click asks by name alone, an unnamed click off faces keeps the picture and is warned about', async () => {
+    // One face, its track 4, in the left half of the frame.
+    const faceAt = (x: number, y: number) => (x < 0.5 && y > 0.2 && y < 0.8 ? 4 : null);
+    const queries = [
+      { x: 0.25, y: 0.5, timeSec: 1 }, // on the face
+      { x: 0.75, y: 0.5, timeSec: 1, className: 'guitar' }, // a player, named
+      { x: 0.25, y: 0.5, timeSec: 1, className: 'guitar' }, // on the face but named otherwise: the name wins
+      { x: 0.9, y: 0.1, timeSec: 2 }, // nothing known there
+      { className: 'speaker' }, // a name alone
+    ];
+    const r = realFootageQueries(queries, faceAt);
+    expect(r.queries).toEqual([
+      { x: 0.25, y: 0.5, timeSec: 1, className: 'speaker', usePicture: false },
+      { x: 0.75, y: 0.5, timeSec: 1, className: 'guitar', usePicture: false },
+      { x: 0.25, y: 0.5, timeSec: 1, className: 'guitar', usePicture: false },
+      { x: 0.9, y: 0.1, timeSec: 2 },
+      { className: 'speaker' },
+    ]);
+    expect(r.warnings).toHaveLength(1);
+    expect(r.warnings[0]).toMatch(/^source 4: on real footage a click that is not on a face/);
+    // Only the unnamed click still needs the picture's features.
+    expect(anyPoint(r.queries.slice(0, 3))).toBe(false);
+    expect(anyPoint(r.queries)).toBe(true);
+    // A named real-footage click is the class query alone, with no cell; its point stays for the manifest.
+    const c = await composeSources(withQueries, null, r.queries.slice(0, 2));
+    expect(Array.from(c.inputs[0].features)).toEqual([-1, 0.5, 4]);
+    expect(Array.from(c.inputs[1].features)).toEqual([1, 2, 3]);
+    expect(c.inputs.map((i) => i.cell)).toEqual([null, null]);
+    expect(pointOf(r.queries[0])).toEqual({ x: 0.25, y: 0.5, timeSec: 1 });
+  });
+
+  it('a real-footage click whose class the card cannot ask for falls back to the picture', async () => {
+    const r = await composeSources(withoutQueries, fakeCache(), [{ x: 0.1, y: 0.5, timeSec: 0, className: 'speaker', usePicture: false }]);
+    const left = Math.fround((2 * 10 + 20) / 3);
+    expect(Array.from(r.inputs[0].features)).toEqual([left, left, left]);
+    expect(r.warnings).toHaveLength(1);
   });
 
   it('needs no analysis when no source has a point', async () => {

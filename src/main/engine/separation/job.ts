@@ -10,7 +10,10 @@ import type { MaskMode } from '../dsp/masks';
 import { analyzeMedia } from '../analysis/analyze';
 import { snapshotIndex, type IndexSnapshot } from '../analysis/index-records';
 import { sharedRuntime, type DeviceRequest } from '../models/runtime';
-import { anyPoint, validateQueries, type SourceQuery } from './query';
+import { anyPoint, pointOf, realFootageQueries, validateQueries, type SourceQuery } from './query';
+import { sniffScene } from '../detect/scene';
+import { detectMedia } from '../detect/detect';
+import type { SceneSetting } from '../project/types';
 import { stopMaskWorker } from './mask-client';
 import { readDetections } from '../detect/detect';
 import { faceTrackAt, speakingOver } from '../detect/activity';
@@ -25,6 +28,9 @@ import { separate, type SeparationResult } from './separate';
  * publishStaged), so outDir never mixes a run's stems with an older run's, and a folder holds a
  * manifest only when every stem it lists is complete.
  */
+
+/** Frames a second of a face's activity when no heatmap sets the rate (the analysis's rate). */
+const FACE_ACTIVITY_FPS = 8;
 
 export interface SeparationJobParams {
   media: string;
@@ -48,6 +54,12 @@ export interface SeparationJobParams {
    * speaking as its activity instead of the heatmap at its click.
    */
   detections?: string;
+  /**
+   * What the picture is: the app passes what its analysis decided; 'auto' (the default, e.g. the
+   * CLI) lets the scene rule decide when a source is clicked. On real footage the clicks become
+   * queries by class (realFootageQueries), detecting faces over the clip when needed.
+   */
+  scene?: SceneSetting;
 }
 
 export interface Manifest {
@@ -105,8 +117,23 @@ export default defineJob<SeparationJobParams, Manifest>(async (p, ctx) => {
     validateQueries(p.sources, rt.card);
     const info = await probeMedia(p.media, { signal: ctx.signal });
     requireAudio(info);
-    // The picture is analysed only for sources clicked in it; names alone need no picture.
-    const pictured = anyPoint(p.sources);
+    let queries = p.sources;
+    let detectionsFile = p.detections ?? null;
+    const realWarnings: string[] = [];
+    if (queries.some((q) => pointOf(q)) && info.video) {
+      const setting = p.scene ?? (detectionsFile ? 'real' : 'auto');
+      const kind = setting === 'auto' ? (await sniffScene(p.media, { info, cacheRoot: p.cacheRoot, signal: ctx.signal })).kind : setting;
+      if (kind === 'real') {
+        ctx.progress('finding faces', 0);
+        detectionsFile ??= (await detectMedia(p.media, { info, cacheRoot: p.cacheRoot, signal: ctx.signal })).path;
+        const frames = (await readDetections(detectionsFile))?.frames ?? [];
+        const real = realFootageQueries(queries, (x, y, t) => faceTrackAt(frames, x, y, t));
+        queries = real.queries;
+        realWarnings.push(...real.warnings);
+      }
+    }
+    // The picture is analysed only for sources that use it; names alone need no picture.
+    const pictured = anyPoint(queries);
     if (pictured) requireVideo(info);
     let share = pictured ? 0.75 : 0;
     const index = p.index ? snapshotIndex(p.index, rt.card, (r) => ctx.record(r)) : undefined;
@@ -128,7 +155,7 @@ export default defineJob<SeparationJobParams, Manifest>(async (p, ctx) => {
     const staging = tempPathFor(target);
     await fsp.mkdir(staging);
     try {
-      const r = await separate(p.media, p.sources, {
+      const r = await separate(p.media, queries, {
         runtime: rt,
         cache: a?.cache ?? null,
         info,
@@ -141,7 +168,7 @@ export default defineJob<SeparationJobParams, Manifest>(async (p, ctx) => {
         signal: ctx.signal,
         onProgress: (s, f) => ctx.progress(s, share + (1 - share) * f),
       });
-      const d = p.detections ? await readDetections(p.detections) : null;
+      const d = detectionsFile ? await readDetections(detectionsFile) : null;
       const faces = r.sources.map((s) => (d && s.point ? faceTrackAt(d.frames, s.point.x, s.point.y, s.point.timeSec) : null));
       const speakers: DialogueSource[] = p.sources
         .map((_, i) => p.dialogue?.find((x) => x.index === i + 1) ?? (faces[i] !== null ? { index: i + 1, strength: DEFAULT_STRENGTH } : null))
@@ -151,10 +178,17 @@ export default defineJob<SeparationJobParams, Manifest>(async (p, ctx) => {
         const rewritten = new Set(['residual.wav', ...speakers.map((s) => `source-${s.index}.wav`)]);
         r.clipped = [...r.clipped.filter((c) => !rewritten.has(c.file)), ...(await enhanceSpeakerStems(staging, speakers, r.format))];
       }
-      if (d && r.activity) {
-        // A source on a face is active when that face speaks.
+      if (d && faces.some((f) => f !== null)) {
+        // A source on a face is active when that face speaks. With no source using the picture
+        // there is no heatmap activity to sit beside: the faces' go on the analysis's frame rate.
+        r.activity ??= {
+          fps: FACE_ACTIVITY_FPS,
+          startFrame: Math.floor(r.startSec * FACE_ACTIVITY_FPS),
+          values: r.sources.map(() => null),
+        };
         const { fps, startFrame, values } = r.activity;
-        const times = (values.find((v) => v !== null) ?? []).map((_, i) => (startFrame + i + 0.5) / fps);
+        const count = values.find((v) => v !== null)?.length ?? Math.ceil((r.frames / r.sampleRate) * fps);
+        const times = Array.from({ length: count }, (_, i) => (startFrame + i + 0.5) / fps);
         faces.forEach((track, i) => {
           if (track !== null) values[i] = speakingOver(d.frames, track, times);
         });
@@ -187,7 +221,7 @@ export default defineJob<SeparationJobParams, Manifest>(async (p, ctx) => {
           startTime: r.activity.startFrame / r.activity.fps,
           sources: r.activity.values.flatMap((values, i) => (values ? [{ index: i + 1, values }] : [])),
         },
-        warnings: r.warnings,
+        warnings: [...realWarnings, ...r.warnings],
         timings: { analysisSec: a?.seconds ?? 0, analysisCached: a?.cached ?? false, separateSec: r.timings.separateSec, firstAudioSec: r.timings.firstAudioSec, totalSec: (performance.now() - t0) / 1000 },
       };
       if (ctx.signal.aborted) throw new Cancelled();

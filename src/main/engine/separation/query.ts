@@ -33,6 +33,12 @@ export interface SourceQuery {
   timeSec?: number | null;
   /** A class of the model card (shared/classes.ts names them for the user). */
   className?: string | null;
+  /**
+   * false: the point says where the source is (for the manifest, a face's activity) but the
+   * picture's features are left out of the query. On real footage they mean nothing to a network
+   * trained on the synthetic world, so a named source is asked for by its name alone there.
+   */
+  usePicture?: boolean;
 }
 
 /** The query's click point; null for a source asked for by name alone. */
@@ -65,8 +71,32 @@ export function validateQueries(queries: SourceQuery[], card?: Pick<ModelCard, '
   });
 }
 
-/** True when some query has a point: only then are the picture's features (the analysis) needed. */
-export const anyPoint = (queries: SourceQuery[]): boolean => queries.some((q) => pointOf(q) !== null);
+/** The point whose picture features go into the query; null for a name alone or a real-footage name. */
+export const picturePoint = (q: SourceQuery): Click | null => (q.usePicture === false ? null : pointOf(q));
+
+/** True when some query uses the picture: only then are its features (the analysis) needed. */
+export const anyPoint = (queries: SourceQuery[]): boolean => queries.some((q) => picturePoint(q) !== null);
+
+/** Where a click landed on real footage: on a face (its track) or not (null). */
+export type FaceAt = (x: number, y: number, timeSec: number) => number | null;
+
+/**
+ * The queries for real footage: a click on a face asks for a speaker unless it says otherwise, and
+ * a click with a class asks by the class alone. A click with no class and no face under it keeps
+ * its picture features, with a warning: the network was never trained on real pictures.
+ */
+export function realFootageQueries(queries: SourceQuery[], faceAt: FaceAt): { queries: SourceQuery[]; warnings: string[] } {
+  const warnings: string[] = [];
+  const out = queries.map((q, i) => {
+    const p = pointOf(q);
+    if (!p) return q;
+    const className = q.className ?? (faceAt(p.x, p.y, p.timeSec) !== null ? 'speaker' : null);
+    if (className) return { ...q, className, usePicture: false };
+    warnings.push(`source ${i + 1}: on real footage a click that is not on a face does not say what sounds there; name it (X,Y,CLASS, or 'What do they play?' in the app)`);
+    return q;
+  });
+  return { queries: out, warnings };
+}
 
 /**
  * The training's composition: pixel * use_visual + classQuery * named, where a missing part
@@ -95,7 +125,9 @@ export async function composeSources(card: ModelCard, cache: AnalysisCache | nul
   const inputs: SourceInput[] = [];
   const warnings: string[] = [];
   for (const [i, q] of queries.entries()) {
-    const point = pointOf(q);
+    // A card without the class's query cannot ask by name: the picture is all there is then.
+    const named = q.className != null && !!card.classQueries?.[q.className];
+    const point = named ? picturePoint(q) : pointOf(q);
     let pixel: Float32Array | null = null;
     let cell: SourceInput['cell'] = null;
     if (point) {

@@ -1,0 +1,43 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { cli as runCli } from './run-cli';
+import { BAR55_2, makeTalkingClip, materialAvailable } from '../fixtures/real/make-clips';
+
+/**
+ * `stemsight separate` on real footage: the CLI decides that the picture is real (the scene rule),
+ * finds the faces, and asks for a clicked face as a speaker by class, since the picture's features
+ * mean nothing to a network trained on the synthetic world.
+ */
+
+let dir: string;
+let clip: string;
+const cli = (args: string[]) => runCli(args, { STEMSIGHT_CACHE_DIR: path.join(dir, 'cache') });
+const centre = (b: [number, number, number, number]) => [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2].map((v) => v.toFixed(3)).join(',');
+
+beforeAll(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'stemsight-cli-real-'));
+  if (materialAvailable()) clip = makeTalkingClip(path.join(dir, 'talking.mp4')).file;
+}, 120_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe.skipIf(!materialAvailable())('stemsight separate on real footage', { timeout: 300_000 }, () => {
+  it('a click on a face is a speaker asked for by name and cleaned as dialogue; a click off the faces is warned about', async () => {
+    const out = path.join(dir, 'out');
+    const r = await cli(['separate', clip, '--source', centre(BAR55_2.man), '--source', '0.05,0.95', '--at', '2', '--out', out, '--format', 'f32']);
+    expect(r.code, r.stderr).toBe(0);
+    const m = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8'));
+    expect(m.parameters.sources[0]).toMatchObject({ class: 'speaker', at: 2 });
+    expect(m.parameters.sources[1]).toMatchObject({ class: null });
+    // The face is asked for by its class alone: no picture cell was used for it.
+    expect(m.stems.sources[0].cell).toBeNull();
+    expect(m.stems.sources[1].cell).not.toBeNull();
+    expect(m.parameters.dialogue.map((d: { index: number }) => d.index)).toEqual([1]);
+    expect(m.warnings).toHaveLength(1);
+    expect(m.warnings[0]).toMatch(/^source 2: on real footage a click that is not on a face/);
+    expect(r.stderr).toMatch(/warning: source 2: on real footage/);
+    // The speaker's activity follows the face's speaking.
+    expect(m.activity.sources.map((s: { index: number }) => s.index)).toContain(1);
+  });
+});
