@@ -104,13 +104,48 @@ test('editor: heatmap, two sources, stems, mixer, export, reopen', async ({ page
   await page.waitForTimeout(1500);
   const drift = Number(await video.getAttribute('data-drift'));
   expect(Math.abs(drift)).toBeLessThan(0.1);
+  // Meters (post-fader): the master and a source move and hold their peaks, the muted residual's
+  // stays empty, and the momentary loudness of the mix reads in LUFS.
+  const meter = (track: string) => page.locator(`[data-testid="track"][data-name="${track}"] [data-testid="level-meter"]`);
+  const master = page.getByTestId('master-meters').getByTestId('level-meter');
+  await expect.poll(() => master.getAttribute('data-hold')).not.toBe('-inf');
+  await expect.poll(async () => Math.max(...(await Promise.all(['Speaker', 'Saxophone'].map(async (n) => Number((await meter(n).getAttribute('data-hold'))?.replace('-inf', '-999')))))), { timeout: 10_000 }).toBeGreaterThan(-60);
+  await expect(residual.getByTestId('level-meter')).toHaveAttribute('data-level', '-inf');
+  await expect(page.getByTestId('momentary-lufs')).toContainText('LUFS');
   await page.getByTestId('play').click();
   await shot(page, '05-mixer.png');
+
+  // The loudness of the whole remix (BS.1770 integrated), marked stale once the mix changes.
+  await page.getByTestId('measure-loudness').click();
+  await expect(page.getByTestId('integrated-lufs')).toContainText('LUFS', { timeout: 60_000 });
+  const integrated = Number((await page.getByTestId('integrated-lufs').textContent())!.replace(' LUFS', ''));
+  expect(integrated).toBeGreaterThan(-45);
+  expect(integrated).toBeLessThan(-5);
+  await expect(page.getByTestId('mix-loudness')).toHaveAttribute('data-stale', 'false');
+  await shot(page, '05b-meters.png');
+
+  // A spectrogram behind a track's waveform, on request.
+  const speakerRow = page.locator('[data-testid="track"][data-name="Speaker"]');
+  await speakerRow.getByTestId('spectrogram-toggle').click();
+  await expect(speakerRow.getByTestId('track-wave')).toHaveAttribute('data-spectrogram', 'ready', { timeout: 30_000 });
+  const lit = await speakerRow.locator('.canvas > div').evaluate((host) => {
+    const c = host.shadowRoot!.querySelector('canvas[data-testid="spectrogram"]') as HTMLCanvasElement;
+    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] + d[i + 1] + d[i + 2] > 200) n++;
+    return { n, width: c.width, height: c.height };
+  });
+  expect(lit.height).toBe(128);
+  expect(lit.n).toBeGreaterThan(100);
+  await shot(page, '05c-spectrogram.png');
+  await speakerRow.getByTestId('spectrogram-toggle').click();
+  await expect(speakerRow.getByTestId('track-wave')).toHaveAttribute('data-spectrogram', 'off');
 
   // Dialogue action: keep the selected speaker, duck the rest by 18 dB; one undo restores it.
   const saxDb = page.locator('[data-testid="track"][data-name="Saxophone"] .db');
   await page.getByRole('button', { name: /Keep Speaker, duck the rest by 18 dB/ }).click();
   await expect(saxDb).toHaveText('-18.0');
+  await expect(page.getByTestId('mix-loudness')).toHaveAttribute('data-stale', 'true');
   await expect(residual.getByTestId('mute')).toHaveAttribute('aria-pressed', 'true');
   await page.keyboard.press('Control+z');
   await expect(saxDb).toHaveText('0.0');

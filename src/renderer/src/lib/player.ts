@@ -11,7 +11,9 @@
  */
 
 import { heardMediaTime, OffsetSteer } from './av-sync';
+import { kWeighting } from '../../../shared/loudness';
 import type { AudioBytes } from './client';
+import { momentaryLufs, peakOf, type MeterTaps } from './meters.svelte';
 
 const CHUNK_SEC = 4;
 const AHEAD_SEC = 10;
@@ -38,10 +40,46 @@ interface Track {
   layout: Promise<WavLayout | null>;
   gain: GainNode;
   pan: StereoPannerNode;
+  /** Post-fader taps for the track's meter. */
+  tap: StereoTap;
   chunks: Map<number, Promise<AudioBuffer | null>>;
   playing: AudioBufferSourceNode[];
   scheduledUntil: number; // chunk index
 }
+
+/**
+ * Reads the latest samples of a stereo signal without changing it: a splitter into one analyser
+ * per channel (an analyser alone would mix the channels down and hide a clip on one side).
+ */
+class StereoTap {
+  readonly input: ChannelSplitterNode;
+  private readonly analysers: AnalyserNode[];
+  private readonly data: Float32Array<ArrayBuffer>[];
+
+  constructor(ctx: BaseAudioContext, size: number) {
+    this.input = ctx.createChannelSplitter(2);
+    this.analysers = [0, 1].map((c) => {
+      const a = ctx.createAnalyser();
+      a.fftSize = size;
+      this.input.connect(a, c);
+      return a;
+    });
+    this.data = this.analysers.map((a) => new Float32Array(a.fftSize));
+  }
+
+  /** The last `size` samples of each channel (the arrays are reused between calls). */
+  read(): Float32Array[] {
+    this.analysers.forEach((a, c) => a.getFloatTimeDomainData(this.data[c]));
+    return this.data;
+  }
+
+  disconnect(): void {
+    this.input.disconnect();
+  }
+}
+
+/** Peak taps cover more than one animation frame, so no peak falls between two reads. */
+const PEAK_TAP = 2048;
 
 export interface TrackParams {
   gain: number;
@@ -99,9 +137,12 @@ function decodePcm(ctx: BaseAudioContext, l: WavLayout, bytes: ArrayBuffer): Aud
   return out;
 }
 
-export class Player {
+export class Player implements MeterTaps {
   readonly ctx: AudioContext;
   private readonly master: GainNode;
+  private readonly masterTap: StereoTap;
+  /** The master through BS.1770's K-weighting, for the momentary loudness. */
+  private readonly loudnessTap: StereoTap;
   private readonly tracks = new Map<string, Track>();
   private t0 = 0; // context time of media time `from`
   private from = 0;
@@ -123,6 +164,25 @@ export class Player {
     this.ctx = ctx;
     this.master = ctx.createGain();
     this.master.connect(ctx.destination);
+    this.masterTap = new StereoTap(ctx, PEAK_TAP);
+    this.master.connect(this.masterTap.input);
+    // 400 ms fits in the largest analyser (32768 frames) up to 81 kHz.
+    this.loudnessTap = new StereoTap(ctx, Math.min(32768, 2 ** Math.ceil(Math.log2(0.4 * ctx.sampleRate))));
+    const [shelf, highPass] = kWeighting(ctx.sampleRate).map((q) => ctx.createIIRFilter(q.b, q.a));
+    this.master.connect(shelf).connect(highPass).connect(this.loudnessTap.input);
+  }
+
+  trackPeak(key: string): number | null {
+    const t = this.tracks.get(key);
+    return t ? peakOf(t.tap.read()) : null;
+  }
+
+  masterPeak(): number {
+    return peakOf(this.masterTap.read());
+  }
+
+  masterMomentaryLufs(): number {
+    return momentaryLufs(this.loudnessTap.read(), Math.round(0.4 * this.ctx.sampleRate));
   }
 
   /** Add or replace a track (same key and URL: kept as is). */
@@ -133,7 +193,9 @@ export class Player {
     const gain = this.ctx.createGain();
     const pan = this.ctx.createStereoPanner();
     gain.connect(pan).connect(this.master);
-    const t: Track = { src, layout: readLayout(this.read, src.audioKey).catch(() => null), gain, pan, chunks: new Map(), playing: [], scheduledUntil: 0 };
+    const tap = new StereoTap(this.ctx, PEAK_TAP);
+    pan.connect(tap.input);
+    const t: Track = { src, layout: readLayout(this.read, src.audioKey).catch(() => null), gain, pan, tap, chunks: new Map(), playing: [], scheduledUntil: 0 };
     this.tracks.set(key, t);
     if (this.playing) {
       t.scheduledUntil = Math.floor(this.position() / CHUNK_SEC);
@@ -147,6 +209,7 @@ export class Player {
     for (const n of t.playing) n.stop();
     t.gain.disconnect();
     t.pan.disconnect();
+    t.tap.disconnect();
     this.tracks.delete(key);
   }
 
