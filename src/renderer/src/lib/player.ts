@@ -78,8 +78,8 @@ class StereoTap {
   }
 }
 
-/** Peak taps cover more than one animation frame, so no peak falls between two reads. */
-const PEAK_TAP = 2048;
+/** Peak taps hold 85 ms at 48 kHz, more than the meters' 50 ms between reads, so no peak slips between two. */
+const PEAK_TAP = 4096;
 
 export interface TrackParams {
   gain: number;
