@@ -7,16 +7,13 @@ import { expect, test, type Page } from '@playwright/test';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { clickFrame, demoClicks, makeDemoCut, wavInfo } from './helpers';
-import { env } from './open';
+import { env, shot as docShot } from './open';
 
 const CLIP_SEC = 8;
 const demo = demoClicks();
 
-async function shot(page: Page, name: string): Promise<void> {
-  const file = test.info().outputPath(name);
-  await page.screenshot({ path: file });
-  await test.info().attach(name, { path: file, contentType: 'image/png' });
-}
+/** The user guide's editor-NN screenshots (written to docs/img/ with STEMSIGHT_DOC_SHOTS=1). */
+const shot = (page: Page, name: string) => docShot(page, `editor-${name}`);
 
 test.describe.configure({ timeout: 300_000 });
 
