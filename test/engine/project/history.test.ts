@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   COALESCE_MS,
@@ -8,6 +9,7 @@ import {
   historyState,
   listSources,
   moveSource,
+  moveStemRange,
   openLibrary,
   openProject,
   purgeUnreachableSources,
@@ -16,6 +18,7 @@ import {
   renameSource,
   setMasterGain,
   setMixer,
+  setSourceStrength,
   undo,
 } from '../../../src/main/engine/project';
 import { makeLibrary, makeProject, type Fixture } from './helpers';
@@ -213,5 +216,55 @@ describe('undo / redo of mixer edits', () => {
     f.lib = openLibrary(file);
     expect(undo(f.lib, projectId)?.master?.masterGainDb).toBe(-3);
     expect(undo(f.lib, projectId)?.master?.masterGainDb).toBe(0);
+  });
+});
+
+describe('stem edits of a source: strength and moved ranges', () => {
+  it('stores the strength (default 0.5) and undoes a drag of it as one step', () => {
+    const s = add();
+    expect(s.strength).toBe(0.5);
+    setSourceStrength(f.lib, projectId, s.id, 0.6);
+    setSourceStrength(f.lib, projectId, s.id, 0.8);
+    expect(listSources(f.lib, projectId)[0].strength).toBe(0.8);
+    expect(historyState(f.lib, projectId).undoLabel).toBe('Strength of Source 1');
+    undo(f.lib, projectId);
+    expect(listSources(f.lib, projectId)[0].strength).toBe(0.5);
+    redo(f.lib, projectId);
+    expect(listSources(f.lib, projectId)[0].strength).toBe(0.8);
+  });
+
+  it('refuses a strength outside 0..1 with a message that says the range', () => {
+    const s = add();
+    expect(() => setSourceStrength(f.lib, projectId, s.id, 1.5)).toThrow('between 0 and 1');
+    expect(() => setSourceStrength(f.lib, projectId, s.id, Number.NaN)).toThrow('between 0 and 1');
+    expect(listSources(f.lib, projectId)[0].strength).toBe(0.5);
+  });
+
+  it('keeps moved ranges in order, each one undo step, and survives reopening', () => {
+    const a = add(0.1, 0.1);
+    const b = add(0.9, 0.9);
+    moveStemRange(f.lib, projectId, a.id, { startSec: 1, endSec: 2, to: null });
+    moveStemRange(f.lib, projectId, a.id, { startSec: 3, endSec: 4.5, to: b.id });
+    expect(historyState(f.lib, projectId).undoLabel).toBe('Move part of Source 1 to Source 2');
+    const reopened = openLibrary(path.join(f.dir, 'stemsight.db'));
+    expect(listSources(reopened, projectId)[0].moves).toEqual([
+      { startSec: 1, endSec: 2, to: null },
+      { startSec: 3, endSec: 4.5, to: b.id },
+    ]);
+    reopened.close();
+    undo(f.lib, projectId);
+    expect(listSources(f.lib, projectId)[0].moves).toEqual([{ startSec: 1, endSec: 2, to: null }]);
+    undo(f.lib, projectId);
+    expect(listSources(f.lib, projectId)[0].moves).toEqual([]);
+  });
+
+  it('refuses a range that is too short, a move to itself or to a removed source', () => {
+    const a = add(0.1, 0.1);
+    const b = add(0.9, 0.9);
+    removeSource(f.lib, projectId, b.id);
+    expect(() => moveStemRange(f.lib, projectId, a.id, { startSec: 1, endSec: 1.001, to: null })).toThrow('Select at least');
+    expect(() => moveStemRange(f.lib, projectId, a.id, { startSec: 1, endSec: 2, to: a.id })).toThrow('another source');
+    expect(() => moveStemRange(f.lib, projectId, a.id, { startSec: 1, endSec: 2, to: b.id })).toThrow();
+    expect(listSources(f.lib, projectId)[0].moves).toEqual([]);
   });
 });

@@ -85,6 +85,10 @@ describe('library database', () => {
     expect(lib.db.pragma('user_version', { simple: true })).toBe(LATEST_VERSION);
     expect(lib.db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'media_path'").pluck().get()).toBe(1);
     expect(listRecentProjects(lib).map((p) => p.name)).toEqual(['Old']);
+    // Sources made before stem edits existed keep the separation's stems: default strength, no moves.
+    const cols = lib.db.prepare('PRAGMA table_info(sources)').all() as { name: string; dflt_value: string }[];
+    expect(cols.find((c) => c.name === 'strength')?.dflt_value).toBe('0.5');
+    expect(cols.find((c) => c.name === 'moves_json')?.dflt_value).toBe("'[]'");
     lib.close();
   });
 

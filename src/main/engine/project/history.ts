@@ -18,6 +18,9 @@ export type SourceFields = {
   className?: SourceClass | null;
   /** deleted_at: null = live. */
   deletedAt?: number | null;
+  strength?: number;
+  /** The moved ranges as JSON text (a whole list per patch). */
+  moves?: string;
 };
 export type MixerFields = { gainDb?: number; pan?: number; mute?: boolean; solo?: boolean };
 export type MasterFields = { masterGainDb?: number };
@@ -58,6 +61,8 @@ const SOURCE_COLUMNS: Record<keyof SourceFields, string> = {
   y: 'y',
   className: 'class_name',
   deletedAt: 'deleted_at',
+  strength: 'strength',
+  moves: 'moves_json',
 };
 const MIXER_COLUMNS: Record<keyof MixerFields, string> = { gainDb: 'gain_db', pan: 'pan', mute: 'mute', solo: 'solo' };
 const MASTER_COLUMNS: Record<keyof MasterFields, string> = { masterGainDb: 'master_gain_db' };

@@ -26,6 +26,8 @@ export {
   setSourceClass,
   checkClassName,
   removeSource,
+  setSourceStrength,
+  moveStemRange,
   type AddSourceInput,
 } from './sources';
 export {

@@ -229,6 +229,17 @@ export const MIGRATIONS: readonly Migration[] = [
     up: (db) => db.exec(`ALTER TABLE media ADD COLUMN scene TEXT NOT NULL DEFAULT 'auto' CHECK (scene IN ('auto', 'synthetic', 'real'))`),
   },
   { version: 5, name: 'sources by name', up: (db) => db.exec(V5_SOURCES), rebuildsTables: true },
+  // How hard each source's stem is pulled out of the mix, and the time ranges moved out of its stem
+  // (see engine/stem-edit); the defaults leave the separation's stems as they are.
+  {
+    version: 6,
+    name: 'source strength and moved ranges',
+    up: (db) =>
+      db.exec(`
+        ALTER TABLE sources ADD COLUMN strength REAL NOT NULL DEFAULT 0.5 CHECK (strength BETWEEN 0 AND 1);
+        ALTER TABLE sources ADD COLUMN moves_json TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(moves_json) AND json_type(moves_json) = 'array');
+      `),
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;

@@ -20,6 +20,7 @@ import type {
   Project,
   Source,
   Stem,
+  StemMove,
   StemKind,
 } from './types';
 
@@ -84,6 +85,8 @@ export interface SourceRow {
   class_name: string | null;
   created_at: number;
   deleted_at: number | null;
+  strength: number;
+  moves_json: string;
 }
 export const sourceFromRow = (r: SourceRow): Source => ({
   id: r.id,
@@ -99,6 +102,8 @@ export const sourceFromRow = (r: SourceRow): Source => ({
   className: r.class_name as SourceClass | null,
   createdAt: r.created_at,
   deleted: r.deleted_at !== null,
+  strength: r.strength,
+  moves: JSON.parse(r.moves_json) as StemMove[],
 });
 export function getSourceRow(lib: Library, projectId: number, id: number): SourceRow | undefined {
   return lib.db.prepare('SELECT * FROM sources WHERE id = ? AND project_id = ?').get(id, projectId) as SourceRow | undefined;

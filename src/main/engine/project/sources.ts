@@ -2,9 +2,10 @@ import { tx, type Library } from './db';
 import { applyPatch, recordEdit, type SourceFields } from './history';
 import { NotFoundError, getSourceRow, sourceFromRow, type SourceRow } from './rows';
 import { check, checkName, checkUnit } from './validate';
-import type { Source } from './types';
+import type { Source, StemMove } from './types';
 import { MAX_SOURCES } from '../../../shared/mixer';
 import { sourceClassOf, unknownClassMessage, type SourceClass } from '../../../shared/classes';
+import { MAX_MOVES, MAX_STRENGTH, MIN_MOVE_SEC, MIN_STRENGTH } from '../../../shared/stem-edit';
 
 /** Distinct on a dark background and for the common colour-vision deficiencies (Okabe-Ito based). */
 export const SOURCE_PALETTE = ['#e69f00', '#56b4e9', '#009e73', '#f0e442', '#0072b2', '#d55e00', '#cc79a7', '#9ad0a8'] as const;
@@ -111,6 +112,8 @@ function editSource(
       y: row.y,
       className: sourceFromRow(row).className,
       deletedAt: row.deleted_at,
+      strength: row.strength,
+      moves: row.moves_json,
     };
     for (const key of Object.keys(set) as (keyof SourceFields)[]) {
       if (set[key] === current[key]) continue;
@@ -168,3 +171,34 @@ export function removeSource(lib: Library, projectId: number, id: number): Sourc
 }
 
 const capitalised = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** How much of the rest of the mix the source's stem keeps out (see shared/stem-edit.ts). A drag is one undo step. */
+export function setSourceStrength(lib: Library, projectId: number, id: number, strength: number): Source {
+  check(Number.isFinite(strength) && strength >= MIN_STRENGTH && strength <= MAX_STRENGTH, `Strength must be between ${MIN_STRENGTH} and ${MAX_STRENGTH} (got ${strength})`);
+  return editSource(lib, projectId, id, 'source.strength', (s) => `Strength of ${s.name}`, { strength }, `source:${id}:strength`);
+}
+
+/**
+ * Move a time range of the source's stem to another live source of the project (to: its id) or to
+ * the residual (null). The range is added to the source's list of moves, applied after the
+ * separation in order, so it survives reopening and every later separation.
+ */
+export function moveStemRange(lib: Library, projectId: number, id: number, move: StemMove): Source {
+  check(Number.isFinite(move.startSec) && Number.isFinite(move.endSec) && move.startSec >= 0, 'A moved range needs a start and an end in seconds, start zero or more');
+  check(move.endSec - move.startSec >= MIN_MOVE_SEC, `Select at least ${MIN_MOVE_SEC * 1000} ms to move`);
+  return tx(lib, () => {
+    const row = getSourceRow(lib, projectId, id);
+    if (!row || row.deleted_at !== null) throw new NotFoundError('source', id);
+    let toName = 'the residual';
+    if (move.to !== null) {
+      check(move.to !== id, 'Choose another source (or the residual) to move the range to');
+      const target = getSourceRow(lib, projectId, move.to);
+      if (!target || target.deleted_at !== null) throw new NotFoundError('source', move.to);
+      toName = target.name;
+    }
+    const moves = JSON.parse(row.moves_json) as StemMove[];
+    check(moves.length < MAX_MOVES, `A source keeps at most ${MAX_MOVES} moved ranges; undo some first`);
+    const next = JSON.stringify([...moves, { startSec: move.startSec, endSec: move.endSec, to: move.to }]);
+    return editSource(lib, projectId, id, 'source.move-range', (s) => `Move part of ${s.name} to ${toName}`, { moves: next });
+  });
+}

@@ -61,6 +61,17 @@ export interface Source {
   className: SourceClass | null;
   createdAt: number;
   deleted: boolean;
+  /** How much of the rest of the mix is removed from its stem, 0..1 (DEFAULT_STRENGTH: as separated). */
+  strength: number;
+  /** Time ranges moved out of its stem, applied in order after the separation. */
+  moves: StemMove[];
+}
+
+/** A time range of a source's stem moved to another source's stem (to: its id) or the residual (null). */
+export interface StemMove {
+  startSec: number;
+  endSec: number;
+  to: number | null;
 }
 
 export type AnalysisStatus = 'pending' | 'ready' | 'failed';
