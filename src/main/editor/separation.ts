@@ -38,6 +38,11 @@ export function createSeparationService(deps: SeparationDeps) {
   const now = deps.now ?? Date.now;
   /** Job id -> the user action it belongs to (the preview and whole-file jobs of one start). */
   const actions = new Map<string, { id: string; weight: number; members: string[] }>();
+  /**
+   * The action of the job being started: the runner reports a new job (queued) before start()
+   * returns its id, and that report must already name the action.
+   */
+  let starting: { id: string | null; weight: number } | null = null;
   let runCount = 0;
 
   async function record(projectId: number, mediaId: number, jobId: string, sources: Source[], manifest: Manifest, outDir: string, preview: boolean): Promise<void> {
@@ -110,9 +115,16 @@ export function createSeparationService(deps: SeparationDeps) {
         // The user's word on the picture wins; with 'auto' the job reuses the analysis's decision (cached).
         scene: detections ? 'real' : m.scene,
       };
-      const id = jobs.start('separation', params, { projectId, mediaId: m.id, priority: run.preview ? PREVIEW_PRIORITY : 0 });
+      const weight = run.durationSec ?? durationSec;
+      starting = { id: members[0] ?? null, weight };
+      let id: string;
+      try {
+        id = jobs.start('separation', params, { projectId, mediaId: m.id, priority: run.preview ? PREVIEW_PRIORITY : 0 });
+      } finally {
+        starting = null;
+      }
       members.push(id);
-      actions.set(id, { id: members[0], weight: run.durationSec ?? durationSec, members });
+      actions.set(id, { id: members[0], weight, members });
       void jobs.wait(id).then(async (outcome) => {
         // Forget the action once all of its jobs have finished.
         if (members.every((j) => j === id || !jobs.active('separation', { projectId }).includes(j))) for (const j of members) actions.delete(j);
@@ -179,7 +191,8 @@ export function createSeparationService(deps: SeparationDeps) {
   /** The user action a separation job belongs to, for the progress events; null when unknown. */
   function actionOf(jobId: string): { id: string; weight: number } | null {
     const a = actions.get(jobId);
-    return a ? { id: a.id, weight: a.weight } : null;
+    if (a) return { id: a.id, weight: a.weight };
+    return starting ? { id: starting.id ?? jobId, weight: starting.weight } : null;
   }
 
   /** Every job of the action that jobId belongs to (just jobId for any other job). */

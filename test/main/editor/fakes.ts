@@ -29,6 +29,8 @@ export interface FakeJob {
 export class FakeJobs implements EditorJobs {
   readonly started: FakeJob[] = [];
   private readonly done = new Map<string, Promise<JobOutcome>>();
+  /** Called inside start(), as the real runner reports a job's queued state before start returns. */
+  onStart: ((id: string) => void) | null = null;
 
   /**
    * With a library, analysis jobs are recorded in its jobs table as the real runner does (the
@@ -57,6 +59,7 @@ export class FakeJobs implements EditorJobs {
       },
     };
     this.started.push(job);
+    this.onStart?.(id);
     return id;
   }
   wait(jobId: string): Promise<JobOutcome> {

@@ -111,11 +111,19 @@ describe('separation service', () => {
 
   it('makes the preview and the whole file one user action: shown as one job by weight, cancelled together', async () => {
     await w.editor.sources.add(w.projectId, 0.2, 0.3, 1);
+    // The runner reports each job as queued before start() returns: that first report already
+    // names the action (a whole-file job waiting behind its preview showed as a job of its own).
+    const atQueue: unknown[] = [];
+    w.jobs.onStart = (id) => atQueue.push(w.editor.separation.actionOf(id));
     const [preview, full] = w.editor.separation.start(w.projectId, { startSec: 2, spanSec: 5 });
     expect(w.editor.separation.actionOf(preview)).toEqual({ id: preview, weight: 5 });
     expect(w.editor.separation.actionOf(full)).toEqual({ id: preview, weight: 20 });
     expect(w.editor.separation.together(full)).toEqual([preview, full]);
     expect(w.editor.separation.together('job-99')).toEqual(['job-99']);
+    expect(atQueue).toEqual([
+      { id: preview, weight: 5 },
+      { id: preview, weight: 20 },
+    ]);
     // Cancelling one part (the whole file here) stops the other.
     w.jobs.cancel(full);
     await vi.waitFor(() => expect(w.jobs.started.map((j) => j.state)).toEqual(['cancelled', 'cancelled']));
