@@ -191,6 +191,21 @@ export class WavRangeReader {
     return out;
   }
 
+  /** Frames [first, first + count), one array per channel; zeros outside the file. */
+  async readFrames(first: number, count: number): Promise<Float32Array[]> {
+    const { bits, channels, float, dataStart } = this.layout;
+    const out = Array.from({ length: channels }, () => new Float32Array(count));
+    const a = Math.max(0, first);
+    const b = Math.min(this.frames, first + count);
+    if (b <= a) return out;
+    const bytes = bits / 8;
+    const buf = Buffer.alloc((b - a) * bytes * channels);
+    await this.fh.read(buf, 0, buf.length, dataStart + a * bytes * channels);
+    const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    for (let i = 0, p = 0; i < b - a; i++) for (let c = 0; c < channels; c++, p += bytes) out[c][a - first + i] = sampleAt(view, buf, p, bits, float);
+    return out;
+  }
+
   close(): Promise<void> {
     return this.fh.close();
   }

@@ -220,7 +220,8 @@ export class FullRateSynth {
   }
 
   /**
-   * Compute frame `next` with the given full-rate masks (outputs x bins); advances `next`.
+   * Compute frame `next` with the given full-rate masks (outputs x bins), which may read the
+   * frame's spectra (re, im per input channel); advances `next`.
    *
    * Channels go in pairs through one complex FFT each way (about 0.8 of the cost of two real
    * FFTs with fft.js): forward, z = a + i b gives both half spectra by Hermitian symmetry;
@@ -229,7 +230,7 @@ export class FullRateSynth {
    * transform, which is its own inverse: for a half spectrum Y, H = Re Y - Im Y (mirrored bins:
    * Re + Im), y = DHT(H) / N, and a DHT is Re - Im of a real FFT.
    */
-  computeFrame(masks: (out: Float32Array[]) => void): void {
+  computeFrame(masks: (out: Float32Array[], re: readonly Float64Array[], im: readonly Float64Array[]) => void): void {
     const i = this.next;
     const { nFft, hop, bins } = this.grid;
     const half = this.half;
@@ -237,7 +238,6 @@ export class FullRateSynth {
     const L = this.total >= 0 ? this.total : Infinity;
     const inside = start >= 0 && start + nFft <= L;
     const win = this.window;
-    masks(this.masks);
     const pairs = this.channels >> 1;
     const z = this.zIn, Z = this.zSpec, d = this.cplx;
     for (let p = 0; p < pairs; p++) {
@@ -266,6 +266,8 @@ export class FullRateSynth {
         xi[k] = d[2 * k + 1];
       }
     }
+    // The masks may depend on the frame's spectra (per channel, bins 0..nFft/2).
+    masks(this.masks, this.re, this.im);
     // Make room in the overlap-add buffers.
     const rel = start - this.olaStart;
     if (rel + nFft > this.env.length) this.shiftOla(rel);
