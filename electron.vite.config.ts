@@ -19,6 +19,7 @@ export default defineConfig({
           'worker-entry': resolve(__dirname, 'src/main/engine/jobs/worker-entry.ts'),
           'jobs/analysis': resolve(__dirname, 'src/main/engine/analysis/job.ts'),
           'jobs/separation': resolve(__dirname, 'src/main/engine/separation/job.ts'),
+          'jobs/stem-edit': resolve(__dirname, 'src/main/engine/stem-edit/job.ts'),
           'jobs/export': resolve(__dirname, 'src/main/engine/export/job.ts'),
           // The separation job starts this worker from beside itself (mask-client.ts).
           'jobs/mask-worker': resolve(__dirname, 'src/main/engine/separation/mask-worker.ts'),

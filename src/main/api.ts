@@ -276,6 +276,8 @@ export function createApi(deps: ApiDeps): Api {
     'sources.rename': async ({ projectId, sourceId, name }) => editor().sources.rename(projectId, sourceId, name),
     'sources.remove': async ({ projectId, sourceId }) => editor().sources.remove(projectId, sourceId),
     'sources.move': async ({ projectId, sourceId, x, y, timeSec }) => editor().sources.move(projectId, sourceId, { x, y, timeSec }),
+    'sources.strength': async ({ projectId, sourceId, strength }) => editor().sources.strength(projectId, sourceId, strength),
+    'sources.moveRange': async ({ projectId, sourceId, startSec, endSec, to }) => editor().sources.moveRange(projectId, sourceId, { startSec, endSec, to }),
     'separation.start': async ({ projectId, previewStartSec, previewSpanSec }) => ({
       jobIds: editor().separation.start(projectId, previewSpanSec !== undefined ? { startSec: previewStartSec ?? 0, spanSec: previewSpanSec } : undefined),
     }),

@@ -161,6 +161,7 @@ async function startServices(opts: ServiceOptions, releaseLock: () => void): Pro
   const jobs = new JobRunner({ store: libraryJobStore(library) });
   jobs.register('analysis', jobModule('./engine/analysis/job.ts', './jobs/analysis.js'), { label: 'Analysis' });
   jobs.register('separation', jobModule('./engine/separation/job.ts', './jobs/separation.js'), { label: 'Separation' });
+  jobs.register('stem-edit', jobModule('./engine/stem-edit/job.ts', './jobs/stem-edit.js'), { label: 'Stem edit' });
   jobs.register('export', jobModule('./engine/export/job.ts', './jobs/export.js'), { label: 'Export' });
   const log = opts.log ?? ((m: string, e?: unknown) => console.error(m, e ?? ''));
   // Workers never open the database: what they learn about analysis caches comes back as records.

@@ -24,6 +24,8 @@ export const REQUEST_NAMES = [
   'sources.rename',
   'sources.remove',
   'sources.move',
+  'sources.strength',
+  'sources.moveRange',
   'separation.start',
   'mixer.set',
   'mixer.duck',

@@ -11,6 +11,7 @@ import type { EventName, RequestName } from './channels';
 import { EXPORT_TARGETS, includeKey, type ExportTargetSettings } from './export-targets';
 import { MAX_GAIN_DB, MIN_GAIN_DB, MONITORS, WAV_FORMATS } from './mixer';
 import { SOURCE_CLASSES } from './classes';
+import { MAX_STRENGTH, MIN_STRENGTH } from './stem-edit';
 
 export * from './channels';
 export * from './mixer';
@@ -110,6 +111,7 @@ export type AppInfo = v.InferOutput<typeof AppInfo>;
 const Unit = v.pipe(v.number(), v.finite(), v.minValue(0), v.maxValue(1));
 const GainDb = v.pipe(v.number(), v.finite(), v.minValue(MIN_GAIN_DB), v.maxValue(MAX_GAIN_DB));
 const Pan = v.pipe(v.number(), v.finite(), v.minValue(-1), v.maxValue(1));
+const Strength = v.pipe(v.number(), v.finite(), v.minValue(MIN_STRENGTH), v.maxValue(MAX_STRENGTH));
 const Colour = v.pipe(v.string(), v.regex(/^#[0-9a-f]{6}$/i));
 /** Key of an audio file main serves by key (stems and the decoded original), never a path. */
 export const AudioKey = v.pipe(v.string(), v.regex(/^(stem|original)-[1-9]\d{0,15}$/));
@@ -125,6 +127,10 @@ export const SourceView = v.object({
   timeSec: v.nullable(Seconds),
   /** What the source is; null when only its point says. */
   className: v.nullable(v.picklist(SOURCE_CLASSES)),
+  /** How much of the rest of the mix its stem keeps out (shared/stem-edit.ts). */
+  strength: Strength,
+  /** Time ranges moved out of its stem, to another source (its id) or the residual (null). */
+  moves: v.array(v.object({ startSec: Seconds, endSec: Seconds, to: v.nullable(Id) })),
 });
 export type SourceView = v.InferOutput<typeof SourceView>;
 
@@ -196,6 +202,11 @@ export const EditorState = v.object({
    * Export waits for it.
    */
   stemsStale: v.boolean(),
+  /**
+   * While stale after a source was removed: the removed sources' stems, which the residual track
+   * plays with the residual (the residual is the original minus the remaining stems).
+   */
+  residualParts: v.array(StemView),
   history: v.object({ canUndo: v.boolean(), canRedo: v.boolean(), undoLabel: v.nullable(Name), redoLabel: v.nullable(Name) }),
   exportSettings: ExportSettingsView,
   /** Folder the export dialog suggests (last used, else the media's folder). */
@@ -318,6 +329,16 @@ export const requests = {
   'sources.remove': { input: v.strictObject({ ...ProjectRef, sourceId: Id }), output: StateOut },
   /** A dragged marker: the source is now what is at (x, y) at timeSec (one undo step per drag; its stems become stale). */
   'sources.move': { input: v.strictObject({ ...ProjectRef, sourceId: Id, x: Unit, y: Unit, timeSec: Seconds }), output: StateOut },
+  /** How much of the rest of the mix the source's stem keeps out (one undo step per drag; redoes that stem and the residual). */
+  'sources.strength': { input: v.strictObject({ ...ProjectRef, sourceId: Id, strength: Strength }), output: StateOut },
+  /** Move [startSec, endSec) of the source's stem to another source's stem (to) or the residual (to: null); undoable. */
+  'sources.moveRange': {
+    input: v.pipe(
+      v.strictObject({ ...ProjectRef, sourceId: Id, startSec: Seconds, endSec: Seconds, to: v.nullable(Id) }),
+      v.check((i) => i.endSec > i.startSec, 'The range must end after it starts'),
+    ),
+    output: StateOut,
+  },
   /** Separate the project's live sources: a preview range first when given, then the whole file. */
   'separation.start': {
     input: v.strictObject({ ...ProjectRef, previewStartSec: v.optional(Seconds), previewSpanSec: v.optional(v.pipe(v.number(), v.minValue(1), v.maxValue(60))) }),

@@ -31,6 +31,8 @@ import {
   redo,
   removeSource,
   moveSource,
+  moveStemRange,
+  setSourceStrength,
   renameSource,
   setSourceClass,
   setExportSettings,
@@ -126,6 +128,8 @@ export function libraryEditorStore(lib: Library, card: () => Promise<ModelCard>)
     removeSource: (projectId, sourceId) => void removeSource(lib, projectId, sourceId),
     moveSource: (projectId, sourceId, to) => void moveSource(lib, projectId, sourceId, to),
     setSourceClass: (projectId, sourceId, className) => void setSourceClass(lib, projectId, sourceId, className),
+    setSourceStrength: (projectId, sourceId, strength) => void setSourceStrength(lib, projectId, sourceId, strength),
+    moveStemRange: (projectId, sourceId, range) => void moveStemRange(lib, projectId, sourceId, range),
     setMixer: (projectId, channelId, set) => void setMixer(lib, projectId, channelId, set),
     duck(projectId, sourceId, duckDb) {
       findMixerChannel(lib, projectId, { sourceId });

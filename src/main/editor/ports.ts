@@ -64,6 +64,10 @@ export interface EditorStore {
   removeSource(projectId: number, sourceId: number): void;
   /** The source is now what is at (x, y) at timeSec (a drag of its marker: one undo step). */
   moveSource(projectId: number, sourceId: number, to: { x: number; y: number; timeSec: number }): void;
+  /** How much of the rest of the mix the source's stem keeps out (a drag: one undo step). */
+  setSourceStrength(projectId: number, sourceId: number, strength: number): void;
+  /** Move a time range of the source's stem to another source (its id) or the residual (null); undoable. */
+  moveStemRange(projectId: number, sourceId: number, range: { startSec: number; endSec: number; to: number | null }): void;
   setMixer(projectId: number, channelId: number, set: MixerSet): void;
   /** Turn every channel but this source's down by duckDb (one undo step). */
   duck(projectId: number, sourceId: number, duckDb: number): void;
@@ -90,7 +94,7 @@ export interface JobStartOptions {
 
 /** The job runner (engine/jobs): heavy work in worker threads. */
 export interface EditorJobs {
-  start(kind: 'analysis' | 'separation' | 'export', params: object, options: JobStartOptions): string;
+  start(kind: 'analysis' | 'separation' | 'stem-edit' | 'export', params: object, options: JobStartOptions): string;
   /** Resolves with the final outcome; never rejects. */
   wait(jobId: string): Promise<JobOutcome>;
   cancel(jobId: string): boolean;

@@ -1,13 +1,17 @@
 /**
  * separation.start: one job for the whole file, and before it a short preview of the region on
- * screen; when a job finishes its stems are recorded in the library and the UI is told.
+ * screen; when a job finishes its stems are recorded in the library and the UI is told. Sources
+ * with edits (strength, moved ranges) then get a stem-edit job over that separation's stems; when
+ * only the edits changed, the stem-edit job is all that runs (no model).
  */
 import path from 'node:path';
 import { AppError } from '../../shared/errors';
 import type { Manifest, SeparationJobParams } from '../engine/separation/job';
+import type { StemEditJobParams } from '../engine/stem-edit/job';
+import type { StemEditResult } from '../engine/stem-edit/apply';
 import type { Source } from '../engine/project/types';
 import type { EditorEngine, EditorEvents, EditorJobs, EditorStore } from './ports';
-import { chooseStems, queryParams, setsToDrop, stemSets } from './stem-sets';
+import { chooseStems, editBase, hasEdits, queryParams, setsToDrop, stemSets, type StemSet } from './stem-sets';
 
 /** A preview runs before the full file and everything else queued. */
 export const PREVIEW_PRIORITY = 10;
@@ -44,6 +48,12 @@ export function createSeparationService(deps: SeparationDeps) {
    */
   let starting: { id: string | null; weight: number } | null = null;
   let runCount = 0;
+  /** Running separation jobs -> the clicks they separate (an edit made meanwhile waits for them). */
+  const separating = new Map<string, string>();
+  const clicksKey = (sources: Source[]) => JSON.stringify(sources.map((s) => [s.id, s.x, s.y, s.timeSec, s.className]));
+
+  /** A new folder under the project's stems folder (sets never share one: see dropOldSets). */
+  const newFolder = (projectId: number, what: string) => path.join(deps.dataDir, 'stems', String(projectId), `${now().toString(36)}-${(runCount++).toString(36)}-${what}`);
 
   async function record(projectId: number, mediaId: number, jobId: string, sources: Source[], manifest: Manifest, outDir: string, preview: boolean): Promise<void> {
     const base = {
@@ -87,8 +97,18 @@ export function createSeparationService(deps: SeparationDeps) {
     const m = store.media(projectId);
     const sources = store.sources(projectId);
     if (sources.length === 0) throw new AppError('bad_request', 'Click on something in the video, or add a source by name, first: each is one source to separate.');
-    // Newer clicks make older separations stale: stop them before they use the machine.
-    for (const old of jobs.active('separation', { projectId })) jobs.cancel(old);
+    const stems = store.stems(projectId);
+    // Stems of the whole file made for exactly these sources and edits: nothing to do.
+    const current = chooseStems(sources, stems);
+    if (!current.stale && current.set && !current.set.preview) return [];
+    const base = editBase(sources, stems);
+    // The whole file was separated for these clicks: only the edits are due.
+    if (base && !base.preview) return sources.some(hasEdits) ? [startEdit(projectId, base)] : [];
+    // These clicks are being separated: edit the preview now; the whole file is edited when it is done.
+    const key = clicksKey(sources);
+    if (jobs.active('separation', { projectId }).some((j) => separating.get(j) === key)) return base && sources.some(hasEdits) ? [startEdit(projectId, base)] : [];
+    // Newer clicks make older separations (and edits of their stems) stale: stop them before they use the machine.
+    for (const old of [...jobs.active('separation', { projectId }), ...jobs.active('stem-edit', { projectId })]) jobs.cancel(old);
     const durationSec = m.facts.durationSec;
     const runs: Run[] = [];
     const members: string[] = [];
@@ -101,7 +121,7 @@ export function createSeparationService(deps: SeparationDeps) {
     return runs.map((run) => {
       // One folder per job (the counter keeps two jobs started in the same millisecond apart): a
       // set's folder is deleted with it, so sets must never share one.
-      const outDir = path.join(deps.dataDir, 'stems', String(projectId), `${now().toString(36)}-${(runCount++).toString(36)}-${run.preview ? 'preview' : 'full'}`);
+      const outDir = newFolder(projectId, run.preview ? 'preview' : 'full');
       const params: SeparationJobParams = {
         media: m.path,
         sources: sources.map((s) => ({ x: s.x, y: s.y, timeSec: s.timeSec, className: s.className })),
@@ -125,7 +145,9 @@ export function createSeparationService(deps: SeparationDeps) {
       }
       members.push(id);
       actions.set(id, { id: members[0], weight, members });
+      separating.set(id, key);
       void jobs.wait(id).then(async (outcome) => {
+        separating.delete(id);
         // Forget the action once all of its jobs have finished.
         if (members.every((j) => j === id || !jobs.active('separation', { projectId }).includes(j))) for (const j of members) actions.delete(j);
         if (outcome.state !== 'done') {
@@ -137,12 +159,82 @@ export function createSeparationService(deps: SeparationDeps) {
           await record(projectId, m.id, id, sources, outcome.result as Manifest, outDir, run.preview);
           deps.events.changed(projectId, 'stems');
           await dropOldSets(projectId);
+          editIfDue(projectId);
         } catch (err) {
           deps.events.log('recording stems failed', err);
         }
       });
       return id;
     });
+  }
+
+  /** After a separation: its stems get the sources' edits when they have any. */
+  function editIfDue(projectId: number): void {
+    const sources = store.sources(projectId);
+    if (!sources.some(hasEdits)) return;
+    const stems = store.stems(projectId);
+    if (!chooseStems(sources, stems).stale) return;
+    const base = editBase(sources, stems);
+    if (base) startEdit(projectId, base);
+  }
+
+  /**
+   * A stem-edit job over a separation's set (base) with the sources' current edits; when it is
+   * done its set is recorded: the stems it wrote, the base's files for the stems it left as they
+   * were, and the new residual.
+   */
+  function startEdit(projectId: number, base: StemSet): string {
+    for (const old of jobs.active('stem-edit', { projectId })) jobs.cancel(old);
+    const m = store.media(projectId);
+    const sources = store.sources(projectId);
+    const rawOf = (src: Source) => base.stems.find((s) => s.sourceId === src.id)!;
+    const index = new Map(sources.map((s, k) => [s.id, k] as const));
+    // A range moved to a source that is gone goes to the residual.
+    const target = (to: number | null) => (to !== null && index.has(to) ? index.get(to)! : null);
+    const outDir = newFolder(projectId, 'edit');
+    const params: StemEditJobParams = {
+      sources: sources.map((s) => ({ file: rawOf(s).path, strength: s.strength, moves: s.moves.map((mv) => ({ startSec: mv.startSec, endSec: mv.endSec, to: target(mv.to) })) })),
+      residual: base.residual.path,
+      startSec: base.residual.startFrame / base.residual.sampleRate,
+      order: sources
+        .flatMap((s, k) => s.moves.map((mv) => ({ k, mv })))
+        .sort((a, b) => a.mv.seq - b.mv.seq)
+        .map(({ k, mv }) => [k, { startSec: mv.startSec, endSec: mv.endSec, to: target(mv.to) }]),
+      outDir,
+    };
+    const id = jobs.start('stem-edit', params, { projectId, mediaId: m.id, priority: base.preview ? PREVIEW_PRIORITY : 0 });
+    void jobs.wait(id).then(async (outcome) => {
+      if (outcome.state !== 'done') return;
+      try {
+        await recordEdited(projectId, id, base, sources, outcome.result as StemEditResult, outDir);
+        deps.events.changed(projectId, 'stems');
+        await dropOldSets(projectId);
+      } catch (err) {
+        deps.events.log('recording edited stems failed', err);
+      }
+    });
+    return id;
+  }
+
+  async function recordEdited(projectId: number, jobId: string, base: StemSet, sources: Source[], result: StemEditResult, outDir: string): Promise<void> {
+    const r = base.residual;
+    const common = { projectId, mediaId: r.mediaId, jobId, modelId: r.modelId, modelVersion: r.modelVersion, sampleRate: result.sampleRate, channels: result.channels, frames: result.frames, startFrame: r.startFrame, preview: r.preview };
+    for (const [k, src] of sources.entries()) {
+      const raw = base.stems.find((s) => s.sourceId === src.id)!;
+      const name = result.sources[k];
+      const file = name ? path.join(outDir, name) : raw.path;
+      await store.recordStem({
+        ...common,
+        sourceId: src.id,
+        kind: 'source',
+        path: file,
+        sha256: name ? await deps.engine.sha256(file) : raw.sha256,
+        // The edits it was made with (stem-sets.ts compares them with the source's).
+        params: { ...raw.params, strength: src.strength, moves: src.moves.map((mv) => ({ ...mv })), base: base.jobId },
+      });
+    }
+    const residual = path.join(outDir, result.residual);
+    await store.recordStem({ ...common, sourceId: null, kind: 'residual', path: residual, sha256: await deps.engine.sha256(residual), params: { ...r.params, base: base.jobId } });
   }
 
   /**
@@ -185,8 +277,8 @@ export function createSeparationService(deps: SeparationDeps) {
     return chooseStems(store.sources(projectId), store.stems(projectId)).stale;
   }
 
-  /** A separation of the project is queued or running. */
-  const running = (projectId: number): boolean => jobs.active('separation', { projectId }).length > 0;
+  /** A separation (or a stem edit) of the project is queued or running. */
+  const running = (projectId: number): boolean => jobs.active('separation', { projectId }).length + jobs.active('stem-edit', { projectId }).length > 0;
 
   /** The user action a separation job belongs to, for the progress events; null when unknown. */
   function actionOf(jobId: string): { id: string; weight: number } | null {

@@ -1,5 +1,5 @@
 /**
- * sources.add / addByName / setClass / rename / move / remove: the sources to separate, each asked
+ * sources.add / addByName / setClass / rename / move / strength / moveRange / remove: the sources to separate, each asked
  * for by a click on the video, a class name, or both.
  */
 import type { EditorState } from '../../shared/contract';
@@ -28,6 +28,14 @@ export function createSourcesService(store: EditorStore, view: ProjectState) {
     },
     async move(projectId: number, sourceId: number, to: { x: number; y: number; timeSec: number }): Promise<EditorState> {
       store.moveSource(projectId, sourceId, to);
+      return view.state(projectId);
+    },
+    async strength(projectId: number, sourceId: number, strength: number): Promise<EditorState> {
+      store.setSourceStrength(projectId, sourceId, strength);
+      return view.state(projectId);
+    },
+    async moveRange(projectId: number, sourceId: number, range: { startSec: number; endSec: number; to: number | null }): Promise<EditorState> {
+      store.moveStemRange(projectId, sourceId, range);
       return view.state(projectId);
     },
     async remove(projectId: number, sourceId: number): Promise<EditorState> {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { EditorState, ExportSettingsView, SceneView, StemView } from '../../shared/contract';
 import { AppError } from '../../shared/errors';
 import type { Source, Stem } from '../engine/project/types';
-import { chooseStems } from './stem-sets';
+import { chooseStems, type SourceFit } from './stem-sets';
 import type { EditorStore, ExportFolders } from './ports';
 
 export type AnalysisState = EditorState['analysis'];
@@ -14,7 +14,7 @@ export type AnalysisState = EditorState['analysis'];
 export interface ProjectState {
   state(projectId: number): Promise<EditorState>;
   /** Only the stems the editor plays, and whether they were separated for other sources (see currentStems). */
-  stems(projectId: number): { stems: StemView[]; stale: boolean };
+  stems(projectId: number): { stems: StemView[]; stale: boolean; residualParts: StemView[] };
   exportSettings(projectId: number): ExportSettingsView;
 }
 
@@ -29,15 +29,13 @@ function activityOf(params: Record<string, unknown>): StemView['activity'] {
  * sources (see stem-sets.ts), else the newest set, marked stale. Stems of different separations
  * are never mixed, so a source added later never plays beside an older residual that holds it.
  */
-export function currentStems(sources: Pick<Source, 'id' | 'index' | 'x' | 'y' | 'timeSec' | 'className'>[], stems: Stem[]): { stems: StemView[]; stale: boolean } {
+export function currentStems(sources: (SourceFit & Pick<Source, 'index' | 'className'>)[], stems: Stem[]): { stems: StemView[]; stale: boolean; residualParts: StemView[] } {
   const choice = chooseStems(sources, stems);
-  if (!choice.set) return { stems: [], stale: choice.stale };
+  if (!choice.set) return { stems: [], stale: choice.stale, residualParts: [] };
   const order = new Map(sources.map((s) => [s.id, s.index] as const));
   const rank = (s: { sourceId: number | null }) => (s.sourceId === null ? Infinity : (order.get(s.sourceId) ?? 0));
-  const views = choice.set.stems
-    .filter((s) => s.sourceId === null || order.has(s.sourceId))
-    .sort((a, b) => rank(a) - rank(b))
-    .map((s) => ({
+  const live = (s: Stem) => s.sourceId === null || order.has(s.sourceId);
+  const view = (s: Stem): StemView => ({
       id: s.id,
       kind: s.kind,
       sourceId: s.sourceId,
@@ -49,8 +47,11 @@ export function currentStems(sources: Pick<Source, 'id' | 'index' | 'x' | 'y' | 
       preview: s.preview,
       available: true,
       activity: activityOf(s.params as Record<string, unknown>),
-    }));
-  return { stems: views, stale: choice.stale };
+    });
+  const views = choice.set.stems.filter(live).sort((a, b) => rank(a) - rank(b)).map(view);
+  // Stems of removed sources: their sound belongs to the residual (residual = original - the
+  // remaining stems) until the remaining sources are separated again.
+  return { stems: views, stale: choice.stale, residualParts: choice.set.stems.filter((s) => !live(s)).map(view) };
 }
 
 export function createProjectState(
@@ -76,7 +77,7 @@ export function createProjectState(
       const current = currentStems(sources, store.stems(projectId));
       return {
         projectId,
-        sources: sources.map((s) => ({ id: s.id, index: s.index, name: s.name, colour: s.colour, x: s.x, y: s.y, timeSec: s.timeSec, className: s.className })),
+        sources: sources.map((s) => ({ id: s.id, index: s.index, name: s.name, colour: s.colour, x: s.x, y: s.y, timeSec: s.timeSec, className: s.className, strength: s.strength, moves: s.moves })),
         channels: store
           .channels(projectId)
           .filter((c) => c.sourceId === null || live.has(c.sourceId))
@@ -84,6 +85,7 @@ export function createProjectState(
         monitor: store.mixState(projectId).monitor,
         stems: current.stems,
         stemsStale: current.stale,
+        residualParts: current.residualParts,
         history: store.history(projectId),
         exportSettings: settings,
         suggestedFolder: settings.folder ?? folders.suggest(path.dirname(m.path)),

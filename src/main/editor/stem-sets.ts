@@ -4,8 +4,13 @@
  * sources it was separated for: when a source is added, moved, renamed as another class or removed, the residual of an older
  * set still holds (or lacks) that sound, so stems of different sets must never be mixed, and a set
  * made for other sources is stale until a separation of the current sources replaces it.
+ *
+ * A stem-edit job (strength, moved ranges: engine/stem-edit) makes an edited set from a separation's
+ * set (its base), which the edited set's rows name; the edited set fits only the sources' edits it
+ * was made with, the base only sources without edits.
  */
-import type { Source, Stem } from '../engine/project/types';
+import type { Source, Stem, StemMove } from '../engine/project/types';
+import { DEFAULT_STRENGTH } from '../../shared/stem-edit';
 
 /** Where a source was clicked when it was separated (kept in each source stem's params; a type, so it is JSON). */
 export type Click = {
@@ -27,7 +32,25 @@ export interface StemSet {
   stems: Stem[];
   residual: Stem;
   preview: boolean;
+  /** The separation's set an edited set was made from; null for a separation's own set. */
+  base: string | null;
 }
+
+/** What a source's edits must be for a stem to fit it (see stemEditsOf). */
+export type SourceFit = QuerySource & Partial<Pick<Source, 'strength' | 'moves'>>;
+
+/** The edits a stem was made with (a separation's own stem: none). */
+export function stemEditsOf(params: Record<string, unknown>): { strength: number; moves: StemMove[] } {
+  return {
+    strength: typeof params.strength === 'number' ? params.strength : DEFAULT_STRENGTH,
+    moves: Array.isArray(params.moves) ? (params.moves as StemMove[]) : [],
+  };
+}
+
+const movesKey = (moves: readonly StemMove[]) => JSON.stringify(moves.map((m) => [m.startSec, m.endSec, m.to]));
+
+/** The source has edits: its stems come from a stem-edit job. */
+export const hasEdits = (s: Partial<Pick<Source, 'strength' | 'moves'>>): boolean => (s.strength ?? DEFAULT_STRENGTH) !== DEFAULT_STRENGTH || (s.moves?.length ?? 0) > 0;
 
 export interface StemChoice {
   /** The set to play: the newest that fits the sources, else the newest (stale) one; null when none. */
@@ -57,17 +80,32 @@ export function stemSets(stems: Stem[]): StemSet[] {
   const sets: StemSet[] = [];
   for (const [jobId, list] of byJob) {
     const residual = list.find((s) => s.kind === 'residual');
-    if (residual) sets.push({ jobId, stems: list, residual, preview: residual.preview });
+    const base = (residual?.params as { base?: unknown } | undefined)?.base;
+    if (residual) sets.push({ jobId, stems: list, residual, preview: residual.preview, base: typeof base === 'string' ? base : null });
   }
   return sets;
 }
 
 /**
- * The set was separated for exactly these sources: the same ones, asked for by the same query
- * (clicked at the same place and time, named the same class). Stems recorded before clicks were
- * kept match on the sources alone, and those recorded before classes were kept on the click.
+ * The set was made for exactly these sources: separated for the same ones, asked for by the same
+ * query, and edited with their current strength and moved ranges.
  */
-export function setFits(set: StemSet, sources: QuerySource[]): boolean {
+export function setFits(set: StemSet, sources: SourceFit[]): boolean {
+  if (!clicksFit(set, sources)) return false;
+  const bySource = new Map(set.stems.filter((s) => s.sourceId !== null).map((s) => [s.sourceId as number, s] as const));
+  return sources.every((src) => {
+    const made = stemEditsOf(bySource.get(src.id)!.params as Record<string, unknown>);
+    return made.strength === (src.strength ?? DEFAULT_STRENGTH) && movesKey(made.moves) === movesKey(src.moves ?? []);
+  });
+}
+
+/**
+ * The set was separated for exactly these sources: the same ones, asked for by the same query
+ * (clicked at the same place and time, named the same class), whatever their edits. Stems recorded
+ * before clicks were kept match on the sources alone, and those recorded before classes were kept
+ * on the click.
+ */
+export function clicksFit(set: StemSet, sources: QuerySource[]): boolean {
   const bySource = new Map(set.stems.filter((s) => s.sourceId !== null).map((s) => [s.sourceId as number, s] as const));
   if (bySource.size !== sources.length) return false;
   return sources.every((src) => {
@@ -83,7 +121,7 @@ export function setFits(set: StemSet, sources: QuerySource[]): boolean {
   });
 }
 
-export function chooseStems(sources: QuerySource[], stems: Stem[]): StemChoice {
+export function chooseStems(sources: SourceFit[], stems: Stem[]): StemChoice {
   const sets = stemSets(stems);
   if (sources.length === 0) return { set: null, stale: false };
   const fitting = sets.find((s) => setFits(s, sources));
@@ -91,18 +129,29 @@ export function chooseStems(sources: QuerySource[], stems: Stem[]): StemChoice {
   return { set: sets[0] ?? null, stale: sets.length > 0 };
 }
 
+/**
+ * The separation's set a stem edit of these sources starts from: the newest separation (not an
+ * edited set) made for their clicks, a whole-file one before a preview; null when none.
+ */
+export function editBase(sources: SourceFit[], stems: Stem[]): StemSet | null {
+  const raw = stemSets(stems).filter((s) => s.base === null && clicksFit(s, sources));
+  return raw.find((s) => !s.preview) ?? raw[0] ?? null;
+}
+
 /** Whole-file sets kept besides the one playing, so that undo finds recent sources' stems again. */
 export const KEEP_FULL_SETS = 3;
 
 /**
  * Sets that may be deleted: previews other than the one playing (their whole file replaces them)
- * and whole-file sets beyond the newest KEEP_FULL_SETS. Never the set playing, nor a set with a
- * file in inUse (an export reading it). Sets come newest first (stemSets).
+ * and whole-file sets beyond the newest KEEP_FULL_SETS. Never the set playing (nor the separation
+ * it was edited from), nor a set with a file in inUse (an export reading it). Sets come newest first (stemSets).
  */
 export function setsToDrop(sets: StemSet[], playing: string | null, inUse: ReadonlySet<string>): StemSet[] {
+  // An edited set playing keeps its base: the next edit starts from it.
+  const base = sets.find((s) => s.jobId === playing)?.base ?? null;
   let full = 0;
   return sets.filter((set) => {
-    const keep = set.jobId === playing || set.stems.some((s) => inUse.has(s.path));
+    const keep = set.jobId === playing || set.jobId === base || set.stems.some((s) => inUse.has(s.path));
     if (!set.preview) full++;
     if (keep) return false;
     return set.preview || full > KEEP_FULL_SETS;

@@ -165,9 +165,13 @@ describe('stems after a change of sources', () => {
     const [, violin] = await twoSeparated();
     expect((await w.editor.state(w.projectId)).stemsStale).toBe(false);
 
+    const removedStem = (await w.editor.state(w.projectId)).stems.find((s) => s.sourceId === violin)!;
     const st = await w.editor.sources.remove(w.projectId, violin);
-    // The residual on screen lacks the removed source's sound until the sources are separated again.
+    // Stale until the sources are separated again; meanwhile the removed source's stem is played
+    // as part of the residual, so the residual is never presented without that sound.
     expect(st.stemsStale).toBe(true);
+    expect(st.stems.map((s) => s.sourceId)).not.toContain(violin);
+    expect(st.residualParts).toEqual([removedStem]);
     await expect(w.editor.export.start(w.projectId, 'new')).rejects.toMatchObject({ code: 'bad_request', message: expect.stringContaining('separating them again') });
 
     const again = w.jobs.started.at(-1)!;
@@ -288,5 +292,106 @@ describe('old stem sets', () => {
     await w.editor.sources.add(w.projectId, 0.9, 0.1, 0);
     await separateAll();
     expect(existsSync(first.params.outDir as string)).toBe(false);
+  });
+});
+
+describe('stem edits: strength and moved ranges', () => {
+  /** What the stem-edit worker writes: the stems it changed and the residual. */
+  function editedOf(job: FakeJob, changed: (string | null)[]) {
+    const outDir = job.params.outDir as string;
+    mkdirSync(outDir, { recursive: true });
+    for (const f of [...changed, 'residual.wav']) if (f) writeFileSync(path.join(outDir, f), `edited ${f}`);
+    insertJob(w.lib, { id: job.id, kind: 'stem-edit', projectId: w.projectId, mediaId: w.mediaId, params: {} });
+    return { sources: changed, residual: 'residual.wav', sampleRate: 44100, channels: 2, frames: 44100 };
+  }
+
+  /** Two sources separated over the whole file; returns their ids and the separation job. */
+  async function separated(): Promise<{ ids: number[]; job: FakeJob }> {
+    await w.editor.sources.add(w.projectId, 0.2, 0.3, 1);
+    const st = await w.editor.sources.add(w.projectId, 0.7, 0.3, 2);
+    w.editor.separation.start(w.projectId);
+    const job = w.jobs.started.at(-1)!;
+    await job.finish('done', stemsOf(job, 2));
+    await vi.waitFor(async () => expect((await w.editor.state(w.projectId)).stems).toHaveLength(3));
+    return { ids: st.sources.map((s) => s.id), job };
+  }
+
+  it('a strength change redoes only that stem and the residual from the separation, without the model; undo needs no job', async () => {
+    const { ids, job: sep } = await separated();
+    const before = await w.editor.state(w.projectId);
+    const st = await w.editor.sources.strength(w.projectId, ids[0], 0.8);
+    expect(st.sources[0].strength).toBe(0.8);
+    expect(st.stemsStale).toBe(true);
+
+    const started = w.editor.separation.start(w.projectId, { startSec: 0, spanSec: 4 });
+    expect(started).toHaveLength(1);
+    const edit = w.jobs.started.at(-1)!;
+    expect(edit.kind).toBe('stem-edit');
+    const raw = path.join(sep.params.outDir as string);
+    expect(edit.params).toMatchObject({
+      sources: [
+        { file: path.join(raw, 'source-1.wav'), strength: 0.8, moves: [] },
+        { file: path.join(raw, 'source-2.wav'), strength: 0.5, moves: [] },
+      ],
+      residual: path.join(raw, 'residual.wav'),
+      startSec: 0,
+    });
+    await edit.finish('done', editedOf(edit, ['source-1.wav', null]));
+    await vi.waitFor(async () => expect((await w.editor.state(w.projectId)).stemsStale).toBe(false));
+    const stems = listStems(w.lib, w.projectId).filter((s) => s.jobId === edit.id);
+    const rel = (p: string) => path.relative(path.dirname(raw), p);
+    expect(stems.map((s) => [s.kind, rel(s.path)]).sort()).toEqual(
+      [
+        ['source', path.join(path.basename(edit.params.outDir as string), 'source-1.wav')],
+        ['source', path.join(path.basename(raw), 'source-2.wav')],
+        ['residual', path.join(path.basename(edit.params.outDir as string), 'residual.wav')],
+      ].sort(),
+    );
+
+    // Undo: the separation's own set fits again; redo: the edited one. No job either way.
+    const jobsBefore = w.jobs.started.length;
+    const undone = await w.editor.mixer.undo(w.projectId);
+    expect(undone.stemsStale).toBe(false);
+    expect(undone.stems.map((s) => s.id)).toEqual(before.stems.map((s) => s.id));
+    const redone = await w.editor.mixer.redo(w.projectId);
+    expect(redone.stemsStale).toBe(false);
+    expect(redone.stems.map((s) => s.id).sort()).toEqual(stems.map((s) => s.id).sort());
+    expect(w.editor.separation.start(w.projectId)).toEqual([]);
+    expect(w.jobs.started).toHaveLength(jobsBefore);
+    // The separation the edited set was made from is kept for the next edit.
+    expect(existsSync(raw)).toBe(true);
+  });
+
+  it('moved ranges go to the job in the order they were made, a range moved to a removed source to the residual', async () => {
+    const { ids } = await separated();
+    await w.editor.sources.moveRange(w.projectId, ids[1], { startSec: 1, endSec: 2, to: ids[0] });
+    await w.editor.sources.moveRange(w.projectId, ids[0], { startSec: 3, endSec: 4, to: null });
+    await w.editor.sources.moveRange(w.projectId, ids[1], { startSec: 5, endSec: 6, to: null });
+    w.editor.separation.start(w.projectId);
+    const edit = w.jobs.started.at(-1)!;
+    expect(edit.kind).toBe('stem-edit');
+    expect(edit.params.order).toEqual([
+      [1, { startSec: 1, endSec: 2, to: 0 }],
+      [0, { startSec: 3, endSec: 4, to: null }],
+      [1, { startSec: 5, endSec: 6, to: null }],
+    ]);
+    await expect(w.editor.sources.moveRange(w.projectId, ids[0], { startSec: 1, endSec: 1.001, to: null })).rejects.toThrow('Select at least');
+  });
+
+  it('new clicks separate again, and that separation then gets the edits', async () => {
+    const { ids } = await separated();
+    await w.editor.sources.strength(w.projectId, ids[1], 0.2);
+    await w.editor.sources.add(w.projectId, 0.5, 0.5, 0);
+    w.editor.separation.start(w.projectId);
+    const sep = w.jobs.started.at(-1)!;
+    expect(sep.kind).toBe('separation');
+    await sep.finish('done', stemsOf(sep, 3));
+    await vi.waitFor(() => expect(w.jobs.started.at(-1)!.kind).toBe('stem-edit'));
+    const edit = w.jobs.started.at(-1)!;
+    expect((edit.params.sources as { file: string; strength: number }[]).map((s) => [path.dirname(s.file), s.strength])).toEqual([
+      [sep.params.outDir, 0.5],
+      [sep.params.outDir, 0.2],
+      [sep.params.outDir, 0.5],
+    ]);
   });
 });
