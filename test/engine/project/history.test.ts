@@ -248,12 +248,12 @@ describe('stem edits of a source: strength and moved ranges', () => {
     expect(historyState(f.lib, projectId).undoLabel).toBe('Move part of Source 1 to Source 2');
     const reopened = openLibrary(path.join(f.dir, 'stemsight.db'));
     expect(listSources(reopened, projectId)[0].moves).toEqual([
-      { startSec: 1, endSec: 2, to: null },
-      { startSec: 3, endSec: 4.5, to: b.id },
+      { startSec: 1, endSec: 2, to: null, seq: 1 },
+      { startSec: 3, endSec: 4.5, to: b.id, seq: 2 },
     ]);
     reopened.close();
     undo(f.lib, projectId);
-    expect(listSources(f.lib, projectId)[0].moves).toEqual([{ startSec: 1, endSec: 2, to: null }]);
+    expect(listSources(f.lib, projectId)[0].moves).toEqual([{ startSec: 1, endSec: 2, to: null, seq: 1 }]);
     undo(f.lib, projectId);
     expect(listSources(f.lib, projectId)[0].moves).toEqual([]);
   });

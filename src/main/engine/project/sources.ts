@@ -183,7 +183,7 @@ export function setSourceStrength(lib: Library, projectId: number, id: number, s
  * the residual (null). The range is added to the source's list of moves, applied after the
  * separation in order, so it survives reopening and every later separation.
  */
-export function moveStemRange(lib: Library, projectId: number, id: number, move: StemMove): Source {
+export function moveStemRange(lib: Library, projectId: number, id: number, move: Omit<StemMove, 'seq'>): Source {
   check(Number.isFinite(move.startSec) && Number.isFinite(move.endSec) && move.startSec >= 0, 'A moved range needs a start and an end in seconds, start zero or more');
   check(move.endSec - move.startSec >= MIN_MOVE_SEC, `Select at least ${MIN_MOVE_SEC * 1000} ms to move`);
   return tx(lib, () => {
@@ -198,7 +198,10 @@ export function moveStemRange(lib: Library, projectId: number, id: number, move:
     }
     const moves = JSON.parse(row.moves_json) as StemMove[];
     check(moves.length < MAX_MOVES, `A source keeps at most ${MAX_MOVES} moved ranges; undo some first`);
-    const next = JSON.stringify([...moves, { startSec: move.startSec, endSec: move.endSec, to: move.to }]);
+    const seq =
+      1 +
+      Math.max(0, ...(lib.db.prepare('SELECT moves_json FROM sources WHERE project_id = ?').pluck().all(projectId) as string[]).flatMap((j) => (JSON.parse(j) as StemMove[]).map((m) => m.seq)));
+    const next = JSON.stringify([...moves, { startSec: move.startSec, endSec: move.endSec, to: move.to, seq }]);
     return editSource(lib, projectId, id, 'source.move-range', (s) => `Move part of ${s.name} to ${toName}`, { moves: next });
   });
 }

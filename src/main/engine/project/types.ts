@@ -72,6 +72,8 @@ export interface StemMove {
   startSec: number;
   endSec: number;
   to: number | null;
+  /** Order among all the project's moves (they are applied in the order they were made). */
+  seq: number;
 }
 
 export type AnalysisStatus = 'pending' | 'ready' | 'failed';
