@@ -3,9 +3,7 @@
  * the drag ends.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { copyFileSync, existsSync } from 'node:fs';
-import path from 'node:path';
-import { env, openClip } from './open';
+import { openCopy } from './open';
 
 /** The marker's position as 0..1 of the picture (its style is a percentage of the overlay). */
 async function markerAt(page: Page): Promise<{ x: number; y: number }> {
@@ -13,12 +11,8 @@ async function markerAt(page: Page): Promise<{ x: number; y: number }> {
 }
 
 test('dragging a marker moves its source; undo puts it back', async ({ page }) => {
-  // A copy of the test clip, so this is a project of its own.
-  const clip = path.join(env('STEMSIGHT_E2E_MEDIA'), 'marker-drag.mp4');
-  if (!existsSync(clip)) copyFileSync(env('STEMSIGHT_E2E_CLIP'), clip);
-  await openClip(page, clip);
+  await openCopy(page, 'marker-drag.mp4');
   const overlay = page.getByTestId('video-overlay');
-  await expect(overlay).toBeVisible();
   const box = (await overlay.boundingBox())!;
 
   await page.mouse.click(box.x + 0.3 * box.width, box.y + 0.4 * box.height);

@@ -1,5 +1,6 @@
 /** Shared steps of the e2e specs: open a file through the browser UI's picker. */
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Locator, type Page } from '@playwright/test';
+import { copyFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 
 export const env = (name: string): string => {
@@ -54,4 +55,26 @@ export async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: file });
   await test.info().attach(name, { path: file, contentType: 'image/png' });
   if (process.env.STEMSIGHT_DOC_SHOTS === '1') await page.screenshot({ path: path.join(process.cwd(), 'docs', 'img', name) });
+}
+
+/** Opens a copy of the test clip named `name` (a project of its own) and waits for the picture. */
+export async function openCopy(page: Page, name: string): Promise<void> {
+  const clip = path.join(env('STEMSIGHT_E2E_MEDIA'), name);
+  if (!existsSync(clip)) copyFileSync(env('STEMSIGHT_E2E_CLIP'), clip);
+  await openClip(page, clip);
+  await expect(page.getByTestId('video-overlay')).toBeVisible();
+}
+
+/** Opens the export dialog (Ctrl+E) set to float stems only, at the media's rate, into `folder`. */
+export async function exportFloatStems(page: Page, folder: string): Promise<Locator> {
+  await page.keyboard.press('Control+e');
+  const exp = page.getByRole('dialog', { name: 'Export' });
+  await exp.getByLabel('Export stems').check();
+  await exp.getByLabel('Export mix').uncheck();
+  await exp.getByLabel('Export video copy').uncheck();
+  await exp.getByLabel('Export REAPER project').uncheck();
+  await exp.getByLabel('Sample format').selectOption('f32');
+  await exp.getByLabel('Sample rate').selectOption('');
+  await exp.getByTestId('export-folder').fill(folder);
+  return exp;
 }

@@ -6,7 +6,7 @@ import { expect, test } from '@playwright/test';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { clickFrame, demoClicks, makeDemoCut, sumSnrDb } from './helpers';
-import { env, openClip } from './open';
+import { env, exportFloatStems, openClip } from './open';
 
 test.describe.configure({ timeout: 420_000 });
 
@@ -31,15 +31,7 @@ test('delete a source, then export: stems + residual still sum to the original',
   await expect(tracks).toHaveAttribute('data-stems-stale', 'true');
 
   // Exporting now would take stems made for two sources without the second one: refused.
-  await page.keyboard.press('Control+e');
-  const exp = page.getByRole('dialog', { name: 'Export' });
-  await exp.getByLabel('Export stems').check();
-  await exp.getByLabel('Export mix').uncheck();
-  await exp.getByLabel('Export video copy').uncheck();
-  await exp.getByLabel('Export REAPER project').uncheck();
-  await exp.getByLabel('Sample format').selectOption('f32');
-  await exp.getByLabel('Sample rate').selectOption('');
-  await exp.getByTestId('export-folder').fill(mediaDir);
+  const exp = await exportFloatStems(page, mediaDir);
   await exp.getByTestId('export-start').click();
   await expect(exp.getByTestId('export-problem')).toContainText('separating them again');
 

@@ -4,19 +4,13 @@
  * the new name.
  */
 import { expect, test } from '@playwright/test';
-import { copyFileSync, existsSync } from 'node:fs';
-import path from 'node:path';
-import { env, openClip } from './open';
+import { openCopy } from './open';
 
 test.describe.configure({ timeout: 240_000 });
 
 test('a rename typed while the stems arrive is kept, and the sidebar header shows it', async ({ page }) => {
-  // A copy of the test clip, so this is a project of its own.
-  const clip = path.join(env('STEMSIGHT_E2E_MEDIA'), 'rename.mp4');
-  if (!existsSync(clip)) copyFileSync(env('STEMSIGHT_E2E_CLIP'), clip);
-  await openClip(page, clip);
+  await openCopy(page, 'rename.mp4');
   const overlay = page.getByTestId('video-overlay');
-  await expect(overlay).toBeVisible();
   const box = (await overlay.boundingBox())!;
   await page.mouse.click(box.x + 0.3 * box.width, box.y + 0.4 * box.height);
   await expect(page.getByTestId('marker')).toHaveCount(1);

@@ -82,3 +82,24 @@ describe('playback levels', () => {
     expect(trackGain(quieter, [quieter], 'mix', false)).toBeCloseTo(10 ** (-6 / 20), 6);
   });
 });
+
+describe('what the player plays', () => {
+  it('plays a removed source\'s stem with the residual, at its level, until the separation catches up', async () => {
+    const { playerTracks } = await import('../../src/renderer/src/lib/monitor');
+    const residualChannel = channel(50, { role: 'residual', sourceId: null, gainDb: -6, pan: 0.5 });
+    const residual: TrackView = { key: 'residual', role: 'residual', name: 'Residual', colour: '#000000', channel: residualChannel, stem: { ...stem(50), kind: 'residual', sourceId: null }, source: null, parts: [stem(7)] };
+    const a = track(1, channel(1));
+    const mix = playerTracks([a, residual, original], 'original-1', 'mix', true);
+    expect(mix.map((m) => [m.key, m.audioKey, m.pan])).toEqual([
+      ['source-1', 'stem-1', 0],
+      ['residual', 'stem-50', 0.5],
+      ['residual+7', 'stem-7', 0.5],
+      ['original', 'original-1', 0],
+    ]);
+    expect(mix[2].gain).toBeCloseTo(Math.pow(10, -6 / 20), 9);
+    expect(mix[2].gain).toBe(mix[1].gain);
+    // Muting the residual mutes its parts.
+    const muted = playerTracks([a, { ...residual, channel: { ...residualChannel, mute: true } }, original], 'original-1', 'mix', true);
+    expect(muted.filter((m) => m.key.startsWith('residual')).map((m) => m.gain)).toEqual([0, 0]);
+  });
+});

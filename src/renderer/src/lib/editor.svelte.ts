@@ -20,6 +20,8 @@ export interface TrackView {
   channel: MixerChannelView | null;
   stem: StemView | null;
   source: SourceView | null;
+  /** The residual's parts: stems of removed sources it plays until the next separation. */
+  parts?: StemView[];
 }
 
 export class Editor {
@@ -41,6 +43,8 @@ export class Editor {
   private detectionsLoaded = false;
   private mixerSeq = 0;
   private separateTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The time range on screen (set by the project screen): its preview is separated first. */
+  visibleRange: () => { startSec: number; spanSec: number } = () => ({ startSec: 0, spanSec: Math.min(60, this.project.media.durationSec) });
   private offs: (() => void)[] = [];
 
   constructor(readonly project: ProjectView) {}
@@ -125,7 +129,7 @@ export class Editor {
       out.push({ key: `source-${src.id}`, role: 'source', name: src.name, colour: src.colour, source: src, channel: s.channels.find((c) => c.sourceId === src.id) ?? null, stem: stemOf(src.id) });
     }
     if (s.stems.length > 0) {
-      out.push({ key: 'residual', role: 'residual', name: 'Residual', colour: '#8d95a5', source: null, channel: s.channels.find((c) => c.role === 'residual') ?? null, stem: stemOf(null) });
+      out.push({ key: 'residual', role: 'residual', name: 'Residual', colour: '#8d95a5', source: null, channel: s.channels.find((c) => c.role === 'residual') ?? null, stem: stemOf(null), parts: s.residualParts });
     }
     out.push({ key: 'original', role: 'original', name: 'Original', colour: ORIGINAL_COLOUR, source: null, channel: s.channels.find((c) => c.role === 'original') ?? null, stem: null });
     return out;
@@ -229,6 +233,18 @@ export class Editor {
     if (this.state?.stemsStale) this.scheduleSeparation(visible);
   }
 
+  /** How much of the rest of the mix the source's stem keeps out; its stem and the residual are redone. */
+  async setStrength(sourceId: number, strength: number): Promise<void> {
+    await this.apply(() => client().call('sources.strength', { projectId: this.projectId, sourceId, strength }));
+    this.resyncStems();
+  }
+
+  /** Move a time range of the source's stem to another source (its id) or the residual (null). */
+  async moveRange(sourceId: number, range: { startSec: number; endSec: number }, to: number | null): Promise<void> {
+    await this.apply(() => client().call('sources.moveRange', { projectId: this.projectId, sourceId, startSec: range.startSec, endSec: range.endSec, to }));
+    this.resyncStems();
+  }
+
   async remove(sourceId: number): Promise<void> {
     await this.apply(() => client().call('sources.remove', { projectId: this.projectId, sourceId }));
     if (this.selectedSourceId === sourceId) this.selectedSourceId = null;
@@ -236,13 +252,13 @@ export class Editor {
   }
 
   /**
-   * After a source is removed (or an add/remove is undone) main may say the stems were separated
-   * for other sources (stemsStale): the residual lacks or holds whatever changed, so separate again.
+   * After a source is removed or edited (or an edit is undone) main may say the stems were made
+   * for other sources (stemsStale): separate (or edit) again, the range on screen first.
    */
   private resyncStems(): void {
     const s = this.state;
     if (!s || s.sources.length === 0) return;
-    if (s.stemsStale) this.scheduleSeparation({ startSec: 0, spanSec: Math.min(60, this.project.media.durationSec) });
+    if (s.stemsStale) this.scheduleSeparation(this.visibleRange());
     else if (this.separateTimer) {
       // Undone before the debounce ran out: the stems on screen fit again.
       clearTimeout(this.separateTimer);
