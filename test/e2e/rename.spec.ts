@@ -6,7 +6,7 @@
 import { expect, test } from '@playwright/test';
 import { openCopy } from './open';
 
-test.describe.configure({ timeout: 240_000 });
+test.describe.configure({ timeout: 480_000 });
 
 test('a rename typed while the stems arrive is kept, and the sidebar header shows it', async ({ page }) => {
   await openCopy(page, 'rename.mp4');
@@ -19,7 +19,7 @@ test('a rename typed while the stems arrive is kept, and the sidebar header show
   // residual's track appears with them): the editor reloads its state meanwhile.
   const field = page.getByTestId('source-name');
   await field.fill('Speaker');
-  await expect(page.getByTestId('track').filter({ hasText: 'Residual' })).toHaveCount(1, { timeout: 200_000 });
+  await expect(page.getByTestId('track').filter({ hasText: 'Residual' })).toHaveCount(1, { timeout: 400_000 });
   await expect(field).toBeFocused();
   await expect(field).toHaveValue('Speaker');
   await field.press('Enter');

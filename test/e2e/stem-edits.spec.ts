@@ -53,14 +53,16 @@ test('remove, strength and move a selection: the residual never lacks a sound an
   await strength.fill('0.9');
   await expect(page.getByTestId('source-strength-value')).toHaveText('90%');
   await edit;
-  await expect(page.locator('[data-testid="job"][data-kind="separation"]')).toHaveCount(0);
   await expect(tracks).toHaveAttribute('data-stems-stale', 'false', { timeout: 120_000 });
+  // One stem-edit job, and no separation beyond the one after the removal (finished).
+  await expect(page.locator('[data-testid="job"][data-kind="stem-edit"][data-state="done"]')).toHaveCount(1);
+  await expect(page.locator('[data-testid="job"][data-kind="separation"]:not([data-state="done"])')).toHaveCount(0);
   await shot(page, 'editor-05d-strength.png');
   // Undo puts the separation's own stems back without any job; redo the edited ones.
-  await page.keyboard.press('Control+z');
+  await page.getByRole('button', { name: 'Undo' }).click();
   await expect(strength).toHaveValue('0.5');
   await expect(tracks).toHaveAttribute('data-stems-stale', 'false');
-  await page.keyboard.press('Control+Shift+z');
+  await page.getByRole('button', { name: 'Redo' }).click();
   await expect(strength).toHaveValue('0.9');
   await expect(tracks).toHaveAttribute('data-stems-stale', 'false');
 
