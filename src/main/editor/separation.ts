@@ -104,8 +104,10 @@ export function createSeparationService(deps: SeparationDeps) {
     const base = editBase(sources, stems);
     // The whole file was separated for these clicks: only the edits are due.
     if (base && !base.preview) return sources.some(hasEdits) ? [startEdit(projectId, base)] : [];
-    // These clicks are being separated: edit the preview now; the whole file is edited when it is done.
-    const key = clicksKey(sources);
+    // These clicks are being separated (with the same picture facts): edit the preview now; the
+    // whole file is edited when it is done.
+    const detections = deps.detectionsFile?.(projectId) ?? null;
+    const key = JSON.stringify([clicksKey(sources), detections]);
     if (jobs.active('separation', { projectId }).some((j) => separating.get(j) === key)) return base && sources.some(hasEdits) ? [startEdit(projectId, base)] : [];
     // Newer clicks make older separations (and edits of their stems) stale: stop them before they use the machine.
     for (const old of [...jobs.active('separation', { projectId }), ...jobs.active('stem-edit', { projectId })]) jobs.cancel(old);
@@ -117,7 +119,6 @@ export function createSeparationService(deps: SeparationDeps) {
       runs.push({ startSec, durationSec: preview.spanSec, preview: true });
     }
     runs.push({ preview: false });
-    const detections = deps.detectionsFile?.(projectId) ?? null;
     return runs.map((run) => {
       // One folder per job (the counter keeps two jobs started in the same millisecond apart): a
       // set's folder is deleted with it, so sets must never share one.
