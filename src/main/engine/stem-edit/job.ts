@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { promises as fsp } from 'node:fs';
-import { defineJob, JobError } from '../jobs/define';
+import { AppError } from '../../../shared/errors';
+import { defineJob } from '../jobs/define';
 import type { FullRateGrid } from '../separation/fullrate';
 import type { Manifest } from '../separation/job';
 import { WavRangeReader } from '../media/wav';
@@ -28,12 +29,12 @@ async function separationGrid(residual: string, rate: number): Promise<FullRateG
   } catch {
     // reported below
   }
-  throw new JobError('The separation these stems came from has no readable manifest; separate the sources again.');
+  throw new AppError('media_error', 'The separation these stems came from has no readable manifest; separate the sources again.');
 }
 
 export default defineJob<StemEditJobParams, StemEditResult>(async (p, ctx) => {
   const probe = await WavRangeReader.open(p.residual).catch(() => {
-    throw new JobError('The separated stems are missing; separate the sources again.');
+    throw new AppError('not_found', 'The separated stems are missing; separate the sources again.');
   });
   const sampleRate = probe.layout.sampleRate;
   await probe.close();
@@ -51,7 +52,7 @@ export default defineJob<StemEditJobParams, StemEditResult>(async (p, ctx) => {
       },
     });
   } catch (err) {
-    if (err instanceof StemEditError) throw new JobError(err.message);
+    if (err instanceof StemEditError) throw new AppError('media_error', err.message);
     throw err;
   }
 });
