@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { promises as fsp } from 'node:fs';
 import { DEFAULT_STRENGTH, moveWeight, MOVE_FADE_SEC, strengthPower } from '../../../shared/stem-edit';
+import { AppError } from '../../../shared/errors';
 import { createWavWriter, WavRangeReader, type WavWriter } from '../media/wav';
 import { FullRateSynth, type FullRateGrid } from '../separation/fullrate';
 
@@ -57,10 +58,6 @@ export interface StemEditResult {
   sampleRate: number;
   channels: number;
   frames: number;
-}
-
-export class StemEditError extends Error {
-  override name = 'StemEditError';
 }
 
 const BLOCK = 65536;
@@ -169,7 +166,7 @@ export async function applyStemEdits(opts: StemEditOptions): Promise<StemEditRes
     const frames = readers[0].frames;
     for (const r of readers) {
       if (r.layout.sampleRate !== rate || r.layout.channels !== channels || r.frames !== frames) {
-        throw new StemEditError('The stems of this separation differ in rate, channels or length; separate again.');
+        throw new AppError('media_error', 'The stems of this separation differ in rate, channels or length; separate again.');
       }
     }
     const N = opts.sources.length;
@@ -227,7 +224,7 @@ export async function applyStemEdits(opts: StemEditOptions): Promise<StemEditRes
       emitted += n;
     };
 
-    if (frames === 0) throw new StemEditError('The stems of this separation are empty; separate again.');
+    if (frames === 0) throw new AppError('media_error', 'The stems of this separation are empty; separate again.');
     for (let pos = 0; ; pos += BLOCK) {
       const count = Math.min(BLOCK, frames - pos);
       const blocks = await Promise.all(readers.map((r) => r.readFrames(pos, count)));
@@ -257,7 +254,7 @@ export async function applyStemEdits(opts: StemEditOptions): Promise<StemEditRes
       opts.onProgress?.(frames > 0 ? Math.min(1, (pos + count) / frames) : 1);
       if (end) break;
     }
-    if (emitted !== frames) throw new StemEditError(`stem edit wrote ${emitted} of ${frames} frames`);
+    if (emitted !== frames) throw new AppError('media_error', `stem edit wrote ${emitted} of ${frames} frames`);
     for (const w of writers) await w.close();
     return { sources: names, residual: 'residual.wav', sampleRate: rate, channels, frames };
   } catch (err) {

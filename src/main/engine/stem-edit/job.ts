@@ -5,7 +5,7 @@ import { defineJob } from '../jobs/define';
 import type { FullRateGrid } from '../separation/fullrate';
 import type { Manifest } from '../separation/job';
 import { WavRangeReader } from '../media/wav';
-import { applyStemEdits, StemEditError, type EditedMove, type EditSource, type StemEditResult } from './apply';
+import { applyStemEdits, type EditedMove, type EditSource, type StemEditResult } from './apply';
 
 /**
  * Job kind 'stem-edit': applies the sources' strengths and moved ranges to the stems of one
@@ -38,8 +38,7 @@ export default defineJob<StemEditJobParams, StemEditResult>(async (p, ctx) => {
   });
   const sampleRate = probe.layout.sampleRate;
   await probe.close();
-  try {
-    return await applyStemEdits({
+  return applyStemEdits({
       sources: p.sources,
       residual: p.residual,
       startSec: p.startSec,
@@ -50,9 +49,5 @@ export default defineJob<StemEditJobParams, StemEditResult>(async (p, ctx) => {
         ctx.throwIfCancelled();
         ctx.progress('editing', f);
       },
-    });
-  } catch (err) {
-    if (err instanceof StemEditError) throw new AppError('media_error', err.message);
-    throw err;
-  }
+  });
 });
