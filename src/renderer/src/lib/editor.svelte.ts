@@ -27,6 +27,8 @@ export interface TrackView {
 export class Editor {
   state = $state<EditorState | null>(null);
   selectedSourceId = $state<number | null>(null);
+  /** Clicks in the picture so far (the last one's source is the one selected). */
+  private clicks = 0;
   /** Track with the keyboard focus for M/S: a source id, 'residual' or 'original'. */
   selectedTrack = $state<string | null>(null);
   heatmapOn = $state(true);
@@ -176,13 +178,17 @@ export class Editor {
   /** className: what the clicked thing is, when the click says (a face is a speaker). */
   async addSource(x: number, y: number, timeSec: number, visible: { startSec: number; spanSec: number }, className?: string): Promise<void> {
     const before = new Set(this.state?.sources.map((s) => s.id));
+    const click = ++this.clicks;
     await this.apply(() => client().call('sources.add', { projectId: this.projectId, x, y, timeSec, className }));
     // The newest new source: with two quick clicks in flight, the second answer holds both.
     const added = this.state?.sources.filter((s) => !before.has(s.id)).at(-1);
     // A refused click (main said why) changes nothing, so the stems need no new separation.
     if (!added) return;
-    this.selectedSourceId = added.id;
-    this.selectedTrack = `source-${added.id}`;
+    // The answers to quick clicks may arrive in any order: the last click's source stays selected.
+    if (click === this.clicks) {
+      this.selectedSourceId = added.id;
+      this.selectedTrack = `source-${added.id}`;
+    }
     this.scheduleSeparation(visible);
   }
 
