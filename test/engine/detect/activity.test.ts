@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { faceTrackAt, speakingOver } from '../../../src/main/engine/detect/activity';
+import { faceTrackAt, speakingHeat, speakingOver } from '../../../src/main/engine/detect/activity';
 import type { DetectionFrame } from '../../../src/main/engine/detect/speaking';
 
 const face = (track: number, box: [number, number, number, number], speaking: number) => ({ kind: 'face' as const, track, box, score: 1, speaking });
@@ -20,5 +20,21 @@ describe("a speaker source's activity from its face", () => {
 
   it("follows the face's speaking between sightings, and is 0 where the face is not seen", () => {
     expect(speakingOver(frames, 1, [0.125, 0.375, 0.9, 1.75, 2.9, 3.2, 4])).toEqual([0.4, 0.6, 0.4, 0, 1, 1, 0]);
+  });
+});
+
+describe('where sound comes from on real footage', () => {
+  it("is each face's box at how much it speaks, over a grid of the whole frame", () => {
+    // 10 x 10 cells: face 1 covers columns 1-2 and rows 1-3, face 2 columns 6-7 and rows 1-3.
+    const at = (h: Float32Array, r: number, c: number) => h[r * 10 + c];
+    const h = speakingHeat(frames, 0.25, 10, 10);
+    expect(at(h, 2, 2)).toBeCloseTo(0.8);
+    expect(at(h, 2, 7)).toBe(0); // face 2 is silent then
+    expect(at(h, 6, 2)).toBe(0); // below the face
+    expect(Math.max(...h)).toBeCloseTo(0.8);
+    expect(at(speakingHeat(frames, 0, 10, 10), 2, 7)).toBeCloseTo(0.2);
+    // Far from any sighting, nothing is shown.
+    expect(Math.max(...speakingHeat(frames, 1.75, 10, 10))).toBe(0);
+    expect(Math.max(...speakingHeat([], 0, 4, 4))).toBe(0);
   });
 });

@@ -22,7 +22,8 @@ export const command: Command = {
     const info = await probeMedia(media);
     requireAudio(info);
     requireVideo(info);
-    const params: AnalysisJobParams = { media, device, localizeOut: path.resolve(options.out) };
+    // 'auto': on real footage the heatmaps come from the faces that speak (the detectors run).
+    const params: AnalysisJobParams = { media, device, localizeOut: path.resolve(options.out), scene: 'auto' };
     const r = await runJob<AnalysisJobResult>('analysis', params, io);
     if (r.notice) io.stderr.write(`stemsight: note: ${r.notice}\n`);
     if (io.stdout.isTTY) io.stdout.write(`wrote heatmaps.json (${r.frames} frames) and ${r.localize?.overlays.length ?? 0} overlays to ${params.localizeOut}\n`);

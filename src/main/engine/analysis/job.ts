@@ -1,7 +1,8 @@
 import { defineJob } from '../jobs/define';
 import { probeMedia, requireAudio, requireVideo } from '../media/probe';
 import { sharedRuntime, type DeviceRequest } from '../models/runtime';
-import { detectMedia } from '../detect/detect';
+import { detectMedia, readDetections } from '../detect/detect';
+import { speakingHeat } from '../detect/activity';
 import { sniffScene, type SceneKind, type SceneVerdict } from '../detect/scene';
 import { analyzeMedia } from './analyze';
 import { snapshotIndex, type IndexSnapshot } from './index-records';
@@ -72,7 +73,12 @@ export default defineJob<AnalysisJobParams, AnalysisJobResult>(async (p, ctx) =>
     detections = { path: d.path, cached: d.cached, frames: d.detections.frames.length, tracks };
   }
   let localize: LocalizeOutput | null = null;
-  if (p.localizeOut) localize = await writeLocalization(p.media, r.cache, info, p.localizeOut, { signal: ctx.signal, onProgress: (s, f) => ctx.progress(s, share + (1 - share) * f) });
+  if (p.localizeOut) {
+    // On real footage the heatmaps show who speaks: the network's mean nothing on real pictures.
+    const faces = detections ? ((await readDetections(detections.path))?.frames ?? []) : null;
+    const heat = faces ? (t: number, rows: number, cols: number) => speakingHeat(faces, t, rows, cols) : undefined;
+    localize = await writeLocalization(p.media, r.cache, info, p.localizeOut, { signal: ctx.signal, heat, onProgress: (s, f) => ctx.progress(s, share + (1 - share) * f) });
+  }
   await r.cache.close();
   return {
     cacheDir: r.cache.dir,

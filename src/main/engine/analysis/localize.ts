@@ -61,9 +61,15 @@ export interface LocalizeOutput {
 }
 
 /** heatmaps.json (streamed: an hour is ~30k frames) and one PNG overlay per second. */
-export async function writeLocalization(file: string, cache: AnalysisCache, info: MediaInfo, outDir: string, opts: { signal?: AbortSignal; onProgress?: (stage: string, f: number) => void; overlayWidth?: number } = {}): Promise<LocalizeOutput> {
+/**
+ * heat: the heatmap over the original grid at a time, in place of the analysis's (real footage:
+ * speaking faces, detect/activity.ts speakingHeat).
+ */
+export async function writeLocalization(file: string, cache: AnalysisCache, info: MediaInfo, outDir: string, opts: { signal?: AbortSignal; onProgress?: (stage: string, f: number) => void; overlayWidth?: number; heat?: (timeSec: number, rows: number, cols: number) => Float32Array } = {}): Promise<LocalizeOutput> {
   const m = cache.meta;
   const g = originalGrid(m.geometry, m.featureStride, m.grid);
+  const heatAt = async (frame: number, h: Float32Array | null, offset: number) =>
+    opts.heat ? opts.heat(frame / m.fps, g.rows, g.cols) : toOriginal(g, h ?? (await cache.heatmaps(frame, 1)), offset);
   const cells = m.grid[0] * m.grid[1];
   await fsp.mkdir(outDir, { recursive: true });
   const jsonPath = path.join(outDir, 'heatmaps.json');
@@ -83,7 +89,7 @@ export async function writeLocalization(file: string, cache: AnalysisCache, info
       const n = h.length / cells;
       const parts: string[] = [];
       for (let i = 0; i < n; i++) {
-        const vals = toOriginal(g, h, i * cells);
+        const vals = await heatAt(f + i, h, i * cells);
         parts.push(`{"time":${Math.round(((f + i) / m.fps) * 1e6) / 1e6},"values":[${Array.from(vals, (v) => Math.round(v * 1e4) / 1e4).join(',')}]}`);
       }
       await put((f > 0 ? ',' : '') + parts.join(','));
@@ -105,7 +111,7 @@ export async function writeLocalization(file: string, cache: AnalysisCache, info
   const seconds = Math.max(1, Math.ceil(info.durationSec));
   for await (const fr of stream.frames) {
     const frame = cache.frameAt(fr.index);
-    const heat = toOriginal(g, await cache.heatmaps(frame, 1));
+    const heat = await heatAt(frame, null, 0);
     const png = new PNG({ width: ow, height: oh });
     for (let y = 0; y < oh; y++) {
       // Bilinear over the original grid's cell centres.

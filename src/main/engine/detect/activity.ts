@@ -37,3 +37,32 @@ export function speakingOver(frames: DetectionFrame[], track: number, times: num
     return Math.round(((1 - w) * a.v + w * b.v) * 1000) / 1000;
   });
 }
+
+/**
+ * Where sound comes from on real footage, as a heatmap over the original frame (rows x cols cells,
+ * row-major, cell centres at ((c + 0.5) / cols, (r + 0.5) / rows)): each face's box at how much
+ * that face speaks at `timeSec`, the most where faces overlap. The appearance network's heatmaps
+ * mean nothing on real pictures; a speaking face is what the user is looking for there.
+ */
+export function speakingHeat(frames: DetectionFrame[], timeSec: number, rows: number, cols: number, maxGapSec = 0.5): Float32Array {
+  const out = new Float32Array(rows * cols);
+  if (frames.length === 0) return out;
+  let nearest = frames[0];
+  for (const f of frames) if (Math.abs(f.time - timeSec) < Math.abs(nearest.time - timeSec)) nearest = f;
+  if (Math.abs(nearest.time - timeSec) > maxGapSec) return out;
+  for (const o of nearest.objects) {
+    if (o.kind !== 'face') continue;
+    const v = speakingOver(frames, o.track, [timeSec], maxGapSec)[0];
+    if (v <= 0) continue;
+    const [x0, y0, x1, y1] = o.box;
+    for (let r = 0; r < rows; r++) {
+      const y = (r + 0.5) / rows;
+      if (y < y0 || y > y1) continue;
+      for (let c = 0; c < cols; c++) {
+        const x = (c + 0.5) / cols;
+        if (x >= x0 && x <= x1) out[r * cols + c] = Math.max(out[r * cols + c], v);
+      }
+    }
+  }
+  return out;
+}
