@@ -35,6 +35,26 @@ export function kWeighting(sampleRate: number): [Biquad, Biquad] {
   return [shelf, highPass];
 }
 
+/** Each channel through the K-weighting (both biquads, from rest), as new arrays. */
+export function kWeight(channels: readonly Float32Array[], sampleRate: number): Float32Array[] {
+  const [s, h] = kWeighting(sampleRate);
+  return channels.map((x) => {
+    const y = new Float32Array(x.length);
+    let s1 = 0, s2 = 0, h1 = 0, h2 = 0;
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i];
+      const a = s.b[0] * v + s1;
+      s1 = s.b[1] * v - s.a[1] * a + s2;
+      s2 = s.b[2] * v - s.a[2] * a;
+      const b = h.b[0] * a + h1;
+      h1 = h.b[1] * a - h.a[1] * b + h2;
+      h2 = h.b[2] * a - h.a[2] * b;
+      y[i] = b;
+    }
+    return y;
+  });
+}
+
 /** Loudness of a channel-weighted sum of mean squares (BS.1770 eq. 2); -Infinity for silence. */
 export function lufsFromPower(power: number): number {
   return power > 0 ? -0.691 + 10 * Math.log10(power) : -Infinity;

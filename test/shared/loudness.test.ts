@@ -83,3 +83,16 @@ describe('LoudnessMeter (EBU Tech 3341 cases)', () => {
     expect(() => new LoudnessMeter(48000, 2).push([new Float32Array(10)])).toThrow(/2 channel/);
   });
 });
+
+describe('kWeight', () => {
+  it('K-weights blocks so that a full-scale 997 Hz sine reads -3.01 LUFS over its last 400 ms', async () => {
+    const { kWeight, lufsFromPower } = await import('../../src/shared/loudness');
+    const rate = 48000;
+    const x = Float32Array.from({ length: 32768 }, (_, i) => Math.sin((2 * Math.PI * 997 * i) / rate));
+    const [y] = kWeight([x], rate);
+    const last = y.subarray(y.length - 19200);
+    const power = last.reduce((a, v) => a + v * v, 0) / last.length;
+    expect(lufsFromPower(power)).toBeCloseTo(-3.01, 1);
+    expect(x[100]).toBe(Math.fround(Math.sin((2 * Math.PI * 997 * 100) / rate))); // the input is left as it was
+  });
+});

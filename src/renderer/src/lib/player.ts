@@ -11,7 +11,7 @@
  */
 
 import { heardMediaTime, OffsetSteer } from './av-sync';
-import { kWeighting } from '../../../shared/loudness';
+import { kWeight } from '../../../shared/loudness';
 import type { AudioBytes } from './client';
 import { momentaryLufs, peakOf, type MeterTaps } from './meters.svelte';
 
@@ -166,10 +166,11 @@ export class Player implements MeterTaps {
     this.master.connect(ctx.destination);
     this.masterTap = new StereoTap(ctx, PEAK_TAP);
     this.master.connect(this.masterTap.input);
-    // 400 ms fits in the largest analyser (32768 frames) up to 81 kHz.
+    // 400 ms fits in the largest analyser (32768 frames) up to 81 kHz. The K-weighting runs on
+    // what the tap holds (masterMomentaryLufs): IIRFilterNodes before the tap left it without a
+    // reading in Chromium.
     this.loudnessTap = new StereoTap(ctx, Math.min(32768, 2 ** Math.ceil(Math.log2(0.4 * ctx.sampleRate))));
-    const [shelf, highPass] = kWeighting(ctx.sampleRate).map((q) => ctx.createIIRFilter(q.b, q.a));
-    this.master.connect(shelf).connect(highPass).connect(this.loudnessTap.input);
+    this.master.connect(this.loudnessTap.input);
   }
 
   trackPeak(key: string): number | null {
@@ -182,7 +183,8 @@ export class Player implements MeterTaps {
   }
 
   masterMomentaryLufs(): number {
-    return momentaryLufs(this.loudnessTap.read(), Math.round(0.4 * this.ctx.sampleRate));
+    // Filtered over the whole tap (more than 400 ms) so the filters have settled by the last 400 ms.
+    return momentaryLufs(kWeight(this.loudnessTap.read(), this.ctx.sampleRate), Math.round(0.4 * this.ctx.sampleRate));
   }
 
   /** Add or replace a track (same key and URL: kept as is). */
