@@ -35,22 +35,37 @@ export function kWeighting(sampleRate: number): [Biquad, Biquad] {
   return [shelf, highPass];
 }
 
+/**
+ * The K-filter (both biquads, transposed direct form II) over x[from, to), carrying its state in
+ * z = [s1, s2, h1, h2]; writes the output into out when given; returns the output's sum of squares.
+ */
+function kFilterRun(s: Biquad, h: Biquad, z: Float64Array, x: Float32Array, from: number, to: number, out?: Float32Array): number {
+  let [s1, s2, h1, h2] = z;
+  let sum = 0;
+  for (let i = from; i < to; i++) {
+    const v = x[i];
+    const y1 = s.b[0] * v + s1;
+    s1 = s.b[1] * v - s.a[1] * y1 + s2;
+    s2 = s.b[2] * v - s.a[2] * y1;
+    const y2 = h.b[0] * y1 + h1;
+    h1 = h.b[1] * y1 - h.a[1] * y2 + h2;
+    h2 = h.b[2] * y1 - h.a[2] * y2;
+    if (out) out[i] = y2;
+    sum += y2 * y2;
+  }
+  z[0] = s1;
+  z[1] = s2;
+  z[2] = h1;
+  z[3] = h2;
+  return sum;
+}
+
 /** Each channel through the K-weighting (both biquads, from rest), as new arrays. */
 export function kWeight(channels: readonly Float32Array[], sampleRate: number): Float32Array[] {
   const [s, h] = kWeighting(sampleRate);
   return channels.map((x) => {
     const y = new Float32Array(x.length);
-    let s1 = 0, s2 = 0, h1 = 0, h2 = 0;
-    for (let i = 0; i < x.length; i++) {
-      const v = x[i];
-      const a = s.b[0] * v + s1;
-      s1 = s.b[1] * v - s.a[1] * a + s2;
-      s2 = s.b[2] * v - s.a[2] * a;
-      const b = h.b[0] * a + h1;
-      h1 = h.b[1] * a - h.a[1] * b + h2;
-      h2 = h.b[2] * a - h.a[2] * b;
-      y[i] = b;
-    }
+    kFilterRun(s, h, new Float64Array(4), x, 0, x.length, y);
     return y;
   });
 }
@@ -127,28 +142,10 @@ export class LoudnessMeter {
   /** Runs channel c's K-filter over x[from, to) and returns the sum of squares of its output. */
   private filterSum(c: number, x: Float32Array, from: number, to: number): number {
     const { s, h, z } = this.filters[c];
-    let [s1, s2, h1, h2] = z;
-    let sum = 0;
     let peak = this.peak;
-    for (let i = from; i < to; i++) {
-      const v = x[i];
-      const a = Math.abs(v);
-      if (a > peak) peak = a;
-      // Transposed direct form II for both sections.
-      const y1 = s.b[0] * v + s1;
-      s1 = s.b[1] * v - s.a[1] * y1 + s2;
-      s2 = s.b[2] * v - s.a[2] * y1;
-      const y2 = h.b[0] * y1 + h1;
-      h1 = h.b[1] * y1 - h.a[1] * y2 + h2;
-      h2 = h.b[2] * y1 - h.a[2] * y2;
-      sum += y2 * y2;
-    }
-    z[0] = s1;
-    z[1] = s2;
-    z[2] = h1;
-    z[3] = h2;
+    for (let i = from; i < to; i++) peak = Math.max(peak, Math.abs(x[i]));
     this.peak = peak;
-    return sum;
+    return kFilterRun(s, h, z, x, from, to);
   }
 
   /** Mean power of each window of `len` steps, moving one step (100 ms) at a time. */
