@@ -15,7 +15,7 @@ import { sniffScene } from '../detect/scene';
 import { detectMedia } from '../detect/detect';
 import type { SceneSetting } from '../project/types';
 import { stopMaskWorker } from './mask-client';
-import { readDetections } from '../detect/detect';
+import { readDetections, type Detections } from '../detect/detect';
 import { faceTrackAt, speakingOver } from '../detect/activity';
 import { DEFAULT_STRENGTH, enhanceSpeakerStems, type DialogueSource } from './dialogue';
 import { separate, type SeparationResult } from './separate';
@@ -119,6 +119,7 @@ export default defineJob<SeparationJobParams, Manifest>(async (p, ctx) => {
     requireAudio(info);
     let queries = p.sources;
     let detectionsFile = p.detections ?? null;
+    let detections: Detections | null = null;
     const realWarnings: string[] = [];
     if (queries.some((q) => pointOf(q)) && info.video) {
       const setting = p.scene ?? (detectionsFile ? 'real' : 'auto');
@@ -126,7 +127,8 @@ export default defineJob<SeparationJobParams, Manifest>(async (p, ctx) => {
       if (kind === 'real') {
         ctx.progress('finding faces', 0);
         detectionsFile ??= (await detectMedia(p.media, { info, cacheRoot: p.cacheRoot, signal: ctx.signal })).path;
-        const frames = (await readDetections(detectionsFile))?.frames ?? [];
+        detections = await readDetections(detectionsFile);
+        const frames = detections?.frames ?? [];
         const real = realFootageQueries(queries, (x, y, t) => faceTrackAt(frames, x, y, t));
         queries = real.queries;
         realWarnings.push(...real.warnings);
@@ -168,7 +170,7 @@ export default defineJob<SeparationJobParams, Manifest>(async (p, ctx) => {
         signal: ctx.signal,
         onProgress: (s, f) => ctx.progress(s, share + (1 - share) * f),
       });
-      const d = detectionsFile ? await readDetections(detectionsFile) : null;
+      const d = detections ?? (detectionsFile ? await readDetections(detectionsFile) : null);
       const faces = r.sources.map((s) => (d && s.point ? faceTrackAt(d.frames, s.point.x, s.point.y, s.point.timeSec) : null));
       const speakers: DialogueSource[] = p.sources
         .map((_, i) => p.dialogue?.find((x) => x.index === i + 1) ?? (faces[i] !== null ? { index: i + 1, strength: DEFAULT_STRENGTH } : null))
