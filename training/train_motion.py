@@ -35,24 +35,34 @@ from .world.samples import MAX_SOURCES, make_motion_sample
 
 
 class MotionDataset(Dataset):
-    def __init__(self, bank_path, split, start, length, data, same_class_share=None):
-        """data: 'triplet' (solo scenes with room for a time-shifted negative) or 'separation'."""
+    def __init__(self, bank_path, split, start, length, data, same_class_share=None, variation=None):
+        """data: 'triplet' (solo scenes with room for a time-shifted negative) or 'separation'.
+        variation: the world's material (None: FluidR3 and espeak-ng; 'wide': every sound set and voice
+        with recording-like augmentation, see world/scene.py)."""
         self.bank_path, self.split, self.start, self.length, self.data = bank_path, split, start, length, data
-        self.same_class_share = same_class_share
+        self.same_class_share, self.variation = same_class_share, variation
 
     def __len__(self):
         return self.length
 
+    def scene_kind(self, i):
+        """The kind of separation scene i, or None for the world's own mix (15 % same-class pairs).
+        Same-class scenes are what the motion stage is for, so --same-class-share raises their share;
+        on the wide material one in three of them is two voices at once, which only motion tells apart."""
+        if self.same_class_share is None:
+            return None
+        u, v = np.random.default_rng([7, self.start + i]).random(2)
+        if u >= self.same_class_share:
+            return None
+        return 'two_speakers' if self.variation == 'wide' and v < 1 / 3 else 'same2'
+
     def __getitem__(self, i):
         if self.data == 'triplet':
-            s = make_motion_sample(bank(self.bank_path), self.split, self.start + i, kind='solo', shift_room_s=3.0)
+            s = make_motion_sample(bank(self.bank_path), self.split, self.start + i, kind='solo',
+                                   variation=self.variation, shift_room_s=3.0)
         else:
-            kind = None   # the world's own mix of scene kinds (15 % same-class pairs)
-            if self.same_class_share is not None:
-                # Same-class pairs are what the motion stage is for: give them a larger share.
-                u = np.random.default_rng([7, self.start + i]).random()
-                kind = 'same2' if u < self.same_class_share else None
-            s = make_motion_sample(bank(self.bank_path), self.split, self.start + i, kind=kind)
+            s = make_motion_sample(bank(self.bank_path), self.split, self.start + i, kind=self.scene_kind(i),
+                                   variation=self.variation)
         return {k: torch.from_numpy(np.asarray(v)) for k, v in s.items()}
 
 
@@ -159,6 +169,9 @@ def main(phases=PHASES):
                     help='decay floor, as a fraction of each parameter group\'s base rate')
     ap.add_argument('--same-class-share', type=float, default=None,
                     help='ssr phase: share of same-class scenes (default: the world mix, 15 %%)')
+    ap.add_argument('--variation', default=None, choices=['wide'],
+                    help="'wide': train on every sound set and voice with recording-like augmentation "
+                         "(what users' files sound like; the appearance stage's --variation wide)")
     ap.add_argument('--tune-motion-net', action='store_true',
                     help='ssr phase: fine-tune the motion network with the refinement (at lr / 5)')
     args = ap.parse_args()
@@ -195,7 +208,7 @@ def main(phases=PHASES):
     start = steps[step_key]
     data = phases[args.phase].data
     loader = DataLoader(MotionDataset(args.bank, 'train', 10 ** 7 + start * args.batch, 10 ** 9, data,
-                                      args.same_class_share),
+                                      args.same_class_share, args.variation),
                         batch_size=args.batch, num_workers=args.workers, drop_last=True,
                         persistent_workers=args.workers > 0, **({"prefetch_factor": 4} if args.workers else {}))
     log = open(os.path.join(args.run, f'{args.phase}.jsonl'), 'a')

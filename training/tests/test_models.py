@@ -133,6 +133,17 @@ class TrainingTest(unittest.TestCase):
         losses = run_steps(lambda: ssr_step(stage, app, ssr, 'cpu')[0], stage.ssr.parameters(), 8)
         self.assertLess(min(losses[-3:]), losses[0])
 
+    def test_the_wide_motion_data_mixes_two_voices_into_the_same_class_scenes(self):
+        wide = MotionDataset(BANK, 'train', 0, 60, 'separation', same_class_share=1.0, variation='wide')
+        kinds = [wide.scene_kind(i) for i in range(60)]
+        self.assertEqual(set(kinds), {'same2', 'two_speakers'})
+        self.assertTrue(10 <= kinds.count('two_speakers') <= 30, kinds.count('two_speakers'))
+        plain = MotionDataset(BANK, 'train', 0, 60, 'separation', same_class_share=1.0)
+        self.assertEqual({plain.scene_kind(i) for i in range(60)}, {'same2'})
+        voices = wide[kinds.index('two_speakers')]
+        self.assertEqual(voices['valid'].sum().item(), 2)
+        self.assertEqual(tuple(voices['frames'].shape[:2]), (48, 3))
+
     def test_the_single_network_ablations_learn(self):
         app = AppearanceModel().eval()
         stage = MotionStage().eval()
