@@ -175,6 +175,29 @@ def make_optimizer(model, lr, only_class_queries=False):
     return torch.optim.AdamW([model.class_queries], lr=lr, weight_decay=0)
 
 
+def resume(ckpt_path, model, opt, device, best):
+    """Load a run's checkpoint; returns (step, best). A committed checkpoint keeps the weights only (a
+    third of the size): Adam's moments then start afresh and rebuild within a few steps."""
+    ck = torch.load(ckpt_path, map_location=device)
+    model.load_state_dict(ck['model'])
+    if 'opt' in ck:
+        opt.load_state_dict(ck['opt'])
+    else:
+        print('no optimizer state in the checkpoint: it starts afresh', flush=True)
+    step, best = ck['step'], ck.get('best', best)
+    print(f'resumed at step {step} (best val SDR {best:.2f})', flush=True)
+    return step, best
+
+
+def keep_weights(ckpt_path, out_path):
+    """Write a run's checkpoint without its optimizer state, small enough to commit; `resume` takes it
+    back when copied to a run folder as ckpt.pt."""
+    ck = torch.load(ckpt_path, map_location='cpu')
+    tmp = out_path + '.tmp'
+    torch.save({k: v for k, v in ck.items() if k != 'opt'}, tmp)
+    os.replace(tmp, out_path)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--run', default='training/runs/appearance')
@@ -209,11 +232,7 @@ def main():
     step, best = 0, -1e9
     ckpt_path = os.path.join(args.run, 'ckpt.pt')
     if os.path.exists(ckpt_path):
-        ck = torch.load(ckpt_path, map_location=device)
-        model.load_state_dict(ck['model'])
-        opt.load_state_dict(ck['opt'])
-        step, best = ck['step'], ck.get('best', best)
-        print(f'resumed at step {step} (best val SDR {best:.2f})', flush=True)
+        step, best = resume(ckpt_path, model, opt, device, best)
     elif args.init:
         model.load_weights(torch.load(args.init, map_location=device)['model'])
         print(f'initialised from {args.init}', flush=True)

@@ -14,7 +14,7 @@ from training.experiments.compare_avpc import mask_logits
 from training.motion import DirectSeparator, MotionStage, ame_triplet, opponent_fusion, pool_motion
 from training.nets import AppearanceModel
 from training.schedule import learning_rate, time_progress
-from training.train import WorldDataset, forward_batch, make_optimizer, separation_loss
+from training.train import WorldDataset, forward_batch, keep_weights, make_optimizer, resume, separation_loss
 from training.world.samples import MAX_SOURCES
 from training.train_motion import MotionDataset, ame_step, ssr_step
 
@@ -105,6 +105,20 @@ class TrainingTest(unittest.TestCase):
         for k, v in model.state_dict().items():
             if k != 'class_queries':
                 self.assertTrue(torch.equal(v, before[k]), k)
+
+    def test_a_run_resumes_from_a_committed_checkpoint_without_optimizer_state(self):
+        model = AppearanceModel()
+        opt = make_optimizer(model, 1e-3, False)
+        with tempfile.TemporaryDirectory() as d:
+            full, kept = os.path.join(d, 'ckpt.pt'), os.path.join(d, 'kept.pt')
+            torch.save({'model': model.state_dict(), 'opt': opt.state_dict(), 'step': 1234, 'best': 5.5}, full)
+            keep_weights(full, kept)
+            self.assertNotIn('opt', torch.load(kept))
+            again = AppearanceModel()
+            step, best = resume(kept, again, make_optimizer(again, 1e-3, False), 'cpu', -1e9)
+        self.assertEqual((step, best), (1234, 5.5))
+        for k, v in model.state_dict().items():
+            self.assertTrue(torch.equal(v, again.state_dict()[k]), k)
 
     def test_a_name_asks_for_every_source_of_its_class(self):
         batch = fixed_batch(WorldDataset(BANK, 'train', 0, 1, kind='same2'), 1)
