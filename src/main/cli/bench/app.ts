@@ -58,10 +58,11 @@ function makeClip(root: string, out: string, index: number, kind: string, second
   return JSON.parse(readFileSync(path.join(out, 'truth.json'), 'utf8')) as Truth;
 }
 
-const mono11k = (channels: Float32Array[], rate: number) => resample(toMono(channels), rate, 11025);
-const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+export const mono11k = (channels: Float32Array[], rate: number) => resample(toMono(channels), rate, 11025);
+export const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 
-function idealBinaryMask(mix: Float32Array, refs: Float32Array[]): Float32Array[] {
+/** Each STFT bin of the mixture given to the loudest reference: the upper bound of a binary mask. */
+export function idealBinaryMask(mix: Float32Array, refs: Float32Array[]): Float32Array[] {
   const X = stft(mix);
   const mags = refs.map((r) => magnitude(stft(r)));
   return refs.map((_, k) => {
@@ -78,7 +79,8 @@ function idealBinaryMask(mix: Float32Array, refs: Float32Array[]): Float32Array[
   });
 }
 
-function sdr(refs: Float32Array[], ests: Float32Array[]): number[] {
+/** SDR of each estimate against its reference (bss_eval, no permutation), over their common length. */
+export function sdr(refs: Float32Array[], ests: Float32Array[]): number[] {
   const n = Math.min(...refs.map((r) => r.length), ...ests.map((e) => e.length));
   return bssEvalSources(refs.map((r) => r.subarray(0, n)), ests.map((e) => e.subarray(0, n)), { computePermutation: false }).sdr;
 }

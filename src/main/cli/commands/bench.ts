@@ -36,6 +36,15 @@ const suites: Record<string, () => Promise<Suite>> = {
       return { figures: r, table: m.formatReal(r) };
     };
   },
+  /** Separation of real recordings on a real photograph: face clicks and named players (needs fetched material). */
+  'real-quality': async () => {
+    const m = await import('../bench/real-quality');
+    return async (opts) => {
+      if (!m.realInstrumentsAvailable()) throw new UsageError(m.MISSING_MATERIAL);
+      const r = await m.runRealQualityBench(opts);
+      return { figures: r, table: m.formatRealQuality(r) };
+    };
+  },
   /** The app suite's quality part and its Python comparison only (after a model re-ship). */
   parity: async () => {
     const m = await import('../bench/app');
@@ -147,8 +156,8 @@ export const command: Command = {
     idle: { kind: 'boolean', help: 'say in the document that other work on the machine was paused for the run (e.g. run through a wrapper that pauses it)' },
   },
   async run({ options, positionals }, io) {
-    // parity is the app suite's quality part, real needs fetched material: only when asked for.
-    const names = positionals.length ? positionals : Object.keys(suites).filter((n) => n !== 'parity' && n !== 'real');
+    // parity is the app suite's quality part, the real suites need fetched material: only when asked for.
+    const names = positionals.length ? positionals : Object.keys(suites).filter((n) => !['parity', 'real', 'real-quality'].includes(n));
     for (const n of names) if (!Object.hasOwn(suites, n)) throw new UsageError(`unknown bench suite '${n}' (have: ${Object.keys(suites).join(', ')})`);
     const seconds = options.seconds === undefined ? undefined : Number(options.seconds);
     if (seconds !== undefined && !(seconds > 0 && seconds <= 7200)) throw new UsageError('--seconds must be a number in (0, 7200]');

@@ -1,0 +1,146 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { readAudio } from '../../engine/media/audio';
+import { readWav } from '../../engine/media/wav';
+import { resample } from '../../engine/dsp/resample';
+import type { Manifest, SeparationJobParams } from '../../engine/separation/job';
+import { runJob } from '../commands/separate';
+import { idealBinaryMask, mean, mono11k, sdr } from './app';
+// The real-footage tests' clips: real photographs, voice and instruments (fetch-material.sh).
+import { BAR55_2_CLICKS, makeRealMixClip, realInstrumentsAvailable, type RealInstrument } from '../../../../test/fixtures/real/make-clips';
+
+/**
+ * Separation quality on real recordings, through the app's separation job as `stemsight separate`
+ * runs it (the scene rule takes the clip for real footage, faces are detected, a click on a face
+ * asks for a speaker and its stem goes through the speech enhancer, a click with a class asks by
+ * the class). Each clip is a real photograph with two real sources at equal loudness: a real voice
+ * over a real instrument (the speaker clicked on his face, the player on her body and named, then
+ * once more on her face and named), or two real instruments (both players clicked on their bodies
+ * and named). SDR as everywhere else:
+ * bss_eval on mono 11025 Hz, next to copy-paste (the mixture itself as the stem).
+ */
+
+type SourceClass = 'speaker' | RealInstrument;
+
+export const REAL_SCENES: [SourceClass, RealInstrument][] = [
+  ['speaker', 'guitar'],
+  ['speaker', 'violin'],
+  ['speaker', 'drums'],
+  ['guitar', 'violin'],
+  ['guitar', 'drums'],
+  ['violin', 'drums'],
+];
+
+export interface RealSourceRow {
+  className: SourceClass;
+  /** Where the source was clicked: a speaker on his face; a player on the body, or on the face (to show what that does). */
+  clickedOn: 'face' | 'body';
+  /** The class the separation used (the manifest's), and whether the speech enhancer cleaned the stem. */
+  usedClass: string | null;
+  enhanced: boolean;
+  app: number;
+  copyPaste: number;
+  /** The ideal binary mask's SDR (what a perfect binary mask would reach). */
+  ibm: number;
+}
+
+export interface RealQualityFigures {
+  scenes: { classes: SourceClass[]; durationSec: number; rows: RealSourceRow[]; warnings: string[] }[];
+  /** Means of app - copy-paste, dB. */
+  summary: { speakerOverInstrument: number; playerOverVoice: number; playerOnFaceOverVoice: number; playerOverInstrument: number };
+}
+
+export const MISSING_MATERIAL = 'the real-recordings bench needs the real test material: run test/fixtures/real/fetch-material.sh';
+export { realInstrumentsAvailable };
+
+export async function runRealQualityBench(opts: { log: (s: string) => void }): Promise<RealQualityFigures> {
+  if (!realInstrumentsAvailable()) throw new Error(MISSING_MATERIAL);
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'stemsight-bench-real-quality-'));
+  try {
+    const scenes: RealQualityFigures['scenes'] = [];
+    const cacheRoot = path.join(tmp, 'cache');
+    for (const classes of REAL_SCENES) {
+      const name = classes.join('+');
+      opts.log(`bench real-quality: ${name}`);
+      const clip = makeRealMixClip(path.join(tmp, `${name}.mp4`), classes);
+      const refs = clip.sources.map((s) => resample(s.audio, clip.rate, 11025));
+      const decoded = await readAudio(clip.file);
+      const mix = mono11k(decoded.channels, decoded.sampleRate);
+      const cp = sdr(refs, refs.map(() => mix));
+      const ibm = sdr(refs, idealBinaryMask(mix.subarray(0, Math.min(...refs.map((r) => r.length))), refs));
+      const speaks = classes[0] === 'speaker';
+      const rows: RealSourceRow[] = [];
+      const warnings: string[] = [];
+      // With a speaker the player is also clicked on her face, named: the second run scores only her.
+      for (const playerOn of speaks ? (['body', 'face'] as const) : (['body'] as const)) {
+        const clicks = clip.sources.map((s, k) => (k === 1 && playerOn === 'face' ? BAR55_2_CLICKS.womanFace : s.click));
+        const outDir = path.join(tmp, `${name}-${playerOn}`);
+        const params: SeparationJobParams = {
+          media: clip.file,
+          // A speaker is a click on his face (the face says what it is); a player is named.
+          sources: clip.sources.map((s, k) => ({ x: clicks[k][0], y: clicks[k][1], timeSec: 0, className: s.className === 'speaker' ? null : s.className })),
+          outDir,
+          format: 'f32',
+          device: 'cpu',
+          cacheRoot,
+        };
+        const manifest = await runJob<Manifest>('separation', params, { stdout: process.stdout, stderr: process.stderr });
+        const ests = await Promise.all(manifest.stems.sources.map(async (s) => {
+          const w = await readWav(path.join(outDir, s.file));
+          return mono11k(w.channels, w.sampleRate);
+        }));
+        const app = sdr(refs, ests);
+        clip.sources.forEach((s, k) => {
+          if (playerOn === 'face' && k === 0) return;
+          rows.push({
+            className: s.className,
+            clickedOn: s.className === 'speaker' ? 'face' : playerOn,
+            usedClass: manifest.parameters.sources[k].class,
+            enhanced: manifest.parameters.dialogue.some((d) => d.index === k + 1),
+            app: app[k],
+            copyPaste: cp[k],
+            ibm: ibm[k],
+          });
+        });
+        warnings.push(...manifest.warnings);
+      }
+      scenes.push({ classes, durationSec: clip.durationSec, rows, warnings });
+    }
+    const gains = (pick: (s: RealQualityFigures['scenes'][number], r: RealSourceRow) => boolean) =>
+      mean(scenes.flatMap((s) => s.rows.filter((r) => pick(s, r)).map((r) => r.app - r.copyPaste)));
+    const withVoice = (s: RealQualityFigures['scenes'][number]) => s.classes.includes('speaker');
+    return {
+      scenes,
+      summary: {
+        speakerOverInstrument: gains((_s, r) => r.className === 'speaker'),
+        playerOverVoice: gains((s, r) => withVoice(s) && r.className !== 'speaker' && r.clickedOn === 'body'),
+        playerOnFaceOverVoice: gains((s, r) => withVoice(s) && r.className !== 'speaker' && r.clickedOn === 'face'),
+        playerOverInstrument: gains((s) => !withVoice(s)),
+      },
+    };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+export function formatRealQuality(r: RealQualityFigures): string {
+  const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
+  const d2 = (x: number) => (Number.isFinite(x) ? (x >= 0 ? '+' : '') + x.toFixed(2) : 'n/a');
+  const asked = (x: RealSourceRow) => `click on the ${x.clickedOn}${x.className === 'speaker' ? '' : `, named ${x.className}`}`;
+  return [
+    '| clip | source | asked for by | separated as | app path | copy-paste | app - copy-paste | ideal binary mask |',
+    '|---|---|---|---|---|---|---|---|',
+    ...r.scenes.flatMap((s) =>
+      s.rows.map((x) => `| ${s.classes.join(' + ')} (${s.durationSec.toFixed(1)} s) | ${x.className} | ${asked(x)} | ${x.usedClass ?? 'the picture'}${x.enhanced ? ', speech enhancer' : ''} | ${f2(x.app)} | ${f2(x.copyPaste)} | ${d2(x.app - x.copyPaste)} | ${f2(x.ibm)} |`),
+    ),
+    '',
+    '| measure (mean of app - copy-paste) | value | target |',
+    '|---|---|---|',
+    `| real speaker, clicked on the face, over a real instrument | ${d2(r.summary.speakerOverInstrument)} dB | >= +6 dB |`,
+    `| real player, clicked on the body and named, over a real voice | ${d2(r.summary.playerOverVoice)} dB | >= +4 dB |`,
+    `| the same player clicked on the face and named | ${d2(r.summary.playerOnFaceOverVoice)} dB | >= +4 dB |`,
+    `| real player, clicked on the body and named, over another real player | ${d2(r.summary.playerOverInstrument)} dB | >= +4 dB |`,
+    ...r.scenes.flatMap((s) => s.warnings.map((w) => `\nWarning (${s.classes.join(' + ')}): ${w}`)),
+  ].join('\n');
+}
