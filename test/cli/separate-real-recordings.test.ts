@@ -7,7 +7,7 @@ import { toMono } from '../../src/main/engine/dsp/mono';
 import { resample } from '../../src/main/engine/dsp/resample';
 import { bssEvalSources } from '../../src/main/engine/metrics/bss_eval';
 import { cli as runCli } from './run-cli';
-import { makeRealMixClip, realInstrumentsAvailable, type RealMixClip } from '../fixtures/real/make-clips';
+import { BAR55_2_CLICKS, makeRealMixClip, realInstrumentsAvailable, type RealMixClip } from '../fixtures/real/make-clips';
 
 /**
  * A real voice over a real instrument on a real photograph (test/fixtures/real: fetch-material.sh,
@@ -53,5 +53,16 @@ describe.skipIf(!have)('real recordings: a real voice over a real guitar', { tim
     expect(m.stems.sources.map((s: { cell: unknown }) => s.cell)).toEqual([null, null]);
     expect(m.parameters.dialogue.map((d: { index: number }) => d.index)).toEqual([1]);
     expect(m.warnings).toEqual([]);
+  });
+
+  it('a player clicked on her face and named is not cleaned as speech: the speech enhancer is for speakers only', async () => {
+    const out = path.join(dir, 'out-face');
+    const face = clip.sources[0].click.map((v) => v.toFixed(3)).join(',');
+    const player = BAR55_2_CLICKS.womanFace.map((v) => v.toFixed(3)).join(',');
+    const r = await runCli(['separate', clip.file, '--source', face, '--source', `${player},guitar`, '--out', out, '--format', 'f32'], { STEMSIGHT_CACHE_DIR: path.join(dir, 'cache') });
+    expect(r.code, r.stderr).toBe(0);
+    const m = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8'));
+    expect(m.parameters.sources.map((s: { class: string }) => s.class)).toEqual(['speaker', 'guitar']);
+    expect(m.parameters.dialogue.map((d: { index: number }) => d.index)).toEqual([1]);
   });
 });

@@ -49,8 +49,9 @@ export interface SeparationJobParams {
   /** Speaker sources whose stems the speech enhancer cleans (dialogue.ts), with their strength. */
   dialogue?: DialogueSource[];
   /**
-   * The media's detections (real footage): a source clicked on a face is a speaker, cleaned by the
-   * speech enhancer at DEFAULT_STRENGTH unless `dialogue` says otherwise, and shows that face's
+   * The media's detections (real footage): a source clicked on a face is a speaker (unless it is
+   * named otherwise), cleaned by the speech enhancer at DEFAULT_STRENGTH unless `dialogue` says
+   * otherwise, and shows that face's
    * speaking as its activity instead of the heatmap at its click.
    */
   detections?: string;
@@ -173,7 +174,8 @@ export default defineJob<SeparationJobParams, Manifest>(async (p, ctx) => {
       const d = detections ?? (detectionsFile ? await readDetections(detectionsFile) : null);
       const faces = r.sources.map((s) => (d && s.point ? faceTrackAt(d.frames, s.point.x, s.point.y, s.point.timeSec) : null));
       const speakers: DialogueSource[] = p.sources
-        .map((_, i) => p.dialogue?.find((x) => x.index === i + 1) ?? (faces[i] !== null ? { index: i + 1, strength: DEFAULT_STRENGTH } : null))
+        // A player clicked on their face and named keeps their sound: the enhancer is for voices.
+        .map((_, i) => p.dialogue?.find((x) => x.index === i + 1) ?? (faces[i] !== null && r.sources[i].className === 'speaker' ? { index: i + 1, strength: DEFAULT_STRENGTH } : null))
         .filter((x): x is DialogueSource => x !== null);
       if (speakers.length > 0) {
         ctx.progress('cleaning dialogue', 0.999);
