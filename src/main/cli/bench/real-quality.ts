@@ -68,7 +68,9 @@ export async function runRealQualityBench(opts: { log: (s: string) => void }): P
       const decoded = await readAudio(clip.file);
       const mix = mono11k(decoded.channels, decoded.sampleRate);
       const cp = sdr(refs, refs.map(() => mix));
-      const ibm = sdr(refs, idealBinaryMask(mix.subarray(0, Math.min(...refs.map((r) => r.length))), refs));
+      // The mask's STFTs must have the same frames: everything cut to the common length first.
+      const n = Math.min(mix.length, ...refs.map((r) => r.length));
+      const ibm = sdr(refs, idealBinaryMask(mix.subarray(0, n), refs.map((r) => r.subarray(0, n))));
       const speaks = classes[0] === 'speaker';
       const rows: RealSourceRow[] = [];
       const warnings: string[] = [];
