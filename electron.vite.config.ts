@@ -23,6 +23,8 @@ export default defineConfig({
           'jobs/export': resolve(__dirname, 'src/main/engine/export/job.ts'),
           // The separation job starts this worker from beside itself (mask-client.ts).
           'jobs/mask-worker': resolve(__dirname, 'src/main/engine/separation/mask-worker.ts'),
+          // The picture detectors' workers, started from the chunk shared by the jobs (detect/pool.ts).
+          'detect-worker': resolve(__dirname, 'src/main/engine/detect/detect-worker.ts'),
         },
         output: { chunkFileNames: '[name]-[hash].js' },
       },

@@ -39,7 +39,8 @@ describe.skipIf(!have)('real footage: faces, mouths and the active speaker', () 
     vi.spyOn(https, 'request').mockImplementation(refuse('https') as typeof https.request);
     vi.spyOn(http, 'get').mockImplementation(refuse('http') as typeof http.get);
     vi.spyOn(https, 'get').mockImplementation(refuse('https') as typeof https.get);
-    talk = (await detectMedia(talking.file, { cacheRoot: dir })).detections;
+    // The plain path: one pass over the clip in this thread.
+    talk = (await detectMedia(talking.file, { cacheRoot: dir, workers: 0, segmentFrames: 1e6 })).detections;
   }, 600_000);
 
   afterAll(() => {
@@ -122,6 +123,14 @@ describe.skipIf(!have)('real footage: faces, mouths and the active speaker', () 
     const plain = await job.run({ media: still, cacheRoot: dir, scene: 'synthetic', device: 'cpu' }, ctx);
     expect(plain.scene).toEqual({ setting: 'synthetic', kind: 'synthetic', verdict: null });
     expect(plain.detections).toBeNull();
+  }, 300_000);
+
+  it('finds exactly the same with the clip cut into segments that two worker threads detect side by side', async () => {
+    const parallel = (await detectMedia(talking.file, { cacheRoot: path.join(dir, 'parallel'), workers: 2, segmentFrames: 8 })).detections;
+    expect(parallel.frames.length).toBe(talk.frames.length);
+    expect(parallel.frames).toEqual(talk.frames);
+    expect(parallel.speech).toEqual(talk.speech);
+    expect(requests).toEqual([]);
   }, 300_000);
 
   it('reads the detections back from the cache the second time', async () => {

@@ -61,14 +61,28 @@ export default defineJob<AnalysisJobParams, AnalysisJobResult>(async (p, ctx) =>
   }
   const kind: SceneKind = verdict?.kind ?? (setting === 'auto' ? 'synthetic' : setting);
   const detect = kind === 'real';
-  // Shares of the job's progress: the analysis, then detection, then the localization files.
+  // Shares of the job's progress: the analysis and the detection (side by side), then the localization files.
   const share = p.localizeOut ? 0.8 : 1;
   const analysisShare = detect ? share / 2 : share;
   const index = p.index ? snapshotIndex(p.index, rt.card, (r) => ctx.record(r)) : undefined;
-  const r = await analyzeMedia(p.media, { runtime: rt, info, cacheRoot: p.cacheRoot, index, signal: ctx.signal, onProgress: (s, f) => ctx.progress(s, f * analysisShare) });
+  // The detectors run in worker threads of their own, so the analysis (ONNX Runtime, here) runs
+  // beside them; the first failure stops the other.
+  const both = new AbortController();
+  const onAbort = () => both.abort();
+  if (ctx.signal.aborted) both.abort();
+  ctx.signal.addEventListener('abort', onAbort);
+  const done = { analysis: 0, detection: 0 };
+  const report = (stage: string) => ctx.progress(stage, analysisShare * done.analysis + (share - analysisShare) * done.detection);
+  const stopBoth = (err: unknown): never => {
+    both.abort();
+    throw err;
+  };
+  const [r, d] = await Promise.all([
+    analyzeMedia(p.media, { runtime: rt, info, cacheRoot: p.cacheRoot, index, signal: both.signal, onProgress: (s, f) => ((done.analysis = f), report(s)) }).catch(stopBoth),
+    detect ? detectMedia(p.media, { info, cacheRoot: p.cacheRoot, signal: both.signal, onProgress: (s, f) => ((done.detection = f), report(s)) }).catch(stopBoth) : null,
+  ]).finally(() => ctx.signal.removeEventListener('abort', onAbort));
   let detections: AnalysisJobResult['detections'] = null;
-  if (detect) {
-    const d = await detectMedia(p.media, { info, cacheRoot: p.cacheRoot, signal: ctx.signal, onProgress: (s, f) => ctx.progress(s, analysisShare + (share - analysisShare) * f) });
+  if (d) {
     const tracks = new Set(d.detections.frames.flatMap((f) => f.objects.map((o) => o.track))).size;
     detections = { path: d.path, cached: d.cached, frames: d.detections.frames.length, tracks };
   }

@@ -5,14 +5,14 @@ import { Cancelled } from '../../../shared/errors';
 import { defaultCacheRoot } from '../analysis/cache';
 import { writeFileAtomic } from '../fs/atomic';
 import { MediaError } from '../media/errors';
-import { openFrames } from '../media/frames';
-import { toOriginal } from '../media/geometry';
 import { probeMedia, requireVideo, type MediaInfo } from '../media/probe';
 import { fingerprintFile } from '../project/fingerprint';
 import type { MediaFingerprint } from '../project/types';
+import { defaultDetectWorkers, runSegments } from './pool';
 import { detectorModule, DEFAULT_DETECTOR } from './registry';
+import { planSegments } from './segments';
 import { addSpeaking, type DetectionFrame } from './speaking';
-import { speechActivity, type SpeechActivity } from './speech';
+import { speechActivity } from './speech';
 import { IouTracker } from './track';
 import type { DetectedObject } from './types';
 
@@ -22,8 +22,14 @@ import type { DetectedObject } from './types';
  * Cached per media (content fingerprint) and detector, like the other analyses.
  */
 
-/** Bump when the stored detections change (2: faces followed by their meshes between detector runs). */
-export const DETECT_FORMAT = 2;
+/**
+ * Bump when the stored detections change (2: faces followed by their meshes between detector runs;
+ * 3: nothing but faces carried from frame to frame, the clip detected in segments).
+ */
+export const DETECT_FORMAT = 3;
+
+/** Longest segment of a clip the detector workers take at a time, seconds. */
+const SEGMENT_MAX_SEC = 60;
 
 export interface DetectOptions {
   detector?: string;
@@ -33,6 +39,10 @@ export interface DetectOptions {
   bodyFps?: number;
   /** Longest side of the frames the detector sees (default 640). */
   maxSide?: number;
+  /** Detector worker threads (default defaultDetectWorkers(); 0: this thread). The findings do not depend on it. */
+  workers?: number;
+  /** Frames per segment of the clip (default: enough segments to keep the workers busy). The findings do not depend on it. */
+  segmentFrames?: number;
   /** Root of the analysis caches (default the user's cache folder); detections go in detections/. */
   cacheRoot?: string;
   info?: MediaInfo;
@@ -96,7 +106,8 @@ export async function detectMedia(file: string, opts: DetectOptions = {}): Promi
   const info = opts.info ?? (await probeMedia(file, { signal }));
   requireVideo(info);
   const fp = opts.fingerprint ?? (await fingerprintFile(file));
-  const mod = await detectorModule(opts.detector ?? DEFAULT_DETECTOR);
+  const detectorName = opts.detector ?? DEFAULT_DETECTOR;
+  const mod = await detectorModule(detectorName);
   const key = createHash('sha256')
     .update(JSON.stringify({ format: DETECT_FORMAT, detector: mod.detectorId(), fps, bodyFps, maxSide }))
     .digest('hex')
@@ -109,39 +120,31 @@ export async function detectMedia(file: string, opts: DetectOptions = {}): Promi
   }
 
   const { width, height } = detectorFrameSize(info, maxSide);
-  const detector = await mod.createDetector();
-  const duration = Math.max(info.durationSec, 1e-6);
   const fullEvery = Math.max(1, Math.round(fps / bodyFps));
-  const frames: DetectionFrame[] = [];
+  const expected = Math.max(1, Math.round(info.durationSec * fps));
+  const workers = opts.workers ?? defaultDetectWorkers();
+  // As many segments as workers (each one seeks, decoding from the key frame before it), or a
+  // multiple of that on long clips, so that a worker slowed by other work holds up the end by at
+  // most one segment of about a minute.
+  const rounds = Math.ceil(expected / (Math.max(1, workers) * SEGMENT_MAX_SEC * fps));
+  const target = Math.ceil(expected / (Math.max(1, workers) * rounds));
+  const segments = planSegments(expected, fullEvery, opts.segmentFrames ?? target).map((s) => ({ ...s, file, info, width, height, fps, fullEvery }));
+  let done = 0;
+  // The speech is heard while the picture is looked at (the detectors run in other threads).
+  const [found, speech] = await Promise.all([
+    runSegments(detectorName, segments, {
+      workers,
+      signal,
+      onFrame: () => opts.onProgress?.('detecting', 0.95 * Math.min(1, ++done / expected)),
+    }),
+    info.audio ? speechActivity(file, { info, signal }) : null,
+  ]);
+  cancelled(signal);
   // People and hands are looked for less often, so their tracks may wait longer for the next sighting.
   const bodyGap = Math.max(1.5, 2.5 / bodyFps);
   const tracker = new IouTracker({ maxGapSec: { face: 1.5, person: bodyGap, hand: bodyGap } });
-  try {
-    const stream = await openFrames(file, { width, height, fps, info, signal });
-    const g = stream.geometry;
-    // Boxes from the detector's frame to the original frame, 0..1 (undoing any letterbox padding).
-    const toFrame = (b: DetectedObject['box']): DetectedObject['box'] => {
-      const p0 = toOriginal(g, { x: b[0] * width, y: b[1] * height });
-      const p1 = toOriginal(g, { x: b[2] * width, y: b[3] * height });
-      const c = (x: number) => Math.min(1, Math.max(0, x));
-      return [c(p0.x / g.srcWidth), c(p0.y / g.srcHeight), c(p1.x / g.srcWidth), c(p1.y / g.srcHeight)];
-    };
-    for await (const f of stream.frames) {
-      cancelled(signal);
-      const found = await detector.detect({ width, height, rgb: f.rgb }, { full: f.index % fullEvery === 0 });
-      frames.push({ time: f.timeSec, objects: tracker.update(f.timeSec, found.map((o) => ({ ...o, box: toFrame(o.box) }))) });
-      opts.onProgress?.('detecting', Math.min(0.95, (f.index + 1) / fps / duration) * (info.audio ? 0.95 : 1));
-    }
-  } finally {
-    await detector.dispose();
-  }
-  cancelled(signal);
-  let speech: SpeechActivity | null = null;
-  if (info.audio) {
-    opts.onProgress?.('speech', 0.95);
-    speech = await speechActivity(file, { info, signal });
-    addSpeaking(frames, speech);
-  }
+  const frames: DetectionFrame[] = found.map((f) => ({ time: f.time, objects: tracker.update(f.time, f.objects) }));
+  if (speech) addSpeaking(frames, speech);
   const detections: Detections = {
     format: DETECT_FORMAT,
     detector: mod.detectorId(),

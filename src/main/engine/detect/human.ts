@@ -33,7 +33,7 @@ interface Tensor {
   dispose(): void;
 }
 interface HumanInstance {
-  config: { body: { enabled: boolean }; hand: { enabled: boolean }; face: { detector: { skipFrames: number } } };
+  config: { cacheSensitivity: number; body: { enabled: boolean }; hand: { enabled: boolean } };
   tf: {
     tensor3d(values: Uint8Array, shape: [number, number, number], dtype: 'int32'): Tensor;
     getBackend(): string;
@@ -50,9 +50,6 @@ interface WeightGroup {
   paths: string[];
   weights: unknown[];
 }
-
-/** Frames between face detector runs (faces are followed by their meshes in between). */
-const FACE_SKIP_FRAMES = 3;
 
 /** Minimum scores: below these human's own results are mostly clutter. */
 const MIN_SCORE = { face: 0.5, person: 0.3, hand: 0.5 };
@@ -153,14 +150,13 @@ export async function createDetector(): Promise<Detector> {
     modelBasePath: 'file://' + modelsDir + path.sep,
     debug: false,
     warmup: 'none',
-    // Follow faces from frame to frame by their meshes, and run the face detector (which finds new
-    // faces) only every 4th frame: about 30 % less work a frame. Human allows that skipping only
-    // when frames change by less than cacheSensitivity, so it is set out of reach.
-    cacheSensitivity: 1e9,
+    // Faces are followed from frame to frame by their meshes; the face detector (which finds new
+    // faces) runs only on frames taken on their own (see detect below) or when no face is followed.
+    cacheSensitivity: -1,
     filter: { enabled: false },
     face: {
       enabled: true,
-      detector: { modelPath: 'blazeface.json', skipFrames: FACE_SKIP_FRAMES, skipTime: 1e12, rotation: false, maxDetected: 20, minConfidence: MIN_SCORE.face, return: false },
+      detector: { modelPath: 'blazeface.json', skipFrames: Number.MAX_SAFE_INTEGER, skipTime: 1e12, rotation: false, maxDetected: 20, minConfidence: MIN_SCORE.face, return: false },
       mesh: { enabled: true, modelPath: 'facemesh.json' },
       iris: { enabled: false },
       description: { enabled: false },
@@ -187,7 +183,11 @@ export async function createDetector(): Promise<Detector> {
       const full = opts.full ?? true;
       human.config.body.enabled = full;
       human.config.hand.enabled = full;
-      human.config.face.detector.skipFrames = opts.independent ? 0 : FACE_SKIP_FRAMES;
+      // Human uses what it cached only while frames change by less than cacheSensitivity: below any
+      // change (-1) every model runs on this frame alone (0 would also skip remembering the frame,
+      // and the next frame, having nothing to compare with, would not follow either); out of reach,
+      // faces are followed.
+      human.config.cacheSensitivity = (opts.independent ?? true) ? -1 : 1e9;
       const input = human.tf.tensor3d(frame.rgb, [frame.height, frame.width, 3], 'int32');
       let r: HumanResult | { error: string };
       try {

@@ -3,12 +3,11 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { defaultCacheRoot } from '../analysis/cache';
 import { writeFileAtomic } from '../fs/atomic';
-import { Cancelled } from '../../../shared/errors';
-import { openFrames } from '../media/frames';
 import { probeMedia, requireVideo, type MediaInfo } from '../media/probe';
 import { fingerprintFile } from '../project/fingerprint';
 import type { MediaFingerprint } from '../project/types';
 import { detectorFrameSize } from './detect';
+import { defaultDetectWorkers, runSegments } from './pool';
 import { detectorModule, DEFAULT_DETECTOR } from './registry';
 import type { DetectedObject } from './types';
 
@@ -36,6 +35,8 @@ export interface SceneVerdict {
 
 /** Frames looked at, spread evenly over the clip. */
 export const SCENE_FRAMES = 6;
+/** The rate at which the frames looked at are numbered (where in the clip the decoder seeks to). */
+const LOOK_FPS = 8;
 /** A face counts when the detector is this sure and the mesh fitted it (a mouth was measured). */
 export const SCENE_FACE_SCORE = 0.8;
 /**
@@ -73,6 +74,8 @@ export interface SceneOptions {
   info?: MediaInfo;
   fingerprint?: MediaFingerprint;
   signal?: AbortSignal;
+  /** Detector worker threads (default defaultDetectWorkers(); 0: this thread). */
+  workers?: number;
 }
 
 /** Looks at SCENE_FRAMES frames of the clip (cached per media and detector). */
@@ -81,7 +84,8 @@ export async function sniffScene(file: string, opts: SceneOptions = {}): Promise
   const info = opts.info ?? (await probeMedia(file, { signal }));
   requireVideo(info);
   const fp = opts.fingerprint ?? (await fingerprintFile(file));
-  const mod = await detectorModule(opts.detector ?? DEFAULT_DETECTOR);
+  const detectorName = opts.detector ?? DEFAULT_DETECTOR;
+  const mod = await detectorModule(detectorName);
   const key = createHash('sha256').update(JSON.stringify({ format: SCENE_FORMAT, detector: mod.detectorId(), frames: SCENE_FRAMES })).digest('hex').slice(0, 16);
   const cachePath = path.join(opts.cacheRoot ?? defaultCacheRoot(), 'detections', `${fp.quickHash.slice(0, 24)}-${fp.size}-scene-${key}.json`);
   try {
@@ -91,23 +95,17 @@ export async function sniffScene(file: string, opts: SceneOptions = {}): Promise
     // not looked at yet
   }
   const { width, height } = detectorFrameSize(info);
-  // One frame in the middle of each of SCENE_FRAMES equal parts of the clip.
-  const fps = SCENE_FRAMES / Math.max(info.durationSec, 0.1);
-  const detector = await mod.createDetector();
-  const found: DetectedObject[][] = [];
-  try {
-    const stream = await openFrames(file, { width, height, fps, info, signal });
-    for await (const f of stream.frames) {
-      if (signal?.aborted) throw new Cancelled();
-      found.push(await detector.detect({ width, height, rgb: f.rgb }, { full: true, independent: true }));
-      if (found.length >= SCENE_FRAMES) {
-        await stream.frames.return(undefined);
-        break;
-      }
-    }
-  } finally {
-    await detector.dispose();
-  }
+  // One frame in the middle of each of SCENE_FRAMES equal parts of the clip, each on its own (the
+  // decoder seeks to it): numbered at LOOK_FPS.
+  const segments = Array.from({ length: SCENE_FRAMES }, (_, k) => ({
+    file, info, width, height,
+    fps: LOOK_FPS,
+    first: Math.floor(((k + 0.5) / SCENE_FRAMES) * info.durationSec * LOOK_FPS),
+    count: 1,
+    fullEvery: 1,
+    independent: true,
+  }));
+  const found = (await runSegments(detectorName, segments, { workers: opts.workers ?? defaultDetectWorkers(), signal })).map((f) => f.objects);
   const verdict = decideScene(found);
   await fsp.mkdir(path.dirname(cachePath), { recursive: true });
   await writeFileAtomic(cachePath, JSON.stringify({ quickHash: fp.quickHash, verdict }));
