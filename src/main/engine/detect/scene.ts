@@ -7,7 +7,7 @@ import { probeMedia, requireVideo, type MediaInfo } from '../media/probe';
 import { fingerprintFile } from '../project/fingerprint';
 import type { MediaFingerprint } from '../project/types';
 import { detectorFrameSize } from './detect';
-import { defaultDetectWorkers, runSegments } from './pool';
+import { runSegments } from './pool';
 import { detectorModule, DEFAULT_DETECTOR } from './registry';
 import type { DetectedObject } from './types';
 
@@ -74,7 +74,7 @@ export interface SceneOptions {
   info?: MediaInfo;
   fingerprint?: MediaFingerprint;
   signal?: AbortSignal;
-  /** Detector worker threads (default defaultDetectWorkers(); 0: this thread). */
+  /** Detector worker threads (default 1; 0: this thread). */
   workers?: number;
 }
 
@@ -105,7 +105,9 @@ export async function sniffScene(file: string, opts: SceneOptions = {}): Promise
     fullEvery: 1,
     independent: true,
   }));
-  const found = (await runSegments(detectorName, segments, { workers: opts.workers ?? defaultDetectWorkers(), signal })).map((f) => f.objects);
+  // One worker: a synthetic clip needs no more (each worker loads its own detector, about 250 MB
+  // and 2 s of CPU), and on real footage the detection that follows reuses it, warm.
+  const found = (await runSegments(detectorName, segments, { workers: opts.workers ?? 1, signal })).map((f) => f.objects);
   const verdict = decideScene(found);
   await fsp.mkdir(path.dirname(cachePath), { recursive: true });
   await writeFileAtomic(cachePath, JSON.stringify({ quickHash: fp.quickHash, verdict }));
