@@ -1,7 +1,6 @@
 import { serveStreams } from '../jobs/stream-worker';
-import { detectorModule } from './registry';
+import { disposeThreadDetectors, threadDetector } from './registry';
 import { detectSegment, type FoundFrame, type SegmentRequest } from './segments';
-import type { Detector } from './types';
 
 /**
  * Worker thread running a picture detector over segments of clips (pool.ts). tfjs's WebAssembly
@@ -14,23 +13,9 @@ export interface DetectSegmentRequest {
   segment: SegmentRequest;
 }
 
-const detectors = new Map<string, Promise<Detector>>();
-
-function detector(name: string): Promise<Detector> {
-  let d = detectors.get(name);
-  if (!d) {
-    d = detectorModule(name).then((m) => m.createDetector());
-    detectors.set(name, d);
-    d.catch(() => detectors.delete(name));
-  }
-  return d;
-}
-
 serveStreams<DetectSegmentRequest, FoundFrame>({
   async *stream(req, signal) {
-    yield* detectSegment(await detector(req.detector), req.segment, signal);
+    yield* detectSegment(await threadDetector(req.detector), req.segment, signal);
   },
-  async close() {
-    for (const d of detectors.values()) await (await d.catch(() => null))?.dispose();
-  },
+  close: disposeThreadDetectors,
 });

@@ -3,9 +3,8 @@ import { Cancelled } from '../../../shared/errors';
 import { siblingModule } from '../jobs/spawn';
 import { StreamWorker } from '../jobs/stream-client';
 import type { DetectSegmentRequest } from './detect-worker';
-import { detectorModule } from './registry';
+import { threadDetector } from './registry';
 import { detectSegment, type FoundFrame, type SegmentRequest } from './segments';
-import type { Detector } from './types';
 
 /**
  * Segments of clips through a picture detector, side by side in worker threads (detect-worker.ts),
@@ -25,23 +24,12 @@ export function defaultDetectWorkers(): number {
 }
 
 const workers: StreamWorker<DetectSegmentRequest, FoundFrame>[] = [];
-const inThread = new Map<string, Promise<Detector>>();
 let idle: NodeJS.Timeout | undefined;
 /** Runs using the workers now: they are stopped only when none is. */
 let running = 0;
 
 function worker(i: number): StreamWorker<DetectSegmentRequest, FoundFrame> {
   return (workers[i] ??= new StreamWorker(siblingModule('detect-worker', import.meta.url)));
-}
-
-function threadDetector(name: string): Promise<Detector> {
-  let d = inThread.get(name);
-  if (!d) {
-    d = detectorModule(name).then((m) => m.createDetector());
-    inThread.set(name, d);
-    d.catch(() => inThread.delete(name));
-  }
-  return d;
 }
 
 export interface RunSegmentsOptions {

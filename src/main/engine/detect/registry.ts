@@ -21,3 +21,22 @@ export async function detectorModule(name: string = DEFAULT_DETECTOR): Promise<D
   if (!load) throw new Error(`unknown detector '${name}' (known: ${Object.keys(DETECTORS).join(', ')})`);
   return load();
 }
+
+const loaded = new Map<string, Promise<Detector>>();
+
+/** The detector `name` of this thread: loaded on first use and kept (loading costs seconds). */
+export function threadDetector(name: string = DEFAULT_DETECTOR): Promise<Detector> {
+  let d = loaded.get(name);
+  if (!d) {
+    d = detectorModule(name).then((m) => m.createDetector());
+    loaded.set(name, d);
+    d.catch(() => loaded.delete(name));
+  }
+  return d;
+}
+
+/** Release this thread's detectors (before the thread ends). */
+export async function disposeThreadDetectors(): Promise<void> {
+  for (const d of loaded.values()) await (await d.catch(() => null))?.dispose();
+  loaded.clear();
+}
