@@ -20,9 +20,8 @@ test('dragging a marker moves its source; undo puts it back', async ({ page }) =
   const start = await markerAt(page);
   expect(start.x).toBeCloseTo(0.3, 2);
 
-  // Press on the marker, move in steps as a hand does, release elsewhere in the picture. The
-  // source's new track (with its meter) made the tracks taller and the picture smaller: aim in the
-  // picture as it is now.
+  // Press on the marker, move in steps as a hand does, release elsewhere in the picture (aimed in
+  // the picture as it is now).
   await expect(page.getByTestId('track')).toHaveCount(2);
   const now = (await overlay.boundingBox())!;
   const m = (await page.getByTestId('marker').locator('.dot').boundingBox())!;
