@@ -35,4 +35,46 @@ describe('lip sync', () => {
     expect(Math.abs(mean)).toBeLessThan(0.015);
     expect(Math.max(...offsets.map(Math.abs))).toBeLessThan(0.045); // within a frame and a tick
   });
+
+  it('learns how long the picture takes to start, so the next start meets the sound', () => {
+    // The picture starts moving 120 ms after play(); the sound heard at time t is media time t.
+    const startup = 0.12;
+    const steer = new OffsetSteer();
+    const firstOffset = (): number => {
+      steer.started(); // play() as the sound reaches `playLead` before the picture's frame 5.0
+      const asked = 5 - steer.playLead;
+      const moving = asked + startup;
+      // Frame 5.04 is shown when the picture clock passes it: 40 ms after it starts moving.
+      const shownAt = moving + 0.04;
+      const offset = 5.04 - shownAt;
+      steer.frame(offset);
+      return offset;
+    };
+    expect(firstOffset()).toBeCloseTo(-(startup - 0.04), 9); // 80 ms late with the first guess
+    expect(Math.abs(firstOffset())).toBeLessThan(0.001);
+    expect(steer.playLead).toBeCloseTo(startup, 9);
+  });
+
+  it('aims a seek of a stray picture ahead of the sound by what the last seek took', () => {
+    const steer = new OffsetSteer();
+    const seekTakes = 0.15;
+    const reseek = (): number => {
+      const out = steer.frame(0.4);
+      if (!('reseek' in out)) throw new Error('expected a seek');
+      // Seeked to `lead` past the sound; its frame shows `seekTakes` later, as the sound moved on.
+      const offset = out.lead - seekTakes;
+      steer.frame(offset);
+      return offset;
+    };
+    expect(reseek()).toBeCloseTo(0.08 - seekTakes, 9);
+    expect(Math.abs(reseek())).toBeLessThan(0.001);
+  });
+
+  it('publishes the smoothed offset, none before the first frame', () => {
+    const steer = new OffsetSteer();
+    expect(steer.offset).toBeNull();
+    steer.frame(0.02);
+    steer.frame(0.01);
+    expect(steer.offset).toBeCloseTo(0.0175, 9);
+  });
 });

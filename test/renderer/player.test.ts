@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { followClock } from '../../src/renderer/src/lib/player';
+import { followClock, Transport, type Player } from '../../src/renderer/src/lib/player';
 
 function picture(currentTime: number, paused = false) {
   let plays = 0;
@@ -41,5 +41,41 @@ describe('the picture follows the audio clock', () => {
     followClock(v, 10);
     expect(v.currentTime).toBe(10);
     expect(plays()).toBe(1);
+  });
+});
+
+describe('starting the picture with the sound', () => {
+  it('takes no measure from the frame shown before the picture starts, and starts it as the sound reaches it', () => {
+    let heard = NaN; // the audio context is still starting: no sound on its way
+    const player = { play: async () => undefined, pause: () => undefined, seek: () => undefined, position: () => 3, heardAt: () => heard };
+    let onFrame: VideoFrameRequestCallback | null = null;
+    const v = {
+      currentTime: 3,
+      playbackRate: 1,
+      paused: true,
+      dataset: {} as DOMStringMap,
+      play: () => ((v.paused = false), Promise.resolve()),
+      pause: () => void (v.paused = true),
+      requestVideoFrameCallback: (cb: VideoFrameRequestCallback) => ((onFrame = cb), 1),
+      cancelVideoFrameCallback: () => undefined,
+    };
+    let tick: FrameRequestCallback | null = null;
+    globalThis.requestAnimationFrame = (cb) => ((tick = cb), 1);
+    globalThis.cancelAnimationFrame = () => undefined;
+    const transport = new Transport(player as unknown as Player, 10, () => v, () => undefined);
+    transport.seek(3);
+    transport.play();
+    tick!(0);
+    expect(v.paused).toBe(true);
+    // The sound is on its way, 200 ms before the picture; the frame of the seek to 3 s is shown.
+    heard = 2.8;
+    onFrame!(0, { mediaTime: 3, expectedDisplayTime: 0 } as VideoFrameCallbackMetadata);
+    expect(v.currentTime).toBe(3);
+    expect(v.playbackRate).toBe(1);
+    tick!(0);
+    expect(v.paused).toBe(true);
+    heard = 2.97; // within the start's lead of the picture's frame
+    tick!(0);
+    expect(v.paused).toBe(false);
   });
 });

@@ -43,29 +43,61 @@ export function heardMediaTime(a: AudioAnchor, c: OutputClock, perfMs: number, n
 export const RESEEK_SEC = 0.25;
 const MAX_NUDGE = 0.08;
 const DEAD_BAND_SEC = 0.004;
+/** The most a start or a seek of the picture is led (a slower picture is caught up by nudging). */
+const MAX_LEAD_SEC = 0.4;
 
 /**
  * Steers the picture from measured offsets (picture minus heard sound, seconds, one per frame
  * shown). Smooths them (frames arrive with jitter), and answers the playback rate to use, or a
  * seek when the picture is far off.
+ *
+ * The sound starts exactly when it is scheduled, but the picture takes time to get moving after
+ * play() and after a seek (decoding, the compositor), all the while the sound goes on. So the
+ * picture is started `playLead` before its first frame is heard, and a seek aims `seekLead` ahead
+ * of the sound; the first frame shown after each start or seek says how much lead it lacked, and
+ * the next one uses that. Without this, every start left the picture a few frames late for the
+ * second or so the nudging needs to catch up.
  */
 export class OffsetSteer {
   private smooth: number | null = null;
   /** Recent measurements (seconds), newest last, for tests and bug reports. */
   readonly recent: number[] = [];
+  /** Seconds between starting the picture and its first frame meeting the sound. */
+  playLead = 0.04;
+  /** Seconds a seek of the playing picture takes to show its frame. */
+  seekLead = 0.08;
+  private learning: 'playLead' | 'seekLead' | null = null;
 
   reset(): void {
     this.smooth = null;
     this.recent.length = 0;
+    this.learning = null;
   }
 
-  /** One frame's offset in; what to do with the picture out. */
-  frame(offset: number): { rate: number } | { reseek: true } {
+  /** The picture is started now, `playLead` before the sound reaches it. */
+  started(): void {
+    this.reset();
+    this.learning = 'playLead';
+  }
+
+  /** Picture minus heard sound, smoothed over the recent frames (null before the first frame). */
+  get offset(): number | null {
+    return this.smooth;
+  }
+
+  /** One frame's offset in; what to do with the picture out (a seek: to `lead` past the sound). */
+  frame(offset: number): { rate: number } | { reseek: true; lead: number } {
     this.recent.push(offset);
     if (this.recent.length > 50) this.recent.shift();
+    if (this.learning) {
+      // Late (offset < 0): that much more lead next time; early: that much less.
+      this[this.learning] = Math.max(0, Math.min(MAX_LEAD_SEC, this[this.learning] - offset));
+      this.learning = null;
+    }
     if (Math.abs(offset) > RESEEK_SEC) {
       this.smooth = null;
-      return { reseek: true };
+      this.learning = 'seekLead';
+      return { reseek: true, lead: this.seekLead };
     }
     this.smooth = this.smooth === null ? offset : this.smooth + 0.25 * (offset - this.smooth);
     const e = this.smooth;

@@ -148,6 +148,10 @@ export class Player implements MeterTaps {
   private from = 0;
   private pausedAt = 0;
   private timer: ReturnType<typeof setInterval> | null = null;
+  /** Counts play() and pause() calls, so a start still waiting for the context can tell it was superseded. */
+  private generation = 0;
+  /** Between play() and the context running: the playhead waits at `from` with no sound yet. */
+  private starting = false;
   playing = false;
 
   constructor(
@@ -234,9 +238,12 @@ export class Player implements MeterTaps {
     return Math.max(0, this.from + (this.ctx.currentTime - this.t0));
   }
 
-  /** Media time of the sound at the speakers at performance.now() = `perfMs` (see av-sync.ts). */
+  /**
+   * Media time of the sound at the speakers at performance.now() = `perfMs` (see av-sync.ts); NaN
+   * while play() waits for the audio context, when no sound is on its way yet.
+   */
   heardAt(perfMs: number): number {
-    if (!this.playing) return this.pausedAt;
+    if (!this.playing) return this.starting ? NaN : this.pausedAt;
     const ts = this.ctx.getOutputTimestamp?.() ?? {};
     const clock = { ...ts, currentTime: this.ctx.currentTime, outputLatency: this.ctx.outputLatency ?? 0, baseLatency: this.ctx.baseLatency ?? 0 };
     return heardMediaTime({ from: this.from, t0: this.t0 }, clock, perfMs, performance.now());
@@ -244,7 +251,13 @@ export class Player implements MeterTaps {
 
   async play(from: number): Promise<void> {
     if (this.playing) this.stopNodes();
+    this.playing = false;
+    this.pausedAt = Math.max(0, from);
+    this.starting = true;
+    const generation = ++this.generation;
     await this.ctx.resume().catch(() => undefined);
+    if (generation !== this.generation) return; // paused or restarted meanwhile
+    this.starting = false;
     this.from = Math.max(0, from);
     // Start on a sample boundary so every block lands on exact frames.
     const sr = this.ctx.sampleRate;
@@ -258,6 +271,8 @@ export class Player implements MeterTaps {
   }
 
   pause(): void {
+    this.generation++;
+    this.starting = false;
     if (!this.playing) return;
     this.pausedAt = this.position();
     this.playing = false;
@@ -265,7 +280,7 @@ export class Player implements MeterTaps {
   }
 
   seek(t: number): void {
-    if (this.playing) void this.play(t);
+    if (this.playing || this.starting) void this.play(t);
     else this.pausedAt = Math.max(0, t);
   }
 
@@ -375,13 +390,14 @@ export interface TimeRange {
 }
 
 /**
- * Bring the muted picture to the audio clock: re-seek when it is far off, else nudge its rate so
- * it catches up without a visible jump. Returns the drift (picture minus audio clock).
+ * Where the browser cannot report the frames it shows: bring the muted picture to the sound heard
+ * (media time `heard`): re-seek when it is far off, else nudge its rate so it catches up without
+ * a visible jump. Returns the drift (picture minus sound).
  */
-export function followClock(v: Picture, pos: number): number {
-  const drift = v.currentTime - pos;
+export function followClock(v: Picture, heard: number): number {
+  const drift = v.currentTime - heard;
   v.dataset.drift = drift.toFixed(3); // for tests and bug reports
-  if (Math.abs(drift) > 0.25) v.currentTime = pos;
+  if (Math.abs(drift) > 0.25) v.currentTime = heard;
   else v.playbackRate = Math.abs(drift) < 0.02 ? 1 : 1 - Math.max(-0.08, Math.min(0.08, drift * 0.8));
   if (v.paused) void v.play().catch(() => undefined);
   return drift;
@@ -445,7 +461,7 @@ export class Transport {
     this.raf = requestAnimationFrame(this.tick);
   }
 
-  /** Audio from `from`; the picture waits there and starts with the sound (tick). */
+  /** Audio from `from`; the picture waits there and starts as the sound reaches it (tick). */
   private start(v: Picture, from: number): void {
     void this.player.play(from);
     v.pause();
@@ -538,12 +554,16 @@ export class Transport {
     const v = this.picture();
     if (!v || !this.state.playing) return;
     this.frameCb = v.requestVideoFrameCallback!(this.onFrame);
+    // A frame shown before the picture starts (the seek to where play begins) is no measure.
+    if (v.paused) return;
     const heard = this.player.heardAt(meta.expectedDisplayTime);
     if (!Number.isFinite(heard) || heard < 0 || heard > this.durationSec) return; // not started, or no clock
     const offset = meta.mediaTime - heard;
-    v.dataset.avOffset = (offset * 1000).toFixed(1); // ms, picture minus sound; for tests and bug reports
+    // For tests and bug reports, picture minus sound: this frame's (ms), and smoothed (s).
+    v.dataset.avOffset = (offset * 1000).toFixed(1);
     const out = this.steer.frame(offset);
-    if ('reseek' in out) v.currentTime = Math.min(this.durationSec, Math.max(0, this.player.heardAt(performance.now())));
+    v.dataset.drift = (this.steer.offset ?? offset).toFixed(3);
+    if ('reseek' in out) v.currentTime = Math.min(this.durationSec, Math.max(0, this.player.heardAt(performance.now()) + out.lead));
     else v.playbackRate = out.rate;
   };
 
@@ -552,9 +572,9 @@ export class Transport {
     if (v) {
       const now = performance.now();
       const pos = this.player.position();
+      const heard = this.player.heardAt(now); // NaN until the sound is on its way
       // Where the sound at the speakers is, for tests that measure lip sync from the page.
-      v.dataset.heard = `${now.toFixed(2)} ${this.player.heardAt(now).toFixed(4)}`;
-      v.dataset.drift = (v.currentTime - pos).toFixed(3); // picture minus audio clock, for bug reports
+      if (Number.isFinite(heard)) v.dataset.heard = `${now.toFixed(2)} ${heard.toFixed(4)}`;
       if (this.loop && pos >= this.loop.endSec) {
         this.start(v, this.loop.startSec);
         this.set({ ...this.state, time: this.loop.startSec });
@@ -567,10 +587,15 @@ export class Transport {
         return;
       }
       this.set({ ...this.state, time: pos });
-      if (!v.requestVideoFrameCallback) followClock(v, pos);
-      // The picture starts when its first frame would meet the sound (the audio starts a little
+      if (!Number.isFinite(heard)) {
+        // The sound is not on its way yet: the picture waits.
+      } else if (!v.requestVideoFrameCallback) followClock(v, heard);
+      // The picture starts so that its first frame meets the sound (the audio starts a little
       // after play() so that every track's first block is scheduled on time).
-      else if (v.paused && this.player.heardAt(now) >= v.currentTime - 0.04) void v.play().catch(() => undefined);
+      else if (v.paused && heard >= v.currentTime - this.steer.playLead) {
+        this.steer.started();
+        void v.play().catch(() => undefined);
+      }
     }
     this.raf = requestAnimationFrame(this.tick);
   };
