@@ -7,7 +7,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { clickFrame, demoClicks, makeDemoCut, wavInfo } from './helpers';
-import { env, shot as docShot } from './open';
+import { audioClockRate, env, shot as docShot } from './open';
 
 const CLIP_SEC = 8;
 const demo = demoClicks();
@@ -97,9 +97,6 @@ test('editor: heatmap, two sources, stems, mixer, export, reopen', async ({ page
   await expect(residual.getByTestId('mute')).toHaveAttribute('aria-pressed', 'true');
   await page.getByTestId('play').click();
   await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 15_000 }).toBeGreaterThan(1);
-  // The picture follows the sound as it is heard: once settled, within a frame (25 fps). The
-  // player publishes the offset smoothed over the recent frames; a picture that lags stays out.
-  await expect.poll(async () => Math.abs(Number((await video.getAttribute('data-drift')) ?? NaN)), { timeout: 6_000 }).toBeLessThan(0.04);
   // Meters (post-fader): the master and a source move and hold their peaks, the muted residual's
   // stays empty, and the momentary loudness of the mix reads in LUFS.
   const meter = (track: string) => page.locator(`[data-testid="track"][data-name="${track}"] [data-testid="level-meter"]`);
@@ -108,6 +105,12 @@ test('editor: heatmap, two sources, stems, mixer, export, reopen', async ({ page
   await expect.poll(async () => Math.max(...(await Promise.all(['Speaker', 'Saxophone'].map(async (n) => Number((await meter(n).getAttribute('data-hold'))?.replace('-inf', '-999')))))), { timeout: 10_000 }).toBeGreaterThan(-60);
   await expect(residual.getByTestId('level-meter')).toHaveAttribute('data-level', '-inf');
   await expect(page.getByTestId('momentary-lufs')).toContainText('LUFS');
+  // The picture follows the sound as it is heard: once settled, within a frame (25 fps). The
+  // player publishes the offset smoothed over the recent frames; a picture that lags stays out.
+  // Measurable only where the page's audio clock keeps real time (see transport.spec.ts).
+  const clockRate = await audioClockRate(page);
+  if (Math.abs(clockRate - 1) < 0.1) await expect.poll(async () => Math.abs(Number((await video.getAttribute('data-drift')) ?? NaN)), { timeout: 5_000 }).toBeLessThan(0.04);
+  else test.info().annotations.push({ type: 'lip sync not measured', description: `the page's audio clock ran at ${clockRate.toFixed(2)}x real time` });
   await page.getByTestId('play').click();
   await shot(page, '05-mixer.png');
 

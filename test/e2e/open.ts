@@ -78,3 +78,22 @@ export async function exportFloatStems(page: Page, folder: string): Promise<Loca
   await exp.getByTestId('export-folder').fill(folder);
   return exp;
 }
+
+/**
+ * How fast the page's audio clock runs against real time while playing (1: real time), from where
+ * the player says the sound is (data-heard). On an overloaded machine headless Chromium's silent
+ * audio output can run far ahead, and lip sync cannot be measured there.
+ */
+export function audioClockRate(page: Page): Promise<number> {
+  return page.getByTestId('video').evaluate(
+    (v: HTMLVideoElement) =>
+      new Promise<number>((resolve) => {
+        const read = () => (v.dataset.heard ?? '').split(' ').map(Number);
+        const [p0, m0] = read();
+        setTimeout(() => {
+          const [p1, m1] = read();
+          resolve((m1 - m0) / ((p1 - p0) / 1000));
+        }, 500);
+      }),
+  );
+}

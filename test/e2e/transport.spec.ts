@@ -1,6 +1,6 @@
 /** Keyboard transport, time selection and loop, and lip sync measured from the page. */
 import { expect, test, type Page } from '@playwright/test';
-import { openClip, shot, videoTime } from './open';
+import { audioClockRate, openClip, shot, videoTime } from './open';
 
 test.describe.configure({ timeout: 240_000 }); // a loaded machine plays slowly
 
@@ -76,17 +76,7 @@ test('the picture stays within 15 ms of the sound while playing', async ({ page 
   // machine headless Chromium's silent audio output can run seconds ahead (the clip then "ends"
   // at once); say so instead of reporting a meaningless offset.
   await page.waitForTimeout(300); // the player has published where the sound is
-  const clockRate = await video.evaluate(
-    (v: HTMLVideoElement) =>
-      new Promise<number>((resolve) => {
-        const read = () => (v.dataset.heard ?? '').split(' ').map(Number);
-        const [p0, m0] = read();
-        setTimeout(() => {
-          const [p1, m1] = read();
-          resolve((m1 - m0) / ((p1 - p0) / 1000));
-        }, 500);
-      }),
-  );
+  const clockRate = await audioClockRate(page);
   test.skip(!(Math.abs(clockRate - 1) < 0.1), `the page's audio clock ran at ${clockRate.toFixed(2)}x real time here, so lip sync cannot be measured`);
   await expect(page.getByRole('button', { name: 'Pause' }), await state()).toBeVisible();
   // For every frame shown: its media time minus the sound at the speakers at the moment it is
