@@ -41,7 +41,9 @@ export const videoTime = (page: Page): Promise<number> => page.getByTestId('vide
 
 /** Moves the playhead to `sec` by clicking the Original's waveform (unzoomed). */
 export async function seekByWave(page: Page, sec: number, durationSec: number): Promise<void> {
-  const box = (await page.locator('[data-testid="waveform"] .canvas').boundingBox())!;
+  const wave = page.locator('[data-testid="waveform"] .canvas');
+  await wave.scrollIntoViewIfNeeded(); // the Original is the last track: below the fold with several sources
+  const box = (await wave.boundingBox())!;
   await page.mouse.click(box.x + box.width * (sec / durationSec), box.y + box.height / 2);
   await expect.poll(() => videoTime(page)).toBeGreaterThan(sec - 0.3);
 }
