@@ -21,6 +21,21 @@ export function strengthPower(strength: number): number {
   return Math.pow(4, 2 * strength - 1);
 }
 
+/** The enhancer's amount at the default strength: what the separation cleans a speaker's stem with. */
+export const DEFAULT_ENHANCER_AMOUNT = 0.8;
+
+/**
+ * How much of what the speech enhancer takes for not-speech is removed from a speaker's stem at a
+ * strength: linear from 0 at strength 0 to DEFAULT_ENHANCER_AMOUNT at the default, then on to 1 at
+ * strength 1. (0.8 at the default: the amount speakers were cleaned with before strength drove it.)
+ */
+export function enhancerAmount(strength: number): number {
+  const s = Math.min(MAX_STRENGTH, Math.max(MIN_STRENGTH, strength));
+  return s <= DEFAULT_STRENGTH
+    ? (DEFAULT_ENHANCER_AMOUNT * s) / DEFAULT_STRENGTH
+    : DEFAULT_ENHANCER_AMOUNT + ((1 - DEFAULT_ENHANCER_AMOUNT) * (s - DEFAULT_STRENGTH)) / (MAX_STRENGTH - DEFAULT_STRENGTH);
+}
+
 /** Length of the fades at both ends of a moved range (each end is centred on its time). */
 export const MOVE_FADE_SEC = 0.01;
 /** Shortest range that can be moved. */

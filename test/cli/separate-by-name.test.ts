@@ -120,6 +120,8 @@ describe('stemsight separate --source CLASS', { timeout: 300_000 }, () => {
     const byClick = path.join(dir, 'speech-by-click');
     let r = await cli(['separate', world, '--source', 'speech', '--out', byName, '--format', 'f32']);
     expect(r.code, r.stderr).toBe(0);
+    // The synthetic world is not real footage: its speaker is not cleaned by the speech enhancer.
+    expect(manifestOf(byName).parameters.dialogue).toEqual([]);
     r = await cli(['separate', world, '--source', '0.745,0.286', '--source', '0.28,0.563', '--source', '0.729,0.806', '--at', '1', '--out', byClick, '--format', 'f32']);
     expect(r.code, r.stderr).toBe(0);
     const mono = (w: { channels: Float32Array[] }) => w.channels[0].map((v, i) => (v + w.channels[1][i]) / 2);

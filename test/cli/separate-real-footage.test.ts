@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { cli as runCli } from './run-cli';
@@ -43,6 +43,16 @@ describe.skipIf(!materialAvailable())('stemsight separate on real footage', { ti
     expect(r.stderr).toMatch(/warning: source 2: on real footage/);
     // The speaker's activity follows the face's speaking.
     expect(m.activity.sources.map((s: { index: number }) => s.index)).toContain(1);
+  });
+
+  it('a source named speech on real footage is cleaned as dialogue like a clicked face; the folder holds stems only', async () => {
+    const out = path.join(dir, 'named');
+    const r = await cli(['separate', clip, '--source', 'speech', '--out', out, '--format', 'f32']);
+    expect(r.code, r.stderr).toBe(0);
+    const m = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8'));
+    expect(m.parameters.sources).toEqual([{ x: null, y: null, at: null, class: 'speaker' }]);
+    expect(m.parameters.dialogue).toEqual([{ index: 1, amount: 0.8, separated: null }]);
+    expect(readdirSync(out).sort()).toEqual(['manifest.json', 'residual.wav', 'source-1.wav']);
   });
 
   it('localize: the heatmaps light the face that speaks while it speaks, and nothing in the pauses', async () => {

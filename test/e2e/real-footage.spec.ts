@@ -1,21 +1,22 @@
 /**
  * Real footage in the browser UI: a clip made from a real photograph of two people and a real voice
  * (test/fixtures/real; CI fetches the material). The app takes it for real footage by itself,
- * outlines the faces, and a click on a face makes a speaker source; then the stems are exported.
+ * outlines the faces, and a click on a face makes a speaker source; its stems are exported, its
+ * strength raised (a stem edit: the speech enhancer removes more) and the stems exported again.
  */
 import { expect, test } from '@playwright/test';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { BAR55_2, makeTalkingClip, materialAvailable } from '../fixtures/real/make-clips';
-import { wavInfo } from './helpers';
-import { env, openClip, shot } from './open';
+import { f32Samples, sumSnrDb } from './helpers';
+import { env, exportFloatStems, openClip, shot } from './open';
 
 test.describe.configure({ timeout: 420_000 });
 
 const have = materialAvailable();
 if (!have && process.env.CI) throw new Error('real test material is missing: run test/fixtures/real/fetch-material.sh');
 
-test('real footage: faces outlined, a click on one makes a speaker source, export', async ({ page }) => {
+test('real footage: faces outlined, a click on one makes a speaker source, export, strength, export again', async ({ page }) => {
   test.skip(!have, 'real test material not fetched (test/fixtures/real/fetch-material.sh)');
   const mediaDir = env('STEMSIGHT_E2E_MEDIA');
   const clip = path.join(mediaDir, 'talking.mp4');
@@ -71,20 +72,47 @@ test('real footage: faces outlined, a click on one makes a speaker source, expor
   await expect(page.locator('[data-testid="track"][data-role="residual"]')).toHaveCount(1, { timeout: 240_000 });
   await shot(page, 'real-02-speaker.png');
 
-  // Export the stems into the media folder.
-  await page.keyboard.press('Control+e');
-  const exp = page.getByRole('dialog', { name: 'Export' });
-  await expect(exp).toBeVisible();
-  await exp.getByLabel('Export mix').uncheck();
-  await exp.getByLabel('Export video copy').uncheck();
-  await exp.getByLabel('Export stems').check();
-  await exp.getByTestId('export-folder').fill(mediaDir);
-  await exp.getByTestId('export-start').click();
-  await expect(exp.getByTestId('export-done')).toBeVisible({ timeout: 240_000 });
-  const outDir = path.join(mediaDir, 'talking export');
-  const wavs = readdirSync(outDir).filter((f) => f.endsWith('.wav')).sort();
-  expect(wavs).toHaveLength(2);
-  const infos = wavs.map((w) => wavInfo(path.join(outDir, w)));
-  expect(infos[0].frames).toBe(infos[1].frames);
+  const tracks = page.getByRole('region', { name: 'Tracks' });
+  await expect(tracks).toHaveAttribute('data-stems-stale', 'false', { timeout: 240_000 });
+
+  // Export the stems, as separated at the default strength.
+  const exported = async (folder: string): Promise<string[]> => {
+    mkdirSync(folder, { recursive: true });
+    const exp = await exportFloatStems(page, folder);
+    await exp.getByTestId('export-start').click();
+    await expect(exp.getByTestId('export-done')).toBeVisible({ timeout: 240_000 });
+    await page.keyboard.press('Escape');
+    await expect(exp).toBeHidden();
+    const outDir = path.join(folder, 'talking export');
+    const wavs = readdirSync(outDir).filter((f) => f.endsWith('.wav')).sort();
+    expect(wavs).toEqual(['01_talking_Source 1.wav', '02_talking_residual.wav']);
+    return wavs.map((w) => path.join(outDir, w));
+  };
+  const before = await exported(path.join(mediaDir, 'real-default'));
+
+  // Strength: the speaker's stem keeps out more of the rest (the speech enhancer included). Only
+  // a stem edit runs: the separation is not done again.
+  const strength = page.getByTestId('source-strength');
+  await expect(strength).toHaveValue('0.5');
+  await strength.fill('1');
+  await expect(page.getByTestId('source-strength-value')).toHaveText('100%');
+  await expect(page.locator('[data-testid="job"][data-kind="stem-edit"][data-state="done"]')).toHaveCount(1, { timeout: 240_000 });
+  await expect(tracks).toHaveAttribute('data-stems-stale', 'false', { timeout: 120_000 });
+  await expect(page.locator('[data-testid="job"][data-kind="separation"]:not([data-state="done"])')).toHaveCount(0);
+  // The stems' waveforms are drawn (the picture for the user guide).
+  await expect(page.getByTestId('track-wave')).toHaveCount(2, { timeout: 60_000 });
+  await shot(page, 'real-03-strength.png');
+  const after = await exported(path.join(mediaDir, 'real-strong'));
+
+  // The speaker's stem changed, what it gave up is in the residual, and both exports sum to the original.
+  const energy = (file: string) => f32Samples(file).reduce((s, v) => s + v * v, 0);
+  const [stemBefore, stemAfter] = [f32Samples(before[0]), f32Samples(after[0])];
+  expect(stemAfter.length).toBe(stemBefore.length);
+  let changed = 0;
+  for (let i = 0; i < stemAfter.length; i++) changed += (stemAfter[i] - stemBefore[i]) ** 2;
+  expect(changed).toBeGreaterThan(1e-3 * energy(before[0]));
+  expect(energy(after[1])).toBeGreaterThan(energy(before[1]));
+  expect(energy(after[0])).toBeLessThan(energy(before[0]));
+  for (const files of [before, after]) expect(sumSnrDb(clip, files, test.info().outputPath('original.wav'))).toBeGreaterThan(60);
   expect(errors).toEqual([]);
 });

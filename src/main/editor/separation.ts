@@ -133,6 +133,8 @@ export function createSeparationService(deps: SeparationDeps) {
         durationSec: run.durationSec,
         index: store.analysisIndex(m.id),
         ...(detections ? { detections } : {}),
+        // A speaker's stem as separated stays with the set: a new strength cleans it again (stem-edit).
+        keepSeparated: true,
         // The user's word on the picture wins; with 'auto' the job reuses the analysis's decision (cached).
         scene: detections ? 'real' : m.scene,
       };

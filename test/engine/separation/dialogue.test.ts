@@ -61,7 +61,7 @@ describe('dialogue: the speech enhancer on a speaker stem', () => {
     expect(rms(speaker[0], ...pause)).toBeLessThan(0.5 * rms(left, ...pause));
   });
 
-  it('strength 0 changes nothing; more strength removes more', async () => {
+  it('amount 0 changes nothing; a larger amount removes more', async () => {
     const rate = 48000;
     const v = voice(rate, 1.5);
     const hiss = noise(v.length, 0.05, 5);

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { promises as fsp, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -6,15 +6,21 @@ import { toMono } from '../dsp/mono';
 import { resample } from '../dsp/resample';
 import { istft, stft, type Spectrogram } from '../dsp/stft';
 import { createWavWriter, readWav, type WavFormat } from '../media/wav';
+import type { SourceQuery } from './query';
 
 /**
  * Dialogue: a speaker's stem cleaned by a pretrained speech enhancer. Our separation finds the
  * speaker; RNNoise (a recurrent denoiser trained on real speech and noise recordings; its weights
  * are compiled into @echogarden/rnnoise-wasm, BSD-3-Clause) then tells, per time-frequency cell,
  * how much of that stem is speech. The stem keeps that share, as a smooth gain: the gain may move
- * by at most MAX_GAIN_STEP per STFT hop (no gating clicks), and `strength` (0..1) sets how much of
- * the rest is removed. Whatever is removed goes to the residual, so the stems and the residual
- * still add up to the original.
+ * by at most MAX_GAIN_STEP per STFT hop (no gating clicks), and `amount` (0..1) sets how much of
+ * the rest is removed (the source's strength sets it: enhancerAmount in shared/stem-edit.ts).
+ * Whatever is removed goes to the residual, so the stems and the residual still add up to the
+ * original.
+ *
+ * The separation cleans each speaker's stem at the default strength's amount; the app also keeps
+ * the stem as separated (SEPARATED_SUFFIX) so that a stem edit can clean it again at another
+ * strength without separating again.
  */
 
 /** RNNoise works on 10 ms frames of 48 kHz mono, in 16-bit sample units. */
@@ -25,8 +31,9 @@ const N_FFT = 1024;
 const HOP = 256;
 /** Largest change of a cell's gain from one hop to the next (~5 ms): a fade of >= 20 ms from 1 to 0. */
 export const MAX_GAIN_STEP = 0.25;
-/** The strength used where a source has none of its own. */
-export const DEFAULT_STRENGTH = 0.8;
+/** A speaker's stem as separated, before the enhancer, is kept beside it as source-N.separated.wav. */
+const SEPARATED_SUFFIX = '.separated.wav';
+export const separatedName = (stemFile: string): string => stemFile.replace(/\.wav$/, SEPARATED_SUFFIX);
 
 interface RnnoiseModule {
   _rnnoise_create(model: number): number;
@@ -92,8 +99,8 @@ export function limitSlope(g: Float32Array, maxStep: number, stride = 1, count =
   }
 }
 
-/** Per cell gains: the enhancer's magnitude over the stem's, 0..1, slope-limited, scaled by strength. */
-export function dialogueGains(stem: Spectrogram, enhanced: Spectrogram, strength: number): Float32Array {
+/** Per cell gains: the enhancer's magnitude over the stem's, 0..1, slope-limited, scaled by amount. */
+export function dialogueGains(stem: Spectrogram, enhanced: Spectrogram, amount: number): Float32Array {
   const { nBins, nFrames } = stem;
   const g = new Float32Array(nBins * nFrames);
   for (let i = 0; i < g.length; i++) {
@@ -102,21 +109,17 @@ export function dialogueGains(stem: Spectrogram, enhanced: Spectrogram, strength
     g[i] = s > 1e-9 ? Math.min(1, e / s) : 1;
   }
   for (let f = 0; f < nBins; f++) limitSlope(g, MAX_GAIN_STEP, 1, nFrames, f * nFrames);
-  const k = Math.min(1, Math.max(0, strength));
+  const k = Math.min(1, Math.max(0, amount));
   for (let i = 0; i < g.length; i++) g[i] = 1 - k * (1 - g[i]);
   return g;
 }
 
 /**
- * Cleans the speaker stem in place and adds what it removes to the residual (same rate, channels
- * and length): afterwards speaker + residual equals what it was before, sample by sample (to float
- * rounding). strength 0 leaves both as they are.
+ * The speaker's stem cleaned by the enhancer at `amount` (0..1): new channels of the same rate and
+ * length; amount 0 returns the stem itself.
  */
-export async function enhanceSpeaker(speaker: Float32Array[], residual: Float32Array[], rate: number, strength: number): Promise<void> {
-  if (speaker.length !== residual.length || speaker.some((c, i) => c.length !== residual[i].length)) {
-    throw new RangeError('the speaker stem and the residual must have the same channels and length');
-  }
-  if (!(strength > 0) || speaker.length === 0 || speaker[0].length === 0) return;
+export async function cleanSpeech(speaker: Float32Array[], rate: number, amount: number): Promise<Float32Array[]> {
+  if (!(amount > 0) || speaker.length === 0 || speaker[0].length === 0) return speaker;
   const n = speaker[0].length;
   const mono = toMono(speaker);
   const clean48 = await denoise48k(resample(mono, rate, RNNOISE_RATE));
@@ -125,16 +128,31 @@ export async function enhanceSpeaker(speaker: Float32Array[], residual: Float32A
   const clean = new Float32Array(n);
   clean.set(back.subarray(0, n));
   const opts = { nFft: N_FFT, hop: HOP };
-  const gains = dialogueGains(stft(mono, opts), stft(clean, opts), strength);
-  for (let c = 0; c < speaker.length; c++) {
-    const spec = stft(speaker[c], opts);
+  const gains = dialogueGains(stft(mono, opts), stft(clean, opts), amount);
+  return speaker.map((channel) => {
+    const spec = stft(channel, opts);
     for (let i = 0; i < gains.length; i++) {
       spec.re[i] *= gains[i];
       spec.im[i] *= gains[i];
     }
-    const kept = istft(spec, { length: n });
-    const s = speaker[c], r = residual[c];
-    for (let i = 0; i < n; i++) {
+    return istft(spec, { length: n });
+  });
+}
+
+/**
+ * Cleans the speaker stem in place and adds what it removes to the residual (same rate, channels
+ * and length): afterwards speaker + residual equals what it was before, sample by sample (to float
+ * rounding). amount 0 leaves both as they are.
+ */
+export async function enhanceSpeaker(speaker: Float32Array[], residual: Float32Array[], rate: number, amount: number): Promise<void> {
+  if (speaker.length !== residual.length || speaker.some((c, i) => c.length !== residual[i].length)) {
+    throw new RangeError('the speaker stem and the residual must have the same channels and length');
+  }
+  const cleaned = await cleanSpeech(speaker, rate, amount);
+  if (cleaned === speaker) return;
+  for (let c = 0; c < speaker.length; c++) {
+    const s = speaker[c], r = residual[c], kept = cleaned[c];
+    for (let i = 0; i < s.length; i++) {
       // The residual takes exactly what the speaker loses: their sum is computed once, in double.
       const sum = s[i] + r[i];
       s[i] = kept[i];
@@ -143,11 +161,17 @@ export async function enhanceSpeaker(speaker: Float32Array[], residual: Float32A
   }
 }
 
-/** A speaker source whose stem is to be cleaned, and how strongly (0..1). */
+/** The speakers among the queries (1-based): the sources asked for as the class 'speaker'. */
+export const speakerIndices = (queries: readonly SourceQuery[]): number[] => queries.flatMap((q, i) => (q.className === 'speaker' ? [i + 1] : []));
+
+/** A speaker source whose stem the enhancer cleaned (a separation's manifest lists them). */
 export interface DialogueSource {
   /** 1-based source index in the separation (source-N.wav). */
   index: number;
-  strength: number;
+  /** How much of the rest the enhancer removed (0..1): the amount of the strength it was cleaned at. */
+  amount: number;
+  /** The stem as separated, before the enhancer (a file name beside it); null when it was not kept. */
+  separated: string | null;
 }
 
 async function writeStem(file: string, channels: Float32Array[], rate: number, format: WavFormat): Promise<number> {
@@ -165,21 +189,31 @@ async function writeStem(file: string, channels: Float32Array[], rate: number, f
 
 /**
  * The dialogue pass over a separation's stems in `dir` (source-N.wav and residual.wav): each
- * speaker's stem is cleaned and the residual takes what was removed. Files are replaced atomically.
- * Returns the samples clipped per file rewritten (integer formats only).
+ * speaker's stem (1-based `speakers`) is cleaned at `amount` and the residual takes what was
+ * removed; with keepSeparated the stem as separated stays beside it (separatedName). Files are
+ * replaced atomically. Returns the speakers cleaned and the samples clipped per file rewritten
+ * (integer formats only).
  */
-export async function enhanceSpeakerStems(dir: string, speakers: DialogueSource[], format: WavFormat): Promise<{ file: string; samples: number }[]> {
-  const todo = speakers.filter((s) => s.strength > 0);
-  if (todo.length === 0) return [];
+export async function enhanceSpeakerStems(
+  dir: string,
+  speakers: number[],
+  opts: { amount: number; format: WavFormat; keepSeparated: boolean },
+): Promise<{ dialogue: DialogueSource[]; clipped: { file: string; samples: number }[] }> {
+  if (speakers.length === 0 || !(opts.amount > 0)) return { dialogue: [], clipped: [] };
   const residualFile = path.join(dir, 'residual.wav');
   const residual = await readWav(residualFile);
   const clipped: { file: string; samples: number }[] = [];
-  for (const s of todo) {
-    const file = path.join(dir, `source-${s.index}.wav`);
+  const dialogue: DialogueSource[] = [];
+  for (const index of speakers) {
+    const name = `source-${index}.wav`;
+    const file = path.join(dir, name);
     const stem = await readWav(file);
-    await enhanceSpeaker(stem.channels, residual.channels, stem.sampleRate, s.strength);
-    clipped.push({ file: path.basename(file), samples: await writeStem(file, stem.channels, stem.sampleRate, format) });
+    const separated = opts.keepSeparated ? separatedName(name) : null;
+    if (separated) await fsp.rename(file, path.join(dir, separated));
+    await enhanceSpeaker(stem.channels, residual.channels, stem.sampleRate, opts.amount);
+    clipped.push({ file: name, samples: await writeStem(file, stem.channels, stem.sampleRate, opts.format) });
+    dialogue.push({ index, amount: opts.amount, separated });
   }
-  clipped.push({ file: 'residual.wav', samples: await writeStem(residualFile, residual.channels, residual.sampleRate, format) });
-  return clipped.filter((c) => c.samples > 0);
+  clipped.push({ file: 'residual.wav', samples: await writeStem(residualFile, residual.channels, residual.sampleRate, opts.format) });
+  return { dialogue, clipped: clipped.filter((c) => c.samples > 0) };
 }

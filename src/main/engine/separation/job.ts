@@ -17,7 +17,8 @@ import type { SceneSetting } from '../project/types';
 import { stopMaskWorker } from './mask-client';
 import { readDetections, type Detections } from '../detect/detect';
 import { faceTrackAt, speakingOver } from '../detect/activity';
-import { DEFAULT_STRENGTH, enhanceSpeakerStems, type DialogueSource } from './dialogue';
+import { enhanceSpeakerStems, speakerIndices, type DialogueSource } from './dialogue';
+import { DEFAULT_ENHANCER_AMOUNT } from '../../../shared/stem-edit';
 import { separate, type SeparationResult } from './separate';
 
 /**
@@ -46,19 +47,22 @@ export interface SeparationJobParams {
   durationSec?: number;
   /** The library's analyses of this media (the app): the job reports its cache back as records. */
   index?: IndexSnapshot;
-  /** Speaker sources whose stems the speech enhancer cleans (dialogue.ts), with their strength. */
-  dialogue?: DialogueSource[];
   /**
-   * The media's detections (real footage): a source clicked on a face is a speaker (unless it is
-   * named otherwise), cleaned by the speech enhancer at DEFAULT_STRENGTH unless `dialogue` says
-   * otherwise, and shows that face's
-   * speaking as its activity instead of the heatmap at its click.
+   * Keep each speaker's stem as separated, before the speech enhancer, beside the cleaned one
+   * (the app: a stem edit cleans it again at another strength); the CLI's folder holds stems only.
+   */
+  keepSeparated?: boolean;
+  /**
+   * The media's detections (real footage): a source clicked on a face is a speaker, and shows that
+   * face's speaking as its activity instead of the heatmap at its click.
    */
   detections?: string;
   /**
    * What the picture is: the app passes what its analysis decided; 'auto' (the default, e.g. the
-   * CLI) lets the scene rule decide when a source is clicked. On real footage the clicks become
-   * queries by class (realFootageQueries), detecting faces over the clip when needed.
+   * CLI) lets the scene rule decide when a source is clicked or asked for as a speaker. On real
+   * footage the clicks become queries by class (realFootageQueries), detecting faces over the clip
+   * when needed, and every speaker's stem is cleaned by the speech enhancer (dialogue.ts) at the
+   * default strength's amount.
    */
   scene?: SceneSetting;
 }
@@ -101,10 +105,10 @@ async function previousStems(dir: string): Promise<string[]> {
   const st = await fsp.lstat(dir).catch(() => null);
   if (!st) return [];
   if (!st.isDirectory()) throw new AppError('bad_request', `${dir} is a file, not a folder; choose another --out folder.`);
-  const names = (await fsp.readdir(dir)).filter((f) => /^(source-\d+|residual)\.wav$/.test(f));
+  const names = (await fsp.readdir(dir)).filter((f) => /^(source-\d+(\.separated)?|residual)\.wav$/.test(f));
   try {
     const old = JSON.parse(await fsp.readFile(path.join(dir, 'manifest.json'), 'utf8')) as Partial<Manifest>;
-    names.push(...(old.stems?.sources ?? []).map((s) => s.file), old.stems?.residual ?? '');
+    names.push(...(old.stems?.sources ?? []).map((s) => s.file), old.stems?.residual ?? '', ...(old.parameters?.dialogue ?? []).flatMap((d) => (d.separated ? [d.separated] : [])));
   } catch {
     // no manifest (or not ours): only the stem-named files
   }
@@ -122,17 +126,21 @@ export default defineJob<SeparationJobParams, Manifest>(async (p, ctx) => {
     let detectionsFile = p.detections ?? null;
     let detections: Detections | null = null;
     const realWarnings: string[] = [];
-    if (queries.some((q) => pointOf(q)) && info.video) {
+    const clicked = queries.some((q) => pointOf(q));
+    // Only clicks and speakers depend on what the picture is; a clip without a picture is taken as it is.
+    let real = false;
+    if ((clicked || speakerIndices(queries).length > 0) && info.video) {
       const setting = p.scene ?? (detectionsFile ? 'real' : 'auto');
       const kind = setting === 'auto' ? (await sniffScene(p.media, { info, cacheRoot: p.cacheRoot, signal: ctx.signal })).kind : setting;
-      if (kind === 'real') {
+      real = kind === 'real';
+      if (real && clicked) {
         ctx.progress('finding faces', 0);
         detectionsFile ??= (await detectMedia(p.media, { info, cacheRoot: p.cacheRoot, signal: ctx.signal })).path;
         detections = await readDetections(detectionsFile);
         const frames = detections?.frames ?? [];
-        const real = realFootageQueries(queries, (x, y, t) => faceTrackAt(frames, x, y, t));
-        queries = real.queries;
-        realWarnings.push(...real.warnings);
+        const byClass = realFootageQueries(queries, (x, y, t) => faceTrackAt(frames, x, y, t));
+        queries = byClass.queries;
+        realWarnings.push(...byClass.warnings);
       }
     }
     // The picture is analysed only for sources that use it; names alone need no picture.
@@ -173,15 +181,16 @@ export default defineJob<SeparationJobParams, Manifest>(async (p, ctx) => {
       });
       const d = detections ?? (detectionsFile ? await readDetections(detectionsFile) : null);
       const faces = r.sources.map((s) => (d && s.point ? faceTrackAt(d.frames, s.point.x, s.point.y, s.point.timeSec) : null));
-      const speakers: DialogueSource[] = p.sources
-        // A player clicked on their face and named keeps their sound: the enhancer is for voices.
-        .map((_, i) => p.dialogue?.find((x) => x.index === i + 1) ?? (faces[i] !== null && r.sources[i].className === 'speaker' ? { index: i + 1, strength: DEFAULT_STRENGTH } : null))
-        .filter((x): x is DialogueSource => x !== null);
+      let dialogue: DialogueSource[] = [];
+      const speakers = real ? speakerIndices(queries) : [];
       if (speakers.length > 0) {
         ctx.progress('cleaning dialogue', 0.999);
-        const rewritten = new Set(['residual.wav', ...speakers.map((s) => `source-${s.index}.wav`)]);
-        r.clipped = [...r.clipped.filter((c) => !rewritten.has(c.file)), ...(await enhanceSpeakerStems(staging, speakers, r.format))];
+        const cleaned = await enhanceSpeakerStems(staging, speakers, { amount: DEFAULT_ENHANCER_AMOUNT, format: r.format, keepSeparated: p.keepSeparated ?? false });
+        dialogue = cleaned.dialogue;
+        const rewritten = new Set(['residual.wav', ...speakers.map((i) => `source-${i}.wav`)]);
+        r.clipped = [...r.clipped.filter((c) => !rewritten.has(c.file)), ...cleaned.clipped];
       }
+      const separatedFiles = dialogue.flatMap((d) => (d.separated ? [d.separated] : []));
       if (d && faces.some((f) => f !== null)) {
         // A source on a face is active when that face speaks. With no source using the picture
         // there is no heatmap activity to sit beside: the faces' go on the analysis's frame rate.
@@ -204,7 +213,7 @@ export default defineJob<SeparationJobParams, Manifest>(async (p, ctx) => {
         device: { requested: p.device ?? 'auto', provider: rt.provider, notice: rt.notice },
         parameters: {
           sources: r.sources.map((s) => ({ x: s.point?.x ?? null, y: s.point?.y ?? null, at: s.point?.timeSec ?? null, class: s.className })),
-          dialogue: speakers,
+          dialogue,
           format: r.format,
           mask: r.mask,
           windowHop: r.windowHop,
@@ -232,7 +241,7 @@ export default defineJob<SeparationJobParams, Manifest>(async (p, ctx) => {
       await publishStaged({
         staging,
         target,
-        files: [...r.sources.map((s) => s.file), r.residual],
+        files: [...r.sources.map((s) => s.file), r.residual, ...separatedFiles],
         marker: { name: 'manifest.json', content: manifestJson(manifest) },
         previous: await previousStems(target),
       });

@@ -10,6 +10,9 @@ import { FullRateSynth, type FullRateGrid } from '../separation/fullrate';
  * the separation and without the model, so changing one source's edit redoes only its stem (and
  * those it hands audio to) and the residual:
  *
+ * 0. A speaker's stem (real footage) starts from its stem as separated, cleaned again by the speech
+ *    enhancer at its strength's amount (the job does that: `startFrom`), when that amount is not
+ *    the one the separation cleaned it with.
  * 1. Strength: the source's stem is re-masked in the full-rate STFT. Its soft mask in each cell is
  *    estimated as r = |stem| / |mixture| (all channels together, at most 1), and the mask becomes
  *    r^p with p = strengthPower(strength): the stem's spectrum is scaled by r^(p-1). At the default
@@ -38,6 +41,11 @@ export interface EditSource {
 
 export interface StemEditOptions {
   sources: EditSource[];
+  /**
+   * Per source, the stem its edit starts from when that is not its raw file (a speaker's stem
+   * cleaned again by the speech enhancer); the raw file still counts in the mixture.
+   */
+  startFrom?: (Float32Array[] | null)[];
   /** The raw residual. */
   residual: string;
   /** Media time of the stems' first sample (a preview starts later than 0 s). */
@@ -170,7 +178,11 @@ export async function applyStemEdits(opts: StemEditOptions): Promise<StemEditRes
       }
     }
     const N = opts.sources.length;
-    const changed = changedSources(opts.sources);
+    const starts = opts.sources.map((_, k) => opts.startFrom?.[k] ?? null);
+    for (const [k, start] of starts.entries()) {
+      if (start && (start.length !== channels || start.some((ch) => ch.length !== frames))) throw new RangeError(`the stem that source ${k + 1}'s edit starts from differs from its raw stem in channels or length`);
+    }
+    const changed = changedSources(opts.sources).map((c, k) => c || starts[k] !== null);
     const remaskers = opts.sources.map((s) => (s.strength !== DEFAULT_STRENGTH ? new Remasker(opts.grid, channels, s.strength) : null));
     const queues = opts.sources.map(() => new Queue(channels));
     const mixQueue = new Queue(channels);
@@ -241,12 +253,13 @@ export async function applyStemEdits(opts: StemEditOptions): Promise<StemEditRes
       });
       const end = pos + count >= frames;
       for (let k = 0; k < N; k++) {
+        const stem = starts[k]?.map((ch) => ch.slice(pos, pos + count)) ?? raw[k];
         const rm = remaskers[k];
         if (!rm) {
-          queues[k].add(raw[k]);
+          queues[k].add(stem);
           continue;
         }
-        await rm.push(raw[k], mix, end);
+        await rm.push(stem, mix, end);
         for (const chunk of rm.take()) queues[k].add(chunk);
       }
       mixQueue.add(mix);
