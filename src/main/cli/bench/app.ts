@@ -33,7 +33,7 @@ export interface AppBenchOptions {
 }
 
 const KINDS = ['diff2', 'same2', 'speech_inst', 'three'] as const;
-const PY = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+export const PY = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 
 interface Truth {
   kind: string;

@@ -27,13 +27,29 @@ const suites: Record<string, () => Promise<Suite>> = {
       return { figures: r, table: formatApp(r) };
     };
   },
-  /** Analysis of real footage with the detectors on (prints its figure; not run by default). */
+  /** Analysis of real footage with the detectors on, then dialogue when it can run (prints its figures; not run by default). */
   real: async () => {
     const m = await import('../bench/real');
+    const app = await import('../bench/app');
+    const dialogue = await suites.dialogue();
     return async (opts) => {
       if (!m.realMaterial(opts.root)) throw new UsageError('the real-footage bench needs the real test material: run test/fixtures/real/fetch-material.sh');
       const r = await m.runRealBench(opts.root, opts);
-      return { figures: r, table: m.formatReal(r) };
+      const why = app.checkPrerequisites(opts.root);
+      const d = why ? { figures: null, table: `Dialogue not measured: ${why}.` } : await dialogue(opts);
+      return { figures: { ...r, dialogue: d.figures }, table: `${m.formatReal(r)}\n\n${d.table}` };
+    };
+  },
+  /** The speaker's stem on real footage at each strength (the speech enhancer), scored (not run by default). */
+  dialogue: async () => {
+    const m = await import('../bench/dialogue');
+    const app = await import('../bench/app');
+    const real = await import('../bench/real');
+    return async (opts) => {
+      const why = app.checkPrerequisites(opts.root) ?? (real.realMaterial(opts.root) ? null : 'the dialogue bench needs the real test material: run test/fixtures/real/fetch-material.sh');
+      if (why) throw new UsageError(why);
+      const r = await m.runDialogueBench(opts.root, opts);
+      return { figures: r, table: m.formatDialogue(r) };
     };
   },
   /** Separation of real recordings on a real photograph: face clicks and named players (needs fetched material). */
@@ -157,7 +173,7 @@ export const command: Command = {
   },
   async run({ options, positionals }, io) {
     // parity is the app suite's quality part, the real suites need fetched material: only when asked for.
-    const names = positionals.length ? positionals : Object.keys(suites).filter((n) => !['parity', 'real', 'real-quality'].includes(n));
+    const names = positionals.length ? positionals : Object.keys(suites).filter((n) => !['parity', 'real', 'real-quality', 'dialogue'].includes(n));
     for (const n of names) if (!Object.hasOwn(suites, n)) throw new UsageError(`unknown bench suite '${n}' (have: ${Object.keys(suites).join(', ')})`);
     const seconds = options.seconds === undefined ? undefined : Number(options.seconds);
     if (seconds !== undefined && !(seconds > 0 && seconds <= 7200)) throw new UsageError('--seconds must be a number in (0, 7200]');
