@@ -7,6 +7,7 @@ import { resample } from '../../engine/dsp/resample';
 import type { Manifest, SeparationJobParams } from '../../engine/separation/job';
 import { runJob } from '../commands/separate';
 import { idealBinaryMask, mean, mono11k, sdr } from './app';
+import { d2, f2 } from './format';
 // The real-footage tests' clips: real photographs, voice and instruments (fetch-material.sh).
 import { BAR55_2_CLICKS, makeRealMixClip, realInstrumentsAvailable, type RealInstrument } from '../../../../test/fixtures/real/make-clips';
 
@@ -127,8 +128,6 @@ export async function runRealQualityBench(opts: { log: (s: string) => void }): P
 }
 
 export function formatRealQuality(r: RealQualityFigures): string {
-  const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
-  const d2 = (x: number) => (Number.isFinite(x) ? (x >= 0 ? '+' : '') + x.toFixed(2) : 'n/a');
   const asked = (x: RealSourceRow) => `click on the ${x.clickedOn}${x.className === 'speaker' ? '' : `, named ${x.className}`}`;
   return [
     '| clip | source | asked for by | separated as | app path | copy-paste | app - copy-paste | ideal binary mask |',

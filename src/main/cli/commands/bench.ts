@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../../engine/fs/atomic';
 import { UsageError } from '../args';
 import { printJson, type Command } from '../command';
+import { d2, f1, f2 } from '../bench/format';
 
 /** Benchmarks by area. `app` is the full app path (decode to stems) and writes docs/benchmarks.md. */
 
@@ -77,11 +78,7 @@ const QUALITY_BEGIN = '<!-- bench:quality -->';
 const QUALITY_END = '<!-- /bench:quality -->';
 const NOTES = '<!-- notes: kept by later runs -->';
 
-const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
-const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
-
 type AppResult = Awaited<ReturnType<typeof import('../bench/app').runAppBench>>;
-const d2 = (x: number) => (Number.isFinite(x) ? (x >= 0 ? '+' : '') + x.toFixed(2) : 'n/a');
 
 function formatQuality(r: AppResult): string {
   const q = r.quality;
