@@ -53,7 +53,7 @@ const movesKey = (moves: readonly StemMove[]) => JSON.stringify(moves.map((m) =>
 export const hasEdits = (s: Partial<Pick<Source, 'strength' | 'moves'>>): boolean => (s.strength ?? DEFAULT_STRENGTH) !== DEFAULT_STRENGTH || (s.moves?.length ?? 0) > 0;
 
 export interface StemChoice {
-  /** The set to play: the newest that fits the sources, else the newest (stale) one; null when none. */
+  /** The set to play: the newest that fits the sources (a whole-file one before a preview), else the newest (stale) one; null when none. */
   set: StemSet | null;
   /**
    * Stems were separated, but none for exactly the current sources: a separation is due. (Before
@@ -124,7 +124,9 @@ export function clicksFit(set: StemSet, sources: QuerySource[]): boolean {
 export function chooseStems(sources: SourceFit[], stems: Stem[]): StemChoice {
   const sets = stemSets(stems);
   if (sources.length === 0) return { set: null, stale: false };
-  const fitting = sets.find((s) => setFits(s, sources));
+  // A whole-file set beats a preview of the same sources, whichever finished last.
+  const fits = sets.filter((s) => setFits(s, sources));
+  const fitting = fits.find((s) => !s.preview) ?? fits[0];
   if (fitting) return { set: fitting, stale: false };
   return { set: sets[0] ?? null, stale: sets.length > 0 };
 }

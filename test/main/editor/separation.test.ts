@@ -262,7 +262,8 @@ describe('old stem sets', () => {
   it('keeps the set playing and the newest whole-file sets, deletes superseded previews and older sets with their folders', async () => {
     await w.editor.sources.add(w.projectId, 0.1, 0.1, 0);
     const [preview, first] = await separateAll({ startSec: 0, spanSec: 4 });
-    expect(existsSync(preview.params.outDir as string)).toBe(false); // its whole file replaced it
+    // Its whole file replaced it (the two record at once: the preview may be recorded last).
+    await vi.waitFor(() => expect(existsSync(preview.params.outDir as string)).toBe(false));
     const later: FakeJob[] = [];
     for (let i = 0; i < 4; i++) {
       await w.editor.sources.add(w.projectId, 0.2 + i / 10, 0.1, 0);
@@ -274,6 +275,20 @@ describe('old stem sets', () => {
     expect(existsSync(first.params.outDir as string)).toBe(false);
     expect(existsSync(later[0].params.outDir as string)).toBe(false);
     for (const j of later.slice(1)) expect(existsSync(j.params.outDir as string)).toBe(true);
+  });
+
+  it('a preview recorded after its whole file (it finished later) neither plays nor stays', async () => {
+    await w.editor.sources.add(w.projectId, 0.1, 0.1, 0);
+    const ids = w.editor.separation.start(w.projectId, { startSec: 0, spanSec: 4 });
+    const [preview, whole] = w.jobs.started.filter((j) => ids.includes(j.id));
+    expect([preview.params.startSec, whole.params.startSec]).toEqual([0, undefined]);
+    await whole.finish('done', stemsOf(whole, 1));
+    await vi.waitFor(() => expect(listStems(w.lib, w.projectId).filter((s) => s.jobId === whole.id)).toHaveLength(2));
+    await preview.finish('done', stemsOf(preview, 1, 0));
+    // Recorded, then dropped as superseded: its folder goes last.
+    await vi.waitFor(() => expect(existsSync(preview.params.outDir as string)).toBe(false));
+    expect(new Set(listStems(w.lib, w.projectId).map((s) => s.jobId))).toEqual(new Set([whole.id]));
+    expect(existsSync(whole.params.outDir as string)).toBe(true);
   });
 
   it('never deletes a set an export in progress reads', async () => {
