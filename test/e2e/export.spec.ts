@@ -1,8 +1,8 @@
 /**
- * Delivery: a time selection exported as a region, with the Original, every file named by the
- * template; the files are trimmed to the selection sample-exactly and still add up.
+ * A 6 s cut of the demo, separated once for the speaker and shared by these tests (in this order):
+ * delivery of a region with the Original, and every file named by the template.
  */
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { clickFrame, decodeF32, demoClicks, f32Samples, makeDemoCut, snrDb, wavInfo } from './helpers';
@@ -10,17 +10,31 @@ import { env, openClip, shot, videoTime } from './open';
 
 test.describe.configure({ timeout: 420_000 });
 
-test('export a selection as a region, with the Original', async ({ page }) => {
-  const mediaDir = env('STEMSIGHT_E2E_MEDIA');
-  const clip = path.join(mediaDir, 'region-6s.mp4');
+const [speaker] = demoClicks().suggestedClicks;
+const clipPath = () => path.join(env('STEMSIGHT_E2E_MEDIA'), 'region-6s.mp4');
+
+/** Opens the shared clip. */
+async function openShared(page: Page): Promise<string> {
+  const clip = clipPath();
   if (!existsSync(clip)) makeDemoCut(clip, 6);
   await openClip(page, clip);
-  const [speaker] = demoClicks().suggestedClicks;
-  await clickFrame(page, speaker.x, speaker.y);
-  const tracks = page.getByRole('region', { name: 'Tracks' });
-  await expect(page.getByTestId('track')).toHaveCount(3, { timeout: 240_000 });
-  await expect(tracks).toHaveAttribute('data-stems-stale', 'false', { timeout: 240_000 });
-  await expect(page.locator('[data-testid="track"][data-role="source"] .sub').first()).toHaveText('stem', { timeout: 240_000 });
+  await expect(page.getByTestId('video-overlay')).toBeVisible();
+  return clip;
+}
+
+/** Opens the shared clip, separated for the speaker (separating it here when run alone). */
+async function openSeparated(page: Page): Promise<string> {
+  const clip = await openShared(page);
+  if ((await page.getByTestId('marker').count()) === 0) await clickFrame(page, speaker.x, speaker.y);
+  await expect(page.getByTestId('marker')).toHaveCount(1);
+  await expect(page.getByRole('region', { name: 'Tracks' })).toHaveAttribute('data-stems-stale', 'false', { timeout: 240_000 });
+  await expect(page.locator('[data-testid="track"][data-role="source"] .sub')).toHaveText('stem', { timeout: 240_000 });
+  return clip;
+}
+
+test('export a selection as a region, with the Original', async ({ page }) => {
+  const mediaDir = env('STEMSIGHT_E2E_MEDIA');
+  const clip = await openSeparated(page);
 
   // Without a selection the dialog offers no region.
   const key = (k: string) => page.locator('body').press(k);
@@ -86,4 +100,34 @@ test('export a selection as a region, with the Original', async ({ page }) => {
   const rpp = readFileSync(path.join(folder, '03_region-6s_project.rpp'), 'utf8');
   expect(rpp).toContain(`FILE "${clip}"`);
   expect(rpp).toMatch(new RegExp(`SOFFS ${range.startFrame / rate}\\n`));
+});
+
+test('every exported file follows the naming template', async ({ page }) => {
+  const clip = await openSeparated(page);
+  const mediaDir = env('STEMSIGHT_E2E_MEDIA');
+  await page.locator('body').press('Control+e');
+  const exp = page.getByRole('dialog', { name: 'Export' });
+  for (const what of ['Stems', 'Original', 'Mix', 'Video copy', 'REAPER project']) await exp.getByLabel(`Export ${what}`).check();
+  await exp.getByLabel('Sample format').selectOption('f32');
+  await exp.getByLabel('Sample rate').selectOption('');
+  const template = exp.getByLabel('Naming template');
+  await template.fill('{stem} - {project} #{index}');
+  await template.press('Tab');
+  await exp.getByTestId('export-folder').fill(mediaDir);
+  await exp.getByTestId('export-start').click();
+  const folder = path.join(mediaDir, 'region-6s export');
+  await expect(exp.getByTestId('export-done')).toContainText(folder, { timeout: 120_000 });
+
+  // The Original first (index 0), the stems, then the mix, the video and the REAPER project.
+  const name = (stem: string, index: number, ext: string) => `${stem} - region-6s #${String(index).padStart(2, '0')}${ext}`;
+  const expected = [name('original', 0, '.wav'), name('Source 1', 1, '.wav'), name('residual', 2, '.wav'), name('mix', 3, '.wav'), name('video', 4, '.mp4'), name('project', 5, '.rpp')];
+  expect(readdirSync(folder).filter((f) => !f.startsWith('.')).sort()).toEqual([...expected].sort());
+  const frames = expected.filter((f) => f.endsWith('.wav')).map((f) => wavInfo(path.join(folder, f)).frames);
+  expect(new Set(frames).size).toBe(1);
+
+  // The project refers to those files, the picture to the video copy (not the media).
+  const rpp = readFileSync(path.join(folder, name('project', 5, '.rpp')), 'utf8');
+  for (const f of [name('original', 0, '.wav'), name('Source 1', 1, '.wav'), name('residual', 2, '.wav')]) expect(rpp).toContain(`FILE "${f}"`);
+  expect(rpp).toContain(`<SOURCE VIDEO\n        FILE "${name('video', 4, '.mp4')}"`);
+  expect(rpp).not.toContain(clip);
 });
