@@ -41,6 +41,13 @@ describe('jobs as the user sees them', () => {
     expect(one.etaSec).toBeCloseTo(18);
   });
 
+  it('counts the start of a part (worker, model) once per part, not per second of media', () => {
+    // The preview spent 7 s starting, then 1 s on half its 5 s of media: the 20 s file takes 7 s to
+    // start and 8 s of work, not 20 times the preview's 1.8 s per second.
+    const [one] = userJobs([preview({ state: 'running', fraction: 0.5, elapsedSec: 8, etaSec: 1 }), full({})]);
+    expect(one.etaSec).toBeCloseTo(16);
+  });
+
   it('reports the failure of either part, and keeps other jobs apart', () => {
     const list = userJobs([preview({ state: 'done', fraction: 1 }), full({ state: 'failed', error: 'The disk is full.' }), job({ jobId: 'x', kind: 'export', state: 'running' })]);
     expect(list.map((j) => [j.jobId, j.state, j.error, j.parts])).toEqual([

@@ -2,7 +2,7 @@
  * What the user sees of the background jobs: one job per user action. A separation's preview of
  * the visible range and its whole-file run are two jobs in main that share an action; here they
  * become one entry whose progress counts each part by its weight (seconds of media), so it never
- * drops between them, and whose time left includes the parts still waiting.
+ * drops between them, and whose time left includes the parts still waiting (partSec).
  */
 import type { EventPayload } from '../../../shared/contract';
 
@@ -14,6 +14,21 @@ export interface UserJob extends Omit<JobProgress, 'action'> {
 }
 
 export const finished = (j: JobProgress): boolean => j.state === 'done' || j.state === 'failed' || j.state === 'cancelled';
+
+/**
+ * How long a waiting part of `weight` will take, judged by the running part: the same start (a
+ * worker, the model: as long whatever the length, and often most of a short preview's time), then
+ * its work at the running part's rate. The running part's time left is measured from its work
+ * alone (the job runner's estimate), so its rate is time left / work left, and the rest of its
+ * elapsed time was its start.
+ */
+function partSec(running: JobProgress, runningWeight: number, weight: number): number {
+  const left = 1 - running.fraction;
+  if (left <= 1e-6 || running.etaSec === null) return (weight * running.elapsedSec) / runningWeight;
+  const secPerFraction = running.etaSec / left;
+  const startSec = Math.max(0, running.elapsedSec - running.fraction * secPerFraction);
+  return startSec + (weight * secPerFraction) / runningWeight;
+}
 
 function combine(parts: JobProgress[]): UserJob {
   const first = parts[0];
@@ -34,12 +49,10 @@ function combine(parts: JobProgress[]): UserJob {
         : parts.some((j) => j.state === 'cancelled')
           ? 'cancelled'
           : 'done';
-  // Time left: the running part's own estimate, plus the waiting parts at the rate it runs at.
   let etaSec: number | null = null;
   if (running && running.etaSec !== null) {
-    const secPerWeight = (running.elapsedSec + running.etaSec) / weight(running);
-    const waiting = parts.filter((j) => j.state === 'queued').reduce((s, j) => s + weight(j), 0);
-    etaSec = running.etaSec + waiting * secPerWeight;
+    const waiting = parts.filter((j) => j.state === 'queued');
+    etaSec = running.etaSec + waiting.reduce((s, j) => s + partSec(running, weight(running), weight(j)), 0);
   }
   return {
     jobId: first.jobId,
