@@ -3,6 +3,8 @@ import { probeMedia, requireAudio, requireVideo } from '../media/probe';
 import { sharedRuntime, type DeviceRequest } from '../models/runtime';
 import { detectMedia, readDetections } from '../detect/detect';
 import { speakingHeat } from '../detect/activity';
+import { defaultDetectWorkers, preloadDetectWorkers } from '../detect/pool';
+import { DEFAULT_DETECTOR } from '../detect/registry';
 import { sniffScene, type SceneKind, type SceneVerdict } from '../detect/scene';
 import { analyzeMedia } from './analyze';
 import { snapshotIndex, type IndexSnapshot } from './index-records';
@@ -48,25 +50,23 @@ export interface AnalysisJobResult {
   detections: { path: string; cached: boolean; frames: number; tracks: number } | null;
 }
 
+/** The look's part of its half of the progress (the detection that may follow takes the rest). */
+const LOOK_SHARE = 0.2;
+
 export default defineJob<AnalysisJobParams, AnalysisJobResult>(async (p, ctx) => {
   const rt = await sharedRuntime({ dir: p.modelDir, device: p.device });
   const info = await probeMedia(p.media, { signal: ctx.signal });
   requireAudio(info);
   requireVideo(info);
   const setting = p.scene ?? 'synthetic';
-  let verdict: SceneVerdict | null = null;
-  if (setting === 'auto') {
-    ctx.progress('looking at the picture', 0);
-    verdict = await sniffScene(p.media, { info, cacheRoot: p.cacheRoot, signal: ctx.signal });
-  }
-  const kind: SceneKind = verdict?.kind ?? (setting === 'auto' ? 'synthetic' : setting);
-  const detect = kind === 'real';
-  // Shares of the job's progress: the analysis and the detection (side by side), then the localization files.
+  // Shares of the job's progress: the analysis, and the look at the picture with the detection
+  // (side by side), then the localization files.
   const share = p.localizeOut ? 0.8 : 1;
-  const analysisShare = detect ? share / 2 : share;
+  const analysisShare = setting === 'synthetic' ? share : share / 2;
   const index = p.index ? snapshotIndex(p.index, rt.card, (r) => ctx.record(r)) : undefined;
-  // The detectors run in worker threads of their own, so the analysis (ONNX Runtime, here) runs
-  // beside them; the first failure stops the other.
+  // The appearance analysis (ONNX Runtime, here) is needed whatever the picture is: it starts at
+  // once, beside the look at the picture and the detection, whose detectors run in worker threads
+  // of their own. The first failure stops the other.
   const both = new AbortController();
   const onAbort = () => both.abort();
   if (ctx.signal.aborted) both.abort();
@@ -77,9 +77,27 @@ export default defineJob<AnalysisJobParams, AnalysisJobResult>(async (p, ctx) =>
     both.abort();
     throw err;
   };
-  const [r, d] = await Promise.all([
+  let verdict: SceneVerdict | null = null;
+  const lookThenDetect = async () => {
+    if (setting === 'auto') {
+      report('looking at the picture');
+      // Once people are seen, the other detector workers load while the look goes on.
+      const preload = () => void preloadDetectWorkers(DEFAULT_DETECTOR, defaultDetectWorkers(), both.signal).catch(() => undefined);
+      verdict = await sniffScene(p.media, { info, cacheRoot: p.cacheRoot, signal: both.signal, onPeopleSeen: preload });
+      done.detection = LOOK_SHARE;
+    }
+    const kind: SceneKind = verdict?.kind ?? (setting === 'auto' ? 'synthetic' : setting);
+    if (kind !== 'real') {
+      done.detection = 1;
+      return { kind, outcome: null };
+    }
+    const from = done.detection;
+    const outcome = await detectMedia(p.media, { info, cacheRoot: p.cacheRoot, signal: both.signal, onProgress: (s, f) => ((done.detection = from + (1 - from) * f), report(s)) });
+    return { kind, outcome };
+  };
+  const [r, { kind, outcome: d }] = await Promise.all([
     analyzeMedia(p.media, { runtime: rt, info, cacheRoot: p.cacheRoot, index, signal: both.signal, onProgress: (s, f) => ((done.analysis = f), report(s)) }).catch(stopBoth),
-    detect ? detectMedia(p.media, { info, cacheRoot: p.cacheRoot, signal: both.signal, onProgress: (s, f) => ((done.detection = f), report(s)) }).catch(stopBoth) : null,
+    setting === 'synthetic' ? { kind: 'synthetic' as const, outcome: null } : lookThenDetect().catch(stopBoth),
   ]).finally(() => ctx.signal.removeEventListener('abort', onAbort));
   let detections: AnalysisJobResult['detections'] = null;
   if (d) {

@@ -10,12 +10,14 @@ import { detectSegment, type FoundFrame, type SegmentRequest } from './segments'
 
 export interface DetectSegmentRequest {
   detector: string;
-  segment: SegmentRequest;
+  /** null: only load the detector (ahead of the segments that will follow). */
+  segment: SegmentRequest | null;
 }
 
 serveStreams<DetectSegmentRequest, FoundFrame>({
   async *stream(req, signal) {
-    yield* detectSegment(await threadDetector(req.detector), req.segment, signal);
+    const detector = await threadDetector(req.detector);
+    if (req.segment) yield* detectSegment(detector, req.segment, signal);
   },
   close: disposeThreadDetectors,
 });

@@ -119,6 +119,7 @@ export async function detectMedia(file: string, opts: DetectOptions = {}): Promi
     return { detections: hit, cached: true, path: cachePath };
   }
 
+  opts.onProgress?.('detecting', 0);
   const { width, height } = detectorFrameSize(info, maxSide);
   const fullEvery = Math.max(1, Math.round(fps / bodyFps));
   const expected = Math.max(1, Math.round(info.durationSec * fps));

@@ -57,27 +57,43 @@ export async function runSegments(detector: string, segments: SegmentRequest[], 
     const d = await threadDetector(detector);
     await drain((s) => detectSegment(d, s, opts.signal));
   } else {
-    clearTimeout(idle);
-    running++;
-    const stop = new AbortController();
-    const onAbort = () => stop.abort();
-    opts.signal?.addEventListener('abort', onAbort);
-    try {
-      const n = Math.min(opts.workers, segments.length);
-      await Promise.all(
-        Array.from({ length: n }, (_, i) =>
-          drain((s) => worker(i).stream({ detector, segment: s }, { signal: stop.signal })).catch((err: unknown) => {
-            stop.abort();
-            throw err;
-          }),
-        ),
-      );
-    } finally {
-      opts.signal?.removeEventListener('abort', onAbort);
-      if (--running === 0) idle = setTimeout(() => void stopDetectWorkers(), IDLE_STOP_MS).unref();
-    }
+    const n = Math.min(opts.workers, segments.length);
+    await onWorkers(n, opts.signal, (w, signal) => drain((s) => w.stream({ detector, segment: s }, { signal })));
   }
   return out.sort((a, b) => a.index - b.index);
+}
+
+/**
+ * Loads the detector in the first `count` workers (those not loaded yet), so that a run that
+ * follows soon finds them ready: loading takes seconds, which can pass while other work runs.
+ */
+export async function preloadDetectWorkers(detector: string, count: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) throw new Cancelled();
+  await onWorkers(count, signal, async (w, s) => {
+    for await (const _ of w.stream({ detector, segment: null }, { signal: s }));
+  });
+}
+
+/** `task` on each of the first n workers side by side; the first failure stops the others. */
+async function onWorkers(n: number, signal: AbortSignal | undefined, task: (w: StreamWorker<DetectSegmentRequest, FoundFrame>, signal: AbortSignal) => Promise<void>): Promise<void> {
+  clearTimeout(idle);
+  running++;
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  signal?.addEventListener('abort', onAbort);
+  try {
+    await Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        task(worker(i), stop.signal).catch((err: unknown) => {
+          stop.abort();
+          throw err;
+        }),
+      ),
+    );
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    if (--running === 0) idle = setTimeout(() => void stopDetectWorkers(), IDLE_STOP_MS).unref();
+  }
 }
 
 /** End the detector workers once no run uses them; the next run starts new ones. */

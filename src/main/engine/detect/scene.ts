@@ -25,7 +25,7 @@ export type SceneKind = 'synthetic' | 'real';
 
 export interface SceneVerdict {
   kind: SceneKind;
-  /** Frames looked at, and those in which people were seen. */
+  /** Frames looked at (the look stops once the kind is settled), and those in which people were seen. */
   frames: number;
   framesWithPeople: number;
   /** Best face and person scores over the frames (0 when none). */
@@ -55,17 +55,29 @@ function showsPeople(objects: DetectedObject[]): boolean {
   return objects.some((o) => (o.kind === 'face' && o.score >= SCENE_FACE_SCORE && o.mouth !== undefined) || (o.kind === 'person' && o.score >= SCENE_PERSON_SCORE));
 }
 
-/** The rule, on the detector's findings in each frame looked at. */
-export function decideScene(frames: DetectedObject[][]): SceneVerdict {
+/** Frames with people needed out of `planned` looked at for real footage. */
+const framesNeeded = (planned: number) => Math.max(1, Math.ceil(SCENE_SHARE * planned));
+
+/**
+ * The rule, on the detector's findings in each frame looked at, of `planned` frames to look at (by
+ * default those given). Looking may stop once the rest cannot change the kind (sceneSettled).
+ */
+export function decideScene(frames: DetectedObject[][], planned = frames.length): SceneVerdict {
   const withPeople = frames.filter(showsPeople).length;
   const best = (kind: DetectedObject['kind']) => frames.flat().reduce((m, o) => (o.kind === kind ? Math.max(m, o.score) : m), 0);
   return {
-    kind: frames.length > 0 && withPeople >= Math.max(1, Math.ceil(SCENE_SHARE * frames.length)) ? 'real' : 'synthetic',
+    kind: frames.length > 0 && withPeople >= framesNeeded(planned) ? 'real' : 'synthetic',
     frames: frames.length,
     framesWithPeople: withPeople,
     bestFace: best('face'),
     bestPerson: best('person'),
   };
+}
+
+/** True when the frames looked at decide the kind whatever the other `planned - frames.length` show. */
+export function sceneSettled(frames: DetectedObject[][], planned: number): boolean {
+  const withPeople = frames.filter(showsPeople).length;
+  return withPeople >= framesNeeded(planned) || withPeople + (planned - frames.length) < framesNeeded(planned);
 }
 
 export interface SceneOptions {
@@ -76,9 +88,11 @@ export interface SceneOptions {
   signal?: AbortSignal;
   /** Detector worker threads (default 1; 0: this thread). */
   workers?: number;
+  /** Called once, when a frame looked at first shows people (a detection is then likely to follow). */
+  onPeopleSeen?: () => void;
 }
 
-/** Looks at SCENE_FRAMES frames of the clip (cached per media and detector). */
+/** Looks at up to SCENE_FRAMES frames of the clip (cached per media and detector). */
 export async function sniffScene(file: string, opts: SceneOptions = {}): Promise<SceneVerdict> {
   const { signal } = opts;
   const info = opts.info ?? (await probeMedia(file, { signal }));
@@ -96,7 +110,8 @@ export async function sniffScene(file: string, opts: SceneOptions = {}): Promise
   }
   const { width, height } = detectorFrameSize(info);
   // One frame in the middle of each of SCENE_FRAMES equal parts of the clip, each on its own (the
-  // decoder seeks to it): numbered at LOOK_FPS.
+  // decoder seeks to it): numbered at LOOK_FPS. In time order, until the kind is settled (on real
+  // footage often after two frames, which saves the detector seconds of the look).
   const segments = Array.from({ length: SCENE_FRAMES }, (_, k) => ({
     file, info, width, height,
     fps: LOOK_FPS,
@@ -107,8 +122,21 @@ export async function sniffScene(file: string, opts: SceneOptions = {}): Promise
   }));
   // One worker: a synthetic clip needs no more (each worker loads its own detector, about 250 MB
   // and 2 s of CPU), and on real footage the detection that follows reuses it, warm.
-  const found = (await runSegments(detectorName, segments, { workers: opts.workers ?? 1, signal })).map((f) => f.objects);
-  const verdict = decideScene(found);
+  const found: DetectedObject[][] = [];
+  // Frames to look at: one the decoder does not deliver (past the end of a short clip) is left out.
+  let planned = SCENE_FRAMES;
+  for (const segment of segments) {
+    if (sceneSettled(found, planned)) break;
+    const [frame] = await runSegments(detectorName, [segment], { workers: opts.workers ?? 1, signal });
+    if (!frame) {
+      planned--;
+      continue;
+    }
+    const firstSighting = showsPeople(frame.objects) && !found.some(showsPeople);
+    found.push(frame.objects);
+    if (firstSighting) opts.onPeopleSeen?.();
+  }
+  const verdict = decideScene(found, planned);
   await fsp.mkdir(path.dirname(cachePath), { recursive: true });
   await writeFileAtomic(cachePath, JSON.stringify({ quickHash: fp.quickHash, verdict }));
   return verdict;
