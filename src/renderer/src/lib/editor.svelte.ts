@@ -7,6 +7,7 @@ import type { DetectionsView, EditorState, Heatmaps, MixerChannelView, ProjectVi
 import { appState } from './app-state.svelte';
 import { client } from './client';
 import { ORIGINAL_COLOUR } from './colours';
+import { finished, type JobProgress } from './jobs';
 
 /** Clicks within this time are separated together (one job instead of one per click). */
 export const SEPARATION_DEBOUNCE_MS = 900;
@@ -45,6 +46,15 @@ export class Editor {
   private detectionsLoaded = false;
   private mixerSeq = 0;
   private separateTimer: ReturnType<typeof setTimeout> | null = null;
+  /** separation.start requests sent and not yet answered. */
+  private startsInFlight = 0;
+  /** This project's separation and stem-edit jobs seen queued or running and not yet finished. */
+  private unfinished = new Set<string>();
+  /**
+   * The last separation (or stem edit) ended cancelled or failed and no other is running or due:
+   * nothing is updating the stems, so the tracks must not say they are being separated.
+   */
+  separationStopped = $state(false);
   /** The time range on screen (set by the project screen): its preview is separated first. */
   visibleRange: () => { startSec: number; spanSec: number } = () => ({ startSec: 0, spanSec: Math.min(60, this.project.media.durationSec) });
   private offs: (() => void)[] = [];
@@ -67,6 +77,7 @@ export class Editor {
         if (e.what === 'export' && e.detail) this.lastExport = e.detail;
         void this.reload();
       }),
+      c.on('job.progress', (job) => this.trackSeparation(job)),
     );
     await this.reload();
     // Also when the features are ready but the picture was not yet taken for a synthetic scene or
@@ -210,16 +221,22 @@ export class Editor {
 
   scheduleSeparation(visible: { startSec: number; spanSec: number }): void {
     if (this.separateTimer) clearTimeout(this.separateTimer);
+    this.separationStopped = false;
     this.separateTimer = setTimeout(() => {
       this.separateTimer = null;
       if (!this.state?.sources.length) return;
+      this.startsInFlight++;
       void this.call(() =>
         client().call('separation.start', {
           projectId: this.projectId,
           previewStartSec: visible.startSec,
           previewSpanSec: Math.max(1, Math.min(60, visible.spanSec)),
         }),
-      );
+      ).then((started) => {
+        this.startsInFlight--;
+        // Refused (the banner says why): nothing is separating.
+        if (!started && this.unfinished.size === 0 && !this.separationDue) this.separationStopped = true;
+      });
     }, SEPARATION_DEBOUNCE_MS);
   }
 
@@ -270,6 +287,33 @@ export class Editor {
       clearTimeout(this.separateTimer);
       this.separateTimer = null;
     }
+  }
+
+  private trackSeparation(job: JobProgress): void {
+    if (job.projectId !== this.projectId || (job.kind !== 'separation' && job.kind !== 'stem-edit')) return;
+    if (finished(job)) this.unfinished.delete(job.jobId);
+    else this.unfinished.add(job.jobId);
+    this.separationStopped = this.unfinished.size === 0 && !this.separationDue && job.state !== 'done';
+  }
+
+  /** A separation is about to start: clicks are being debounced, or its request is on its way. */
+  private get separationDue(): boolean {
+    return this.separateTimer !== null || this.startsInFlight > 0;
+  }
+
+  /**
+   * The stems do not fit the sources (or a source has none, or only a preview's) and nothing is
+   * separating them: the user starts it again (separateAgain).
+   */
+  get needsSeparation(): boolean {
+    const s = this.state;
+    if (!s || !this.separationStopped || s.sources.length === 0) return false;
+    return s.stemsStale || s.stems.some((x) => x.preview) || s.sources.some((src) => !s.stems.some((x) => x.sourceId === src.id));
+  }
+
+  /** After a cancelled or failed separation: separate the current sources, the range on screen first. */
+  separateAgain(): void {
+    this.scheduleSeparation(this.visibleRange());
   }
 
   select(sourceId: number | null): void {
