@@ -1,7 +1,7 @@
 import { build } from 'esbuild';
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -147,21 +147,37 @@ describe('JobRunner', () => {
     expect(runner.cancel(id)).toBe(false);
   });
 
-  it('terminates a job that ignores cancellation after the grace period', async () => {
-    const quick = new JobRunner<Kinds>({ cancelGraceMs: 200 });
+  it('reports a job that ignores cancellation cancelled after the grace period, and ends its worker only once stuck', async () => {
+    const quick = new JobRunner<Kinds>({ cancelGraceMs: 200, stuckWorkerMs: 300 });
     quick.register('slow', fixture('slow.ts'));
-    try {
-      const id = quick.start('slow', { steps: 10_000, stubborn: true });
-      await new Promise<void>((resolve) => quick.once('progress', () => resolve()));
-      const asked = Date.now();
-      quick.cancel(id);
-      const final = await quick.wait(id);
-      expect(final.state).toBe('cancelled');
-      expect(Date.now() - asked).toBeGreaterThanOrEqual(190); // it did not stop by itself
-      expect(Date.now() - asked).toBeLessThan(2000);
-    } finally {
-      await quick.dispose();
-    }
+    const id = quick.start('slow', { steps: 10_000, stubborn: true });
+    await new Promise<void>((resolve) => quick.once('progress', () => resolve()));
+    const asked = Date.now();
+    quick.cancel(id);
+    const final = await quick.wait(id);
+    expect(final.state).toBe('cancelled');
+    expect(Date.now() - asked).toBeGreaterThanOrEqual(190); // it did not stop by itself
+    expect(Date.now() - asked).toBeLessThan(2000);
+    // Its worker (500 s of work left) is ended after stuckWorkerMs; dispose waits for that.
+    await quick.dispose();
+    expect(Date.now() - asked).toBeLessThan(5000);
+  });
+
+  it('never cuts a late worker off: it runs until it stops by itself (a native call must not be terminated)', async () => {
+    const quick = new JobRunner<Kinds>({ cancelGraceMs: 100 });
+    quick.register('slow', fixture('slow.ts'));
+    const doneFile = path.join(dir, 'late-done');
+    const states: string[] = [];
+    quick.on('state', (s) => states.push(s.state));
+    // About 1 s of work that never looks at the cancel, like a long model run.
+    const id = quick.start('slow', { steps: 20, stubborn: true, doneFile });
+    await new Promise<void>((resolve) => quick.once('progress', () => resolve()));
+    quick.cancel(id);
+    expect((await quick.wait(id)).state).toBe('cancelled');
+    expect(existsSync(doneFile)).toBe(false); // reported before the worker stopped
+    await quick.dispose(); // waits for the late worker
+    expect(existsSync(doneFile)).toBe(true);
+    expect(states.filter((s) => s !== 'queued' && s !== 'running')).toEqual(['cancelled']); // its end is not reported again
   });
 
   it('runs one job at a time by default; queued jobs wait, honour priority and can be cancelled', async () => {

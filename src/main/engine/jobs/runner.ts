@@ -89,11 +89,17 @@ export interface JobRunnerOptions {
   /** Heavy jobs at a time; the rest wait in the queue. Default 1: the machine may have 2 cores. */
   concurrency?: number;
   /**
-   * After a cancel, how long a job may take to stop by itself before its worker is terminated
-   * (default 15 s). Generous on purpose: terminating a worker while ONNX Runtime is inside a run
-   * aborts the whole process, and a model run on a busy machine can take seconds.
+   * After a cancel, how long a job may take to stop by itself before it is reported cancelled
+   * anyway (default 15 s). Its worker is not terminated then: it may be inside a native call (an
+   * ONNX run on a busy machine can take seconds), and terminating a worker there aborts the whole
+   * process. It is left to stop by itself, its messages ignored, and terminated once it has.
    */
   cancelGraceMs?: number;
+  /**
+   * How long such a late worker may still run before it is terminated all the same (default 10
+   * min): only a worker stuck for good gets there, and then ending it is the lesser harm.
+   */
+  stuckWorkerMs?: number;
   /** Worker bootstrap; default worker-entry.ts next to this file in source, worker-entry.js when built. */
   workerEntry?: URL;
   /** Mark jobs a previous process left queued/running as failed. Default true with a store. */
@@ -145,6 +151,9 @@ export class JobRunner<Kinds extends JobKindMap = JobKindMap> extends TypedEmitt
   private readonly store?: JobStore;
   private readonly concurrency: number;
   private readonly graceMs: number;
+  private readonly stuckMs: number;
+  /** Workers of jobs reported cancelled that have not stopped yet (see cancelGraceMs). */
+  private readonly late = new Set<Promise<void>>();
   private readonly entry: URL;
   private readonly progressWriteMs: number;
   private readonly progressIntervalMs: number;
@@ -154,6 +163,7 @@ export class JobRunner<Kinds extends JobKindMap = JobKindMap> extends TypedEmitt
     this.store = options.store;
     this.concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
     this.graceMs = Math.max(0, options.cancelGraceMs ?? 15_000);
+    this.stuckMs = Math.max(0, options.stuckWorkerMs ?? 600_000);
     this.entry = options.workerEntry ?? defaultWorkerEntry();
     this.progressWriteMs = options.progressWriteMs ?? 500;
     this.progressIntervalMs = options.progressIntervalMs ?? 100;
@@ -219,8 +229,8 @@ export class JobRunner<Kinds extends JobKindMap = JobKindMap> extends TypedEmitt
 
   /**
    * Ask a job to stop. Queued: cancelled at once. Running: the worker is told (ctx.signal,
-   * ctx.cancelled) and terminated if it has not stopped after the grace period. Returns false if
-   * the job is unknown or already finished.
+   * ctx.cancelled), and the job is reported cancelled when it stops or after the grace period,
+   * whichever comes first. Returns false if the job is unknown or already finished.
    */
   cancel(jobId: string): boolean {
     const job = this.jobs.get(jobId);
@@ -233,7 +243,7 @@ export class JobRunner<Kinds extends JobKindMap = JobKindMap> extends TypedEmitt
     if (job.graceTimer) return true; // already cancelling
     if (job.cancelFlag) Atomics.store(job.cancelFlag, 0, 1);
     job.worker?.postMessage({ type: 'cancel' } satisfies ToWorker);
-    job.graceTimer = setTimeout(() => this.finish(job, { state: 'cancelled' }), this.graceMs);
+    job.graceTimer = setTimeout(() => this.finish(job, { state: 'cancelled' }, { workerBusy: true }), this.graceMs);
     return true;
   }
 
@@ -266,8 +276,8 @@ export class JobRunner<Kinds extends JobKindMap = JobKindMap> extends TypedEmitt
   }
 
   /**
-   * Cancel everything, wait for the running jobs to stop (a worker is terminated only after the
-   * grace period, as with cancel()), and release all workers and listeners.
+   * Cancel everything, wait for the running jobs to stop (as with cancel(), and for late workers
+   * to end), and release all workers and listeners.
    */
   async dispose(): Promise<void> {
     if (this.disposed) return;
@@ -276,6 +286,7 @@ export class JobRunner<Kinds extends JobKindMap = JobKindMap> extends TypedEmitt
     const active = [...this.jobs.values()].filter((j) => j.snap.state === 'running');
     for (const job of active) this.cancel(job.snap.id);
     await Promise.all(active.map((j) => j.finished));
+    await Promise.all([...this.late]);
     this.removeAllListeners();
   }
 
@@ -379,6 +390,27 @@ export class JobRunner<Kinds extends JobKindMap = JobKindMap> extends TypedEmitt
     }
   }
 
+  /**
+   * A worker still running after its job was reported cancelled: terminate it once it reports its
+   * end (its job code has returned, so no native call is in flight), or when it exits, or after
+   * stuckWorkerMs. Until then its messages are ignored.
+   */
+  private retire(worker: Worker): void {
+    const ended = new Promise<void>((resolve) => {
+      const end = () => {
+        clearTimeout(timer);
+        void worker.terminate().finally(resolve);
+      };
+      const timer = setTimeout(end, this.stuckMs);
+      worker.on('message', (m: FromWorker) => {
+        if (m.type === 'done' || m.type === 'cancelled' || m.type === 'failed') end();
+      });
+      worker.once('exit', end);
+    });
+    this.late.add(ended);
+    void ended.then(() => this.late.delete(ended));
+  }
+
   private fail(job: Job, kind: Kind, err: Error): void {
     if (job.snap.state !== 'running') return;
     this.finish(job, {
@@ -392,6 +424,7 @@ export class JobRunner<Kinds extends JobKindMap = JobKindMap> extends TypedEmitt
   private finish(
     job: Job,
     outcome: { state: 'done' | 'failed' | 'cancelled'; result?: unknown; errorMessage?: string; errorCode?: ErrorCode; errorDetail?: string },
+    { workerBusy = false } = {},
   ): void {
     if (job.snap.state !== 'queued' && job.snap.state !== 'running') return;
     const wasRunning = job.snap.state === 'running';
@@ -428,7 +461,8 @@ export class JobRunner<Kinds extends JobKindMap = JobKindMap> extends TypedEmitt
       const worker = job.worker;
       job.worker = undefined;
       worker.removeAllListeners('message');
-      void worker.terminate();
+      if (workerBusy) this.retire(worker);
+      else void worker.terminate();
     }
     const snap = this.snapshot(job);
     this.emit('state', snap);
