@@ -17,7 +17,7 @@ export interface ExportDeps {
   events: EditorEvents;
   folders: ExportFolders;
   view: ProjectState;
-  /** Starts the separation of the current sources unless one is running (separation.resume). */
+  /** Starts the separation the stems still need (stale, or a preview only) unless one is running (separation.resume). */
   separateDue(projectId: number): void;
 }
 
@@ -93,7 +93,11 @@ export function createExportService(deps: ExportDeps) {
       deps.separateDue(projectId);
       throw new AppError('bad_request', 'The sources changed since the stems were separated and Stemsight is separating them again; export when that has finished.');
     }
-    if (st.stems.some((x) => x.preview)) throw new AppError('bad_request', 'The whole-file separation is still running; export when it has finished.');
+    if (st.stems.some((x) => x.preview)) {
+      // Its whole-file separation may have been stopped: then it starts again.
+      deps.separateDue(projectId);
+      throw new AppError('bad_request', 'Only a preview of the stems is ready and Stemsight is separating the whole file; export when that has finished.');
+    }
     const chosen = s.folder ?? st.suggestedFolder;
     if (!chosen) throw new AppError('bad_request', 'Choose a folder to export into.');
     const parent = await folders.forExport(chosen);

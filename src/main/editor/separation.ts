@@ -260,12 +260,13 @@ export function createSeparationService(deps: SeparationDeps) {
   }
 
   /**
-   * Pending work after a restart: when the sources changed since the stems were separated (the
-   * app was closed or killed before the separation of the current sources finished), start it
-   * again. Returns the job ids, or [] when nothing is due or one is already running.
+   * Pending work, after a restart or a stopped job: when the sources changed since the stems were
+   * separated, or only a preview of them was (the app was closed or killed, or the separation was
+   * cancelled or failed, before it finished), start it again. Returns the job ids, or [] when
+   * nothing is due or one is already running.
    */
   function resume(projectId: number): string[] {
-    if (!stale(projectId) || running(projectId)) return [];
+    if (!due(projectId) || running(projectId)) return [];
     try {
       return start(projectId);
     } catch (err) {
@@ -275,9 +276,10 @@ export function createSeparationService(deps: SeparationDeps) {
     }
   }
 
-  /** The stems on screen were not separated for the current sources. */
-  function stale(projectId: number): boolean {
-    return chooseStems(store.sources(projectId), store.stems(projectId)).stale;
+  /** The stems on screen are not the whole file's for the current sources: stale, or a preview. */
+  function due(projectId: number): boolean {
+    const choice = chooseStems(store.sources(projectId), store.stems(projectId));
+    return choice.stale || (choice.set?.preview ?? false);
   }
 
   /** A separation (or a stem edit) of the project is queued or running. */

@@ -55,15 +55,19 @@ describe('export folders, decided by the transport the services are wired for', 
 });
 
 describe('export service', () => {
-  it('refuses to export nothing, before stems exist, and while only a preview exists', async () => {
+  it('refuses to export nothing, before stems exist, and while only a preview exists (then the whole file is separated)', async () => {
     await typedWorld();
     expect(await codeOf(() => w.editor.export.start(w.projectId, 'ask'))).toBe('bad_request');
     await w.editor.sources.add(w.projectId, 0.5, 0.5, 0);
+    // A preview whose whole-file separation stopped (cancelled, failed, or the app closed).
     await separated(true);
+    expect(await codeOf(() => w.editor.export.start(w.projectId, 'ask'))).toBe('bad_request');
+    expect(w.jobs.started.map((j) => [j.kind, j.params.startSec])).toEqual([['separation', undefined]]);
+    // Asked again while that runs: nothing more starts.
     expect(await codeOf(() => w.editor.export.start(w.projectId, 'ask'))).toBe('bad_request');
     await w.editor.export.settings(w.projectId, { includeStems: false, includeMix: false, includeVideo: false, includeDaw: false });
     expect(await codeOf(() => w.editor.export.start(w.projectId, 'ask'))).toBe('bad_request');
-    expect(w.jobs.started).toEqual([]);
+    expect(w.jobs.started).toHaveLength(1);
   });
 
   it('exports the stems with their mixer settings into the project folder, and asks before replacing', async () => {

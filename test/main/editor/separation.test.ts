@@ -228,6 +228,18 @@ describe('stems after a change of sources', () => {
     expect(undone.stems.map((s) => s.id)).toEqual(before.stems.map((s) => s.id));
   });
 
+  it('reopening a project whose whole file was never separated (only its preview) separates the whole file', async () => {
+    await w.editor.sources.add(w.projectId, 0.1, 0.1, 0);
+    const ids = w.editor.separation.start(w.projectId, { startSec: 0, spanSec: 4 });
+    const [preview, whole] = w.jobs.started.filter((j) => ids.includes(j.id));
+    await preview.finish('done', stemsOf(preview, 1, 0));
+    await vi.waitFor(() => expect(listStems(w.lib, w.projectId).filter((s) => s.jobId === preview.id)).toHaveLength(2));
+    await whole.finish('cancelled');
+    const before = w.jobs.started.length;
+    w.reopen().opened(w.projectId);
+    expect(w.jobs.started.slice(before).map((j) => [j.kind, j.params.startSec])).toEqual([['separation', undefined]]);
+  });
+
   it('reopening a project whose re-separation never finished separates again; a fitting project starts nothing', async () => {
     const [, violin] = await twoSeparated();
     const reopened = w.reopen();
