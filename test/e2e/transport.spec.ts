@@ -1,6 +1,6 @@
 /** Keyboard transport, time selection and loop, and lip sync measured from the page. */
 import { expect, test, type Page } from '@playwright/test';
-import { audioClockRate, openClip, shot, videoTime } from './open';
+import { openClip, shot, videoTime } from './open';
 
 test.describe.configure({ timeout: 240_000 }); // a loaded machine plays slowly
 
@@ -69,32 +69,46 @@ test('J/K/L, arrows, Home/End, I/O marks and loop playback of the selection', as
 
 test('the picture stays within 15 ms of the sound while playing', async ({ page }) => {
   await openClip(page);
-  await page.locator('body').press('Space');
   const video = page.getByTestId('video');
-  const state = () => video.evaluate((v: HTMLVideoElement) => JSON.stringify({ t: v.currentTime, paused: v.paused, heard: v.dataset.heard, av: v.dataset.avOffset, drift: v.dataset.drift }));
+  // For every frame shown: its media time minus the sound at the speakers at the moment it is
+  // shown (the player publishes where the sound is on the page's clock, data-heard). Recorded in
+  // the page from before the start: on a busy machine each round trip to the page can take
+  // seconds, longer than the clip plays.
+  const recording = video.evaluate(
+    (v: HTMLVideoElement) =>
+      new Promise<{ frames: [number, number][]; clockRate: number }>((resolve) => {
+        const frames: [number, number][] = [];
+        let first: number[] | null = null;
+        let last: number[] = [];
+        let startedAt = NaN;
+        const done = () => resolve({ frames, clockRate: first ? (last[1] - first[1]) / ((last[0] - first[0]) / 1000) : NaN });
+        const onFrame = (_now: number, meta: VideoFrameCallbackMetadata) => {
+          const heard = (v.dataset.heard ?? '').split(' ').map(Number);
+          if (!v.paused && Number.isFinite(heard[0])) {
+            first ??= heard;
+            last = heard;
+            if (Number.isNaN(startedAt)) startedAt = meta.expectedDisplayTime;
+            frames.push([meta.expectedDisplayTime - startedAt, meta.mediaTime - (heard[1] + (meta.expectedDisplayTime - heard[0]) / 1000)]);
+            // No frame comes once the clip has ended: stop there.
+            v.addEventListener('pause', done, { once: true });
+          }
+          if (!(meta.expectedDisplayTime - startedAt > 4200)) v.requestVideoFrameCallback(onFrame);
+          else done();
+        };
+        v.requestVideoFrameCallback(onFrame);
+        setTimeout(done, 20_000);
+      }),
+  );
+  await page.locator('body').press('Space');
+  const { frames, clockRate } = await recording;
   // Lip sync can only be measured where the page's audio clock keeps real time. On an overloaded
   // machine headless Chromium's silent audio output can run seconds ahead (the clip then "ends"
   // at once); say so instead of reporting a meaningless offset.
-  await page.waitForTimeout(300); // the player has published where the sound is
-  const clockRate = await audioClockRate(page);
   test.skip(!(Math.abs(clockRate - 1) < 0.1), `the page's audio clock ran at ${clockRate.toFixed(2)}x real time here, so lip sync cannot be measured`);
-  await expect(page.getByRole('button', { name: 'Pause' }), await state()).toBeVisible();
-  // For every frame shown: its media time minus the sound at the speakers at the moment it is
-  // shown (the player publishes where the sound is on the page's clock, data-heard).
-  const offsets = await page.getByTestId('video').evaluate(
-    (v: HTMLVideoElement) =>
-      new Promise<number[]>((resolve) => {
-        const out: number[] = [];
-        const t0 = performance.now();
-        const onFrame = (_now: number, meta: VideoFrameCallbackMetadata) => {
-          const [perf, media] = (v.dataset.heard ?? '').split(' ').map(Number);
-          if (Number.isFinite(perf) && performance.now() - t0 > 1000) out.push(meta.mediaTime - (media + (meta.expectedDisplayTime - perf) / 1000));
-          if (performance.now() - t0 < 4200 && !v.paused) v.requestVideoFrameCallback(onFrame);
-          else resolve(out);
-        };
-        v.requestVideoFrameCallback(onFrame);
-      }),
-  );
+  // From one second after the picture starts: the first start of a page cannot know how long the
+  // picture takes to get moving (its first frame tells, and later starts use that); it is caught
+  // up within about half a second.
+  const offsets = frames.filter(([shownMs]) => shownMs >= 1000).map(([, offset]) => offset);
   const sorted = [...offsets].sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)];
   const mean = offsets.reduce((a, b) => a + b, 0) / offsets.length;

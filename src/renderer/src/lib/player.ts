@@ -561,7 +561,7 @@ export class Transport {
     const offset = meta.mediaTime - heard;
     // For tests and bug reports, picture minus sound: this frame's (ms), and smoothed (s).
     v.dataset.avOffset = (offset * 1000).toFixed(1);
-    const out = this.steer.frame(offset);
+    const out = this.steer.frame(offset, meta.expectedDisplayTime / 1000);
     v.dataset.drift = (this.steer.offset ?? offset).toFixed(3);
     if ('reseek' in out) v.currentTime = Math.min(this.durationSec, Math.max(0, this.player.heardAt(performance.now()) + out.lead));
     else v.playbackRate = out.rate;
