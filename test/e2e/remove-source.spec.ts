@@ -1,6 +1,7 @@
 /**
- * Removing a source puts its sound back into the residual: the remaining sources are separated
- * again, export waits for that, and the exported stems + residual add up to the original.
+ * Removing a source puts its sound back into the residual without separating again: the other
+ * stems stay as they were, the removed stem joins the residual (a stem edit), and the exported
+ * stems + residual add up to the original.
  */
 import { expect, test } from '@playwright/test';
 import { existsSync, readdirSync } from 'node:fs';
@@ -25,17 +26,30 @@ test('delete a source, then export: stems + residual still sum to the original',
   await expect(page.getByTestId('track')).toHaveCount(4, { timeout: 240_000 });
   await expect(tracks).toHaveAttribute('data-stems-stale', 'false', { timeout: 240_000 });
 
+  // The whole file is separated (not just a preview): the removal is made from its stems.
+  const separations = page.locator('[data-testid="job"][data-kind="separation"]');
+  const busy = page.locator('[data-testid="job"][data-kind="separation"]:is([data-state="running"], [data-state="queued"])');
+  await expect(separations.first()).toBeVisible();
+  await expect(busy).toHaveCount(0, { timeout: 240_000 });
+  const separated = await separations.count();
+  const startsAfterDelete: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().includes('separation.start')) startsAfterDelete.push(r.url());
+  });
+
   await page.getByRole('button', { name: /Source 2: Source 2/ }).click();
   await page.keyboard.press('Delete');
   await expect(page.getByTestId('marker')).toHaveCount(1);
+  // Until the removed stem is in the residual the stems are marked stale (the residual plays it meanwhile).
   await expect(tracks).toHaveAttribute('data-stems-stale', 'true');
+  await expect(tracks).toHaveAttribute('data-stems-stale', 'false', { timeout: 120_000 });
+  // One stem edit did it; no separation started after the delete (the editor asked, main had none to run).
+  expect(startsAfterDelete.length).toBeGreaterThan(0);
+  await expect(page.locator('[data-testid="job"][data-kind="stem-edit"][data-state="done"]')).toHaveCount(1);
+  await expect(separations).toHaveCount(separated);
+  await expect(busy).toHaveCount(0);
 
-  // Exporting now would take stems made for two sources without the second one: refused.
   const exp = await exportFloatStems(page, mediaDir);
-  await exp.getByTestId('export-start').click();
-  await expect(exp.getByTestId('export-problem')).toContainText('separating them again');
-
-  await expect(tracks).toHaveAttribute('data-stems-stale', 'false', { timeout: 240_000 });
   await exp.getByTestId('export-start').click();
   await expect(exp.getByTestId('export-done')).toBeVisible({ timeout: 120_000 });
   const folder = path.join(mediaDir, 'remove-6s export');

@@ -1,7 +1,7 @@
 /**
  * Fixing a stem in the browser UI: a removed source's sound stays in the residual (shown as
- * updating) and the range on screen is separated first; a source's strength; a time selection of a
- * stem moved to the residual. The export then still sums to the original.
+ * updating until its stem is added to the residual, with no separation); a source's strength; a
+ * time selection of a stem moved to the residual. The export then still sums to the original.
  */
 import { expect, test } from '@playwright/test';
 import { existsSync, readdirSync } from 'node:fs';
@@ -29,7 +29,9 @@ test('remove, strength and move a selection: the residual never lacks a sound an
   await expect(residual).toHaveAttribute('data-updating', 'false');
 
   // Zoomed in near the end, delete Source 2: the residual says it is updating at once (it plays
-  // the removed stem meanwhile), and the separation asks for the range on screen first.
+  // the removed stem meanwhile); the editor asks for what is due with the range on screen first,
+  // and main adds the removed stem to the residual (a stem edit, no separation).
+  const separated = await page.locator('[data-testid="job"][data-kind="separation"]').count();
   await seekByWave(page, 4.5, CLIP_SEC);
   await page.getByLabel('Zoom the tracks').fill('300');
   await page.getByRole('button', { name: /Source 2: Source 2/ }).click();
@@ -54,8 +56,9 @@ test('remove, strength and move a selection: the residual never lacks a sound an
   await expect(page.getByTestId('source-strength-value')).toHaveText('90%');
   await edit;
   await expect(tracks).toHaveAttribute('data-stems-stale', 'false', { timeout: 120_000 });
-  // One stem-edit job, and no separation beyond the one after the removal (finished).
-  await expect(page.locator('[data-testid="job"][data-kind="stem-edit"][data-state="done"]')).toHaveCount(1);
+  // Two stem-edit jobs (the removal's, this one), and no separation beyond the first (finished).
+  await expect(page.locator('[data-testid="job"][data-kind="stem-edit"][data-state="done"]')).toHaveCount(2);
+  await expect(page.locator('[data-testid="job"][data-kind="separation"]')).toHaveCount(separated);
   await expect(page.locator('[data-testid="job"][data-kind="separation"]:not([data-state="done"])')).toHaveCount(0);
   await shot(page, 'editor-05d-strength.png');
   // Undo puts the separation's own stems back without any job; redo the edited ones.

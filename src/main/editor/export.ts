@@ -91,7 +91,7 @@ export function createExportService(deps: ExportDeps) {
     // Stems made for other sources would lose (or double) the sound of what changed: wait.
     if (st.stemsStale) {
       deps.separateDue(projectId);
-      throw new AppError('bad_request', 'The sources changed since the stems were separated and Stemsight is separating them again; export when that has finished.');
+      throw new AppError('bad_request', 'The sources changed since the stems were made and Stemsight is making them again; export when that has finished.');
     }
     if (st.stems.some((x) => x.preview)) {
       // Its whole-file separation may have been stopped: then it starts again.

@@ -2,7 +2,8 @@
  * separation.start: one job for the whole file, and before it a short preview of the region on
  * screen; when a job finishes its stems are recorded in the library and the UI is told. Sources
  * with edits (strength, moved ranges) then get a stem-edit job over that separation's stems; when
- * only the edits changed, the stem-edit job is all that runs (no model).
+ * only the edits changed, the stem-edit job is all that runs (no model). So it is when a source was
+ * removed: the stem-edit job adds its stem to the residual of the set playing (stem-sets.ts).
  */
 import path from 'node:path';
 import { AppError } from '../../shared/errors';
@@ -11,7 +12,8 @@ import type { StemEditJobParams } from '../engine/stem-edit/job';
 import type { StemEditResult } from '../engine/stem-edit/apply';
 import type { Source } from '../engine/project/types';
 import type { EditorEngine, EditorEvents, EditorJobs, EditorStore } from './ports';
-import { chooseStems, editBase, hasEdits, queryParams, setsToDrop, stemSets, type StemSet } from './stem-sets';
+import { DEFAULT_STRENGTH } from '../../shared/stem-edit';
+import { chooseStems, editBase, foldFrom, goneStems, hasEdits, queryParams, setsToDrop, stemSets, type StemSet } from './stem-sets';
 
 /** A preview runs before the full file and everything else queued. */
 export const PREVIEW_PRIORITY = 10;
@@ -101,14 +103,21 @@ export function createSeparationService(deps: SeparationDeps) {
     // Stems of the whole file made for exactly these sources and edits: nothing to do.
     const current = chooseStems(sources, stems);
     if (!current.stale && current.set && !current.set.preview) return [];
+    // A source was removed: the whole-file set playing serves the others; its stem joins the residual.
+    const folded = foldFrom(sources, stems);
+    if (folded) {
+      // Separations still running were asked for other sources: stop them before they use the machine.
+      for (const old of jobs.active('separation', { projectId })) jobs.cancel(old);
+      return [startEdit(projectId, folded, true)];
+    }
     const base = editBase(sources, stems);
-    // The whole file was separated for these clicks: only the edits are due.
-    if (base && !base.preview) return sources.some(hasEdits) ? [startEdit(projectId, base)] : [];
+    // The whole file was separated for these clicks (or more): only the edits are due.
+    if (base && !base.preview) return editDue(base, sources) ? [startEdit(projectId, base)] : [];
     // These clicks are being separated (with the same picture facts): edit the preview now; the
     // whole file is edited when it is done.
     const detections = deps.detectionsFile?.(projectId) ?? null;
     const key = JSON.stringify([clicksKey(sources), detections]);
-    if (jobs.active('separation', { projectId }).some((j) => separating.get(j) === key)) return base && sources.some(hasEdits) ? [startEdit(projectId, base)] : [];
+    if (jobs.active('separation', { projectId }).some((j) => separating.get(j) === key)) return base && editDue(base, sources) ? [startEdit(projectId, base)] : [];
     // Newer clicks make older separations (and edits of their stems) stale: stop them before they use the machine.
     for (const old of [...jobs.active('separation', { projectId }), ...jobs.active('stem-edit', { projectId })]) jobs.cancel(old);
     const durationSec = m.facts.durationSec;
@@ -171,45 +180,50 @@ export function createSeparationService(deps: SeparationDeps) {
     });
   }
 
-  /** After a separation: its stems get the sources' edits when they have any. */
+  /** A separation's set does not fit the sources as it is: they have edits, or it has stems of removed sources. */
+  const editDue = (base: StemSet, sources: Source[]): boolean => sources.some(hasEdits) || goneStems(base, sources).length > 0;
+
+  /** After a separation: its stems get the sources' edits (and lose removed sources) when due. */
   function editIfDue(projectId: number): void {
     const sources = store.sources(projectId);
-    if (!sources.some(hasEdits)) return;
     const stems = store.stems(projectId);
     if (!chooseStems(sources, stems).stale) return;
     const base = editBase(sources, stems);
-    if (base) startEdit(projectId, base);
+    if (base && editDue(base, sources)) startEdit(projectId, base);
   }
 
   /**
-   * A stem-edit job over a separation's set (base) with the sources' current edits; when it is
-   * done its set is recorded: the stems it wrote, the base's files for the stems it left as they
-   * were, and the new residual.
+   * A stem-edit job over the set `from`, a separation's set to which the sources' current edits
+   * are applied, or (applied: a removal) a set already made with them, of which only the stems of
+   * removed sources move to the residual. When it is done its set is recorded: the stems it wrote,
+   * from's files for the stems it left as they were, and the new residual.
    */
-  function startEdit(projectId: number, base: StemSet): string {
+  function startEdit(projectId: number, from: StemSet, applied = false): string {
     for (const old of jobs.active('stem-edit', { projectId })) jobs.cancel(old);
     const m = store.media(projectId);
     const sources = store.sources(projectId);
-    const rawOf = (src: Source) => base.stems.find((s) => s.sourceId === src.id)!;
+    const stemOf = (src: Source) => from.stems.find((s) => s.sourceId === src.id)!;
+    const edits = (src: Source) => (applied ? { strength: DEFAULT_STRENGTH, moves: [] } : src);
     const index = new Map(sources.map((s, k) => [s.id, k] as const));
     // A range moved to a source that is gone goes to the residual.
     const target = (to: number | null) => (to !== null && index.has(to) ? index.get(to)! : null);
     const outDir = newFolder(projectId, 'edit');
     const params: StemEditJobParams = {
-      sources: sources.map((s) => ({ file: rawOf(s).path, strength: s.strength, moves: s.moves.map((mv) => ({ startSec: mv.startSec, endSec: mv.endSec, to: target(mv.to) })) })),
-      residual: base.residual.path,
-      startSec: base.residual.startFrame / base.residual.sampleRate,
+      sources: sources.map((s) => ({ file: stemOf(s).path, strength: edits(s).strength, moves: edits(s).moves.map((mv) => ({ startSec: mv.startSec, endSec: mv.endSec, to: target(mv.to) })) })),
+      residual: from.residual.path,
+      fold: goneStems(from, sources).map((s) => s.path),
+      startSec: from.residual.startFrame / from.residual.sampleRate,
       order: sources
-        .flatMap((s, k) => s.moves.map((mv) => ({ k, mv })))
+        .flatMap((s, k) => edits(s).moves.map((mv) => ({ k, mv })))
         .sort((a, b) => a.mv.seq - b.mv.seq)
         .map(({ k, mv }) => [k, { startSec: mv.startSec, endSec: mv.endSec, to: target(mv.to) }]),
       outDir,
     };
-    const id = jobs.start('stem-edit', params, { projectId, mediaId: m.id, priority: base.preview ? PREVIEW_PRIORITY : 0 });
+    const id = jobs.start('stem-edit', params, { projectId, mediaId: m.id, priority: from.preview ? PREVIEW_PRIORITY : 0 });
     void jobs.wait(id).then(async (outcome) => {
       if (outcome.state !== 'done') return;
       try {
-        await recordEdited(projectId, id, base, sources, outcome.result as StemEditResult, outDir);
+        await recordEdited(projectId, id, from, sources, outcome.result as StemEditResult, outDir);
         deps.events.changed(projectId, 'stems');
         await dropOldSets(projectId);
       } catch (err) {
@@ -219,25 +233,28 @@ export function createSeparationService(deps: SeparationDeps) {
     return id;
   }
 
-  async function recordEdited(projectId: number, jobId: string, base: StemSet, sources: Source[], result: StemEditResult, outDir: string): Promise<void> {
-    const r = base.residual;
+  /** The residual is recorded last: until it is, the set is incomplete and never shown (stemSets). */
+  async function recordEdited(projectId: number, jobId: string, from: StemSet, sources: Source[], result: StemEditResult, outDir: string): Promise<void> {
+    const r = from.residual;
+    // The separation the new set comes from: from itself, or the one from was edited from.
+    const base = from.base ?? from.jobId;
     const common = { projectId, mediaId: r.mediaId, jobId, modelId: r.modelId, modelVersion: r.modelVersion, sampleRate: result.sampleRate, channels: result.channels, frames: result.frames, startFrame: r.startFrame, preview: r.preview };
     for (const [k, src] of sources.entries()) {
-      const raw = base.stems.find((s) => s.sourceId === src.id)!;
+      const was = from.stems.find((s) => s.sourceId === src.id)!;
       const name = result.sources[k];
-      const file = name ? path.join(outDir, name) : raw.path;
+      const file = name ? path.join(outDir, name) : was.path;
       await store.recordStem({
         ...common,
         sourceId: src.id,
         kind: 'source',
         path: file,
-        sha256: name ? await deps.engine.sha256(file) : raw.sha256,
+        sha256: name ? await deps.engine.sha256(file) : was.sha256,
         // The edits it was made with (stem-sets.ts compares them with the source's).
-        params: { ...raw.params, strength: src.strength, moves: src.moves.map((mv) => ({ ...mv })), base: base.jobId },
+        params: { ...was.params, strength: src.strength, moves: src.moves.map((mv) => ({ ...mv })), base },
       });
     }
     const residual = path.join(outDir, result.residual);
-    await store.recordStem({ ...common, sourceId: null, kind: 'residual', path: residual, sha256: await deps.engine.sha256(residual), params: { ...r.params, base: base.jobId } });
+    await store.recordStem({ ...common, sourceId: null, kind: 'residual', path: residual, sha256: await deps.engine.sha256(residual), params: { ...r.params, base } });
   }
 
   /**

@@ -1,13 +1,18 @@
 /**
  * Which separation's stems the editor plays and exports. Every separation job writes one stem set
  * (a stem per source and the residual, which sum to the original). A set is only valid for the
- * sources it was separated for: when a source is added, moved, renamed as another class or removed, the residual of an older
- * set still holds (or lacks) that sound, so stems of different sets must never be mixed, and a set
- * made for other sources is stale until a separation of the current sources replaces it.
+ * sources it was separated for: when a source is added, moved or renamed as another class, the
+ * residual of an older set still holds (or lacks) that sound, so stems of different sets must
+ * never be mixed, and a set made for other sources is stale until a separation of the current
+ * sources replaces it (a removal needs none: see below).
  *
  * A stem-edit job (strength, moved ranges: engine/stem-edit) makes an edited set from a separation's
  * set (its base), which the edited set's rows name; the edited set fits only the sources' edits it
  * was made with, the base only sources without edits.
+ *
+ * Removing a source is the one change that needs no separation: the set playing serves the
+ * sources that stay (goneStems, foldFrom), and a stem-edit job adds the removed stems to its
+ * residual. The new set keeps the other stems' files and names the same base.
  */
 import type { Source, Stem, StemMove } from '../engine/project/types';
 import { DEFAULT_STRENGTH } from '../../shared/stem-edit';
@@ -86,39 +91,67 @@ export function stemSets(stems: Stem[]): StemSet[] {
   return sets;
 }
 
+/** The stem in the set of each source it was made for, by source id. */
+const stemsBySource = (set: StemSet) => new Map(set.stems.filter((s) => s.sourceId !== null).map((s) => [s.sourceId as number, s] as const));
+
+/**
+ * The stem was separated for this source's query: clicked at the same place and time, named the
+ * same class. Stems recorded before clicks were kept match on the source alone, and those recorded
+ * before classes were kept on the click.
+ */
+function queryFits(stem: Stem, src: QuerySource): boolean {
+  const params = stem.params as Record<string, unknown>;
+  const now = queryParams(src);
+  if ('className' in params && params.className !== now.className) return false;
+  if (!('click' in params)) return true;
+  const click = clickOf(params);
+  if (click === null || now.click === null) return click === now.click;
+  return click.x === now.click.x && click.y === now.click.y && click.timeSec === now.click.timeSec;
+}
+
+/** The stem was made with the source's current strength and moved ranges. */
+function editsFit(stem: Stem, src: SourceFit): boolean {
+  const made = stemEditsOf(stem.params as Record<string, unknown>);
+  return made.strength === (src.strength ?? DEFAULT_STRENGTH) && movesKey(made.moves) === movesKey(src.moves ?? []);
+}
+
+/**
+ * Each source has a stem in the set that fits it (its query, and with edits its edits too); the
+ * set may hold more sources (see goneStems). exact: no more.
+ */
+function serves(set: StemSet, sources: SourceFit[], fits: (stem: Stem, src: SourceFit) => boolean, exact: boolean): boolean {
+  const bySource = stemsBySource(set);
+  if (exact ? bySource.size !== sources.length : bySource.size < sources.length) return false;
+  return sources.every((src) => {
+    const stem = bySource.get(src.id);
+    return stem !== undefined && fits(stem, src);
+  });
+}
+
+const queryAndEditsFit = (stem: Stem, src: SourceFit) => queryFits(stem, src) && editsFit(stem, src);
+
 /**
  * The set was made for exactly these sources: separated for the same ones, asked for by the same
  * query, and edited with their current strength and moved ranges.
  */
 export function setFits(set: StemSet, sources: SourceFit[]): boolean {
-  if (!clicksFit(set, sources)) return false;
-  const bySource = new Map(set.stems.filter((s) => s.sourceId !== null).map((s) => [s.sourceId as number, s] as const));
-  return sources.every((src) => {
-    const made = stemEditsOf(bySource.get(src.id)!.params as Record<string, unknown>);
-    return made.strength === (src.strength ?? DEFAULT_STRENGTH) && movesKey(made.moves) === movesKey(src.moves ?? []);
-  });
+  return serves(set, sources, queryAndEditsFit, true);
+}
+
+/** The set was separated for exactly these sources, asked for by the same query, whatever their edits. */
+export function clicksFit(set: StemSet, sources: QuerySource[]): boolean {
+  return serves(set, sources, queryFits, true);
 }
 
 /**
- * The set was separated for exactly these sources: the same ones, asked for by the same query
- * (clicked at the same place and time, named the same class), whatever their edits. Stems recorded
- * before clicks were kept match on the sources alone, and those recorded before classes were kept
- * on the click.
+ * Stems of the set's sources that are not among these (removed since): their sound belongs to
+ * the residual. A set of more sources serves fewer: each stem of a source that stays is as it was,
+ * and the stems of those that went added to the residual give a residual that still sums with
+ * them to the original (engine/stem-edit folds them in).
  */
-export function clicksFit(set: StemSet, sources: QuerySource[]): boolean {
-  const bySource = new Map(set.stems.filter((s) => s.sourceId !== null).map((s) => [s.sourceId as number, s] as const));
-  if (bySource.size !== sources.length) return false;
-  return sources.every((src) => {
-    const stem = bySource.get(src.id);
-    if (!stem) return false;
-    const params = stem.params as Record<string, unknown>;
-    const now = queryParams(src);
-    if ('className' in params && params.className !== now.className) return false;
-    if (!('click' in params)) return true;
-    const click = clickOf(params);
-    if (click === null || now.click === null) return click === now.click;
-    return click.x === now.click.x && click.y === now.click.y && click.timeSec === now.click.timeSec;
-  });
+export function goneStems(set: StemSet, sources: Pick<Source, 'id'>[]): Stem[] {
+  const ids = new Set(sources.map((s) => s.id));
+  return set.stems.filter((s) => s.sourceId !== null && !ids.has(s.sourceId));
 }
 
 export function chooseStems(sources: SourceFit[], stems: Stem[]): StemChoice {
@@ -131,13 +164,38 @@ export function chooseStems(sources: SourceFit[], stems: Stem[]): StemChoice {
   return { set: sets[0] ?? null, stale: sets.length > 0 };
 }
 
+/** A whole-file set before a preview, else the first (sets come newest first). */
+const wholeFirst = (sets: StemSet[]): StemSet | null => sets.find((s) => !s.preview) ?? sets[0] ?? null;
+
 /**
- * The separation's set a stem edit of these sources starts from: the newest separation (not an
- * edited set) made for their clicks, a whole-file one before a preview; null when none.
+ * The separation's set a stem edit of these sources starts from: a separation (not an edited set)
+ * made for their clicks, or for more sources (their stems are folded into the residual). Of those,
+ * the one the newest set made for exactly these clicks came from (so an edit after an undo or a
+ * removal keeps the stems heard until now), else the newest; a whole-file one before a preview;
+ * null when none.
  */
 export function editBase(sources: SourceFit[], stems: Stem[]): StemSet | null {
-  const raw = stemSets(stems).filter((s) => s.base === null && clicksFit(s, sources));
-  return raw.find((s) => !s.preview) ?? raw[0] ?? null;
+  const sets = stemSets(stems);
+  const raw = sets.filter((s) => s.base === null && serves(s, sources, queryFits, false));
+  const heard = wholeFirst(sets.filter((s) => clicksFit(s, sources) && raw.some((r) => r.jobId === (s.base ?? s.jobId))));
+  return raw.find((r) => r.jobId === (heard?.base ?? heard?.jobId)) ?? wholeFirst(raw);
+}
+
+/**
+ * The set a removal is folded from: the newest whole-file set made for these sources and more,
+ * that fits each of these (query and edits), and none of whose other sources moved a range into
+ * one of these (that range would stay in their stem though its move is gone). Its stems of these
+ * sources, and its residual with the other stems added, are the set for these sources: nothing
+ * is separated again and no stem the user hears changes. Null when none.
+ */
+export function foldFrom(sources: SourceFit[], stems: Stem[]): StemSet | null {
+  const ids = new Set(sources.map((s) => s.id));
+  const intoStaying = (stem: Stem) => stemEditsOf(stem.params as Record<string, unknown>).moves.some((m) => m.to !== null && ids.has(m.to));
+  return (
+    stemSets(stems).find(
+      (set) => !set.preview && stemsBySource(set).size > sources.length && serves(set, sources, queryAndEditsFit, false) && !goneStems(set, sources).some(intoStaying),
+    ) ?? null
+  );
 }
 
 /** Whole-file sets kept besides the one playing, so that undo finds recent sources' stems again. */

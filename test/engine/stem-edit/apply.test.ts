@@ -142,6 +142,32 @@ describe('stem edits', () => {
     expect(a2[0][Math.round(0.5 * RATE)]).toBe(a[0][Math.round(0.5 * RATE)]);
   });
 
+  it("folds a removed source's stem into the residual: the other stems stay as they are, the sum stays exact", async () => {
+    const raw = await rawSet();
+    const outDir = path.join(dir, 'folded');
+    // No strength to apply: no STFT grid is needed.
+    const r = await applyStemEdits({ sources: [{ file: raw.files[0], strength: 0.5, moves: [] }], residual: raw.residual, fold: [raw.files[1]], startSec: 0, outDir });
+    expect(r.sources).toEqual([null]);
+    const residual = path.join(outDir, r.residual);
+    // The new residual is the old one plus the removed stem, to float precision.
+    expect(await sumDifference([residual], [raw.residual, raw.files[1]])).toBeLessThan(1e-6);
+    // The remaining stem (the same file) and the new residual sum to the original.
+    expect(await sumDifference([raw.files[0], residual], [...raw.files, raw.residual])).toBeLessThan(1e-6);
+    // The removed source's sound is really in it: the residual is far from the old one.
+    const [res, removed] = [await channelsOf(raw.residual), await channelsOf(raw.files[1])];
+    expect(energy(await channelsOf(residual), res)).toBeCloseTo(energy(removed), 3);
+  });
+
+  it('a fold and a strength together: the strength re-masks in the mixture that still holds the removed stem', async () => {
+    const raw = await rawSet();
+    const outDir = path.join(dir, 'both');
+    const r = await applyStemEdits({ sources: [{ file: raw.files[0], strength: 1, moves: [] }], residual: raw.residual, fold: [raw.files[1]], startSec: 0, grid, outDir });
+    expect(r.sources).toEqual(['source-1.wav']);
+    expect(await sumDifference([path.join(outDir, 'source-1.wav'), path.join(outDir, r.residual)], [...raw.files, raw.residual])).toBeLessThan(1e-6);
+    // Without the grid a strength cannot be applied: a clear error, nothing written.
+    await expect(applyStemEdits({ sources: [{ file: raw.files[0], strength: 1, moves: [] }], residual: raw.residual, startSec: 0, outDir: path.join(dir, 'none') })).rejects.toThrow('grid');
+  });
+
   it('knows which stems an edit changes', () => {
     const s = (strength: number, moves: EditSource['moves'] = []): EditSource => ({ file: 'x', strength, moves });
     expect(changedSources([s(0.5), s(0.5)])).toEqual([false, false]);

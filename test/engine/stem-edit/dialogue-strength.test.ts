@@ -142,6 +142,28 @@ describe("a speaker's strength drives the speech enhancer (stem edit, no separat
     expect(await worstSumError([path.join(dir, 'moved', 'source-1.wav'), path.join(raw, 'source-2.wav'), path.join(dir, 'moved', r.residual)], original)).toBeLessThan(1e-5);
   });
 
+  it("a removed source's stem folded into the residual of an edited set: the edited stem stays as it is, the sum stays exact at full rate", async () => {
+    const { raw, original } = await speakerSet();
+    // The speaker at a higher strength: its stem cleaned again, in a folder of its own (no manifest there).
+    const strong = await edit(raw, 1, 'strong');
+    const edited = await readWav(strong.files[0]);
+    // Source 2 removed: its stem joins the residual; nothing is re-masked or cleaned again.
+    const r = await stemEditJob.run(
+      { sources: [{ file: strong.files[0], strength: 0.5, moves: [] }], residual: strong.residual, fold: [strong.files[1]], startSec: 0, order: [], outDir: path.join(dir, 'folded') },
+      ctx,
+    );
+    expect(r.sources).toEqual([null]);
+    expect((await readWav(strong.files[0])).channels).toEqual(edited.channels);
+    const residual = path.join(dir, 'folded', r.residual);
+    expect(r).toMatchObject({ sampleRate: RATE, channels: 2, frames: N });
+    expect(await worstSumError([strong.files[0], residual], original)).toBeLessThan(1e-5);
+    // The removed tone is in the new residual: it is the old residual plus the tone, sample for sample to float precision.
+    const [res, tone, folded] = await Promise.all([strong.residual, strong.files[1], residual].map(async (f) => (await readWav(f)).channels));
+    let worst = 0;
+    for (let c = 0; c < 2; c++) for (let i = 0; i < N; i++) worst = Math.max(worst, Math.abs(folded[c][i] - (res[c][i] + tone[c][i])));
+    expect(worst).toBeLessThan(1e-6);
+  });
+
   it("says what to do when a speaker's stem as separated is gone", async () => {
     const { raw } = await speakerSet();
     unlinkSync(path.join(raw, 'source-1.separated.wav'));

@@ -26,6 +26,17 @@ function stemsOf(job: FakeJob, sources: number, startSec = 0): Manifest {
   } as unknown as Manifest;
 }
 
+/** What the stem-edit worker writes: the stems it changed and the residual. */
+function editedOf(job: FakeJob, changed: (string | null)[]) {
+  const outDir = job.params.outDir as string;
+  mkdirSync(outDir, { recursive: true });
+  for (const f of [...changed, 'residual.wav']) if (f) writeFileSync(path.join(outDir, f), `edited ${f}`);
+  insertJob(w.lib, { id: job.id, kind: 'stem-edit', projectId: w.projectId, mediaId: w.mediaId, params: {} });
+  return { sources: changed, residual: 'residual.wav', sampleRate: 44100, channels: 2, frames: 44100 };
+}
+
+const kinds = () => w.jobs.started.map((j) => j.kind);
+
 describe('separation of sources by name', () => {
   it("hands each source's query (point and/or class) to the job; only clicked sources get activity; a class change makes the stems stale", async () => {
     await w.editor.sources.addByName(w.projectId, 'speech');
@@ -161,48 +172,167 @@ describe('stems after a change of sources', () => {
     return w.jobs.started.find((j) => j.id === r.jobId)!.params;
   }
 
-  it('a removed source makes the stems stale: export waits for the separation of the remaining sources, then takes only its stems', async () => {
-    const [, violin] = await twoSeparated();
-    expect((await w.editor.state(w.projectId)).stemsStale).toBe(false);
-
-    const removedStem = (await w.editor.state(w.projectId)).stems.find((s) => s.sourceId === violin)!;
+  it('removing a source makes a set for the others with no separation: its stem joins the residual, the other stems stay as they were', async () => {
+    const [speaker, violin] = await twoSeparated();
+    const sep = w.jobs.started.at(-1)!;
+    const before = await w.editor.state(w.projectId);
+    const removedStem = before.stems.find((s) => s.sourceId === violin)!;
     const st = await w.editor.sources.remove(w.projectId, violin);
-    // Stale until the sources are separated again; meanwhile the removed source's stem is played
-    // as part of the residual, so the residual is never presented without that sound.
+    // Stale until the new set is recorded; meanwhile the removed source's stem is played as part
+    // of the residual, so the residual is never presented without that sound.
     expect(st.stemsStale).toBe(true);
     expect(st.stems.map((s) => s.sourceId)).not.toContain(violin);
     expect(st.residualParts).toEqual([removedStem]);
-    await expect(w.editor.export.start(w.projectId, 'new')).rejects.toMatchObject({ code: 'bad_request', message: expect.stringContaining('separating them again') });
+    await expect(w.editor.export.start(w.projectId, 'new')).rejects.toMatchObject({ code: 'bad_request', message: expect.stringContaining('making them again') });
 
-    const again = w.jobs.started.at(-1)!;
-    expect(again).toMatchObject({ kind: 'separation', params: { sources: [{ x: 0.2, y: 0.3, timeSec: 1 }] } });
-    await again.finish('done', stemsOf(again, 1));
+    // The export asked for what is due: a stem edit that adds the violin's stem to the residual.
+    expect(kinds()).toEqual(['separation', 'stem-edit']);
+    const fold = w.jobs.started.at(-1)!;
+    const raw = sep.params.outDir as string;
+    expect(fold.params).toMatchObject({
+      sources: [{ file: path.join(raw, 'source-1.wav'), strength: 0.5, moves: [] }],
+      residual: path.join(raw, 'residual.wav'),
+      fold: [path.join(raw, 'source-2.wav')],
+      order: [],
+      startSec: 0,
+    });
+    // Asked again (the editor after its debounce), it starts the same work once more, nothing else.
+    expect(w.editor.separation.start(w.projectId, { startSec: 0, spanSec: 4 })).toHaveLength(1);
+    expect(kinds()).toEqual(['separation', 'stem-edit', 'stem-edit']);
+    expect(fold.state).toBe('cancelled');
+    const last = w.jobs.started.at(-1)!;
+    await last.finish('done', editedOf(last, [null]));
     await vi.waitFor(async () => expect((await w.editor.state(w.projectId)).stemsStale).toBe(false));
+
+    const after = await w.editor.state(w.projectId);
+    expect(after.residualParts).toEqual([]);
+    expect(after.stems.map((s) => s.sourceId)).toEqual([speaker, null]);
+    // The speaker's stem is the same file (and checksum) as before; only the residual is new.
+    const rows = listStems(w.lib, w.projectId).filter((s) => s.jobId === last.id);
+    expect(rows.find((s) => s.kind === 'source')).toMatchObject({ path: path.join(raw, 'source-1.wav'), sha256: listStems(w.lib, w.projectId).find((s) => s.id === before.stems[0].id)!.sha256 });
+    expect(rows.find((s) => s.kind === 'residual')!.path).toBe(path.join(last.params.outDir as string, 'residual.wav'));
+    // It fits: nothing more is due, and the export takes it.
+    expect(w.editor.separation.start(w.projectId)).toEqual([]);
     const stems = (await exportParams()).stems as { path: string; name: string }[];
-    expect(stems.map((s) => [s.name, path.relative(again.params.outDir as string, s.path)])).toEqual([
-      ['Source 1', 'source-1.wav'],
-      ['residual', 'residual.wav'],
+    expect(stems.map((s) => [s.name, s.path])).toEqual([
+      ['Source 1', path.join(raw, 'source-1.wav')],
+      ['residual', path.join(last.params.outDir as string, 'residual.wav')],
     ]);
+    expect(kinds().filter((k) => k === 'separation')).toHaveLength(1);
   });
 
-  it('an export started while the stems are stale and nothing separates starts the separation', async () => {
+  it('an export started while the stems are stale and nothing runs starts what is due, once', async () => {
     const [, violin] = await twoSeparated();
     await w.editor.sources.remove(w.projectId, violin);
     const before = w.jobs.started.length;
     expect(await codeOf(() => w.editor.export.start(w.projectId, 'new'))).toBe('bad_request');
-    expect(w.jobs.started.slice(before).map((j) => j.kind)).toEqual(['separation']);
+    expect(w.jobs.started.slice(before).map((j) => j.kind)).toEqual(['stem-edit']);
     // Asking again while it runs starts nothing more.
     expect(await codeOf(() => w.editor.export.start(w.projectId, 'new'))).toBe('bad_request');
     expect(w.jobs.started).toHaveLength(before + 1);
   });
 
-  it('undoing the removal brings back the set that was separated for those sources, with no new separation', async () => {
+  it('undoing the removal brings back the set that was separated for those sources, with no job; redo the folded one', async () => {
     const [, violin] = await twoSeparated();
     const full = (await w.editor.state(w.projectId)).stems.map((s) => s.id);
+    // Undone at once, before anything ran.
     await w.editor.sources.remove(w.projectId, violin);
-    const st = await w.editor.mixer.undo(w.projectId);
+    let st = await w.editor.mixer.undo(w.projectId);
     expect(st.stemsStale).toBe(false);
     expect(st.stems.map((s) => s.id)).toEqual(full);
+
+    // Undone after the removal's set was made: both sets stay, and each fits its sources again.
+    await w.editor.sources.remove(w.projectId, violin);
+    w.editor.separation.start(w.projectId);
+    const fold = w.jobs.started.at(-1)!;
+    await fold.finish('done', editedOf(fold, [null]));
+    await vi.waitFor(async () => expect((await w.editor.state(w.projectId)).stemsStale).toBe(false));
+    const folded = (await w.editor.state(w.projectId)).stems.map((s) => s.id);
+    const jobs = w.jobs.started.length;
+    st = await w.editor.mixer.undo(w.projectId);
+    expect(st.stemsStale).toBe(false);
+    expect(st.stems.map((s) => s.id)).toEqual(full);
+    st = await w.editor.mixer.redo(w.projectId);
+    expect(st.stemsStale).toBe(false);
+    expect(st.stems.map((s) => s.id)).toEqual(folded);
+    expect(w.editor.separation.start(w.projectId)).toEqual([]);
+    expect(w.jobs.started).toHaveLength(jobs);
+  });
+
+  it('a source removed while its separation runs still needs a separation of the others', async () => {
+    await w.editor.sources.add(w.projectId, 0.2, 0.3, 1);
+    const st = await w.editor.sources.add(w.projectId, 0.7, 0.3, 2);
+    const [preview] = w.editor.separation.start(w.projectId, { startSec: 0, spanSec: 4 }).map((id) => w.jobs.started.find((j) => j.id === id)!);
+    await preview.finish('done', stemsOf(preview, 2));
+    await vi.waitFor(async () => expect((await w.editor.state(w.projectId)).stems).toHaveLength(3));
+    // Only a preview exists for these sources: no whole-file set can lose the violin.
+    await w.editor.sources.remove(w.projectId, st.sources[1].id);
+    w.editor.separation.start(w.projectId, { startSec: 0, spanSec: 4 });
+    expect(w.jobs.started.map((j) => [j.kind, j.state, (j.params.sources as unknown[]).length])).toEqual([
+      ['separation', 'done', 2],
+      ['separation', 'cancelled', 2],
+      ['separation', 'queued', 1],
+      ['separation', 'queued', 1],
+    ]);
+  });
+
+  it('a removal from an edited set keeps the edited stems; a later edit starts from the separation, the removed stem folded in', async () => {
+    const [speaker, violin] = await twoSeparated();
+    const sep = w.jobs.started.at(-1)!;
+    const raw = sep.params.outDir as string;
+    await w.editor.sources.strength(w.projectId, speaker, 0.8);
+    w.editor.separation.start(w.projectId);
+    const edit = w.jobs.started.at(-1)!;
+    // Nothing removed: nothing folded.
+    expect(edit.params).toMatchObject({ fold: [] });
+    await edit.finish('done', editedOf(edit, ['source-1.wav', null]));
+    await vi.waitFor(async () => expect((await w.editor.state(w.projectId)).stemsStale).toBe(false));
+    const editedSpeaker = path.join(edit.params.outDir as string, 'source-1.wav');
+
+    await w.editor.sources.remove(w.projectId, violin);
+    w.editor.separation.start(w.projectId);
+    const fold = w.jobs.started.at(-1)!;
+    // The edited speaker's stem as it is (no strength applied again), the violin's raw stem to the residual.
+    expect(fold.params).toMatchObject({
+      sources: [{ file: editedSpeaker, strength: 0.5, moves: [] }],
+      residual: path.join(edit.params.outDir as string, 'residual.wav'),
+      fold: [path.join(raw, 'source-2.wav')],
+    });
+    await fold.finish('done', editedOf(fold, [null]));
+    await vi.waitFor(async () => expect((await w.editor.state(w.projectId)).stemsStale).toBe(false));
+    const rows = listStems(w.lib, w.projectId).filter((s) => s.jobId === fold.id);
+    expect(rows.map((s) => [s.kind, s.path, (s.params as { base?: string }).base])).toEqual([
+      ['residual', path.join(fold.params.outDir as string, 'residual.wav'), sep.id],
+      ['source', editedSpeaker, sep.id],
+    ]);
+
+    // A new strength: from the separation's raw stems, the violin's folded into the residual.
+    await w.editor.sources.strength(w.projectId, speaker, 0.3);
+    expect(w.editor.separation.start(w.projectId)).toHaveLength(1);
+    expect(w.jobs.started.at(-1)!).toMatchObject({
+      kind: 'stem-edit',
+      params: { sources: [{ file: path.join(raw, 'source-1.wav'), strength: 0.3 }], residual: path.join(raw, 'residual.wav'), fold: [path.join(raw, 'source-2.wav')] },
+    });
+    expect(kinds().filter((k) => k === 'separation')).toHaveLength(1);
+    // The separation stays on disk while a set made from it plays.
+    expect(existsSync(raw)).toBe(true);
+  });
+
+  it("a removed source that moved a range into another source is not folded as it is: the stem edit from the separation redoes the other's stem", async () => {
+    const [speaker, violin] = await twoSeparated();
+    const raw = w.jobs.started.at(-1)!.params.outDir as string;
+    await w.editor.sources.moveRange(w.projectId, violin, { startSec: 1, endSec: 2, to: speaker });
+    w.editor.separation.start(w.projectId);
+    const edit = w.jobs.started.at(-1)!;
+    await edit.finish('done', editedOf(edit, ['source-1.wav', 'source-2.wav']));
+    await vi.waitFor(async () => expect((await w.editor.state(w.projectId)).stemsStale).toBe(false));
+    // The speaker's edited stem holds the violin's range, whose move went with the violin.
+    await w.editor.sources.remove(w.projectId, violin);
+    w.editor.separation.start(w.projectId);
+    expect(w.jobs.started.at(-1)!).toMatchObject({
+      kind: 'stem-edit',
+      params: { sources: [{ file: path.join(raw, 'source-1.wav'), strength: 0.5, moves: [] }], residual: path.join(raw, 'residual.wav'), fold: [path.join(raw, 'source-2.wav')] },
+    });
   });
 
   it('a moved source keeps its identity and makes the stems stale; one undo of the drag makes them fit again', async () => {
@@ -240,21 +370,35 @@ describe('stems after a change of sources', () => {
     expect(w.jobs.started.slice(before).map((j) => [j.kind, j.params.startSec])).toEqual([['separation', undefined]]);
   });
 
-  it('reopening a project whose re-separation never finished separates again; a fitting project starts nothing', async () => {
+  it('reopening a project whose stems were never made again for its sources starts what is due: after a removal, no separation', async () => {
     const [, violin] = await twoSeparated();
     const reopened = w.reopen();
     reopened.opened(w.projectId);
     expect(w.jobs.active('separation', { projectId: w.projectId })).toEqual([]);
 
     await w.editor.sources.remove(w.projectId, violin);
-    // The app is killed before the separation of the remaining source ran: a new process opens it.
+    // The app is killed before the removal's set was made: a new process opens it.
     const killed = w.jobs.started.length;
     w.reopen().opened(w.projectId);
     const resumed = w.jobs.started.slice(killed);
-    expect(resumed.map((j) => [j.kind, j.params.startSec, (j.params.sources as unknown[]).length])).toEqual([['separation', undefined, 1]]);
+    expect(resumed.map((j) => [j.kind, (j.params.sources as unknown[]).length])).toEqual([['stem-edit', 1]]);
     // Opening it again while that runs does not start another.
     w.reopen().opened(w.projectId);
     expect(w.jobs.started).toHaveLength(killed + 1);
+    // Once the set is made, a reopen starts nothing: the removal is neither undone nor separated again.
+    await resumed[0].finish('done', editedOf(resumed[0], [null]));
+    await vi.waitFor(async () => expect((await w.editor.state(w.projectId)).stemsStale).toBe(false));
+    w.reopen().opened(w.projectId);
+    expect(w.jobs.started).toHaveLength(killed + 1);
+    expect((await w.reopen().state(w.projectId)).sources).toHaveLength(1);
+  });
+
+  it('a moved source still needs a separation when the app reopens', async () => {
+    const [speaker] = await twoSeparated();
+    await w.editor.sources.move(w.projectId, speaker, { x: 0.3, y: 0.4, timeSec: 3 });
+    const killed = w.jobs.started.length;
+    w.reopen().opened(w.projectId);
+    expect(w.jobs.started.slice(killed).map((j) => [j.kind, j.params.startSec, (j.params.sources as unknown[]).length])).toEqual([['separation', undefined, 2]]);
   });
 });
 
@@ -323,15 +467,6 @@ describe('old stem sets', () => {
 });
 
 describe('stem edits: strength and moved ranges', () => {
-  /** What the stem-edit worker writes: the stems it changed and the residual. */
-  function editedOf(job: FakeJob, changed: (string | null)[]) {
-    const outDir = job.params.outDir as string;
-    mkdirSync(outDir, { recursive: true });
-    for (const f of [...changed, 'residual.wav']) if (f) writeFileSync(path.join(outDir, f), `edited ${f}`);
-    insertJob(w.lib, { id: job.id, kind: 'stem-edit', projectId: w.projectId, mediaId: w.mediaId, params: {} });
-    return { sources: changed, residual: 'residual.wav', sampleRate: 44100, channels: 2, frames: 44100 };
-  }
-
   /** Two sources separated over the whole file; returns their ids and the separation job. */
   async function separated(): Promise<{ ids: number[]; job: FakeJob }> {
     await w.editor.sources.add(w.projectId, 0.2, 0.3, 1);

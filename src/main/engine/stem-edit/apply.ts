@@ -19,8 +19,9 @@ import { FullRateSynth, type FullRateGrid } from '../separation/fullrate';
  *    strength the stem is not touched at all.
  * 2. Moved ranges, in the order they were made: the share moveWeight() of a source's stem in the
  *    range is taken out of it and added to another source's stem, or left out (the residual).
- * 3. The residual is the mixture (the raw residual plus the raw stems) minus the edited stems, so
- *    the stems and the residual sum to the original exactly (to float precision), whatever the edits.
+ * 3. The residual is the mixture (the raw residual plus the raw stems, and the stems of sources that
+ *    are gone: `fold`) minus the edited stems, so the stems and the residual sum to the original
+ *    exactly (to float precision), whatever the edits.
  *
  * Streaming: one block per stem in memory (plus one STFT window per re-masked stem).
  */
@@ -48,10 +49,15 @@ export interface StemEditOptions {
   startFrom?: (Float32Array[] | null)[];
   /** The raw residual. */
   residual: string;
+  /**
+   * Stems of the set's sources that are gone (removed): their sound belongs to the residual, so
+   * they count in the mixture and no stem is written for them.
+   */
+  fold?: string[];
   /** Media time of the stems' first sample (a preview starts later than 0 s). */
   startSec: number;
-  /** STFT grid for re-masking (the separation's full-rate grid). */
-  grid: FullRateGrid;
+  /** STFT grid for re-masking (the separation's full-rate grid); needed only when a strength is not the default. */
+  grid?: FullRateGrid;
   outDir: string;
   /** Moves of all sources in the order they were made: [source index, move]. */
   order?: [number, EditedMove][];
@@ -169,7 +175,8 @@ export async function applyStemEdits(opts: StemEditOptions): Promise<StemEditRes
   const readers: WavRangeReader[] = [];
   const writers: WavWriter[] = [];
   try {
-    for (const f of [...opts.sources.map((s) => s.file), opts.residual]) readers.push(await WavRangeReader.open(f));
+    const fold = opts.fold ?? [];
+    for (const f of [...opts.sources.map((s) => s.file), opts.residual, ...fold]) readers.push(await WavRangeReader.open(f));
     const { sampleRate: rate, channels } = readers[0].layout;
     const frames = readers[0].frames;
     for (const r of readers) {
@@ -183,7 +190,9 @@ export async function applyStemEdits(opts: StemEditOptions): Promise<StemEditRes
       if (start && (start.length !== channels || start.some((ch) => ch.length !== frames))) throw new RangeError(`the stem that source ${k + 1}'s edit starts from differs from its raw stem in channels or length`);
     }
     const changed = changedSources(opts.sources).map((c, k) => c || starts[k] !== null);
-    const remaskers = opts.sources.map((s) => (s.strength !== DEFAULT_STRENGTH ? new Remasker(opts.grid, channels, s.strength) : null));
+    const grid = opts.grid;
+    if (!grid && opts.sources.some((s) => s.strength !== DEFAULT_STRENGTH)) throw new RangeError('a strength other than the default needs the separation\'s STFT grid');
+    const remaskers = opts.sources.map((s) => (s.strength !== DEFAULT_STRENGTH ? new Remasker(grid!, channels, s.strength) : null));
     const queues = opts.sources.map(() => new Queue(channels));
     const mixQueue = new Queue(channels);
     const order = moveOrder(opts);
@@ -241,12 +250,14 @@ export async function applyStemEdits(opts: StemEditOptions): Promise<StemEditRes
       const count = Math.min(BLOCK, frames - pos);
       const blocks = await Promise.all(readers.map((r) => r.readFrames(pos, count)));
       const raw = blocks.slice(0, N);
-      // The mixture in float64 sums, then one rounding: the raw files sum to it.
+      const gone = blocks.slice(N + 1);
+      // The mixture in float64 sums, then one rounding: the raw files (and the folded ones) sum to it.
       const mix = blocks[N].map((res, c) => {
         const out = new Float32Array(count);
         for (let i = 0; i < count; i++) {
           let v = res[i];
           for (let k = 0; k < N; k++) v += raw[k][c][i];
+          for (const g of gone) v += g[c][i];
           out[i] = v;
         }
         return out;

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { promises as fsp } from 'node:fs';
 import { AppError } from '../../../shared/errors';
-import { enhancerAmount } from '../../../shared/stem-edit';
+import { DEFAULT_STRENGTH, enhancerAmount } from '../../../shared/stem-edit';
 import { defineJob } from '../jobs/define';
 import type { FullRateGrid } from '../separation/fullrate';
 import type { Manifest } from '../separation/job';
@@ -19,6 +19,8 @@ import { applyStemEdits, type EditedMove, type EditSource, type StemEditResult }
 export interface StemEditJobParams {
   sources: EditSource[];
   residual: string;
+  /** Stems of sources that are gone: added to the residual (see apply.ts). */
+  fold?: string[];
   startSec: number;
   order: [number, EditedMove][];
   outDir: string;
@@ -68,18 +70,23 @@ export default defineJob<StemEditJobParams, StemEditResult>(async (p, ctx) => {
   });
   const sampleRate = probe.layout.sampleRate;
   await probe.close();
-  const { grid, dialogue } = await separationFacts(p.residual, sampleRate);
-  const startFrom = await recleanedSpeakers(p.sources, p.residual, dialogue, () => {
-    ctx.throwIfCancelled();
-    ctx.progress('cleaning dialogue', 0);
-  });
+  // Only a strength re-masks or cleans again; without one (moved ranges, a removed source folded
+  // into the residual) the stems need not come from a separation's own folder.
+  const facts = p.sources.some((s) => s.strength !== DEFAULT_STRENGTH) ? await separationFacts(p.residual, sampleRate) : null;
+  const startFrom = facts
+    ? await recleanedSpeakers(p.sources, p.residual, facts.dialogue, () => {
+        ctx.throwIfCancelled();
+        ctx.progress('cleaning dialogue', 0);
+      })
+    : undefined;
   return applyStemEdits({
     sources: p.sources,
     startFrom,
     residual: p.residual,
+    fold: p.fold,
     startSec: p.startSec,
     order: p.order,
-    grid,
+    grid: facts?.grid,
     outDir: p.outDir,
     onProgress: (f) => {
       ctx.throwIfCancelled();
