@@ -94,3 +94,26 @@ export async function clickFrame(page: Page, x: number, y: number): Promise<void
   const box = (await page.getByTestId('video-overlay').boundingBox())!;
   await page.mouse.click(box.x + x * box.width, box.y + y * box.height);
 }
+
+/**
+ * From now on, records the kind of every job that shows up in the Jobs panel (read them with
+ * jobKindsSeen): a finished job leaves the panel after a few seconds, so its rows counted later
+ * would miss the short ones.
+ */
+export async function watchJobs(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const seen: string[] = [];
+    (window as unknown as { jobKindsSeen: string[] }).jobKindsSeen = seen;
+    new MutationObserver((records) => {
+      for (const r of records) {
+        for (const n of r.addedNodes) {
+          if (!(n instanceof Element)) continue;
+          for (const job of [n, ...n.querySelectorAll('[data-testid="job"]')]) if (job.matches('[data-testid="job"]')) seen.push(job.getAttribute('data-kind') ?? '');
+        }
+      }
+    }).observe(document.body, { childList: true, subtree: true });
+  });
+}
+
+/** The kinds of the jobs that showed up since watchJobs, in order. */
+export const jobKindsSeen = (page: Page): Promise<string[]> => page.evaluate(() => (window as unknown as { jobKindsSeen: string[] }).jobKindsSeen);
