@@ -12,7 +12,7 @@ export const command: Command = {
   usage: 'detect <media> --out DIR [--fps N]',
   options: {
     out: { kind: 'string', value: 'DIR', help: 'folder for detections.json' },
-    fps: { kind: 'string', value: 'N', help: 'frames per second analysed for faces and mouths (default 4; people and hands once a second)' },
+    fps: { kind: 'string', value: 'N', help: 'frames per second analysed for faces and mouths (default 4; people once a second, hands every 2 s)' },
   },
   details: [
     'detections.json: {"frames":[{"time":seconds,"objects":[{"kind":"face"|"person"|"hand","track":n,',

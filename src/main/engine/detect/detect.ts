@@ -24,9 +24,10 @@ import type { DetectedObject } from './types';
 
 /**
  * Bump when the stored detections change (2: faces followed by their meshes between detector runs;
- * 3: nothing but faces carried from frame to frame, the clip detected in segments).
+ * 3: nothing but faces carried from frame to frame, the clip detected in segments; 4: hands on
+ * every other full frame).
  */
-export const DETECT_FORMAT = 3;
+export const DETECT_FORMAT = 4;
 
 /** Longest segment of a clip the detector workers take at a time, seconds. */
 const SEGMENT_MAX_SEC = 60;
@@ -35,8 +36,10 @@ export interface DetectOptions {
   detector?: string;
   /** Frames per second analysed for faces and mouths (default 4). */
   fps?: number;
-  /** Frames per second analysed for people and hands (default 1; at most fps): they cost 3x a face. */
+  /** Frames per second analysed for people (default 1; at most fps): a full frame costs several faces. */
   bodyFps?: number;
+  /** Frames per second analysed for hands (default 0.5; at most bodyFps, rounded to every n-th of its frames). */
+  handFps?: number;
   /** Longest side of the frames the detector sees (default 640). */
   maxSide?: number;
   /** Detector worker threads (default defaultDetectWorkers(); 0: this thread). The findings do not depend on it. */
@@ -100,16 +103,18 @@ export async function detectMedia(file: string, opts: DetectOptions = {}): Promi
   const { signal } = opts;
   const fps = opts.fps ?? 4;
   const bodyFps = Math.min(fps, opts.bodyFps ?? 1);
+  const handFps = Math.min(bodyFps, opts.handFps ?? 0.5);
   const maxSide = opts.maxSide ?? 640;
   if (!(fps > 0 && fps <= 30)) throw new MediaError('BAD_ARGUMENT', `detection fps must be in (0, 30], got ${fps}`);
   if (!(bodyFps > 0)) throw new MediaError('BAD_ARGUMENT', `body fps must be > 0, got ${bodyFps}`);
+  if (!(handFps > 0)) throw new MediaError('BAD_ARGUMENT', `hand fps must be > 0, got ${handFps}`);
   const info = opts.info ?? (await probeMedia(file, { signal }));
   requireVideo(info);
   const fp = opts.fingerprint ?? (await fingerprintFile(file));
   const detectorName = opts.detector ?? DEFAULT_DETECTOR;
   const mod = await detectorModule(detectorName);
   const key = createHash('sha256')
-    .update(JSON.stringify({ format: DETECT_FORMAT, detector: mod.detectorId(), fps, bodyFps, maxSide }))
+    .update(JSON.stringify({ format: DETECT_FORMAT, detector: mod.detectorId(), fps, bodyFps, handFps, maxSide }))
     .digest('hex')
     .slice(0, 16);
   const cachePath = detectionsCachePath(opts.cacheRoot ?? defaultCacheRoot(), fp, key);
@@ -122,6 +127,7 @@ export async function detectMedia(file: string, opts: DetectOptions = {}): Promi
   opts.onProgress?.('detecting', 0);
   const { width, height } = detectorFrameSize(info, maxSide);
   const fullEvery = Math.max(1, Math.round(fps / bodyFps));
+  const handEvery = fullEvery * Math.max(1, Math.round(bodyFps / handFps));
   const expected = Math.max(1, Math.round(info.durationSec * fps));
   const workers = opts.workers ?? defaultDetectWorkers();
   // As many segments as workers (each one seeks, decoding from the key frame before it), or a
@@ -129,7 +135,7 @@ export async function detectMedia(file: string, opts: DetectOptions = {}): Promi
   // most one segment of about a minute.
   const rounds = Math.ceil(expected / (Math.max(1, workers) * SEGMENT_MAX_SEC * fps));
   const target = Math.ceil(expected / (Math.max(1, workers) * rounds));
-  const segments = planSegments(expected, fullEvery, opts.segmentFrames ?? target).map((s) => ({ ...s, file, info, width, height, fps, fullEvery }));
+  const segments = planSegments(expected, fullEvery, opts.segmentFrames ?? target).map((s) => ({ ...s, file, info, width, height, fps, fullEvery, handEvery }));
   let done = 0;
   // The speech is heard while the picture is looked at (the detectors run in other threads).
   const [found, speech] = await Promise.all([
@@ -142,8 +148,8 @@ export async function detectMedia(file: string, opts: DetectOptions = {}): Promi
   ]);
   cancelled(signal);
   // People and hands are looked for less often, so their tracks may wait longer for the next sighting.
-  const bodyGap = Math.max(1.5, 2.5 / bodyFps);
-  const tracker = new IouTracker({ maxGapSec: { face: 1.5, person: bodyGap, hand: bodyGap } });
+  const gap = (rate: number) => Math.max(1.5, 2.5 / rate);
+  const tracker = new IouTracker({ maxGapSec: { face: 1.5, person: gap(bodyFps), hand: gap(handFps) } });
   const frames: DetectionFrame[] = found.map((f) => ({ time: f.time, objects: tracker.update(f.time, f.objects) }));
   if (speech) addSpeaking(frames, speech);
   const detections: Detections = {

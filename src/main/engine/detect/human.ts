@@ -179,10 +179,10 @@ export async function createDetector(): Promise<Detector> {
   return {
     id: detectorId(),
     kinds: ['face', 'person', 'hand'],
-    async detect(frame: RgbFrame, opts: { full?: boolean; independent?: boolean } = {}): Promise<DetectedObject[]> {
+    async detect(frame: RgbFrame, opts: { full?: boolean; hands?: boolean; independent?: boolean } = {}): Promise<DetectedObject[]> {
       const full = opts.full ?? true;
       human.config.body.enabled = full;
-      human.config.hand.enabled = full;
+      human.config.hand.enabled = full && (opts.hands ?? true);
       // Human uses what it cached only while frames change by less than cacheSensitivity: below any
       // change (-1) every model runs on this frame alone (0 would also skip remembering the frame,
       // and the next frame, having nothing to compare with, would not follow either); out of reach,

@@ -25,8 +25,10 @@ export interface SegmentRequest {
   /** Index in the clip of the segment's first frame (at first / fps seconds), and how many frames; null: to the end. */
   first: number;
   count: number | null;
-  /** Frames whose index is a multiple of this also look for people and hands. */
+  /** Frames whose index is a multiple of this also look for people (and hands, see handEvery). */
   fullEvery: number;
+  /** Frames whose index is a multiple of this (a multiple of fullEvery) look for hands too (default fullEvery). */
+  handEvery?: number;
   /** Every frame on its own (frames far apart, as when looking at a few frames of a clip). */
   independent?: boolean;
 }
@@ -63,12 +65,23 @@ export async function* detectSegment(detector: Detector, req: SegmentRequest, si
   for await (const f of stream.frames) {
     if (signal?.aborted) throw new Cancelled();
     const index = first + f.index;
-    const full = index % req.fullEvery === 0;
+    const { full, hands } = frameWork(index, req);
     const independent = req.independent || n === 0 || full || index % REFRESH_EVERY === 0;
-    const found = await detector.detect({ width, height, rgb: f.rgb }, { full, independent });
+    const found = await detector.detect({ width, height, rgb: f.rgb }, { full, hands, independent });
     yield { index, time: index / fps, objects: found.map((o) => ({ ...o, box: toFrame(o.box) })) };
     if (++n === count) break;
   }
+}
+
+/**
+ * What frame `index` of a clip looks for beyond faces: people on every fullEvery-th frame, hands on
+ * every handEvery-th. Hands cost about half of a full frame (a detector and a landmark model per
+ * hand) and no part of the app reads them over time (click targets are faces and people; a player
+ * is asked for by class), so they are looked for less often than people.
+ */
+export function frameWork(index: number, req: Pick<SegmentRequest, 'fullEvery' | 'handEvery'>): { full: boolean; hands: boolean } {
+  const full = index % req.fullEvery === 0;
+  return { full, hands: full && index % (req.handEvery ?? req.fullEvery) === 0 };
 }
 
 /**

@@ -26,11 +26,11 @@ export interface Detector {
   readonly kinds: readonly ObjectKind[];
   /**
    * `full` false: only what must be followed frame by frame (faces and mouths); the rest may be
-   * skipped. `independent` (default true): the frame is taken on its own, nothing carried over
+   * skipped. `hands` (default: as `full`) false: no hands either, even on a full frame. `independent` (default true): the frame is taken on its own, nothing carried over
    * from the previous one. false: it is the next frame of a video after the previous call, and
    * what was found there may be followed instead of searched for again (cheaper); the findings
    * then depend only on the frames since the last independent one.
    */
-  detect(frame: RgbFrame, opts?: { full?: boolean; independent?: boolean }): Promise<DetectedObject[]>;
+  detect(frame: RgbFrame, opts?: { full?: boolean; hands?: boolean; independent?: boolean }): Promise<DetectedObject[]>;
   dispose(): Promise<void>;
 }
