@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { userJobs, type JobProgress } from '../../src/renderer/src/lib/jobs';
+import { jobName, userJobs, type JobProgress } from '../../src/renderer/src/lib/jobs';
 
 const job = (over: Partial<JobProgress>): JobProgress => ({
   jobId: 'j',
@@ -16,6 +16,10 @@ const job = (over: Partial<JobProgress>): JobProgress => ({
 });
 
 describe('jobs as the user sees them', () => {
+  it('names every job kind the app runs in words (a stem edit is not shown as "stem-edit")', () => {
+    expect(['analysis', 'separation', 'stem-edit', 'export'].map(jobName)).toEqual(['Analysis', 'Separation', 'Stem edit', 'Export']);
+  });
+
   // A 5 s preview of the visible range, then the 20 s file: one action.
   const preview = (over: Partial<JobProgress>) => job({ jobId: 'p', action: { id: 'p', weight: 5 }, ...over });
   const full = (over: Partial<JobProgress>) => job({ jobId: 'f', action: { id: 'p', weight: 20 }, ...over });

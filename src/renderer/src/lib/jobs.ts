@@ -13,6 +13,10 @@ export interface UserJob extends Omit<JobProgress, 'action'> {
   parts: number;
 }
 
+/** A job kind as the user reads it. */
+const KIND_NAMES: Record<string, string> = { analysis: 'Analysis', separation: 'Separation', 'stem-edit': 'Stem edit', export: 'Export' };
+export const jobName = (kind: string): string => KIND_NAMES[kind] ?? kind;
+
 export const finished = (j: JobProgress): boolean => j.state === 'done' || j.state === 'failed' || j.state === 'cancelled';
 
 /**
