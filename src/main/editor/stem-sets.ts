@@ -154,18 +154,17 @@ export function goneStems(set: StemSet, sources: Pick<Source, 'id'>[]): Stem[] {
   return set.stems.filter((s) => s.sourceId !== null && !ids.has(s.sourceId));
 }
 
+/** A whole-file set before a preview, else the first (sets come newest first). */
+const wholeFirst = (sets: StemSet[]): StemSet | null => sets.find((s) => !s.preview) ?? sets[0] ?? null;
+
 export function chooseStems(sources: SourceFit[], stems: Stem[]): StemChoice {
   const sets = stemSets(stems);
   if (sources.length === 0) return { set: null, stale: false };
   // A whole-file set beats a preview of the same sources, whichever finished last.
-  const fits = sets.filter((s) => setFits(s, sources));
-  const fitting = fits.find((s) => !s.preview) ?? fits[0];
+  const fitting = wholeFirst(sets.filter((s) => setFits(s, sources)));
   if (fitting) return { set: fitting, stale: false };
   return { set: sets[0] ?? null, stale: sets.length > 0 };
 }
-
-/** A whole-file set before a preview, else the first (sets come newest first). */
-const wholeFirst = (sets: StemSet[]): StemSet | null => sets.find((s) => !s.preview) ?? sets[0] ?? null;
 
 /**
  * The separation's set a stem edit of these sources starts from: a separation (not an edited set)
