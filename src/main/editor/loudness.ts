@@ -16,7 +16,7 @@ export function createLoudnessService(store: EditorStore, engine: EditorEngine, 
     async measure(projectId: number): Promise<MixLoudness> {
       const st = await view.state(projectId);
       if (st.stems.length === 0) throw new AppError('bad_request', 'There is no mix to measure yet: click a source in the video and wait for the separation.');
-      if (st.stems.some((s) => s.preview)) throw new AppError('bad_request', 'The whole-file separation is still running; measure the loudness when it has finished.');
+      if (st.stems.some((s) => s.preview)) throw new AppError('bad_request', 'Only a preview of the stems is ready; measure the loudness once the whole file is separated.');
       const r = await engine.mixLoudness(mixStems(st, store));
       return {
         integratedLufs: finite(r.integrated),
