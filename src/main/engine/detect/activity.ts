@@ -1,29 +1,46 @@
-import type { DetectionFrame } from './speaking';
+import { quantile, type DetectionFrame } from './speaking';
+import type { ObjectKind } from './types';
 
 /**
- * A speaker source's activity over time from its face: the face under the source's click (at the
- * click's time) and how much that face speaks at each moment (speaking.ts), for the track row.
+ * A source's activity over time on real footage, from the object under its click: a face and how
+ * much it speaks at each moment (speaking.ts), or a person and how much they move (a player's
+ * hands and body, DetectedObject.motion). The track row shows it, and sources asked for with the
+ * same class are told apart by it (separation/activity-share.ts).
  */
+
+/**
+ * The track of `kind` whose box holds (x, y) in the frame nearest timeSec that has that kind, if
+ * that frame is at most maxGapSec away; the smallest box when several hold the point.
+ */
+export function trackAt(frames: DetectionFrame[], kind: ObjectKind, x: number, y: number, timeSec: number, maxGapSec = 1): number | null {
+  let nearest: DetectionFrame | null = null;
+  for (const f of frames) {
+    if (!f.objects.some((o) => o.kind === kind)) continue;
+    if (!nearest || Math.abs(f.time - timeSec) < Math.abs(nearest.time - timeSec)) nearest = f;
+  }
+  if (!nearest || Math.abs(nearest.time - timeSec) > maxGapSec) return null;
+  const hits = nearest.objects.filter((o) => o.kind === kind && x >= o.box[0] && x <= o.box[2] && y >= o.box[1] && y <= o.box[3]);
+  hits.sort((a, b) => (a.box[2] - a.box[0]) * (a.box[3] - a.box[1]) - (b.box[2] - b.box[0]) * (b.box[3] - b.box[1]));
+  return hits[0]?.track ?? null;
+}
 
 /** The face track whose box holds (x, y) in the detected frame nearest timeSec; the smallest when several do. */
 export function faceTrackAt(frames: DetectionFrame[], x: number, y: number, timeSec: number): number | null {
   if (frames.length === 0) return null;
   let nearest = frames[0];
   for (const f of frames) if (Math.abs(f.time - timeSec) < Math.abs(nearest.time - timeSec)) nearest = f;
-  const hits = nearest.objects.filter((o) => o.kind === 'face' && x >= o.box[0] && x <= o.box[2] && y >= o.box[1] && y <= o.box[3]);
-  hits.sort((a, b) => (a.box[2] - a.box[0]) * (a.box[3] - a.box[1]) - (b.box[2] - b.box[0]) * (b.box[3] - b.box[1]));
-  return hits[0]?.track ?? null;
+  return trackAt([nearest], 'face', x, y, nearest.time);
 }
 
 /**
- * How much the face of `track` speaks at each of `times` (0..1): linear between its sightings, 0
- * where it is not seen (more than `maxGapSec` from a sighting).
+ * A value of the object of `track` at each of `times`: linear between its sightings, 0 where it is
+ * not seen (more than `maxGapSec` from a sighting) or has no such value.
  */
-export function speakingOver(frames: DetectionFrame[], track: number, times: number[], maxGapSec = 0.5): number[] {
+export function trackValueOver(frames: DetectionFrame[], track: number, times: number[], value: 'speaking' | 'motion', maxGapSec = 0.5): number[] {
   const points: { time: number; v: number }[] = [];
   for (const f of frames) {
     const o = f.objects.find((x) => x.track === track);
-    if (o) points.push({ time: f.time, v: o.speaking ?? 0 });
+    if (o) points.push({ time: f.time, v: o[value] ?? 0 });
   }
   let i = 0;
   return times.map((t) => {
@@ -34,8 +51,24 @@ export function speakingOver(frames: DetectionFrame[], track: number, times: num
     if (!b) return t - a.time <= maxGapSec ? a.v : 0;
     if (b.time - a.time > 2 * maxGapSec) return t - a.time <= maxGapSec ? a.v : b.time - t <= maxGapSec ? b.v : 0;
     const w = (t - a.time) / (b.time - a.time);
-    return Math.round(((1 - w) * a.v + w * b.v) * 1000) / 1000;
+    return Math.round(((1 - w) * a.v + w * b.v) * 1e5) / 1e5;
   });
+}
+
+/** How much the face of `track` speaks at each of `times` (0..1). */
+export const speakingOver = (frames: DetectionFrame[], track: number, times: number[], maxGapSec = 0.5): number[] =>
+  trackValueOver(frames, track, times, 'speaking', maxGapSec).map((v) => Math.round(v * 1000) / 1000);
+
+/** People are looked for about once a second: a sighting stands for the second around it. */
+const PERSON_GAP_SEC = 1;
+
+/**
+ * How much the person of `track` moves at each of `times`, 0..1: their motion above the resting
+ * level `rest` (what a still picture measures: noise, the coding of the video), over `full`, the
+ * motion that counts as full activity.
+ */
+export function movingOver(frames: DetectionFrame[], track: number, times: number[], rest: number, full: number): number[] {
+  return trackValueOver(frames, track, times, 'motion', PERSON_GAP_SEC).map((v) => Math.min(1, Math.max(0, (v - rest) / Math.max(1e-6, full - rest))));
 }
 
 /**
@@ -65,4 +98,17 @@ export function speakingHeat(frames: DetectionFrame[], timeSec: number, rows: nu
     }
   }
   return out;
+}
+
+/**
+ * The resting and the full motion of a group of people seen in the same footage: the least of
+ * their quiet levels (the 10th percentile of each one's motion: what the picture measures when
+ * nobody moves) and the most of their busy levels (95th percentile). One scale for the group, so
+ * that who moves more counts, not who moves more than usual. Null when nobody's motion was measured.
+ */
+export function motionLevels(frames: DetectionFrame[], tracks: number[]): { rest: number; full: number } | null {
+  const per = tracks.map((t) => frames.flatMap((f) => f.objects.filter((o) => o.track === t && o.motion !== undefined).map((o) => o.motion!)));
+  const seen = per.filter((v) => v.length > 0);
+  if (seen.length === 0) return null;
+  return { rest: Math.min(...seen.map((v) => quantile(v, 0.1))), full: Math.max(...seen.map((v) => quantile(v, 0.95))) };
 }

@@ -29,7 +29,8 @@ const A_TALK = 0.2;
 const WINDOW_SEC = 1;
 const RESTING_QUANTILE = 0.1;
 
-function quantile(values: number[], q: number): number {
+/** The q-quantile (0..1) of values, by rank. */
+export function quantile(values: number[], q: number): number {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];
 }

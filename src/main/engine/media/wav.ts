@@ -384,14 +384,17 @@ export async function createWavWriter(path: string, opts: WavWriterOptions): Pro
   };
 }
 
-/** Write a whole WAV (atomically). */
-export async function writeWav(path: string, audio: WavAudio, format: WavFormat = 'wav16'): Promise<void> {
+/** Write a whole WAV (atomically, in chunks); returns the samples clipped (integer formats). */
+export async function writeWav(path: string, audio: WavAudio, format: WavFormat = 'wav16'): Promise<number> {
   const w = await createWavWriter(path, { sampleRate: audio.sampleRate, channels: audio.channels.length, format });
   try {
-    await w.write(audio.channels);
+    const chunk = 1 << 16;
+    const frames = audio.channels[0]?.length ?? 0;
+    for (let o = 0; o < frames; o += chunk) await w.write(audio.channels.map((c) => c.subarray(o, o + chunk)));
     await w.close();
   } catch (err) {
     await w.abort();
     throw err;
   }
+  return w.clippedSamples;
 }

@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { toMono } from '../dsp/mono';
 import { resample } from '../dsp/resample';
 import { istft, stft, type Spectrogram } from '../dsp/stft';
-import { createWavWriter, readWav, type WavFormat } from '../media/wav';
+import { readWav, writeWav, type WavFormat } from '../media/wav';
 import type { SourceQuery } from './query';
 
 /**
@@ -174,19 +174,6 @@ export interface DialogueSource {
   separated: string | null;
 }
 
-async function writeStem(file: string, channels: Float32Array[], rate: number, format: WavFormat): Promise<number> {
-  const w = await createWavWriter(file, { sampleRate: rate, channels: channels.length, format });
-  try {
-    const chunk = 1 << 16;
-    for (let o = 0; o < channels[0].length; o += chunk) await w.write(channels.map((c) => c.subarray(o, o + chunk)));
-    await w.close();
-  } catch (err) {
-    await w.abort();
-    throw err;
-  }
-  return w.clippedSamples;
-}
-
 /**
  * The dialogue pass over a separation's stems in `dir` (source-N.wav and residual.wav): each
  * speaker's stem (1-based `speakers`) is cleaned at `amount` and the residual takes what was
@@ -211,9 +198,9 @@ export async function enhanceSpeakerStems(
     const separated = opts.keepSeparated ? separatedName(name) : null;
     if (separated) await fsp.rename(file, path.join(dir, separated));
     await enhanceSpeaker(stem.channels, residual.channels, stem.sampleRate, opts.amount);
-    clipped.push({ file: name, samples: await writeStem(file, stem.channels, stem.sampleRate, opts.format) });
+    clipped.push({ file: name, samples: await writeWav(file, stem, opts.format) });
     dialogue.push({ index, amount: opts.amount, separated });
   }
-  clipped.push({ file: 'residual.wav', samples: await writeStem(residualFile, residual.channels, residual.sampleRate, opts.format) });
+  clipped.push({ file: 'residual.wav', samples: await writeWav(residualFile, residual, opts.format) });
   return { dialogue, clipped: clipped.filter((c) => c.samples > 0) };
 }

@@ -16,7 +16,9 @@ import { detectMedia } from '../detect/detect';
 import type { SceneSetting } from '../project/types';
 import { stopMaskWorker } from './mask-client';
 import { readDetections, type Detections } from '../detect/detect';
-import { faceTrackAt, speakingOver } from '../detect/activity';
+import { faceTrackAt } from '../detect/activity';
+import { sameQueryGroups, sourcesActivity } from './source-activity';
+import { shareByActivity } from './activity-share';
 import { enhanceSpeakerStems, speakerIndices, type DialogueSource } from './dialogue';
 import { DEFAULT_ENHANCER_AMOUNT } from '../../../shared/stem-edit';
 import { separate, type SeparationResult } from './separate';
@@ -32,6 +34,8 @@ import { separate, type SeparationResult } from './separate';
 
 /** Frames a second of a face's activity when no heatmap sets the rate (the analysis's rate). */
 const FACE_ACTIVITY_FPS = 8;
+/** Values a second of the activity that shares a group's stems (activity-share.ts). */
+const SHARE_FPS = 8;
 
 export interface SeparationJobParams {
   media: string;
@@ -180,7 +184,18 @@ export default defineJob<SeparationJobParams, Manifest>(async (p, ctx) => {
         onProgress: (s, f) => ctx.progress(s, share + (1 - share) * f),
       });
       const d = detections ?? (detectionsFile ? await readDetections(detectionsFile) : null);
-      const faces = r.sources.map((s) => (d && s.point ? faceTrackAt(d.frames, s.point.x, s.point.y, s.point.timeSec) : null));
+      const activity = d ? sourcesActivity(d.frames, queries, r.sources.map((s) => s.point)) : null;
+      if (activity) {
+        // Sources asked for alike are told apart by who moves when (activity-share.ts).
+        const times = Array.from({ length: Math.ceil((r.frames / r.sampleRate) * SHARE_FPS) }, (_, i) => r.startSec + (i + 0.5) / SHARE_FPS);
+        const groups = sameQueryGroups(queries).map((g) => g.flatMap((i) => (activity.of[i] ? [{ index: i + 1, activity: activity.of[i]!(times) }] : [])));
+        if (groups.some((g) => g.length > 1)) {
+          ctx.progress('sharing by activity', 0.998);
+          const shared = await shareByActivity(staging, groups, SHARE_FPS, r.format);
+          const rewritten = new Set(groups.flatMap((g) => (g.length > 1 ? g.map((m) => `source-${m.index}.wav`) : [])));
+          r.clipped = [...r.clipped.filter((c) => !rewritten.has(c.file)), ...shared];
+        }
+      }
       let dialogue: DialogueSource[] = [];
       const speakers = real ? speakerIndices(queries) : [];
       if (speakers.length > 0) {
@@ -191,9 +206,10 @@ export default defineJob<SeparationJobParams, Manifest>(async (p, ctx) => {
         r.clipped = [...r.clipped.filter((c) => !rewritten.has(c.file)), ...cleaned.clipped];
       }
       const separatedFiles = dialogue.flatMap((d) => (d.separated ? [d.separated] : []));
-      if (d && faces.some((f) => f !== null)) {
-        // A source on a face is active when that face speaks. With no source using the picture
-        // there is no heatmap activity to sit beside: the faces' go on the analysis's frame rate.
+      if (activity && activity.of.some((f) => f !== null)) {
+        // A source on a face is active when that face speaks, one on a person when they move.
+        // With no source using the picture there is no heatmap activity to sit beside: these go
+        // on the analysis's frame rate.
         r.activity ??= {
           fps: FACE_ACTIVITY_FPS,
           startFrame: Math.floor(r.startSec * FACE_ACTIVITY_FPS),
@@ -202,8 +218,8 @@ export default defineJob<SeparationJobParams, Manifest>(async (p, ctx) => {
         const { fps, startFrame, values } = r.activity;
         const count = values.find((v) => v !== null)?.length ?? Math.ceil((r.frames / r.sampleRate) * fps);
         const times = Array.from({ length: count }, (_, i) => (startFrame + i + 0.5) / fps);
-        faces.forEach((track, i) => {
-          if (track !== null) values[i] = speakingOver(d.frames, track, times);
+        activity.of.forEach((over, i) => {
+          if (over) values[i] = over(times).map((v) => Math.round(v * 1000) / 1000);
         });
       }
       const manifest: Manifest = {
