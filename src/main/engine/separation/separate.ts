@@ -45,6 +45,11 @@ export interface SeparateOptions {
   pipeline?: boolean;
   /** Use only these of the card's stages (e.g. ['appearance'] for a comparison); default all. */
   stages?: string[];
+  /**
+   * Share the clicked sources' masks by how each one moves in the picture (default true; false for
+   * comparisons). See separation/movement-share.ts.
+   */
+  movement?: boolean;
 }
 
 export interface SourceReport {
