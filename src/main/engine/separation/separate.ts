@@ -7,7 +7,8 @@ import { createWavWriter, type WavFormat, type WavWriter } from '../media/wav';
 import type { MaskMode } from '../dsp/masks';
 import type { AnalysisCache } from '../analysis/cache';
 import type { ModelRuntime } from '../models/runtime';
-import { anyPoint, composeSources, pointOf, type SourceQuery } from './query';
+import { anyPoint, composeSources, picturePoint, pointOf, type SourceQuery } from './query';
+import { movementShare } from './movement-share';
 import { binMap, FullRateSynth, fullRateGrid, interpolateFrame } from './fullrate';
 import { workerMasks } from './mask-client';
 import { maskWindows, type MaskWindow, type WindowSpan } from './mask-windows';
@@ -160,11 +161,20 @@ export async function separate(file: string, queries: SourceQuery[], opts: Separ
     opts.pipeline ?? true
       ? workerMasks({ modelDir: card.dir, device: rt.provider, file, info, cacheDir: cache?.dir ?? null, sources, stages: opts.stages ?? null, ...span }, signal)
       : maskWindows(file, info, span, { runtime: rt, cache, plan, sources }, signal);
+  // The clicked sources' masks are shared by how each one moves in the picture (the span the windows cover).
+  const share =
+    opts.movement === false
+      ? null
+      : await movementShare(file, info, queries.map(picturePoint), a, {
+          fromSec: firstWindowStart / a.sampleRate,
+          toSec: Number.isFinite(lastWindow) ? (lastWindow * windowHop + a.windowSamples) / a.sampleRate : null,
+          signal,
+        });
   const track = new ModelMaskTrack(
     windows,
     async (w) => {
       check(signal);
-      return w.masks;
+      return share ? share.apply(w.masks, w.start) : w.masks;
     },
     sources.length,
     a.bins,

@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ffmpegPath } from '../../../src/main/engine/media/binaries';
+import { probeMedia } from '../../../src/main/engine/media/probe';
+import { liftActivity, robustLine, trackPoints } from '../../../src/main/engine/separation/movement';
+import { shareMasks } from '../../../src/main/engine/separation/movement-share';
+
+const W = 320, H = 180, FPS = 10, SECONDS = 6;
+
+/** When the moving sprite sounds (0..1 per frame): notes with rests between them. */
+const env = (i: number) => {
+  const t = i / FPS;
+  return t % 1.5 < 0.7 ? Math.sin((Math.PI * (t % 1.5)) / 0.7) : 0;
+};
+
+/**
+ * A clip by the synthetic world's rules on a still noise background: a diagonal sprite with
+ * background all around it (like a trumpet) lifted by 8 % of the height x env and drifting sideways, and a second sprite
+ * that never moves.
+ */
+function makeClip(file: string): void {
+  let seed = 7;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const bg = new Uint8Array(W * H * 3);
+  // Blocks of colour noise, as the world's noise backgrounds.
+  for (let y = 0; y < H; y += 10) for (let x = 0; x < W; x += 10) {
+    const c = [rand() * 255, rand() * 255, rand() * 255];
+    for (let dy = 0; dy < 10; dy++) for (let dx = 0; dx < 10; dx++) for (let k = 0; k < 3; k++) bg[3 * ((y + dy) * W + x + dx) + k] = c[k];
+  }
+  const frames = Buffer.alloc(FPS * SECONDS * W * H * 3);
+  for (let i = 0; i < FPS * SECONDS; i++) {
+    const f = frames.subarray(i * W * H * 3, (i + 1) * W * H * 3);
+    f.set(bg);
+    const draw = (cx: number, cy: number) => {
+      // A diagonal bar about a third of the frame high and 10 px thick, darker at its top end.
+      for (let y = Math.round(cy - 32); y <= cy + 32; y++) for (let x = Math.round(cx - 32); x <= cx + 32; x++) {
+        const along = (x - cx - (y - cy)) / Math.SQRT2, across = (x - cx + (y - cy)) / Math.SQRT2;
+        if (Math.abs(along) > 30 || Math.abs(across) > 5) continue;
+        const o = 3 * (y * W + x);
+        f[o] = 240; f[o + 1] = along > 20 ? 90 : 200; f[o + 2] = 30;
+      }
+    };
+    draw(90 + (12 * i) / (FPS * SECONDS), 100 - 0.08 * H * env(i));
+    draw(230, 90);
+  }
+  execFileSync(ffmpegPath(), ['-nostdin', '-v', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${W}x${H}`, '-r', String(FPS), '-i', 'pipe:0',
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '18', '-pix_fmt', 'yuv420p', file], { input: frames });
+}
+
+function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const n = Math.min(a.length, b.length);
+  let ma = 0, mb = 0;
+  for (let i = 0; i < n; i++) [ma, mb] = [ma + a[i] / n, mb + b[i] / n];
+  let sab = 0, saa = 0, sbb = 0;
+  for (let i = 0; i < n; i++) [sab, saa, sbb] = [sab + (a[i] - ma) * (b[i] - mb), saa + (a[i] - ma) ** 2, sbb + (b[i] - mb) ** 2];
+  return sab / Math.sqrt(saa * sbb);
+}
+
+describe('following a clicked point: its movement says when it sounds', () => {
+  let dir: string;
+  let clip: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'stemsight-movement-'));
+    clip = path.join(dir, 'clip.mp4');
+    makeClip(clip);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("recovers a thin drifting sprite's envelope from its lift, and a still one has none", async () => {
+    const info = await probeMedia(clip);
+    // Clicked at a loud moment (the sprite lifted), on its middle; the still one anywhere on it.
+    const loud = 3;
+    const m = await trackPoints(clip, info, [
+      { x: (90 + (12 * loud) / (FPS * SECONDS)) / W, y: (100 - 0.08 * H * env(loud)) / H, timeSec: (loud + 0.5) / FPS },
+      { x: 230 / W, y: 90 / H, timeSec: 1 },
+    ]);
+    expect(m.fps).toBe(FPS);
+    expect(m.lift[0].length).toBe(FPS * SECONDS);
+    const moving = liftActivity(m.lift[0]);
+    const truth = Array.from({ length: FPS * SECONDS }, (_, i) => env(i));
+    expect(correlation(moving, truth)).toBeGreaterThan(0.95);
+    expect(Math.max(...liftActivity(m.lift[1]))).toBe(0);
+  });
+});
+
+describe('the drift line and the activity from a lift', () => {
+  it('finds the line most points lie on, whatever a third of them say', () => {
+    const x = Array.from({ length: 90 }, (_, i) => (i % 3 === 0 ? 40 + ((i * 7) % 23) : 10 + 0.2 * i));
+    const { a, b } = robustLine(x);
+    expect(a).toBeCloseTo(10, 5);
+    expect(b).toBeCloseTo(0.2, 5);
+  });
+
+  it('measures the lift above a drifting resting height, 0..1', () => {
+    const lift = Float32Array.from({ length: 100 }, (_, i) => 0.001 * i + (i % 10 < 4 ? 0.05 * (i % 10) : 0));
+    const a = liftActivity(lift);
+    expect(a[5]).toBeCloseTo(0, 6);
+    expect(a[13]).toBeCloseTo(1, 1);
+    expect(a[11]).toBeCloseTo(1 / 3, 1);
+  });
+});
+
+describe('sharing the clicked sources masks by their movement', () => {
+  const dims = { bins: 2, frames: 2 };
+  it('gives a cell the sound leaves open to the moving source, leaves a decided cell alone, and keeps the sum', () => {
+    // Source 0 and 1 clicked, source 2 named only. Bin 0: both 0.45 (open); bin 1: 0.9 / 0.05 (decided).
+    const masks = Float32Array.from([
+      0.45, 0.45, 0.9, 0.9, // source 0: bin 0 frames 0-1, bin 1 frames 0-1
+      0.45, 0.45, 0.05, 0.05, // source 1
+      0.1, 0.1, 0.05, 0.05, // source 2 (not shared)
+    ]);
+    const before = Float32Array.from(masks);
+    // Frame 0: source 1 moves, source 0 does not; frame 1: both alike.
+    shareMasks(masks, dims, [0, 1], (j) => (j === 0 ? [0.05, 1.05] : [1, 1]));
+    const at = (k: number, f: number, j: number) => masks[(k * 2 + f) * 2 + j];
+    expect(at(1, 0, 0)).toBeGreaterThan(0.85);
+    expect(at(0, 0, 0)).toBeLessThan(0.05);
+    expect(at(0, 0, 1)).toBeCloseTo(0.45, 6); // nobody moves more: unchanged
+    // Decided by the sound (0.9 against 0.05: doubt 0.1): kept but for a tenth.
+    expect(at(0, 1, 0)).toBeGreaterThan(0.8);
+    for (let f = 0; f < 2; f++) for (let j = 0; j < 2; j++) expect(at(0, f, j) + at(1, f, j)).toBeCloseTo(before[(0 * 2 + f) * 2 + j] + before[(1 * 2 + f) * 2 + j], 6);
+    expect(masks.subarray(8)).toEqual(before.subarray(8));
+  });
+});
