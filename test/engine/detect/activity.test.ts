@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { faceTrackAt, motionLevels, movingOver, speakingHeat, speakingOver, trackAt } from '../../../src/main/engine/detect/activity';
+import { faceTrackAt, speakingHeat, speakingOver, trackAt } from '../../../src/main/engine/detect/activity';
 import type { DetectionFrame } from '../../../src/main/engine/detect/speaking';
 
 const face = (track: number, box: [number, number, number, number], speaking: number) => ({ kind: 'face' as const, track, box, score: 1, speaking });
@@ -39,31 +39,20 @@ describe('where sound comes from on real footage', () => {
   });
 });
 
-const person = (track: number, box: [number, number, number, number], motion?: number) => ({ kind: 'person' as const, track, box, score: 1, ...(motion === undefined ? {} : { motion }) });
+const person = (track: number, box: [number, number, number, number]) => ({ kind: 'person' as const, track, box, score: 1 });
 // People are looked for once a second; faces in between.
 const people: DetectionFrame[] = [
-  { time: 0, objects: [person(5, [0, 0, 0.5, 1], 0.002), person(6, [0.5, 0, 1, 1], 0.03)] },
+  { time: 0, objects: [person(5, [0, 0, 0.5, 1]), person(6, [0.5, 0, 1, 1])] },
   { time: 0.25, objects: [face(1, [0.1, 0.1, 0.3, 0.4], 0)] },
-  { time: 1, objects: [person(5, [0, 0, 0.5, 1], 0.03), person(6, [0.5, 0, 1, 1], 0.002)] },
-  { time: 2, objects: [person(5, [0, 0, 0.5, 1], 0.002), person(6, [0.5, 0, 1, 1], 0.002)] },
+  { time: 1, objects: [person(5, [0, 0, 0.5, 1]), person(6, [0.5, 0, 1, 1])] },
+  { time: 2, objects: [person(5, [0, 0, 0.5, 1]), person(6, [0.5, 0, 1, 1])] },
 ];
 
-describe("a player's activity from their movement", () => {
+describe('the object under a click, of one kind', () => {
   it('finds the person under the click in the nearest frame that looked for people, not too far away', () => {
     expect(trackAt(people, 'person', 0.2, 0.5, 0.3)).toBe(5);
     expect(trackAt(people, 'person', 0.7, 0.5, 0.9)).toBe(6);
     expect(trackAt(people, 'person', 0.7, 0.5, 4)).toBeNull(); // 2 s from the last sighting
     expect(trackAt(people, 'face', 0.7, 0.5, 0.25)).toBeNull(); // no face there
-  });
-
-  it("scales the group's motion from its quiet level to its busy level, between sightings", () => {
-    const levels = motionLevels(people, [5, 6])!;
-    expect(levels.rest).toBeCloseTo(0.002);
-    expect(levels.full).toBeCloseTo(0.03);
-    const round = (v: number[]) => v.map((x) => Math.round(x * 1e6) / 1e6);
-    expect(round(movingOver(people, 5, [0, 0.5, 1, 2], levels.rest, levels.full))).toEqual([0, 0.5, 1, 0]);
-    expect(round(movingOver(people, 6, [0, 1, 3.5], levels.rest, levels.full))).toEqual([1, 0, 0]);
-    // Nobody measured: no scale.
-    expect(motionLevels(frames, [1, 2])).toBeNull();
   });
 });

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ffmpegPath } from '../../../src/main/engine/media/binaries';
 import { probeMedia } from '../../../src/main/engine/media/probe';
-import { liftActivity, robustLine, trackPoints } from '../../../src/main/engine/separation/movement';
+import { liftActivity, motionNear, robustLine, trackPoints } from '../../../src/main/engine/separation/movement';
 import { shareMasks } from '../../../src/main/engine/separation/movement-share';
 
 const W = 320, H = 180, FPS = 10, SECONDS = 6;
@@ -83,6 +83,15 @@ describe('following a clicked point: its movement says when it sounds', () => {
     const truth = Array.from({ length: FPS * SECONDS }, (_, i) => env(i));
     expect(correlation(moving, truth)).toBeGreaterThan(0.95);
     expect(Math.max(...liftActivity(m.lift[1]))).toBe(0);
+  });
+
+  it('measures the movement near each click: the moving sprite while it sounds, none near the still one', async () => {
+    const info = await probeMedia(clip);
+    const { fps, motion } = await motionNear(clip, info, [{ x: 90 / W, y: 95 / H }, { x: 230 / W, y: 90 / H }]);
+    expect(fps).toBe(FPS);
+    const truth = Array.from({ length: FPS * SECONDS }, (_, i) => Math.abs(env(i) - env(i - 1)));
+    expect(correlation(motion[0], truth)).toBeGreaterThan(0.6);
+    expect(Math.max(...motion[1])).toBeLessThan(0.1 * Math.max(...motion[0]));
   });
 });
 

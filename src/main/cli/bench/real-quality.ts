@@ -9,7 +9,7 @@ import { runJob } from '../commands/separate';
 import { idealBinaryMask, mean, mono11k, sdr } from './app';
 import { d2, f2 } from './format';
 // The real-footage tests' clips: real photographs, voice and instruments (fetch-material.sh).
-import { BAR55_2_CLICKS, makeRealMixClip, realInstrumentsAvailable, type RealInstrument } from '../../../../test/fixtures/real/make-clips';
+import { BAR55_2_CLICKS, makeDialogueClip, makeRealMixClip, makeTwoPlayersClip, realInstrumentsAvailable, type RealInstrument } from '../../../../test/fixtures/real/make-clips';
 
 /**
  * Separation quality on real recordings, through the app's separation job as `stemsight separate`
@@ -18,7 +18,9 @@ import { BAR55_2_CLICKS, makeRealMixClip, realInstrumentsAvailable, type RealIns
  * the class). Each clip is a real photograph with two real sources at equal loudness: a real voice
  * over a real instrument (the speaker clicked on his face, the player on her body and named, then
  * once more on her face and named), or two real instruments (both players clicked on their bodies
- * and named). SDR as everywhere else:
+ * and named). Then two of one class, told apart only by who moves when: two people talking in
+ * turns (both clicked on their faces) and two guitarists taking turns (both clicked on their
+ * bodies and named guitar). SDR as everywhere else:
  * bss_eval on mono 11025 Hz, next to copy-paste (the mixture itself as the stem).
  */
 
@@ -49,7 +51,7 @@ export interface RealSourceRow {
 export interface RealQualityFigures {
   scenes: { classes: SourceClass[]; durationSec: number; rows: RealSourceRow[]; warnings: string[] }[];
   /** Means of app - copy-paste, dB. */
-  summary: { speakerOverInstrument: number; playerOverVoice: number; playerOnFaceOverVoice: number; playerOverInstrument: number };
+  summary: { speakerOverInstrument: number; playerOverVoice: number; playerOnFaceOverVoice: number; playerOverInstrument: number; speakerOverSpeaker: number; playerOverSameClass: number };
 }
 
 export const MISSING_MATERIAL = 'the real-recordings bench needs the real test material: run test/fixtures/real/fetch-material.sh';
@@ -110,16 +112,59 @@ export async function runRealQualityBench(opts: { log: (s: string) => void }): P
       }
       scenes.push({ classes, durationSec: clip.durationSec, rows, warnings });
     }
+    // Two of one class: the dialogue (faces) and two guitarists (bodies, named).
+    const alike = [
+      { name: 'speaker+speaker', make: (f: string) => { const c = makeDialogueClip(f); return { ...c, sources: c.speakers.map((s) => ({ audio: s.audio, click: s.click, className: 'speaker' as SourceClass })) }; } },
+      { name: 'guitar+guitar', make: (f: string) => { const c = makeTwoPlayersClip(f, 'guitar'); return { ...c, sources: c.players.map((s) => ({ audio: s.audio, click: s.click, className: s.className as SourceClass })) }; } },
+    ];
+    for (const { name, make } of alike) {
+      opts.log(`bench real-quality: ${name}`);
+      const clip = make(path.join(tmp, `${name}.mp4`));
+      const refs = clip.sources.map((s) => resample(s.audio, clip.rate, 11025));
+      const decoded = await readAudio(clip.file);
+      const mix = mono11k(decoded.channels, decoded.sampleRate);
+      const n = Math.min(mix.length, ...refs.map((r) => r.length));
+      const cp = sdr(refs, refs.map(() => mix));
+      const ibm = sdr(refs, idealBinaryMask(mix.subarray(0, n), refs.map((r) => r.subarray(0, n))));
+      const outDir = path.join(tmp, name);
+      const params: SeparationJobParams = {
+        media: clip.file,
+        sources: clip.sources.map((s) => ({ x: s.click[0], y: s.click[1], timeSec: 0, className: s.className === 'speaker' ? null : s.className })),
+        outDir,
+        format: 'f32',
+        device: 'cpu',
+        cacheRoot,
+      };
+      const manifest = await runJob<Manifest>('separation', params, { stdout: process.stdout, stderr: process.stderr });
+      const ests = await Promise.all(manifest.stems.sources.map(async (s) => {
+        const w = await readWav(path.join(outDir, s.file));
+        return mono11k(w.channels, w.sampleRate);
+      }));
+      const app = sdr(refs, ests);
+      const rows: RealSourceRow[] = clip.sources.map((s, k) => ({
+        className: s.className,
+        clickedOn: s.className === 'speaker' ? 'face' : 'body',
+        usedClass: manifest.parameters.sources[k].class,
+        enhanced: manifest.parameters.dialogue.some((d) => d.index === k + 1),
+        app: app[k],
+        copyPaste: cp[k],
+        ibm: ibm[k],
+      }));
+      scenes.push({ classes: clip.sources.map((s) => s.className), durationSec: clip.durationSec, rows, warnings: manifest.warnings });
+    }
     const gains = (pick: (s: RealQualityFigures['scenes'][number], r: RealSourceRow) => boolean) =>
       mean(scenes.flatMap((s) => s.rows.filter((r) => pick(s, r)).map((r) => r.app - r.copyPaste)));
-    const withVoice = (s: RealQualityFigures['scenes'][number]) => s.classes.includes('speaker');
+    const alikeScene = (s: RealQualityFigures['scenes'][number]) => s.classes.length === 2 && s.classes[0] === s.classes[1];
+    const withVoice = (s: RealQualityFigures['scenes'][number]) => s.classes.includes('speaker') && !alikeScene(s);
     return {
       scenes,
       summary: {
-        speakerOverInstrument: gains((_s, r) => r.className === 'speaker'),
+        speakerOverInstrument: gains((s, r) => r.className === 'speaker' && !alikeScene(s)),
         playerOverVoice: gains((s, r) => withVoice(s) && r.className !== 'speaker' && r.clickedOn === 'body'),
         playerOnFaceOverVoice: gains((s, r) => withVoice(s) && r.className !== 'speaker' && r.clickedOn === 'face'),
-        playerOverInstrument: gains((s) => !withVoice(s)),
+        playerOverInstrument: gains((s) => !withVoice(s) && !alikeScene(s)),
+        speakerOverSpeaker: gains((s) => alikeScene(s) && s.classes[0] === 'speaker'),
+        playerOverSameClass: gains((s) => alikeScene(s) && s.classes[0] !== 'speaker'),
       },
     };
   } finally {
@@ -142,6 +187,8 @@ export function formatRealQuality(r: RealQualityFigures): string {
     `| real player, clicked on the body and named, over a real voice | ${d2(r.summary.playerOverVoice)} dB | >= +4 dB |`,
     `| the same player clicked on the face and named | ${d2(r.summary.playerOnFaceOverVoice)} dB | >= +4 dB |`,
     `| real player, clicked on the body and named, over another real player | ${d2(r.summary.playerOverInstrument)} dB | >= +4 dB |`,
+    `| two real speakers talking in turns, each clicked on the face | ${d2(r.summary.speakerOverSpeaker)} dB | >= +3 dB |`,
+    `| two real guitarists taking turns, each clicked on the body and named | ${d2(r.summary.playerOverSameClass)} dB | - |`,
     ...r.scenes.flatMap((s) => s.warnings.map((w) => `\nWarning (${s.classes.join(' + ')}): ${w}`)),
   ].join('\n');
 }

@@ -1,11 +1,10 @@
-import { quantile, type DetectionFrame } from './speaking';
+import type { DetectionFrame } from './speaking';
 import type { ObjectKind } from './types';
 
 /**
- * A source's activity over time on real footage, from the object under its click: a face and how
- * much it speaks at each moment (speaking.ts), or a person and how much they move (a player's
- * hands and body, DetectedObject.motion). The track row shows it, and sources asked for with the
- * same class are told apart by it (separation/activity-share.ts).
+ * A speaker source's activity over time on real footage, from the face under its click: how much
+ * that face speaks at each moment (speaking.ts). The track row shows it, and speakers are told
+ * apart by it (separation/activity-share.ts).
  */
 
 /**
@@ -36,7 +35,7 @@ export function faceTrackAt(frames: DetectionFrame[], x: number, y: number, time
  * A value of the object of `track` at each of `times`: linear between its sightings, 0 where it is
  * not seen (more than `maxGapSec` from a sighting) or has no such value.
  */
-export function trackValueOver(frames: DetectionFrame[], track: number, times: number[], value: 'speaking' | 'motion', maxGapSec = 0.5): number[] {
+export function trackValueOver(frames: DetectionFrame[], track: number, times: number[], value: 'speaking' | 'mouth', maxGapSec = 0.5): number[] {
   const points: { time: number; v: number }[] = [];
   for (const f of frames) {
     const o = f.objects.find((x) => x.track === track);
@@ -58,18 +57,6 @@ export function trackValueOver(frames: DetectionFrame[], track: number, times: n
 /** How much the face of `track` speaks at each of `times` (0..1). */
 export const speakingOver = (frames: DetectionFrame[], track: number, times: number[], maxGapSec = 0.5): number[] =>
   trackValueOver(frames, track, times, 'speaking', maxGapSec).map((v) => Math.round(v * 1000) / 1000);
-
-/** People are looked for about once a second: a sighting stands for the second around it. */
-const PERSON_GAP_SEC = 1;
-
-/**
- * How much the person of `track` moves at each of `times`, 0..1: their motion above the resting
- * level `rest` (what a still picture measures: noise, the coding of the video), over `full`, the
- * motion that counts as full activity.
- */
-export function movingOver(frames: DetectionFrame[], track: number, times: number[], rest: number, full: number): number[] {
-  return trackValueOver(frames, track, times, 'motion', PERSON_GAP_SEC).map((v) => Math.min(1, Math.max(0, (v - rest) / Math.max(1e-6, full - rest))));
-}
 
 /**
  * Where sound comes from on real footage, as a heatmap over the original frame (rows x cols cells,
@@ -100,15 +87,3 @@ export function speakingHeat(frames: DetectionFrame[], timeSec: number, rows: nu
   return out;
 }
 
-/**
- * The resting and the full motion of a group of people seen in the same footage: the least of
- * their quiet levels (the 10th percentile of each one's motion: what the picture measures when
- * nobody moves) and the most of their busy levels (95th percentile). One scale for the group, so
- * that who moves more counts, not who moves more than usual. Null when nobody's motion was measured.
- */
-export function motionLevels(frames: DetectionFrame[], tracks: number[]): { rest: number; full: number } | null {
-  const per = tracks.map((t) => frames.flatMap((f) => f.objects.filter((o) => o.track === t && o.motion !== undefined).map((o) => o.motion!)));
-  const seen = per.filter((v) => v.length > 0);
-  if (seen.length === 0) return null;
-  return { rest: Math.min(...seen.map((v) => quantile(v, 0.1))), full: Math.max(...seen.map((v) => quantile(v, 0.95))) };
-}

@@ -25,9 +25,9 @@ import type { DetectedObject } from './types';
 /**
  * Bump when the stored detections change (2: faces followed by their meshes between detector runs;
  * 3: nothing but faces carried from frame to frame, the clip detected in segments; 4: hands on
- * every other full frame; 5: people's motion).
+ * every other full frame).
  */
-export const DETECT_FORMAT = 5;
+export const DETECT_FORMAT = 4;
 
 /** Longest segment of a clip the detector workers take at a time, seconds. */
 const SEGMENT_MAX_SEC = 60;
@@ -170,10 +170,7 @@ export async function detectMedia(file: string, opts: DetectOptions = {}): Promi
 
 const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
 
-/**
- * The public detections.json: {"frames":[{"time","objects":[{kind, track, box, score, mouth?, speaking?}]}]}.
- * It holds the documented fields only (a person's motion stays in the cache).
- */
+/** The public detections.json: {"frames":[{"time","objects":[{kind, track, box, score, mouth?, speaking?}]}]}. */
 export function detectionsJson(d: Detections): { frames: DetectionFrame[] } {
   return {
     frames: d.frames.map((f) => ({

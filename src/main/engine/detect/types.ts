@@ -11,12 +11,6 @@ export interface DetectedObject {
   score: number;
   /** Faces: mouth opening, the inner-lip gap over the mouth's width (0 closed, about 0.5 wide open). */
   mouth?: number;
-  /**
-   * People: how much the picture moves inside their box (mean absolute change of a pixel's
-   * brightness from one analysed frame to the next, 0..1, over the second after the frame): a
-   * player's hands and body while they play. Absent where it was not measured.
-   */
-  motion?: number;
 }
 
 /** One frame as packed RGB24, row-major, top-left first. */

@@ -184,7 +184,8 @@ export default defineJob<SeparationJobParams, Manifest>(async (p, ctx) => {
         onProgress: (s, f) => ctx.progress(s, share + (1 - share) * f),
       });
       const d = detections ?? (detectionsFile ? await readDetections(detectionsFile) : null);
-      const activity = d ? sourcesActivity(d.frames, queries, r.sources.map((s) => s.point)) : null;
+      const span = { startSec: r.startSec, durationSec: r.frames / r.sampleRate };
+      const activity = d ? await sourcesActivity({ file: p.media, info }, d.frames, queries, r.sources.map((s) => s.point), span, ctx.signal) : null;
       if (activity) {
         // Sources asked for alike are told apart by who moves when (activity-share.ts).
         const times = Array.from({ length: Math.ceil((r.frames / r.sampleRate) * SHARE_FPS) }, (_, i) => r.startSec + (i + 0.5) / SHARE_FPS);
