@@ -89,7 +89,9 @@ export interface QualityRow {
   kind: string;
   clips: number;
   app: number;
-  /** Appearance stage only, when the model also has the motion stage (else NaN). */
+  /** The app path without the movement share: the models alone, what the Python evaluation is compared with. */
+  models: number;
+  /** Appearance stage only, as the network gives it (no movement share), when the model also has the motion stage (else NaN). */
   appearanceOnly: number;
   /** The PyTorch models on the same clips without the file's coding (training/evaluate_clips.py), same scorer. */
   python: number;
@@ -107,6 +109,7 @@ export interface ClipRow {
   aspect: string;
   rate: number;
   app: number;
+  models: number;
   appearanceOnly: number;
   python: number;
   pythonAppearance: number;
@@ -167,7 +170,7 @@ export async function runAppBench(root: string, opts: AppBenchOptions) {
     const torch = hasTorch();
     let clipNo = 0;
     for (const kind of KINDS) {
-      const app: number[] = [], appOnly: number[] = [], py: number[] = [], pyApp: number[] = [], cp: number[] = [], ibm: number[] = [], hits: number[] = [], ious: number[] = [], pyHits: number[] = [];
+      const app: number[] = [], models: number[] = [], appOnly: number[] = [], py: number[] = [], pyApp: number[] = [], cp: number[] = [], ibm: number[] = [], hits: number[] = [], ious: number[] = [], pyHits: number[] = [];
       const twoStage = rt.card.stages.length > 1;
       for (let i = 0; i < perKind; i++, clipNo++) {
         const aspect = clipNo % 2 ? '4:3' : '16:9';
@@ -192,11 +195,15 @@ export async function runAppBench(root: string, opts: AppBenchOptions) {
         const refs = await Promise.all(truth.sources.map(async (s) => mono11k((await readWav(path.join(dir, s.file))).channels, truth.sampleRate)));
         const ests = await Promise.all(truth.sources.map(async (_s, k) => mono11k((await readWav(path.join(out, `source-${k + 1}.wav`))).channels, info.audio!.sampleRate)));
         const mix = mono11k((await readAudio(file)).channels, info.audio!.sampleRate);
-        const clip: ClipRow = { kind, aspect, rate, app: mean(sdr(refs, ests)), appearanceOnly: NaN, python: NaN, pythonAppearance: NaN, pythonMirEval: NaN };
+        const clip: ClipRow = { kind, aspect, rate, app: mean(sdr(refs, ests)), models: NaN, appearanceOnly: NaN, python: NaN, pythonAppearance: NaN, pythonMirEval: NaN };
         app.push(clip.app);
+        const out0 = path.join(dir, 'stems-models');
+        await separate(file, clicks, { runtime: rt, cache: a.cache, info, outDir: out0, format: 'f32', movement: false });
+        clip.models = mean(sdr(refs, await Promise.all(truth.sources.map(async (_s, k) => mono11k((await readWav(path.join(out0, `source-${k + 1}.wav`))).channels, info.audio!.sampleRate)))));
+        models.push(clip.models);
         if (twoStage) {
           const out1 = path.join(dir, 'stems-appearance');
-          await separate(file, clicks, { runtime: rt, cache: a.cache, info, outDir: out1, format: 'f32', stages: ['appearance'] });
+          await separate(file, clicks, { runtime: rt, cache: a.cache, info, outDir: out1, format: 'f32', stages: ['appearance'], movement: false });
           const ests1 = await Promise.all(truth.sources.map(async (_s, k) => mono11k((await readWav(path.join(out1, `source-${k + 1}.wav`))).channels, info.audio!.sampleRate)));
           clip.appearanceOnly = mean(sdr(refs, ests1));
           appOnly.push(clip.appearanceOnly);
@@ -246,7 +253,7 @@ export async function runAppBench(root: string, opts: AppBenchOptions) {
         }
         await a.cache.close();
       }
-      rows.push({ kind, clips: perKind, app: mean(app), appearanceOnly: twoStage ? mean(appOnly) : NaN, python: mean(py), pythonAppearance: mean(pyApp), copyPaste: mean(cp), ibm: mean(ibm), pointing: mean(hits), ciou: mean(ious), pointingPython: mean(pyHits) });
+      rows.push({ kind, clips: perKind, app: mean(app), models: mean(models), appearanceOnly: twoStage ? mean(appOnly) : NaN, python: mean(py), pythonAppearance: mean(pyApp), copyPaste: mean(cp), ibm: mean(ibm), pointing: mean(hits), ciou: mean(ious), pointingPython: mean(pyHits) });
     }
     const base = { quality: rows, clips: clipRows, clipSeconds: seconds, stages: rt.card.stages, provider: rt.provider, model: { name: rt.card.name, version: rt.card.modelVersion, sha256: rt.card.sha256 } };
     if (opts.qualityOnly) return { ...base, speed: null, memory: null, separationMemory: null };
