@@ -57,6 +57,29 @@ export interface RealQualityFigures {
 export const MISSING_MATERIAL = 'the real-recordings bench needs the real test material: run test/fixtures/real/fetch-material.sh';
 export { realInstrumentsAvailable };
 
+/**
+ * The separation job as `stemsight separate` runs it, each source clicked where given (a speaker
+ * on a face, by the click alone; a player named by class), and each stem's SDR against `refs`.
+ */
+async function separateAndScore(file: string, sources: { click: [number, number]; className: SourceClass }[], refs: Float32Array[], outDir: string, cacheRoot: string): Promise<{ manifest: Manifest; app: number[] }> {
+  const params: SeparationJobParams = {
+    media: file,
+    sources: sources.map((s) => ({ x: s.click[0], y: s.click[1], timeSec: 0, className: s.className === 'speaker' ? null : s.className })),
+    outDir,
+    format: 'f32',
+    device: 'cpu',
+    cacheRoot,
+  };
+  const manifest = await runJob<Manifest>('separation', params, { stdout: process.stdout, stderr: process.stderr });
+  const ests = await Promise.all(
+    manifest.stems.sources.map(async (s) => {
+      const w = await readWav(path.join(outDir, s.file));
+      return mono11k(w.channels, w.sampleRate);
+    }),
+  );
+  return { manifest, app: sdr(refs, ests) };
+}
+
 export async function runRealQualityBench(opts: { log: (s: string) => void }): Promise<RealQualityFigures> {
   if (!realInstrumentsAvailable()) throw new Error(MISSING_MATERIAL);
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'stemsight-bench-real-quality-'));
@@ -81,21 +104,8 @@ export async function runRealQualityBench(opts: { log: (s: string) => void }): P
       for (const playerOn of speaks ? (['body', 'face'] as const) : (['body'] as const)) {
         const clicks = clip.sources.map((s, k) => (k === 1 && playerOn === 'face' ? BAR55_2_CLICKS.womanFace : s.click));
         const outDir = path.join(tmp, `${name}-${playerOn}`);
-        const params: SeparationJobParams = {
-          media: clip.file,
-          // A speaker is a click on his face (the face says what it is); a player is named.
-          sources: clip.sources.map((s, k) => ({ x: clicks[k][0], y: clicks[k][1], timeSec: 0, className: s.className === 'speaker' ? null : s.className })),
-          outDir,
-          format: 'f32',
-          device: 'cpu',
-          cacheRoot,
-        };
-        const manifest = await runJob<Manifest>('separation', params, { stdout: process.stdout, stderr: process.stderr });
-        const ests = await Promise.all(manifest.stems.sources.map(async (s) => {
-          const w = await readWav(path.join(outDir, s.file));
-          return mono11k(w.channels, w.sampleRate);
-        }));
-        const app = sdr(refs, ests);
+        // A speaker is a click on his face (the face says what it is); a player is named.
+        const { manifest, app } = await separateAndScore(clip.file, clip.sources.map((s, k) => ({ click: clicks[k], className: s.className })), refs, outDir, cacheRoot);
         clip.sources.forEach((s, k) => {
           if (playerOn === 'face' && k === 0) return;
           rows.push({
@@ -127,20 +137,7 @@ export async function runRealQualityBench(opts: { log: (s: string) => void }): P
       const cp = sdr(refs, refs.map(() => mix));
       const ibm = sdr(refs, idealBinaryMask(mix.subarray(0, n), refs.map((r) => r.subarray(0, n))));
       const outDir = path.join(tmp, name);
-      const params: SeparationJobParams = {
-        media: clip.file,
-        sources: clip.sources.map((s) => ({ x: s.click[0], y: s.click[1], timeSec: 0, className: s.className === 'speaker' ? null : s.className })),
-        outDir,
-        format: 'f32',
-        device: 'cpu',
-        cacheRoot,
-      };
-      const manifest = await runJob<Manifest>('separation', params, { stdout: process.stdout, stderr: process.stderr });
-      const ests = await Promise.all(manifest.stems.sources.map(async (s) => {
-        const w = await readWav(path.join(outDir, s.file));
-        return mono11k(w.channels, w.sampleRate);
-      }));
-      const app = sdr(refs, ests);
+      const { manifest, app } = await separateAndScore(clip.file, clip.sources, refs, outDir, cacheRoot);
       const rows: RealSourceRow[] = clip.sources.map((s, k) => ({
         className: s.className,
         clickedOn: s.className === 'speaker' ? 'face' : 'body',
