@@ -73,6 +73,16 @@ class WorldTest(unittest.TestCase):
                 else:
                     self.assertEqual(ALL_TIMBRES[s.cls][s.timbre][0], UNSEEN_SET)
 
+    def test_two_speakers_are_two_voices_no_training_uses_in_held_out_scenes(self):
+        for variation in ('train', 'heldout', 'unseen'):
+            for i in range(4):
+                voices = [s.timbre for s in make_scene(bank(), 'test', i, seconds=1, kind='two_speakers',
+                                                       variation=variation, augment=False).sources]
+                self.assertEqual(len(set(voices)), 2, (variation, i, voices))
+                if variation == 'heldout':
+                    self.assertEqual(voices[0], HELD_OUT_VOICE)
+                    self.assertIn(voices[1], UNSEEN_VOICES)
+
     def test_wide_augmentation_varies_level_and_adds_noise_no_source_owns(self):
         rms, noisy = [], 0
         for i in range(30):

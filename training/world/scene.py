@@ -344,7 +344,8 @@ def make_scene(bank, split, index, seconds=6.0, kind=None, variation='train', fp
     """Build one scene. variation: 'train' (FluidR3 family timbres, no held-out), 'canonical' (the
     world's GM program only), 'heldout' (only the FluidR3 timbres training never uses), 'wide' (every
     sound set and voice but the held-out ones, with recording augmentation when augmenting), 'unseen'
-    (only the held-out sound set and voices). augment defaults to split=='train'."""
+    (only the held-out sound set and voices). augment defaults to split=='train'. Two speakers always
+    have two voices ('heldout' takes the second from the unseen voices: it holds one espeak voice)."""
     rng = rng_for(split, index)
     if kind is None:
         if variation == 'wide':  # users bring dialogue too: two voices at once
@@ -368,6 +369,9 @@ def make_scene(bank, split, index, seconds=6.0, kind=None, variation='train', fp
         if cls == 'speaker' and variation != 'heldout':
             while (cls, timbre) in used:  # two speakers: two voices
                 timbre = _pick_timbre(cls, rng, variation, bank)
+        elif cls == 'speaker' and (cls, timbre) in used:
+            # 'heldout' has one espeak voice: the second speaker is another voice no training uses.
+            timbre = int(rng.choice([v for v in UNSEEN_VOICES if v != HELD_OUT_VOICE and v in bank.voices]))
         used.add((cls, timbre))
         if cls == 'speaker':
             audio = speech_phrase(bank, timbre, n, rng)
