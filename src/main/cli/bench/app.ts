@@ -35,7 +35,8 @@ export interface AppBenchOptions {
 const KINDS = ['diff2', 'same2', 'speech_inst', 'three'] as const;
 export const PY = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 
-interface Truth {
+/** truth.json beside a world clip (training/world/clips.py). */
+export interface Truth {
   kind: string;
   fps: number;
   width: number;
@@ -52,11 +53,32 @@ export function checkPrerequisites(root: string): string | null {
   return null;
 }
 
-function makeClip(root: string, out: string, index: number, kind: string, seconds: number, aspect: '16:9' | '4:3', rate: number): Truth {
+/** A TEST-seed world clip as users' files come (H.264 + AAC stereo); variation: clips.py's --variation (default its own). */
+export function makeClip(root: string, out: string, index: number, kind: string, seconds: number, aspect: '16:9' | '4:3', rate: number, variation?: string): Truth {
   const width = aspect === '16:9' ? 640 : 480;
-  execFileSync(PY, ['-m', 'training.world.clips', '--split', 'test', '--index', String(index), '--kind', kind, '--seconds', String(seconds), '--height', '360', '--width', String(width), '--rate', String(rate), '--channels', '2', '--out', out], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync(PY, ['-m', 'training.world.clips', '--split', 'test', '--index', String(index), '--kind', kind, '--seconds', String(seconds), '--height', '360', '--width', String(width), '--rate', String(rate), '--channels', '2', ...(variation ? ['--variation', variation] : []), '--out', out], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
   return JSON.parse(readFileSync(path.join(out, 'truth.json'), 'utf8')) as Truth;
 }
+
+/** Each source clicked at its box centre in the frame where its envelope peaks. */
+export function loudestClicks(truth: Truth): { x: number; y: number; timeSec: number }[] {
+  return truth.sources.map((s, k) => {
+    let t = 0;
+    s.envelope.forEach((e, j) => {
+      if (e > s.envelope[t]) t = j;
+    });
+    const frame = truth.frames[Math.min(t, truth.frames.length - 1)];
+    const b = frame.boxes[k];
+    return { x: (b[0] + b[2]) / 2 / truth.width, y: (b[1] + b[3]) / 2 / truth.height, timeSec: frame.time };
+  });
+}
+
+/** WAVs in a folder (stems or a clip's source files) as mono 11025 Hz signals for scoring. */
+export const readMono11k = (dir: string, files: string[], rate: number) =>
+  Promise.all(files.map(async (f) => mono11k((await readWav(path.join(dir, f))).channels, rate)));
+
+/** The stems separate() writes for a clip's sources. */
+export const stemFiles = (truth: Truth) => truth.sources.map((_s, k) => `source-${k + 1}.wav`);
 
 export const mono11k = (channels: Float32Array[], rate: number) => resample(toMono(channels), rate, 11025);
 export const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
@@ -181,30 +203,22 @@ export async function runAppBench(root: string, opts: AppBenchOptions) {
         const file = path.join(dir, 'clip.mp4');
         const info = await probeMedia(file);
         const a = await analyzeMedia(file, { runtime: rt, info, cacheRoot });
-        // Click each source at the frame where it is loudest, at its box centre.
-        const clicks = truth.sources.map((s, k) => {
-          let t = 0;
-          s.envelope.forEach((e, j) => {
-            if (e > s.envelope[t]) t = j;
-          });
-          const b = truth.frames[Math.min(t, truth.frames.length - 1)].boxes[k];
-          return { x: (b[0] + b[2]) / 2 / truth.width, y: (b[1] + b[3]) / 2 / truth.height, timeSec: truth.frames[Math.min(t, truth.frames.length - 1)].time };
-        });
+        const clicks = loudestClicks(truth);
         const out = path.join(dir, 'stems');
         await separate(file, clicks, { runtime: rt, cache: a.cache, info, outDir: out, format: 'f32' });
-        const refs = await Promise.all(truth.sources.map(async (s) => mono11k((await readWav(path.join(dir, s.file))).channels, truth.sampleRate)));
-        const ests = await Promise.all(truth.sources.map(async (_s, k) => mono11k((await readWav(path.join(out, `source-${k + 1}.wav`))).channels, info.audio!.sampleRate)));
+        const refs = await readMono11k(dir, truth.sources.map((s) => s.file), truth.sampleRate);
+        const ests = await readMono11k(out, stemFiles(truth), info.audio!.sampleRate);
         const mix = mono11k((await readAudio(file)).channels, info.audio!.sampleRate);
         const clip: ClipRow = { kind, aspect, rate, app: mean(sdr(refs, ests)), models: NaN, appearanceOnly: NaN, python: NaN, pythonAppearance: NaN, pythonMirEval: NaN };
         app.push(clip.app);
         const out0 = path.join(dir, 'stems-models');
         await separate(file, clicks, { runtime: rt, cache: a.cache, info, outDir: out0, format: 'f32', movement: false });
-        clip.models = mean(sdr(refs, await Promise.all(truth.sources.map(async (_s, k) => mono11k((await readWav(path.join(out0, `source-${k + 1}.wav`))).channels, info.audio!.sampleRate)))));
+        clip.models = mean(sdr(refs, await readMono11k(out0, stemFiles(truth), info.audio!.sampleRate)));
         models.push(clip.models);
         if (twoStage) {
           const out1 = path.join(dir, 'stems-appearance');
           await separate(file, clicks, { runtime: rt, cache: a.cache, info, outDir: out1, format: 'f32', stages: ['appearance'], movement: false });
-          const ests1 = await Promise.all(truth.sources.map(async (_s, k) => mono11k((await readWav(path.join(out1, `source-${k + 1}.wav`))).channels, info.audio!.sampleRate)));
+          const ests1 = await readMono11k(out1, stemFiles(truth), info.audio!.sampleRate);
           clip.appearanceOnly = mean(sdr(refs, ests1));
           appOnly.push(clip.appearanceOnly);
         }

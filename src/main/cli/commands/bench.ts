@@ -6,10 +6,11 @@ import { writeFileAtomic } from '../../engine/fs/atomic';
 import { UsageError } from '../args';
 import { printJson, type Command } from '../command';
 import { d2, f1, f2 } from '../bench/format';
+import type { WorldVariation } from '../bench/world-quality';
 
 /** Benchmarks by area. `app` is the full app path (decode to stems) and writes docs/benchmarks.md. */
 
-type Suite = (opts: { seconds?: number; quick: boolean; full: boolean; log: (s: string) => void; root: string }) => Promise<{ figures: unknown; table: string }>;
+type Suite = (opts: { seconds?: number; quick: boolean; full: boolean; variations?: WorldVariation[]; log: (s: string) => void; root: string }) => Promise<{ figures: unknown; table: string }>;
 
 const suites: Record<string, () => Promise<Suite>> = {
   dsp: async () => {
@@ -60,6 +61,17 @@ const suites: Record<string, () => Promise<Suite>> = {
       if (!m.realInstrumentsAvailable()) throw new UsageError(m.MISSING_MATERIAL);
       const r = await m.runRealQualityBench(opts);
       return { figures: r, table: m.formatRealQuality(r) };
+    };
+  },
+  /** App-path quality on test seeds next to timbres no training uses, with and without the movement share (not run by default). */
+  'world-quality': async () => {
+    const m = await import('../bench/world-quality');
+    const app = await import('../bench/app');
+    return async (opts) => {
+      const why = app.checkPrerequisites(opts.root);
+      if (why) throw new UsageError(why);
+      const r = await m.runWorldQualityBench(opts.root, { quick: opts.quick, seconds: opts.seconds, variations: opts.variations ?? [...m.WORLD_VARIATIONS], log: opts.log });
+      return { figures: r, table: m.formatWorldQuality(r) };
     };
   },
   /** The app suite's quality part and its Python comparison only (after a model re-ship). */
@@ -160,17 +172,18 @@ function repoRoot(): string {
 export const command: Command = {
   name: 'bench',
   summary: 'Measure quality and speed (suites: ' + Object.keys(suites).join(', ') + '); the app suite writes docs/benchmarks.md, parity updates its quality part',
-  usage: 'bench [suite...] [--quick] [--full] [--idle] [--json] [--seconds N]',
+  usage: 'bench [suite...] [--quick] [--full] [--idle] [--json] [--seconds N] [--variations test,heldout,unseen]',
   options: {
     json: { kind: 'boolean', help: 'print JSON instead of Markdown' },
     quick: { kind: 'boolean', help: 'fewer and shorter clips (a few minutes)' },
     full: { kind: 'boolean', help: 'run the 60-minute memory check to the end (long)' },
-    seconds: { kind: 'string', value: 'N', help: 'length of the synthetic audio for the dsp timings (default 180)' },
+    seconds: { kind: 'string', value: 'N', help: 'length of the synthetic audio for the dsp timings (default 180), or of each world-quality clip (default 8)' },
+    variations: { kind: 'string', value: 'LIST', help: 'world-quality: timbre variations to score, of test, heldout, unseen (default all three)' },
     idle: { kind: 'boolean', help: 'say in the document that other work on the machine was paused for the run (e.g. run through a wrapper that pauses it)' },
   },
   async run({ options, positionals }, io) {
-    // parity is the app suite's quality part, the real suites need fetched material: only when asked for.
-    const names = positionals.length ? positionals : Object.keys(suites).filter((n) => !['parity', 'real', 'real-quality', 'dialogue'].includes(n));
+    // parity is the app suite's quality part, the real suites need fetched material, world-quality is long: only when asked for.
+    const names = positionals.length ? positionals : Object.keys(suites).filter((n) => !['parity', 'real', 'real-quality', 'dialogue', 'world-quality'].includes(n));
     for (const n of names) if (!Object.hasOwn(suites, n)) throw new UsageError(`unknown bench suite '${n}' (have: ${Object.keys(suites).join(', ')})`);
     const seconds = options.seconds === undefined ? undefined : Number(options.seconds);
     if (seconds !== undefined && !(seconds > 0 && seconds <= 7200)) throw new UsageError('--seconds must be a number in (0, 7200]');
@@ -179,7 +192,9 @@ export const command: Command = {
     };
     const root = repoRoot();
     const results: Record<string, { figures: unknown; table: string }> = {};
-    for (const n of names) results[n] = await (await suites[n]())({ seconds, quick: Boolean(options.quick), full: Boolean(options.full), log, root });
+    // Checked before any suite runs, so a typo does not cost a long run first.
+    const variations = options.variations === undefined ? undefined : (await import('../bench/world-quality')).parseVariations(String(options.variations));
+    for (const n of names) results[n] = await (await suites[n]())({ seconds, quick: Boolean(options.quick), full: Boolean(options.full), variations, log, root });
     const date = new Date().toISOString().slice(0, 10);
     const docPath = path.join(root, 'docs', 'benchmarks.md');
     const previous = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '';
