@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { faceTrackAt, speakingHeat, speakingOver, trackAt } from '../../../src/main/engine/detect/activity';
+import { faceTrackAt, speakingHeat, speakingOver } from '../../../src/main/engine/detect/activity';
 import type { DetectionFrame } from '../../../src/main/engine/detect/speaking';
 
 const face = (track: number, box: [number, number, number, number], speaking: number) => ({ kind: 'face' as const, track, box, score: 1, speaking });
@@ -36,23 +36,5 @@ describe('where sound comes from on real footage', () => {
     // Far from any sighting, nothing is shown.
     expect(Math.max(...speakingHeat(frames, 1.75, 10, 10))).toBe(0);
     expect(Math.max(...speakingHeat([], 0, 4, 4))).toBe(0);
-  });
-});
-
-const person = (track: number, box: [number, number, number, number]) => ({ kind: 'person' as const, track, box, score: 1 });
-// People are looked for once a second; faces in between.
-const people: DetectionFrame[] = [
-  { time: 0, objects: [person(5, [0, 0, 0.5, 1]), person(6, [0.5, 0, 1, 1])] },
-  { time: 0.25, objects: [face(1, [0.1, 0.1, 0.3, 0.4], 0)] },
-  { time: 1, objects: [person(5, [0, 0, 0.5, 1]), person(6, [0.5, 0, 1, 1])] },
-  { time: 2, objects: [person(5, [0, 0, 0.5, 1]), person(6, [0.5, 0, 1, 1])] },
-];
-
-describe('the object under a click, of one kind', () => {
-  it('finds the person under the click in the nearest frame that looked for people, not too far away', () => {
-    expect(trackAt(people, 'person', 0.2, 0.5, 0.3)).toBe(5);
-    expect(trackAt(people, 'person', 0.7, 0.5, 0.9)).toBe(6);
-    expect(trackAt(people, 'person', 0.7, 0.5, 4)).toBeNull(); // 2 s from the last sighting
-    expect(trackAt(people, 'face', 0.7, 0.5, 0.25)).toBeNull(); // no face there
   });
 });

@@ -1,45 +1,30 @@
 import type { DetectionFrame } from './speaking';
-import type { ObjectKind } from './types';
 
 /**
- * A speaker source's activity over time on real footage, from the face under its click: how much
- * that face speaks at each moment (speaking.ts). The track row shows it, and speakers are told
- * apart by it (separation/activity-share.ts).
+ * A speaker source's activity over time from its face: the face under the source's click (at the
+ * click's time) and how much that face speaks at each moment (speaking.ts), for the track row;
+ * speakers asked for alike are told apart by it (separation/activity-share.ts).
  */
-
-/**
- * The track of `kind` whose box holds (x, y) in the frame nearest timeSec that has that kind, if
- * that frame is at most maxGapSec away; the smallest box when several hold the point.
- */
-export function trackAt(frames: DetectionFrame[], kind: ObjectKind, x: number, y: number, timeSec: number, maxGapSec = 1): number | null {
-  let nearest: DetectionFrame | null = null;
-  for (const f of frames) {
-    if (!f.objects.some((o) => o.kind === kind)) continue;
-    if (!nearest || Math.abs(f.time - timeSec) < Math.abs(nearest.time - timeSec)) nearest = f;
-  }
-  if (!nearest || Math.abs(nearest.time - timeSec) > maxGapSec) return null;
-  const hits = nearest.objects.filter((o) => o.kind === kind && x >= o.box[0] && x <= o.box[2] && y >= o.box[1] && y <= o.box[3]);
-  hits.sort((a, b) => (a.box[2] - a.box[0]) * (a.box[3] - a.box[1]) - (b.box[2] - b.box[0]) * (b.box[3] - b.box[1]));
-  return hits[0]?.track ?? null;
-}
 
 /** The face track whose box holds (x, y) in the detected frame nearest timeSec; the smallest when several do. */
 export function faceTrackAt(frames: DetectionFrame[], x: number, y: number, timeSec: number): number | null {
   if (frames.length === 0) return null;
   let nearest = frames[0];
   for (const f of frames) if (Math.abs(f.time - timeSec) < Math.abs(nearest.time - timeSec)) nearest = f;
-  return trackAt([nearest], 'face', x, y, nearest.time);
+  const hits = nearest.objects.filter((o) => o.kind === 'face' && x >= o.box[0] && x <= o.box[2] && y >= o.box[1] && y <= o.box[3]);
+  hits.sort((a, b) => (a.box[2] - a.box[0]) * (a.box[3] - a.box[1]) - (b.box[2] - b.box[0]) * (b.box[3] - b.box[1]));
+  return hits[0]?.track ?? null;
 }
 
 /**
- * A value of the object of `track` at each of `times`: linear between its sightings, 0 where it is
- * not seen (more than `maxGapSec` from a sighting) or has no such value.
+ * How much the face of `track` speaks at each of `times` (0..1): linear between its sightings, 0
+ * where it is not seen (more than `maxGapSec` from a sighting).
  */
-export function trackValueOver(frames: DetectionFrame[], track: number, times: number[], value: 'speaking' | 'mouth', maxGapSec = 0.5): number[] {
+export function speakingOver(frames: DetectionFrame[], track: number, times: number[], maxGapSec = 0.5): number[] {
   const points: { time: number; v: number }[] = [];
   for (const f of frames) {
     const o = f.objects.find((x) => x.track === track);
-    if (o) points.push({ time: f.time, v: o[value] ?? 0 });
+    if (o) points.push({ time: f.time, v: o.speaking ?? 0 });
   }
   let i = 0;
   return times.map((t) => {
@@ -50,13 +35,9 @@ export function trackValueOver(frames: DetectionFrame[], track: number, times: n
     if (!b) return t - a.time <= maxGapSec ? a.v : 0;
     if (b.time - a.time > 2 * maxGapSec) return t - a.time <= maxGapSec ? a.v : b.time - t <= maxGapSec ? b.v : 0;
     const w = (t - a.time) / (b.time - a.time);
-    return Math.round(((1 - w) * a.v + w * b.v) * 1e5) / 1e5;
+    return Math.round(((1 - w) * a.v + w * b.v) * 1000) / 1000;
   });
 }
-
-/** How much the face of `track` speaks at each of `times` (0..1). */
-export const speakingOver = (frames: DetectionFrame[], track: number, times: number[], maxGapSec = 0.5): number[] =>
-  trackValueOver(frames, track, times, 'speaking', maxGapSec).map((v) => Math.round(v * 1000) / 1000);
 
 /**
  * Where sound comes from on real footage, as a heatmap over the original frame (rows x cols cells,
@@ -86,4 +67,3 @@ export function speakingHeat(frames: DetectionFrame[], timeSec: number, rows: nu
   }
   return out;
 }
-

@@ -180,11 +180,22 @@ export function robustLine(x: number[], most = 200): { a: number; b: number } {
   return { a, b };
 }
 
-/** The size of the picture the tracker looks at: the frame's shape, TRACK_HEIGHT high. */
-function trackSize(info: MediaInfo & { video: object }): { width: number; height: number } {
+/**
+ * The picture the tracker looks at: the frame's shape, TRACK_HEIGHT high, at the video's own rate
+ * up to MAX_FPS; `at` maps a point (0..1 of the original frame) to its pixel there.
+ */
+function trackingView(info: MediaInfo, what: string): { width: number; height: number; fps: number; at: (p: { x: number; y: number }) => { x: number; y: number } } {
   const v = info.video;
+  if (!v) throw new RangeError(`${what} needs a picture`);
   const aspect = (v.width * v.sampleAspect) / v.height;
-  return { width: Math.max(16, 2 * Math.round((TRACK_HEIGHT * aspect) / 2)), height: TRACK_HEIGHT };
+  const width = Math.max(16, 2 * Math.round((TRACK_HEIGHT * aspect) / 2)), height = TRACK_HEIGHT;
+  const g = frameGeometry(v.width * v.sampleAspect, v.height, width, height);
+  return {
+    width,
+    height,
+    fps: Math.min(MAX_FPS, v.fps > 0 ? v.fps : 25),
+    at: (p) => ({ x: g.offsetX + p.x * g.scaledWidth, y: g.offsetY + p.y * g.scaledHeight }),
+  };
 }
 
 /**
@@ -192,10 +203,7 @@ function trackSize(info: MediaInfo & { video: object }): { width: number; height
  * startSec for durationSec): how far it is above where it was clicked, frame by frame.
  */
 export async function trackPoints(file: string, info: MediaInfo, points: Click[], opts: { startSec?: number; durationSec?: number; signal?: AbortSignal } = {}): Promise<PointMotion> {
-  if (!info.video) throw new RangeError('following a point needs a picture');
-  const { width, height } = trackSize(info as MediaInfo & { video: object });
-  const fps = Math.min(MAX_FPS, info.video.fps > 0 ? info.video.fps : 25);
-  const geometry = frameGeometry(info.video.width * info.video.sampleAspect, info.video.height, width, height);
+  const { width, height, fps, at } = trackingView(info, 'following a point');
   const size = Math.max(6, Math.round(PATCH * height));
   const rangeX = Math.round(SEARCH_X * height), rangeY = Math.round(SEARCH_Y * height);
   const range = { startSec: opts.startSec, durationSec: opts.durationSec };
@@ -214,8 +222,8 @@ export async function trackPoints(file: string, info: MediaInfo, points: Click[]
       g ??= toGray(f.rgb, width, height);
     }
     if (!g) throw new RangeError(`no picture at ${p.timeSec.toFixed(2)} s to follow`);
-    const cx = geometry.offsetX + p.x * geometry.scaledWidth, cy = geometry.offsetY + p.y * geometry.scaledHeight;
-    templates.push(cut(g, cx, cy, size, moving));
+    const c = at(p);
+    templates.push(cut(g, c.x, c.y, size, moving));
   }
   // Second pass: where each template is, searched both ways; the sideways positions give the
   // drift's line (the sprite moves sideways only by drifting, and by growing a little).
@@ -285,13 +293,11 @@ const NEAR_SMOOTH_SEC = 0.5;
  * detected box, says where to look.
  */
 export async function motionNear(file: string, info: MediaInfo, points: { x: number; y: number }[], opts: { startSec?: number; durationSec?: number; signal?: AbortSignal } = {}): Promise<{ fps: number; motion: Float32Array[] }> {
-  if (!info.video) throw new RangeError('measuring movement needs a picture');
-  const { width, height } = trackSize(info as MediaInfo & { video: object });
-  const fps = Math.min(MAX_FPS, info.video.fps > 0 ? info.video.fps : 25);
-  const geometry = frameGeometry(info.video.width * info.video.sampleAspect, info.video.height, width, height);
-  const half = (NEAR * geometry.scaledHeight) / 2;
+  const { width, height, fps, at } = trackingView(info, 'measuring movement');
+  // Half the square's side: NEAR of the picture's height as shown (without any letterbox bars).
+  const half = (NEAR * (at({ x: 0, y: 1 }).y - at({ x: 0, y: 0 }).y)) / 2;
   const boxes = points.map((p) => {
-    const cx = geometry.offsetX + p.x * geometry.scaledWidth, cy = geometry.offsetY + p.y * geometry.scaledHeight;
+    const { x: cx, y: cy } = at(p);
     return [Math.max(0, Math.round(cx - half)), Math.max(0, Math.round(cy - half)), Math.min(width, Math.round(cx + half)), Math.min(height, Math.round(cy + half))];
   });
   const raw: number[][] = points.map(() => []);
