@@ -78,16 +78,16 @@ describe('FrameGeometry', () => {
 describe('openFrames', () => {
   it('letterbox: pixels land where the geometry says', async () => {
     const { geometry: g, frame } = await firstFrame('letterbox');
-    expect(frame.rgb.length).toBe(64 * 64 * 3);
+    expect(frame.pixels.length).toBe(64 * 64 * 3);
     const at = (x: number, y: number) => {
       const m = toModel(g, { x, y });
-      return colourAt(frame.rgb, 64, m.x, m.y);
+      return colourAt(frame.pixels, 64, m.x, m.y);
     };
     expect(at(135, 20)).toBe('blue');
     expect(at(80, 65)).toBe('green');
     expect(at(20, 60)).toBe('red');
-    expect(colourAt(frame.rgb, 64, 32, 5)).toBe('black');
-    expect(colourAt(frame.rgb, 64, 32, 60)).toBe('black');
+    expect(colourAt(frame.pixels, 64, 32, 5)).toBe('black');
+    expect(colourAt(frame.pixels, 64, 32, 60)).toBe('black');
     // A click on the blue box in model coordinates maps back into the box in the original frame.
     const o = toOriginal(g, { x: 54.5, y: 22.5 });
     expect(o.x).toBeGreaterThan(120);
@@ -101,7 +101,7 @@ describe('openFrames', () => {
       const { geometry: g, frame } = await firstFrame(fit);
       const at = (x: number, y: number) => {
         const m = toModel(g, { x, y });
-        return colourAt(frame.rgb, 64, m.x, m.y);
+        return colourAt(frame.pixels, 64, m.x, m.y);
       };
       expect(at(80, 65)).toBe('green');
       expect(at(40, 20)).toBe('red');
@@ -109,7 +109,7 @@ describe('openFrames', () => {
       if (fit === 'crop') expect(toModel(g, { x: 20, y: 60 }).x).toBeLessThan(0);
       else expect(at(20, 60)).toBe('red');
       if (fit === 'stretch') expect(at(135, 20)).toBe('blue');
-      expect(colourAt(frame.rgb, 64, 1, 1)).not.toBe('black');
+      expect(colourAt(frame.pixels, 64, 1, 1)).not.toBe('black');
     }
   });
 
@@ -132,7 +132,7 @@ describe('openFrames', () => {
     execFileSync(ffmpegPath(), ['-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i', "nullsrc=s=32x32:r=25:d=2,format=gray,geq=lum='N*4'", '-c:v', 'ffv1', '-pix_fmt', 'gray', counter]);
     const s = await openFrames(counter, { width: 32, height: 32, fps: 8, fit: 'stretch' });
     const shown: number[] = [];
-    for await (const f of s.frames) shown.push(f.rgb[3 * (16 * 32 + 16)] / 4);
+    for await (const f of s.frames) shown.push(f.pixels[3 * (16 * 32 + 16)] / 4);
     expect(shown.length).toBe(16);
     expect(shown).toEqual(shown.map((_v, n) => Math.floor((25 * (n + 0.5)) / 8)));
   });
@@ -152,7 +152,7 @@ describe('openFrames', () => {
     const ref = execFileSync(ffmpegPath(), ['-nostdin', '-v', 'error', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', '128x72', '-i', raw, '-vf', geometryFilter(geometry), '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1']);
     const s = await openFrames(clip, { width: 56, height: 32, fit: 'stretch' });
     let got: Uint8Array | null = null;
-    for await (const f of s.frames) got ??= f.rgb;
+    for await (const f of s.frames) got ??= f.pixels;
     expect(got!.length).toBe(ref.length);
     let err = 0;
     for (let i = 0; i < ref.length; i++) err += Math.abs(got![i] - ref[i]);
@@ -161,10 +161,10 @@ describe('openFrames', () => {
 
   it('planar frames hold the same pixels as packed ones, as G, B and R planes', async () => {
     const packed = await openFrames(fx.mp4, { width: 32, height: 18, fps: 5 });
-    const planar = await openFrames(fx.mp4, { width: 32, height: 18, fps: 5, planar: true });
+    const planar = await openFrames(fx.mp4, { width: 32, height: 18, fps: 5, layout: 'planar' });
     const a: Uint8Array[] = [], b: Uint8Array[] = [];
-    for await (const f of packed.frames) a.push(f.rgb);
-    for await (const f of planar.frames) b.push(f.rgb);
+    for await (const f of packed.frames) a.push(f.pixels);
+    for await (const f of planar.frames) b.push(f.pixels);
     expect(b.length).toBe(a.length);
     const plane = 32 * 18;
     for (let n = 0; n < a.length; n++) {
@@ -174,12 +174,29 @@ describe('openFrames', () => {
     }
   });
 
+  it('grey frames hold the luma of the packed pixels, one byte each', async () => {
+    const packed = await openFrames(fx.mp4, { width: 32, height: 18, fps: 5 });
+    const grey = await openFrames(fx.mp4, { width: 32, height: 18, fps: 5, layout: 'gray' });
+    const a: Uint8Array[] = [], b: Uint8Array[] = [];
+    for await (const f of packed.frames) a.push(f.pixels);
+    for await (const f of grey.frames) b.push(f.pixels);
+    expect(b.length).toBe(a.length);
+    for (let n = 0; n < a.length; n++) {
+      expect(b[n].length).toBe(32 * 18);
+      let err = 0;
+      for (let i = 0; i < b[n].length; i++) err += Math.abs(b[n][i] - (0.299 * a[n][3 * i] + 0.587 * a[n][3 * i + 1] + 0.114 * a[n][3 * i + 2]));
+      // Scaled on its own the luma differs a little at sharp edges (1.4 of 255 here); a wrong
+      // range or channel would be off by tens.
+      expect(err / b[n].length).toBeLessThan(3);
+    }
+  });
+
   it('decodes every container, and refuses missing video or bad sizes', async () => {
     for (const f of [fx.mov, fx.mkv, fx.webm]) {
       const s = await openFrames(f, { width: 48, height: 27 });
       let n = 0;
       for await (const fr of s.frames) {
-        expect(fr.rgb.length).toBe(48 * 27 * 3);
+        expect(fr.pixels.length).toBe(48 * 27 * 3);
         n++;
       }
       expect(n).toBeGreaterThan(10);

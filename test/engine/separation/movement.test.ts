@@ -85,6 +85,20 @@ describe('following a clicked point: its movement says when it sounds', () => {
     expect(Math.max(...liftActivity(m.lift[1]))).toBe(0);
   });
 
+  it('follows a long clip from a sample of its frames and a second pass, as closely as a short one', async () => {
+    const info = await probeMedia(clip);
+    const loud = 3;
+    const points = [
+      { x: (90 + (12 * loud) / (FPS * SECONDS)) / W, y: (100 - 0.08 * H * env(loud)) / H, timeSec: (loud + 0.5) / FPS },
+      { x: 230 / W, y: 90 / H, timeSec: 1 },
+    ];
+    const m = await trackPoints(clip, info, points, { keepFrames: 25 });
+    expect(m.lift[0].length).toBe(FPS * SECONDS);
+    const truth = Array.from({ length: FPS * SECONDS }, (_, i) => env(i));
+    expect(correlation(liftActivity(m.lift[0]), truth)).toBeGreaterThan(0.95);
+    expect(Math.max(...liftActivity(m.lift[1]))).toBe(0);
+  });
+
   it('measures the movement near each click: the moving sprite while it sounds, none near the still one', async () => {
     const info = await probeMedia(clip);
     const { fps, motion } = await motionNear(clip, info, [{ x: 90 / W, y: 95 / H }, { x: 230 / W, y: 90 / H }]);

@@ -141,7 +141,7 @@ async function compute(file: string, info: MediaInfo & { audio: object; video: o
 
   const extensions = analysisExtensions(card, (s) => rt.has(s));
   for (const e of extensions) await e.begin(dir, rt);
-  const stream = await openFrames(file, { width, height, fps, fit, info, signal, planar: true });
+  const stream = await openFrames(file, { width, height, fps, fit, info, signal, layout: 'planar' });
   const frames = stream.frames;
   const visualOut = await fsp.open(path.join(dir, 'visual.f16'), 'w');
   const heatOut = await fsp.open(path.join(dir, 'heatmaps.f32'), 'w');
@@ -180,7 +180,7 @@ async function compute(file: string, info: MediaInfo & { audio: object; video: o
       }
       if (group.length === 0) return;
       const input = new Float32Array(group.length * 3 * width * height);
-      group.forEach((f, i) => toChw(f.rgb, width, height, input, i));
+      group.forEach((f, i) => toChw(f.pixels, width, height, input, i));
       const vis = await rt.visual(input, group.length);
       await visualOut.write(encodeHalf(vis));
       for (const e of extensions) {

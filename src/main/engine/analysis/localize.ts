@@ -123,9 +123,9 @@ export async function writeLocalization(file: string, cache: AnalysisCache, info
         const h = (1 - ay) * ((1 - ax) * heat[y0 * g.cols + x0] + ax * heat[y0 * g.cols + x1]) + ay * ((1 - ax) * heat[y1 * g.cols + x0] + ax * heat[y1 * g.cols + x1]);
         const a = 0.65 * h;
         const i = (y * ow + x) * 3, o = (y * ow + x) * 4;
-        png.data[o] = Math.round((1 - a) * fr.rgb[i] + a * 255);
-        png.data[o + 1] = Math.round((1 - a) * fr.rgb[i + 1] + a * 255 * h * h);
-        png.data[o + 2] = Math.round((1 - a) * fr.rgb[i + 2]);
+        png.data[o] = Math.round((1 - a) * fr.pixels[i] + a * 255);
+        png.data[o + 1] = Math.round((1 - a) * fr.pixels[i + 1] + a * 255 * h * h);
+        png.data[o + 2] = Math.round((1 - a) * fr.pixels[i + 2]);
         png.data[o + 3] = 255;
       }
     }

@@ -67,7 +67,7 @@ export async function* detectSegment(detector: Detector, req: SegmentRequest, si
     const index = first + f.index;
     const { full, hands } = frameWork(index, req);
     const independent = req.independent || n === 0 || full || index % REFRESH_EVERY === 0;
-    const found = await detector.detect({ width, height, rgb: f.rgb }, { full, hands, independent });
+    const found = await detector.detect({ width, height, rgb: f.pixels }, { full, hands, independent });
     yield { index, time: index / fps, objects: found.map((o) => ({ ...o, box: toFrame(o.box) })) };
     if (++n === count) break;
   }

@@ -5,7 +5,7 @@ import { probeMedia, requireVideo, type MediaInfo } from './probe';
 import { inputArg, lastLine, streamTool } from './process';
 
 /**
- * Streaming video frames as packed RGB24 at a chosen rate and model size. ffmpeg applies the
+ * Streaming video frames (packed RGB24, planar, or grey) at a chosen rate and model size. ffmpeg applies the
  * container's rotation, resamples the frame rate (fps filter: frame n is the one on screen in the
  * middle of its 1/fps, at (n + 0.5) / fps), scales the whole frame and then
  * pads (letterbox) or crops it, exactly as the returned FrameGeometry describes.
@@ -22,18 +22,23 @@ export interface DecodeFramesOptions {
   info?: MediaInfo;
   signal?: AbortSignal;
   /**
-   * Planar frames: `rgb` holds the G, B and R planes one after the other (ffmpeg's gbrp, the same
-   * pixels as rgb24), ready for channel-first tensors.
+   * 'rgb' (default): packed RGB24. 'planar': the G, B and R planes one after the other (ffmpeg's
+   * gbrp, the same pixels as rgb24), ready for channel-first tensors. 'gray': one byte a pixel,
+   * the picture's luma scaled on its own (about 0.299 R + 0.587 G + 0.114 B of those pixels, and
+   * cheaper), for trackers that need no colour.
    */
-  planar?: boolean;
+  layout?: FrameLayout;
 }
+
+export type FrameLayout = 'rgb' | 'planar' | 'gray';
+const PIX_FMT: Record<FrameLayout, string> = { rgb: 'rgb24', planar: 'gbrp', gray: 'gray' };
 
 export interface VideoFrame {
   index: number;
   /** Presentation time in the media, seconds: startSec + index / fps. */
   timeSec: number;
-  /** width * height * 3 bytes, row-major, top-left first: packed RGB, or G, B, R planes when planar. */
-  rgb: Uint8Array;
+  /** Row-major, top-left first: width * height * 3 bytes (packed RGB, or G, B, R planes), or width * height grey bytes. */
+  pixels: Uint8Array;
 }
 
 export interface FrameStream {
@@ -44,7 +49,7 @@ export interface FrameStream {
 }
 
 /** The ffmpeg filter chain that realises a geometry (exported for tests). */
-export function geometryFilter(g: FrameGeometry, fps?: number): string {
+export function geometryFilter(g: FrameGeometry, fps?: number, layout: FrameLayout = 'rgb'): string {
   const parts: string[] = [];
   // The fps filter's default (round=near, keeping the last input frame that rounds to n) makes
   // output frame n the input frame on screen at (n + 0.5) / fps: the middle of the 1/fps the frame
@@ -54,12 +59,13 @@ export function geometryFilter(g: FrameGeometry, fps?: number): string {
   // takes a shortcut when it scales and converts 4:2:0 video in one step, and colours near edges
   // come out wrong (mean error 12.7 against 0.7 of 255 on a test pattern scaled 128x72 -> 56x32),
   // which the visual models notice (up to 0.7 dB SDR on a test clip).
-  parts.push(`scale=${g.scaledWidth}:${g.scaledHeight}:flags=bicubic+full_chroma_int`);
+  // (Grey takes the luma plane alone, which needs neither.)
+  parts.push(`scale=${g.scaledWidth}:${g.scaledHeight}:flags=bicubic${layout === 'gray' ? '' : '+full_chroma_int'}`);
   if (g.scaledWidth !== g.dstWidth || g.scaledHeight !== g.dstHeight) {
     if (g.fit === 'crop') parts.push(`crop=${g.dstWidth}:${g.dstHeight}:${-g.offsetX}:${-g.offsetY}`);
     else parts.push(`pad=${g.dstWidth}:${g.dstHeight}:${g.offsetX}:${g.offsetY}:color=black`);
   }
-  parts.push('setsar=1', 'format=rgb24');
+  parts.push('setsar=1', layout === 'gray' ? 'format=gray' : 'format=rgb24');
   return parts.join(',');
 }
 
@@ -84,9 +90,10 @@ export async function openFrames(file: string, opts: DecodeFramesOptions): Promi
   args.push('-i', inputArg(file));
   if (opts.durationSec !== undefined) args.push('-t', String(opts.durationSec));
   // gbrp after the chain's rgb24 is a lossless reordering of the same pixels.
-  args.push('-map', '0:v:0', '-an', '-sn', '-dn', '-vf', geometryFilter(geometry, fps), '-f', 'rawvideo', '-pix_fmt', opts.planar ? 'gbrp' : 'rgb24', 'pipe:1');
+  const layout = opts.layout ?? 'rgb';
+  args.push('-map', '0:v:0', '-an', '-sn', '-dn', '-vf', geometryFilter(geometry, fps, layout), '-f', 'rawvideo', '-pix_fmt', PIX_FMT[layout], 'pipe:1');
 
-  const frameBytes = width * height * 3;
+  const frameBytes = width * height * (layout === 'gray' ? 1 : 3);
   const start = opts.startSec ?? 0;
   async function* frames(): AsyncGenerator<VideoFrame> {
     let index = 0;
@@ -99,7 +106,7 @@ export async function openFrames(file: string, opts: DecodeFramesOptions): Promi
       },
     })) {
       if (block.length < frameBytes) break; // never hand out a partial frame
-      yield { index, timeSec: start + index / fps, rgb: block };
+      yield { index, timeSec: start + index / fps, pixels: block };
       index++;
     }
   }

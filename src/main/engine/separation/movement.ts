@@ -36,6 +36,15 @@ const SIDEWAYS = 2;
 const COARSE = 3;
 /** The most frames a second followed (a video's own rate up to this). */
 const MAX_FPS = 30;
+/**
+ * The most frames held for the pixel change and the drift's line: a span up to this long (a
+ * minute at 30 fps) is decoded once and measured from memory (only the part of each frame a
+ * point's search can reach is held, about 6 kB a point); a longer one is sampled evenly to this
+ * many frames, and decoded a second time for the heights.
+ */
+const KEEP_FRAMES = 1800;
+/** Frames, spread evenly, searched both ways for the drift's line (a straight line over the clip: 60 places find it). */
+const LINE_FRAMES = 60;
 
 export interface PointMotion {
   /** Frames a second; frame n stands for the picture at (n + 0.5) / fps seconds into the media. */
@@ -44,55 +53,54 @@ export interface PointMotion {
   lift: Float32Array[];
 }
 
+/** A grey picture, one byte a pixel, row-major. */
 interface Gray {
   w: number;
   h: number;
-  px: Float32Array;
+  px: Uint8Array;
 }
 
-function toGray(rgb: Uint8Array, w: number, h: number): Gray {
-  const px = new Float32Array(w * h);
-  for (let i = 0; i < px.length; i++) px[i] = 0.299 * rgb[3 * i] + 0.587 * rgb[3 * i + 1] + 0.114 * rgb[3 * i + 2];
-  return { w, h, px };
-}
-
+/** The picture around a click, and which of its pixels count. */
 interface Template {
   /** Top-left of the template in the click's frame, pixels. */
   x: number;
   y: number;
   size: number;
-  px: Float32Array;
-  /** How much each pixel counts (sums to 1). */
+  /**
+   * The pixels that count (weight > 0; a still background counts for nothing): each one's offset
+   * from the template's top-left in a frame as wide as the click's, its value, and its weight
+   * (the weights sum to 1).
+   */
+  offset: Int32Array;
+  value: Float32Array;
   weight: Float32Array;
 }
 
-/** The template around (cx, cy); `change`: how much the picture changes at each pixel (null: all count alike). */
-export function cut(g: Gray, cx: number, cy: number, size: number, change: Float32Array | null): Template {
-  const x = Math.min(g.w - size, Math.max(0, Math.round(cx - size / 2)));
-  const y = Math.min(g.h - size, Math.max(0, Math.round(cy - size / 2)));
-  const px = new Float32Array(size * size);
-  const weight = new Float32Array(size * size).fill(1);
-  for (let r = 0; r < size; r++) {
-    px.set(g.px.subarray((y + r) * g.w + x, (y + r) * g.w + x + size), r * size);
-    if (change) weight.set(change.subarray((y + r) * g.w + x, (y + r) * g.w + x + size), r * size);
-  }
-  let total = weight.reduce((s, v) => s + v, 0);
+/** The template with its top-left at (x, y); `change`: how much the picture changes at each pixel of g. */
+function cut(g: Gray, x: number, y: number, size: number, change: Float32Array): Template {
+  let total = 0;
+  for (let r = 0; r < size; r++) for (let c = 0; c < size; c++) total += change[(y + r) * g.w + x + c];
   // Nothing changes around the click: every pixel counts alike (the point will not move).
-  if (!(total > 1e-6)) total = weight.fill(1).length;
-  for (let i = 0; i < weight.length; i++) weight[i] /= total;
-  return { x, y, size, px, weight };
+  const alike = !(total > 1e-6);
+  const offset: number[] = [], value: number[] = [], weight: number[] = [];
+  for (let r = 0; r < size; r++) {
+    for (let c = 0; c < size; c++) {
+      const w = alike ? 1 / (size * size) : change[(y + r) * g.w + x + c] / total;
+      if (w === 0) continue;
+      offset.push(r * g.w + c);
+      value.push(g.px[(y + r) * g.w + x + c]);
+      weight.push(w);
+    }
+  }
+  return { x, y, size, offset: Int32Array.from(offset), value: Float32Array.from(value), weight: Float32Array.from(weight) };
 }
 
 function ssd(g: Gray, t: Template, x: number, y: number): number {
+  const base = y * g.w + x;
   let s = 0;
-  for (let r = 0; r < t.size; r++) {
-    const row = (y + r) * g.w + x;
-    for (let c = 0; c < t.size; c++) {
-      const w = t.weight[r * t.size + c];
-      if (w === 0) continue;
-      const d = g.px[row + c] - t.px[r * t.size + c];
-      s += w * d * d;
-    }
+  for (let i = 0; i < t.offset.length; i++) {
+    const d = g.px[base + t.offset[i]] - t.value[i];
+    s += t.weight[i] * d * d;
   }
   return s;
 }
@@ -111,10 +119,10 @@ export class PixelChange {
     this.sumSq = new Float64Array(size);
   }
 
-  add(g: Gray): void {
-    for (let i = 0; i < g.px.length; i++) {
-      this.sum[i] += g.px[i];
-      this.sumSq[i] += g.px[i] * g.px[i];
+  add(px: Uint8Array): void {
+    for (let i = 0; i < px.length; i++) {
+      this.sum[i] += px[i];
+      this.sumSq[i] += px[i] * px[i];
     }
     this.n++;
   }
@@ -137,13 +145,15 @@ export class PixelChange {
  * up and down from where it was cut: its top-left column, and its vertical offset from where it
  * was cut (pixels, down positive, sub-pixel).
  */
-export function findTemplate(g: Gray, t: Template, atX: number, rangeX: number, rangeY: number): { x: number; dy: number } {
+function findTemplate(g: Gray, t: Template, atX: number, rangeX: number, rangeY: number): { x: number; dy: number } {
   const x0 = Math.max(0, Math.round(atX) - rangeX), x1 = Math.min(g.w - t.size, Math.round(atX) + rangeX);
   const y0 = Math.max(0, t.y - rangeY), y1 = Math.min(g.h - t.size, t.y + rangeY);
-  const step = rangeX > COARSE ? COARSE : 1;
+  // A narrow sideways range (on the drift's line) is searched coarsely in its middle column only.
+  const narrow = rangeX <= COARSE;
+  const step = narrow ? rangeX + 1 : COARSE;
   let best = Infinity, bx = Math.max(x0, Math.min(x1, Math.round(atX))), by = t.y;
   for (let y = y0; y <= y1; y += COARSE) {
-    for (let x = x0; x <= x1; x += step) {
+    for (let x = narrow ? bx : x0; x <= (narrow ? bx : x1); x += step) {
       const s = ssd(g, t, x, y);
       if (s < best) [best, bx, by] = [s, x, y];
     }
@@ -198,50 +208,89 @@ function trackingView(info: MediaInfo, what: string): { width: number; height: n
   };
 }
 
+/** The part of the picture a point's search can reach, and where the template sits in it. */
+interface Reach {
+  x0: number;
+  y0: number;
+  w: number;
+  h: number;
+  /** The template's top-left inside the reach. */
+  tx: number;
+  ty: number;
+}
+
+/** That part of a picture (grey bytes, or any per-pixel values) `width` wide, into `out` (r.w x r.h). */
+function within<T extends Uint8Array | Float32Array>(px: T, width: number, r: Reach, out: T): T {
+  for (let y = 0; y < r.h; y++) out.set(px.subarray((r.y0 + y) * width + r.x0, (r.y0 + y) * width + r.x0 + r.w), y * r.w);
+  return out;
+}
+
 /**
  * Follows each clicked point (0..1 of the original frame, at its time) over the whole clip (or from
- * startSec for durationSec): how far it is above where it was clicked, frame by frame.
+ * startSec for durationSec): how far it is above where it was clicked, frame by frame. The pixel
+ * change weighs the templates and a sample of frames gives the drift's line, from the frames held
+ * (every frame of a span up to KEEP_FRAMES); every frame gives the height on that line.
  */
-export async function trackPoints(file: string, info: MediaInfo, points: Click[], opts: { startSec?: number; durationSec?: number; signal?: AbortSignal } = {}): Promise<PointMotion> {
+export async function trackPoints(
+  file: string,
+  info: MediaInfo,
+  points: Click[],
+  opts: { startSec?: number; durationSec?: number; signal?: AbortSignal; keepFrames?: number } = {},
+): Promise<PointMotion> {
   const { width, height, fps, at } = trackingView(info, 'following a point');
   const size = Math.max(6, Math.round(PATCH * height));
   const rangeX = Math.round(SEARCH_X * height), rangeY = Math.round(SEARCH_Y * height);
   const range = { startSec: opts.startSec, durationSec: opts.durationSec };
-  // First pass: where the picture changes over the clip (what moves, as opposed to the background).
-  const change = new PixelChange(width * height);
-  const first = await openFrames(file, { width, height, fps, info, signal: opts.signal, ...range });
-  for await (const f of first.frames) change.add(toGray(f.rgb, width, height));
-  const moving = change.result();
-  // The templates: the picture around each click, in the frame on screen at its time.
-  const templates: Template[] = [];
-  for (const p of points) {
-    const frame = Math.max(0, Math.floor(p.timeSec * fps));
-    const one = await openFrames(file, { width, height, fps, info, signal: opts.signal, startSec: frame / fps, durationSec: 1.5 / fps });
-    let g: Gray | null = null;
-    for await (const f of one.frames) {
-      g ??= toGray(f.rgb, width, height);
-    }
-    if (!g) throw new RangeError(`no picture at ${p.timeSec.toFixed(2)} s to follow`);
+  const gray = (rate: number, span: { startSec?: number; durationSec?: number }) =>
+    openFrames(file, { width, height, fps: rate, info, signal: opts.signal, layout: 'gray', ...span });
+  const reaches: Reach[] = points.map((p) => {
     const c = at(p);
-    templates.push(cut(g, c.x, c.y, size, moving));
+    const x = Math.min(width - size, Math.max(0, Math.round(c.x - size / 2)));
+    const y = Math.min(height - size, Math.max(0, Math.round(c.y - size / 2)));
+    const x0 = Math.max(0, x - rangeX), y0 = Math.max(0, y - rangeY);
+    return { x0, y0, w: Math.min(width, x + size + rangeX) - x0, h: Math.min(height, y + size + rangeY) - y0, tx: x - x0, ty: y - y0 };
+  });
+  const part = (px: Uint8Array, r: Reach): Gray => ({ w: r.w, h: r.h, px: within(px, width, r, new Uint8Array(r.w * r.h)) });
+  // The picture around each click, in the frame on screen at its time (decoded beside the span).
+  const clickedPictures = Promise.all(
+    points.map(async (p, k) => {
+      const frame = Math.max(0, Math.floor(p.timeSec * fps));
+      let g: Gray | null = null;
+      for await (const f of (await gray(fps, { startSec: frame / fps, durationSec: 1.5 / fps })).frames) g ??= part(f.pixels, reaches[k]);
+      if (!g) throw new RangeError(`no picture at ${p.timeSec.toFixed(2)} s to follow`);
+      return g;
+    }),
+  );
+  // Its failure is reported where it is awaited; a failure of the span's decoding first must not leave it unhandled.
+  clickedPictures.catch(() => {});
+  // The frames held: every one of a short span, an even sample of a long one (of unknown length, 1 a second).
+  const spanSec = opts.durationSec ?? Math.max(0, info.durationSec - (opts.startSec ?? 0));
+  const heldFps = spanSec > 0 ? Math.min(fps, (opts.keepFrames ?? KEEP_FRAMES) / spanSec) : 1;
+  const change = new PixelChange(width * height);
+  const held: Gray[][] = points.map(() => []);
+  for await (const f of (await gray(heldFps, range)).frames) {
+    change.add(f.pixels);
+    reaches.forEach((r, k) => held[k].push(part(f.pixels, r)));
   }
-  // Second pass: where each template is, searched both ways; the sideways positions give the
-  // drift's line (the sprite moves sideways only by drifting, and by growing a little).
-  const across: number[][] = points.map(() => []);
-  const second = await openFrames(file, { width, height, fps, info, signal: opts.signal, ...range });
-  for await (const f of second.frames) {
-    const g = toGray(f.rgb, width, height);
-    templates.forEach((t, k) => across[k].push(findTemplate(g, t, t.x, rangeX, rangeY).x));
-  }
-  const lines = across.map((x) => robustLine(x));
-  // Third pass: up and down only, on the drift's line.
+  const clicked = await clickedPictures;
+  const moving = change.result();
+  const templates = reaches.map((r, k) => cut(clicked[k], r.tx, r.ty, size, within(moving, width, r, new Float32Array(r.w * r.h))));
+  // Where each template is in a sample of the held frames, searched both ways: the sideways
+  // positions give the drift's line (the sprite moves sideways only by drifting, and by growing a
+  // little), over the held frames h, which stand for the picture at (h + 0.5) / heldFps.
+  const n = held[0]?.length ?? 0, samples = Math.min(n, LINE_FRAMES);
+  const step = samples > 1 ? (n - 1) / (samples - 1) : 1;
+  const lines = templates.map((t, k) => robustLine(Array.from({ length: samples }, (_, m) => findTemplate(held[k][Math.round(m * step)], t, t.x, rangeX, rangeY).x)));
+  // Up and down only, on the drift's line, in every frame i (at (i + 0.5) / fps).
   const lift: number[][] = points.map(() => []);
-  const third = await openFrames(file, { width, height, fps, info, signal: opts.signal, ...range });
-  let i = 0;
-  for await (const f of third.frames) {
-    const g = toGray(f.rgb, width, height);
-    templates.forEach((t, k) => lift[k].push(-findTemplate(g, t, lines[k].a + lines[k].b * i, SIDEWAYS, rangeY).dy / height));
-    i++;
+  const follow = (frame: (k: number) => Gray, i: number) => {
+    const h = ((i + 0.5) * heldFps) / fps - 0.5;
+    templates.forEach((t, k) => lift[k].push(-findTemplate(frame(k), t, lines[k].a + (lines[k].b * h) / step, SIDEWAYS, rangeY).dy / height));
+  };
+  if (heldFps === fps) for (let i = 0; i < n; i++) follow((k) => held[k][i], i);
+  else {
+    let i = 0;
+    for await (const f of (await gray(fps, range)).frames) follow((k) => part(f.pixels, reaches[k]), i++);
   }
   return { fps, lift: lift.map((l) => Float32Array.from(l)) };
 }
@@ -301,13 +350,13 @@ export async function motionNear(file: string, info: MediaInfo, points: { x: num
     return [Math.max(0, Math.round(cx - half)), Math.max(0, Math.round(cy - half)), Math.min(width, Math.round(cx + half)), Math.min(height, Math.round(cy + half))];
   });
   const raw: number[][] = points.map(() => []);
-  let prev: Gray | null = null;
-  const stream = await openFrames(file, { width, height, fps, info, signal: opts.signal, startSec: opts.startSec, durationSec: opts.durationSec });
+  let prev: Uint8Array | null = null;
+  const stream = await openFrames(file, { width, height, fps, info, signal: opts.signal, startSec: opts.startSec, durationSec: opts.durationSec, layout: 'gray' });
   for await (const f of stream.frames) {
-    const g = toGray(f.rgb, width, height);
+    const g = f.pixels;
     boxes.forEach(([x0, y0, x1, y1], k) => {
       let s = 0;
-      if (prev) for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) s += Math.abs(g.px[y * width + x] - prev.px[y * width + x]);
+      if (prev) for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) s += Math.abs(g[y * width + x] - prev[y * width + x]);
       raw[k].push(s / Math.max(1, (x1 - x0) * (y1 - y0)) / 255);
     });
     prev = g;

@@ -161,20 +161,25 @@ export async function separate(file: string, queries: SourceQuery[], opts: Separ
     opts.pipeline ?? true
       ? workerMasks({ modelDir: card.dir, device: rt.provider, file, info, cacheDir: cache?.dir ?? null, sources, stages: opts.stages ?? null, ...span }, signal)
       : maskWindows(file, info, span, { runtime: rt, cache, plan, sources }, signal);
-  // The clicked sources' masks are shared by how each one moves in the picture (the span the windows cover).
+  // The clicked sources' masks are shared by how each one moves in the picture over the range
+  // asked for (the windows reach beyond it, but only its audio is written), measured while the
+  // first masks are computed.
   const share =
     opts.movement === false
-      ? null
-      : await movementShare(file, info, queries.map(picturePoint), a, {
-          fromSec: firstWindowStart / a.sampleRate,
-          toSec: Number.isFinite(lastWindow) ? (lastWindow * windowHop + a.windowSamples) / a.sampleRate : null,
+      ? Promise.resolve(null)
+      : movementShare(file, info, queries.map(picturePoint), a, {
+          fromSec: startSec,
+          toSec: durationSec === undefined ? null : startSec + durationSec,
           signal,
         });
+  // Its failure is reported where it is awaited; a failure of the masks first must not leave it unhandled.
+  share.catch(() => {});
   const track = new ModelMaskTrack(
     windows,
     async (w) => {
       check(signal);
-      return share ? share.apply(w.masks, w.start) : w.masks;
+      const s = await share;
+      return s ? s.apply(w.masks, w.start) : w.masks;
     },
     sources.length,
     a.bins,
