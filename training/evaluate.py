@@ -99,7 +99,7 @@ def evaluate(model, scenes, variations=('test', 'heldout'), kinds=KINDS, log=pri
     results = {}
     b = bank(os.environ.get('STEMSIGHT_BANK', 'training/cache/bank.npz'))
     for variation in variations:
-        var = {'test': 'train_test', 'heldout': 'heldout', 'unseen': 'unseen'}[variation]
+        var = {'test': 'train_test', 'heldout': 'heldout', 'unseen': 'unseen', 'real': 'real'}[variation]
         for kind in kinds:
             rows = {'model_soft': [], 'model_binary': [], 'copy_paste': [], 'ideal_binary': []}
             sirs, sars = {k: [] for k in rows}, {k: [] for k in rows}
@@ -144,7 +144,7 @@ def main():
     ap.add_argument('--weights', default='training/runs/appearance/best.pt')
     ap.add_argument('--scenes', type=int, default=40)
     ap.add_argument('--kinds', default=','.join(KINDS))
-    ap.add_argument('--variations', default='test,heldout', help='test, heldout and/or unseen')
+    ap.add_argument('--variations', default='test,heldout', help='test, heldout, unseen and/or real')
     ap.add_argument('--queries', default='visual', choices=['visual', 'class'],
                     help="sources by click at their box centre, or by class name alone")
     ap.add_argument('--out', default=None)
@@ -180,7 +180,7 @@ def evaluate_motion(app, stage, scenes, variations=('test', 'heldout'), kinds=KI
     window = torch.hann_window(A.N_FFT, periodic=True)
     results = {}
     for variation in variations:
-        var = {'test': 'train', 'heldout': 'heldout', 'unseen': 'unseen'}[variation]
+        var = {'test': 'train', 'heldout': 'heldout', 'unseen': 'unseen', 'real': 'real'}[variation]
         for kind in kinds:
             rows = {k: [] for k in ('appearance_soft', 'two_stage_soft', 'appearance_binary', 'two_stage_binary',
                                     'copy_paste', 'ideal_binary', *(a + '_soft' for a in ablations))}

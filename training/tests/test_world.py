@@ -6,10 +6,12 @@ import wave
 
 import numpy as np
 
-from training.world.classes import (ALL_TIMBRES, HELD_OUT_TIMBRE, HELD_OUT_VOICE, UNSEEN_SET, UNSEEN_TIMBRES,
-                                    UNSEEN_VOICES)
+from training.world.assets import drum_note
+from training.world.classes import (ALL_TIMBRES, ALL_VOICES, HELD_OUT_TIMBRE, HELD_OUT_VOICE,
+                                    INSTRUMENTS_WITH_REAL_HELD_OUT, REAL_HELD_OUT_TIMBRES, REAL_HELD_OUT_VOICES,
+                                    SOUND_SETS, UNSEEN_SET, UNSEEN_TIMBRES, UNSEEN_VOICES)
 from training.world.samples import make_motion_sample, make_sample
-from training.world.scene import envelope, make_scene, render_frame, rng_for
+from training.world.scene import _pick_timbre, envelope, make_scene, real_instruments, render_frame, rng_for
 
 from .common import bank
 
@@ -65,6 +67,46 @@ class WorldTest(unittest.TestCase):
                     sets.add(ALL_TIMBRES[s.cls][s.timbre][0])
         self.assertGreater(len(sets), 2, 'wide training should draw from several sound sets')
 
+    def test_wide_training_never_draws_held_out_real_recordings_but_draws_the_others(self):
+        rng = np.random.default_rng(0)
+        for cls in INSTRUMENTS_WITH_REAL_HELD_OUT + ['saxophone', 'speaker']:
+            drawn = {_pick_timbre(cls, rng, 'wide', bank()) for _ in range(600)}
+            held = REAL_HELD_OUT_VOICES if cls == 'speaker' else REAL_HELD_OUT_TIMBRES[cls]
+            self.assertFalse(drawn & set(held), cls)
+            if cls == 'speaker':
+                recorded = {v for v in drawn if ALL_VOICES[v].startswith('ktuberling:')}
+            else:
+                recorded = {t for t in drawn if SOUND_SETS[ALL_TIMBRES[cls][t][0]][0] in ('recording', 'hydrogen')}
+            self.assertTrue(recorded, f'wide training should play real {cls} recordings')
+        real_sources = 0
+        for i in range(60):
+            for s in make_scene(bank(), 'train', i, seconds=1, variation='wide').sources:
+                held = REAL_HELD_OUT_VOICES if s.cls == 'speaker' else REAL_HELD_OUT_TIMBRES[s.cls]
+                self.assertNotIn(s.timbre, held)
+                real_sources += s.cls != 'speaker' and ALL_TIMBRES[s.cls][s.timbre][0] in ('lmms', 'qabcs', 'hydrogen')
+        self.assertGreater(real_sources, 5)
+
+    def test_real_scenes_play_only_held_out_real_recordings(self):
+        self.assertEqual(real_instruments(bank()), INSTRUMENTS_WITH_REAL_HELD_OUT)
+        sounding, sources = 0, 0
+        for kind in ('diff2', 'same2', 'speech_inst', 'three', 'two_speakers'):
+            for i in range(3):
+                sc = make_scene(bank(), 'test', i, seconds=2, kind=kind, variation='real')
+                for s in sc.sources:
+                    held = REAL_HELD_OUT_VOICES if s.cls == 'speaker' else REAL_HELD_OUT_TIMBRES[s.cls]
+                    self.assertIn(s.timbre, held, (kind, i, s.cls))
+                    np.testing.assert_allclose(s.env, envelope(s.audio, sc.fps))  # motion follows the recording
+                    sounding += np.abs(s.audio).max() > 0
+                    sources += 1
+        self.assertGreater(sounding, 0.8 * sources)  # rests may silence a source for two seconds, rarely
+
+    def test_recorded_drum_kits_map_their_instruments_to_gm_notes(self):
+        names = {'Kick (Tama Superstar 22")': 36, 'Snare Rimshot': 40, 'Snare Jazz': 38, 'Hi-Hat Open (Paiste)': 46,
+                 'Hat Pedal': 42, 'Closed HH': 42, 'Floor Tom': 45, 'Tom Mid': 48, 'Tom Hi': 50, 'c3 - bass drum 1': 36,
+                 'Crash/Ride (Paiste Rude 18")': 49, 'Ride Bell': 51, 'Stick': 37, 'Hand Clap': 39, 'Cowbell': None,
+                 'Snare Roll': None}
+        self.assertEqual({n: drum_note(n) for n in names}, names)
+
     def test_unseen_scenes_use_only_the_held_out_sound_set_and_voices(self):
         for i in range(12):
             for s in make_scene(bank(), 'test', i, seconds=1, variation='unseen').sources:
@@ -74,7 +116,7 @@ class WorldTest(unittest.TestCase):
                     self.assertEqual(ALL_TIMBRES[s.cls][s.timbre][0], UNSEEN_SET)
 
     def test_two_speakers_are_two_voices_no_training_uses_in_held_out_scenes(self):
-        for variation in ('train', 'heldout', 'unseen'):
+        for variation in ('train', 'heldout', 'unseen', 'real'):
             for i in range(4):
                 voices = [s.timbre for s in make_scene(bank(), 'test', i, seconds=1, kind='two_speakers',
                                                        variation=variation, augment=False).sources]

@@ -1,15 +1,17 @@
 """Build the compact asset bank the world is synthesized from (run once, cached).
 
 Notes are rendered from FluidR3_GM and the other sound sets of classes.SOUND_SETS (fluidsynth for
-soundfonts, timidity for freepats; one MIDI file per timbre, sliced per note), speech from espeak-ng
-voices and KLettres' recorded speakers, sprites from Noto Color Emoji, photo backgrounds from Debian's
-wallpaper packages where installed. Everything is stored at the model rate (11025 Hz) in one
+soundfonts, timidity for freepats; one MIDI file per timbre, sliced per note) or read from Hydrogen's
+drum kits recorded hit by hit; real players' recordings (classes.REAL_TIMBRES) are kept whole; speech
+comes from espeak-ng voices and KLettres' and KTuberling's recorded speakers, sprites from Noto Color
+Emoji, photo backgrounds from Debian's wallpaper packages where installed. Everything is stored at the model rate (11025 Hz) in one
 compressed .npz of a few tens of MB, small enough to carry to a GPU machine and generate there.
 
     python3 -m training.world.assets --out training/cache/bank.npz
 """
 import argparse
 import glob
+import hashlib
 import os
 import struct
 import subprocess
@@ -22,7 +24,11 @@ from .classes import (ALL_TIMBRES, ALL_VOICES, CLASSES, DRUM_NOTES, GLYPHS, RANG
                       SPEAKER_OPEN_GLYPH)
 
 SR = 11025
-KLETTRES = '/usr/share/klettres'
+# Recorded speakers: where each voice prefix of classes.ALL_VOICES keeps one speaker's files.
+VOICE_FILES = {
+    'real': ['/usr/share/klettres/{}/*/*.ogg'],
+    'ktuberling': ['/usr/share/ktuberling/sounds/{}/*.ogg', '/usr/share/ktuberling/sounds/{}/*.wav'],
+}
 EMOJI_FONT = '/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf'
 NOTE_ON_S = 1.2      # how long each bank note is held
 NOTE_SLOT_S = 1.5    # held + release tail kept
@@ -112,7 +118,20 @@ def build_notes(tmp, quick=False):
     velocities, pitch_step = ([80], 2 * PITCH_STEP) if quick else (VELOCITIES, PITCH_STEP)
     for cls, timbres in ALL_TIMBRES.items():
         for ti, (sound_set, bank, program) in enumerate(timbres):
-            if not os.path.exists(SOUND_SETS[sound_set][1]):
+            engine, root = SOUND_SETS[sound_set]
+            if engine == 'recording':
+                continue  # kept whole: build_recordings
+            if engine == 'hydrogen':
+                hits = read_drum_kit(os.path.join(root, bank), velocities)
+                if not hits:
+                    print(f'  {cls} timbre {ti}: {sound_set} kit {bank} not installed, skipped', flush=True)
+                    continue
+                for p, v, x in hits:
+                    audio.append(_fit(x, int(DRUM_SLOT_S * SR), slot))
+                    meta.append((CLASSES.index(cls), ti, p, v))
+                print(f'  {cls} timbre {ti} ({sound_set} kit {bank}): {len(hits)} recorded hits', flush=True)
+                continue
+            if not os.path.exists(root):
                 print(f'  {cls} timbre {ti}: {sound_set} not installed, skipped', flush=True)
                 continue
             if cls == 'drums':
@@ -149,6 +168,107 @@ def build_notes(tmp, quick=False):
     return np.stack(audio), np.array(meta, np.int16)
 
 
+def _fit(x, keep, n):
+    """A recorded hit in a note slot of n samples: its first `keep`, faded out over 50 ms when cut."""
+    seg = np.zeros(n, np.float32)
+    seg[:min(keep, len(x))] = x[:keep]
+    if len(x) > keep:
+        fade = int(0.05 * SR)
+        seg[keep - fade:keep] *= np.linspace(1, 0, fade, dtype=np.float32)
+    return seg
+
+
+def drum_note(name):
+    """The GM drum note (of classes.DRUM_NOTES) a kit's instrument name stands for, or None."""
+    n = ' ' + name.lower().replace('-', ' ').replace('_', ' ') + ' '
+    if 'hat' in n or ' hh' in n:
+        return 46 if ('open' in n or 'free' in n) else 42
+    if 'kick' in n or 'bass drum' in n or 'bassdrum' in n or ' bd ' in n:
+        return 36
+    if 'snare' in n:
+        return None if 'roll' in n else (40 if 'rim' in n else 38)
+    if 'stick' in n or 'rim' in n:
+        return 37
+    if 'clap' in n:
+        return 39
+    if 'tom' in n:
+        return 45 if ('floor' in n or 'low' in n) else 48 if ('mid' in n or 'tom 2' in n) else 50
+    if any(w in n for w in ('crash', 'splash', 'china', 'cymbal')):
+        return 49
+    if 'ride' in n:
+        return 51
+    return None
+
+
+def read_drum_kit(folder, velocities):
+    """A Hydrogen kit (drumkit.xml + recorded hits) -> [(GM note, velocity, audio)]: for each instrument
+    of a known drum, its softest, middle and hardest layers (one per velocity asked for), the kit
+    scaled to a peak of 0.9. Empty when the kit is not installed."""
+    import xml.etree.ElementTree as ET
+    path = os.path.join(folder, 'drumkit.xml')
+    if not os.path.exists(path):
+        return []
+    root = ET.parse(path).getroot()
+    ns = root.tag[:root.tag.index('}') + 1] if root.tag.startswith('{') else ''
+    hits = []
+    for ins in root.iter(ns + 'instrument'):
+        note = drum_note(ins.findtext(ns + 'name') or '')
+        layers = sorted(((float(l.findtext(ns + 'max') or 1), l.findtext(ns + 'filename'))
+                         for l in ins.iter(ns + 'layer')), key=lambda l: l[0])
+        if not layers and ins.findtext(ns + 'filename'):
+            layers = [(1.0, ins.findtext(ns + 'filename'))]
+        layers = [f for _, f in layers if f and os.path.exists(os.path.join(folder, f))]
+        if note is None or not layers:
+            continue
+        picks = np.unique(np.round(np.linspace(0, len(layers) - 1, len(velocities))).astype(int))
+        if len(velocities) == 1:
+            picks = [len(layers) // 2]
+        for k, li in enumerate(picks):
+            x = read_audio_mono(os.path.join(folder, layers[li]))
+            if np.abs(x).max() > 1e-3:
+                hits.append((note, velocities[min(k, len(velocities) - 1)], x))
+    if hits:
+        peak = max(np.abs(x).max() for _, _, x in hits)
+        hits = [(p, v, x * (0.9 / peak)) for p, v, x in hits]
+    return hits
+
+
+def _trim(x, rel=0.02):
+    """A recording without its silent ends (below rel of its peak)."""
+    loud = np.nonzero(np.abs(x) > rel * (np.abs(x).max() + 1e-9))[0]
+    return x[loud[0]:loud[-1] + 1] if len(loud) else x[:0]
+
+
+def build_recordings():
+    """Real players' recordings (classes.REAL_TIMBRES), each trimmed and scaled to a peak of 0.9.
+    Returns (audio concatenated, offsets [n+1], meta [n, 2] int: class, timbre)."""
+    clips, meta = [], []
+    for cls, timbres in ALL_TIMBRES.items():
+        for ti, (sound_set, what, _) in enumerate(timbres):
+            engine, root = SOUND_SETS[sound_set]
+            if engine != 'recording':
+                continue
+            files = sorted(glob.glob(os.path.join(root, what)))
+            seconds = 0.0
+            for f in files:
+                x = _trim(read_audio_mono(f))
+                if len(x) < 0.1 * SR:
+                    continue
+                clips.append((x / np.abs(x).max() * 0.9).astype(np.float32))
+                meta.append((CLASSES.index(cls), ti))
+                seconds += len(x) / SR
+            print(f'  {cls} timbre {ti} ({sound_set} {what}): ' +
+                  (f'{len(files)} files, {seconds:.1f} s' if files else 'not installed, skipped'), flush=True)
+    offsets = np.cumsum([0] + [len(c) for c in clips])
+    audio = np.concatenate(clips) if clips else np.zeros(0, np.float32)
+    return audio, offsets.astype(np.int64), np.array(meta, np.int16).reshape(-1, 2)
+
+
+def layout():
+    """What the bank's timbre and voice indices refer to; a bank built for other lists is stale."""
+    return hashlib.sha1(repr((ALL_TIMBRES, ALL_VOICES)).encode()).hexdigest()
+
+
 WORDS = ('the a one two three red blue green music sound play note song voice hello world time '
          'light river stone house garden morning evening city window table paper water fire over '
          'under quickly slowly bright dark happy open close listen speak remember tomorrow yesterday '
@@ -160,10 +280,9 @@ def recorded_utterance(files, rng):
     """A few of one speaker's recorded letters and syllables in a row, with short pauses."""
     parts = []
     for f in rng.choice(files, size=int(rng.integers(3, 8))):
-        x = read_audio_mono(f)
-        loud = np.nonzero(np.abs(x) > 0.02 * (np.abs(x).max() + 1e-9))[0]
-        if len(loud):
-            parts.append(x[loud[0]:loud[-1] + 1])
+        x = _trim(read_audio_mono(f))
+        if len(x):
+            parts.append(x)
             parts.append(np.zeros(int(rng.uniform(0.04, 0.2) * SR), np.float32))
     return np.concatenate(parts) if parts else np.zeros(SR, np.float32)
 
@@ -172,8 +291,9 @@ def build_speech(rng, per_voice=18):
     """Returns (audio int16 concatenated, offsets [n+1], voice index per utterance)."""
     clips, voices = [], []
     for vi, voice in enumerate(ALL_VOICES):
-        if voice.startswith('real:'):
-            files = sorted(glob.glob(os.path.join(KLETTRES, voice[5:], '*', '*.ogg')))
+        prefix, _, name = voice.partition(':')
+        if prefix in VOICE_FILES:
+            files = sorted(f for pattern in VOICE_FILES[prefix] for f in glob.glob(pattern.format(name)))
             if not files:
                 print(f'  voice {voice}: not installed, skipped', flush=True)
                 continue
@@ -241,7 +361,9 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         print('rendering notes (fluidsynth, timidity)', flush=True)
         notes, note_meta = build_notes(tmp, args.quick)
-    print('rendering speech (espeak-ng, KLettres)', flush=True)
+    print('reading real recordings (lmms, qABCs)', flush=True)
+    recordings, recording_off, recording_meta = build_recordings()
+    print('rendering speech (espeak-ng, KLettres, KTuberling)', flush=True)
     speech, speech_off, speech_voice = build_speech(rng, per_voice=4 if args.quick else 18)
     sprites = build_sprites()
     photos = build_photos()
@@ -250,6 +372,9 @@ def main():
         'notes': (np.clip(notes, -1, 1) * 32767).astype(np.int16), 'note_meta': note_meta,
         'speech': (np.clip(speech, -1, 1) * 32767).astype(np.int16),
         'speech_offsets': speech_off, 'speech_voice': speech_voice,
+        'recordings': (np.clip(recordings, -1, 1) * 32767).astype(np.int16),
+        'recording_offsets': recording_off, 'recording_meta': recording_meta,
+        'layout': np.array(layout()),
         'photos': photos,
     }
     for k, v in sprites.items():

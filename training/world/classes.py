@@ -55,9 +55,48 @@ EXTRA_TIMBRES = {
           + ([('avl-black-pearl', 0, 0), ('avl-red-zeppelin', 0, 0)] if cls == 'drums' else [])  # kits at preset 0:0
           + [(UNSEEN_SET, b, p) for b, p in progs])
     for cls, progs in _EXTRA.items()}
-# Every timbre as (set, bank, program); the asset bank's timbre index refers to this list.
-ALL_TIMBRES = {c: [('fluidr3', b, p) for b, p in TIMBRES[c]] + EXTRA_TIMBRES[c] for c in TIMBRES}
+
+# Real recordings of people playing, from Debian packages (none reserved for judging; licences in
+# docs/data.md), as (set, what, 0): 'what' is a glob of recordings under the set's folder (whole
+# phrases and notes of unknown pitch, placed in time like recorded speech), or for 'hydrogen' a drum
+# kit recorded hit by hit (its hits become notes like a soundfont kit's). A class takes its GM
+# family (violin: viola, cello; trumpet: brass; accordion: harmonica; banjo: other plucked lutes,
+# as the GM family has sitar, shamisen and koto; Debian ships no banjo recording we may use).
+# REAL_HELD_OUT are never trained on: the 'real' variation measures them (saxophone has one
+# recording only, so it is trained on and 'real' scenes have no saxophone).
+SOUND_SETS.update({
+    'lmms': ('recording', '/usr/share/lmms/samples'),
+    'qabcs': ('recording', '/usr/share/qabcs/abcs/all/noises'),
+    'hydrogen': ('hydrogen', '/usr/share/hydrogen/data/drumkits'),
+})
+REAL_TIMBRES = {
+    'guitar': [('lmms', 'instruments/steel_guitar*.ogg'), ('lmms', 'latin/latin_guitar0*.ogg'),
+               ('qabcs', 'electric_guitar.ogg'), ('qabcs', 'ukulele.ogg'), ('qabcs', 'guitar.ogg')],
+    'violin': [('lmms', 'instruments/violin_*.ogg'), ('lmms', 'instruments/cello01.ogg'), ('qabcs', 'cello.ogg'),
+               ('qabcs', 'gamba.ogg'), ('qabcs', 'violin.ogg')],
+    'trumpet': [('lmms', 'instruments/trumpet01.ogg'), ('lmms', 'latin/latin_brass01.ogg'),
+                ('qabcs', 'natural_horn.ogg'), ('qabcs', 'trumpet.ogg')],
+    'saxophone': [('qabcs', 'saxophone.ogg')],
+    'piano': [('lmms', 'instruments/piano0*.ogg'), ('lmms', 'instruments/e_piano_accord0*.ogg'),
+              ('qabcs', 'grand_piano.ogg'), ('qabcs', 'piano.ogg')],
+    'accordion': [('qabcs', 'accordion.ogg'), ('qabcs', 'harmonica.ogg'), ('qabcs', 'squeezebox.ogg')],
+    'banjo': [('qabcs', 'lute.ogg'), ('qabcs', 'yueqin.ogg'), ('qabcs', 'zither.ogg'), ('qabcs', 'topshuur.ogg')],
+    'flute': [('lmms', 'instruments/flute01.ogg'), ('qabcs', 'western_concert_flute.ogg'), ('qabcs', 'recorder.ogg'),
+              ('qabcs', 'quena.ogg'), ('qabcs', 'ney.ogg'), ('qabcs', 'flute.ogg')],
+    'drums': [('hydrogen', k) for k in ('GMRockKit', 'ColomboAcousticDrumkit', 'Millo-Drums_v.1', 'Millo_MultiLayered2',
+                                        'Millo_MultiLayered3', 'BJA_Pacific', 'rumpf_kit_z01_h2', 'ForzeeStereo')],
+}
+REAL_HELD_OUT = {('qabcs', 'guitar.ogg'), ('qabcs', 'violin.ogg'), ('qabcs', 'trumpet.ogg'), ('qabcs', 'piano.ogg'),
+                 ('qabcs', 'squeezebox.ogg'), ('qabcs', 'topshuur.ogg'), ('qabcs', 'flute.ogg'),
+                 ('hydrogen', 'ForzeeStereo')}
+
+# Every timbre as (set, bank, program), recordings as (set, what, 0); the asset bank's timbre index
+# refers to this list.
+ALL_TIMBRES = {c: [('fluidr3', b, p) for b, p in TIMBRES[c]] + EXTRA_TIMBRES[c]
+               + [(s, what, 0) for s, what in REAL_TIMBRES[c]] for c in TIMBRES}
 UNSEEN_TIMBRES = {c: [i for i, t in enumerate(ts) if t[0] == UNSEEN_SET] for c, ts in ALL_TIMBRES.items()}
+REAL_HELD_OUT_TIMBRES = {c: [i for i, t in enumerate(ts) if t[:2] in REAL_HELD_OUT] for c, ts in ALL_TIMBRES.items()}
+INSTRUMENTS_WITH_REAL_HELD_OUT = [c for c in CLASSES if REAL_HELD_OUT_TIMBRES.get(c)]
 
 # Usual MIDI note ranges (low, high) for phrases.
 RANGES = {
@@ -79,5 +118,19 @@ EXTRA_ESPEAK_VOICES = ['en-us+f1', 'en+m2', 'en+f5', 'pt+m1', 'pl+f2', 'sv+m3', 
 REAL_VOICES = ['ar', 'cs', 'da', 'en', 'en_GB', 'es', 'fr', 'he', 'hu', 'it', 'lt', 'ml', 'nb', 'nds',
                'nl', 'pt_BR', 'ru', 'tn', 'uk', 'de']
 UNSEEN_REAL_VOICES = ['en_GB', 'it', 'ru', 'de']
-ALL_VOICES = VOICES + EXTRA_ESPEAK_VOICES + ['real:' + v for v in REAL_VOICES]
+# Then KTuberling's native speakers naming the pictures' objects (one speaker per language); four
+# are held out for the 'real' variation, with KLettres' unseen speakers.
+KTUBERLING_VOICES = ['ca', 'da', 'de', 'el', 'gl', 'lt', 'nn', 'sl', 'wa', 'es', 'fi', 'ga', 'it', 'nds', 'nl',
+                     'pt', 'ro', 'sr', 'sv', 'en', 'fr', 'ru', 'uk']
+REAL_HELD_OUT_KTUBERLING = ['en', 'fr', 'ru', 'uk']
+ALL_VOICES = (VOICES + EXTRA_ESPEAK_VOICES + ['real:' + v for v in REAL_VOICES]
+              + ['ktuberling:' + v for v in KTUBERLING_VOICES])
 UNSEEN_VOICES = [HELD_OUT_VOICE] + [ALL_VOICES.index('real:' + v) for v in UNSEEN_REAL_VOICES]
+REAL_HELD_OUT_VOICES = (UNSEEN_VOICES[1:]
+                        + [ALL_VOICES.index('ktuberling:' + v) for v in REAL_HELD_OUT_KTUBERLING])
+
+# What the 'wide' training never draws: the FluidR3 held-out program, the unseen sound set and
+# voices, and the held-out real recordings.
+NEVER_TRAINED = {c: sorted({HELD_OUT_TIMBRE[c]} | set(UNSEEN_TIMBRES[c]) | set(REAL_HELD_OUT_TIMBRES[c]))
+                 for c in TIMBRES}
+NEVER_TRAINED_VOICES = sorted(set(UNSEEN_VOICES) | set(REAL_HELD_OUT_VOICES))

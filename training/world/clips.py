@@ -6,7 +6,7 @@ writes clip.mp4 (H.264 + AAC by default; --codec pcm writes .mov with PCM), sour
 source's own audio at the clip's rate and channel count, same length as the mixture) and truth.json:
 classes, per-frame boxes in pixels of the clip and the per-frame envelopes (sounding = env > 0.3).
 --kind is one of scene.KINDS or 'two_speakers'; --variation picks the timbres (scene.make_scene:
-'heldout' and 'unseen' use only material that training never hears).
+'heldout', 'unseen' and 'real' use only material that training never hears).
 """
 import argparse
 import json
@@ -100,7 +100,7 @@ def main():
     ap.add_argument('--split', default='test', choices=['test', 'val', 'demo'])
     ap.add_argument('--index', type=int, default=0)
     ap.add_argument('--kind', default=None)
-    ap.add_argument('--variation', default='train', choices=['train', 'canonical', 'heldout', 'unseen'])
+    ap.add_argument('--variation', default='train', choices=['train', 'canonical', 'heldout', 'unseen', 'real'])
     ap.add_argument('--seconds', type=float, default=10.0)
     ap.add_argument('--height', type=int, default=360)
     ap.add_argument('--width', type=int, default=None)

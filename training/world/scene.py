@@ -6,7 +6,8 @@ the voice that training never uses (classes.HELD_OUT_*), to measure robustness t
 `variation='wide'` trains on every sound set and voice except the held-out ones, with augmentation
 that imitates real recordings (rooms, microphones, drive, compression, noise, level); `'unseen'`
 draws only the sound set and voices held out of it (classes.UNSEEN_*): the number that predicts
-users' files.
+users' files. `'real'` draws only real recordings of players and speakers that training never hears
+(classes.REAL_HELD_OUT*): the world's sprites and motion with real sound.
 """
 from dataclasses import dataclass, field
 
@@ -14,8 +15,8 @@ import numpy as np
 from PIL import Image
 from scipy.signal import butter, fftconvolve, lfilter
 
-from .classes import (CLASSES, HELD_OUT_TIMBRE, HELD_OUT_VOICE, RANGES, TIMBRES, UNSEEN_TIMBRES, UNSEEN_VOICES,
-                      VOICES)
+from .classes import (CLASSES, HELD_OUT_TIMBRE, HELD_OUT_VOICE, NEVER_TRAINED, NEVER_TRAINED_VOICES, RANGES,
+                      REAL_HELD_OUT_TIMBRES, REAL_HELD_OUT_VOICES, TIMBRES, UNSEEN_TIMBRES, UNSEEN_VOICES, VOICES)
 
 SR = 11025
 SPLITS = {'train': 1, 'val': 2, 'test': 3, 'demo': 4}
@@ -42,11 +43,18 @@ class Bank:
             if self.note_ok[i]:
                 self.index.setdefault((int(c), int(t)), []).append(i)
         self.voices = sorted(set(int(v) for v in self.speech_voice))
+        # Real players' recordings, kept whole per (class, timbre) (banks before them have none).
+        self.recorded = {}
+        if 'recordings' in b.files:
+            audio = b['recordings'].astype(np.float32) / 32768.0
+            off = b['recording_offsets']
+            for i, (c, t) in enumerate(b['recording_meta'].astype(np.int64)):
+                self.recorded.setdefault((int(c), int(t)), []).append(audio[off[i]:off[i + 1]])
 
     def timbres(self, cls):
-        """Timbre indices of an instrument class that this bank holds notes for."""
+        """Timbre indices of an instrument class that this bank holds notes or recordings for."""
         ci = CLASSES.index(cls)
-        return sorted(t for (c, t) in self.index if c == ci)
+        return sorted(t for (c, t) in list(self.index) + list(self.recorded) if c == ci)
 
 
 @dataclass
@@ -194,11 +202,42 @@ def _snap(pitch, song):
     return pitch
 
 
+def recorded_phrase(clips, n, rng, song=None):
+    """A real player's recordings cut into pieces (a note, a run, a chord: 0.3-3 s from anywhere in a
+    recording) and played one after another with rests, each a little retuned; their pitch is
+    unknown, so a song (make_song) sets only where pieces start, on its tempo grid."""
+    out = np.zeros(n, np.float32)
+    step = 60.0 / rng.uniform(60, 170) if song is None else song['step']
+    t = rng.uniform(0, 0.5) if song is None else step * int(rng.integers(0, 4))
+    rest_p = rng.uniform(0.05, 0.35)
+    key = rng.uniform(-2, 2)
+    while t * SR < n:
+        x = clips[rng.integers(len(clips))]
+        m = min(len(x), int(rng.uniform(0.3, 3.0) * SR))
+        start = int(rng.integers(0, len(x) - m + 1))
+        s = _pitch_shift(x[start:start + m], key + rng.uniform(-1, 1)).copy()
+        fade_in, fade_out = min(len(s) // 2, int(0.01 * SR)), min(len(s) // 2, int(0.05 * SR))
+        s[:fade_in] *= np.linspace(0, 1, fade_in, dtype=np.float32)
+        s[len(s) - fade_out:] *= np.linspace(1, 0, fade_out, dtype=np.float32)
+        if rng.random() > rest_p:
+            o = int(t * SR)
+            out[o:o + len(s)] += rng.uniform(0.5, 1.3) * s[:n - o]
+        t += len(s) / SR + step * rng.choice([0, 1, 1, 2, 4])
+        if song is not None:
+            t = np.ceil(t / step) * step
+        if rng.random() < 0.05:
+            t += rng.uniform(0.5, 2.5)  # a silent stretch
+    return out
+
+
 def instrument_phrase(bank, cls, timbre, n, rng, song=None):
     """Random notes in the instrument's range, random rhythm, velocity and rests; silence allowed.
-    With a song (make_song) the phrase keeps to its tempo grid and scale."""
-    out = np.zeros(n + SR * 2, np.float32)
+    With a song (make_song) the phrase keeps to its tempo grid and scale. A recorded timbre plays
+    pieces of its recordings instead (recorded_phrase)."""
     ci = CLASSES.index(cls)
+    if (ci, timbre) in bank.recorded:
+        return recorded_phrase(bank.recorded[(ci, timbre)], n, rng, song)
+    out = np.zeros(n + SR * 2, np.float32)
     notes = bank.index[(ci, timbre)]
     meta = bank.note_meta
     if song is None:
@@ -281,14 +320,15 @@ def envelope(x, fps):
 # ---------------------------------------------------------------- scene sampling
 
 def _pick_timbre(cls, rng, variation, bank):
-    if variation in ('wide', 'unseen'):
+    if variation in ('wide', 'unseen', 'real'):
+        # 'unseen' and 'real' draw only their held-out material, 'wide' anything never held out.
         if cls == 'speaker':
-            pool = [v for v in bank.voices if (v in UNSEEN_VOICES) == (variation == 'unseen')]
+            held = {'wide': NEVER_TRAINED_VOICES, 'unseen': UNSEEN_VOICES, 'real': REAL_HELD_OUT_VOICES}[variation]
+            candidates = bank.voices
         else:
-            unseen = UNSEEN_TIMBRES[cls]
-            pool = [t for t in bank.timbres(cls)
-                    if (t in unseen) == (variation == 'unseen') and t != HELD_OUT_TIMBRE[cls]]
-        return int(rng.choice(pool))
+            held = {'wide': NEVER_TRAINED, 'unseen': UNSEEN_TIMBRES, 'real': REAL_HELD_OUT_TIMBRES}[variation][cls]
+            candidates = bank.timbres(cls)
+        return int(rng.choice([t for t in candidates if (t in held) != (variation == 'wide')]))
     if cls == 'speaker':
         if variation == 'heldout':
             return HELD_OUT_VOICE
@@ -301,8 +341,13 @@ def _pick_timbre(cls, rng, variation, bank):
     return int(rng.choice(allowed))
 
 
-def _classes_for(kind, rng):
-    inst = list(INSTRUMENTS)
+def real_instruments(bank):
+    """The instrument classes that have held-out real recordings in this bank ('real' scenes)."""
+    return [c for c in INSTRUMENTS if set(REAL_HELD_OUT_TIMBRES[c]) & set(bank.timbres(c))]
+
+
+def _classes_for(kind, rng, instruments=INSTRUMENTS):
+    inst = list(instruments)
     if kind == 'diff2':
         return list(rng.choice(inst, size=2, replace=False))
     if kind == 'same2':
@@ -343,8 +388,9 @@ def make_scene(bank, split, index, seconds=6.0, kind=None, variation='train', fp
                augment=None, n_samples=None):
     """Build one scene. variation: 'train' (FluidR3 family timbres, no held-out), 'canonical' (the
     world's GM program only), 'heldout' (only the FluidR3 timbres training never uses), 'wide' (every
-    sound set and voice but the held-out ones, with recording augmentation when augmenting), 'unseen'
-    (only the held-out sound set and voices). augment defaults to split=='train'. Two speakers always
+    sound set, recording and voice but the held-out ones, with recording augmentation when augmenting),
+    'unseen' (only the held-out sound set and voices), 'real' (only held-out real recordings, of the
+    classes that have them: real_instruments). augment defaults to split=='train'. Two speakers always
     have two voices ('heldout' takes the second from the unseen voices: it holds one espeak voice)."""
     rng = rng_for(split, index)
     if kind is None:
@@ -355,7 +401,14 @@ def make_scene(bank, split, index, seconds=6.0, kind=None, variation='train', fp
     if augment is None:
         augment = split == 'train'
     n = n_samples or int(seconds * SR)
-    classes = _classes_for(kind, rng)
+    instruments = INSTRUMENTS
+    if variation == 'real':
+        instruments = real_instruments(bank)
+        if len(instruments) < 3:
+            raise ValueError("this bank holds too few held-out real recordings for 'real' scenes: install "
+                             "lmms-common, qabcs-data, hydrogen-drumkits and ktuberling-data, then rebuild it "
+                             "(python3 -m training.world.assets)")
+    classes = _classes_for(kind, rng, instruments)
     aspects = [16 / 9, 4 / 3, 1.0, 3 / 2, 2.0] if len(classes) < 3 else [16 / 9, 4 / 3, 3 / 2, 2.0]
     aspect = float(rng.choice(aspects))
     heights = rng.uniform(0.25, 1 / 3, size=len(classes))
