@@ -27,7 +27,7 @@ SR = 11025
 # Recorded speakers: where each voice prefix of classes.ALL_VOICES keeps one speaker's files.
 VOICE_FILES = {
     'real': ['/usr/share/klettres/{}/*/*.ogg'],
-    'ktuberling': ['/usr/share/ktuberling/sounds/{}/*.ogg', '/usr/share/ktuberling/sounds/{}/*.wav'],
+    'ktuberling': ['/usr/share/ktuberling/sounds/{}/*.' + ext for ext in ('ogg', 'wav', 'opus')],
 }
 EMOJI_FONT = '/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf'
 NOTE_ON_S = 1.2      # how long each bank note is held
