@@ -180,7 +180,7 @@ def evaluate_motion(app, stage, scenes, variations=('test', 'heldout'), kinds=KI
     window = torch.hann_window(A.N_FFT, periodic=True)
     results = {}
     for variation in variations:
-        var = {'test': 'train', 'heldout': 'heldout', 'unseen': 'unseen', 'real': 'real'}[variation]
+        var = {'test': 'train', 'heldout': 'heldout', 'unseen': 'unseen', 'real': 'real', 'wide': 'wide'}[variation]
         for kind in kinds:
             rows = {k: [] for k in ('appearance_soft', 'two_stage_soft', 'appearance_binary', 'two_stage_binary',
                                     'copy_paste', 'ideal_binary', *(a + '_soft' for a in ablations))}
@@ -267,7 +267,9 @@ def main_motion(argv=None):
     ap.add_argument('--motion', default='training/runs/motion/motion.pt')
     ap.add_argument('--scenes', type=int, default=20)
     ap.add_argument('--kinds', default=','.join(KINDS))
-    ap.add_argument('--variations', default='test,heldout')
+    ap.add_argument('--variations', default='test,heldout',
+                    help="test, heldout, unseen, real and/or wide (every training sound set: with --split val, "
+                         "for choosing between runs trained on it)")
     ap.add_argument('--out', default=None)
     ap.add_argument('--split', default='test', choices=['test', 'val'],
                     help="'val' to choose between checkpoints (never choose on the test split)")
