@@ -17,15 +17,12 @@ const env = (i: number) => {
 };
 
 /**
- * A clip by the synthetic world's rules on a still noise background: a diagonal sprite with
- * background all around it (like a trumpet) lifted by 8 % of the height x env and drifting sideways, and a second sprite
- * that never moves.
+ * A clip by the synthetic world's rules: frame i is a still background of blocks of colour noise
+ * (as the world's noise backgrounds) with `draw(frame, i)` painted on it, H.264 at FPS.
  */
-function makeClip(file: string): void {
-  let seed = 7;
+function makeWorldClip(file: string, seed: number, draw: (f: Uint8Array, i: number) => void): void {
   const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
   const bg = new Uint8Array(W * H * 3);
-  // Blocks of colour noise, as the world's noise backgrounds.
   for (let y = 0; y < H; y += 10) for (let x = 0; x < W; x += 10) {
     const c = [rand() * 255, rand() * 255, rand() * 255];
     for (let dy = 0; dy < 10; dy++) for (let dx = 0; dx < 10; dx++) for (let k = 0; k < 3; k++) bg[3 * ((y + dy) * W + x + dx) + k] = c[k];
@@ -34,6 +31,18 @@ function makeClip(file: string): void {
   for (let i = 0; i < FPS * SECONDS; i++) {
     const f = frames.subarray(i * W * H * 3, (i + 1) * W * H * 3);
     f.set(bg);
+    draw(f, i);
+  }
+  execFileSync(ffmpegPath(), ['-nostdin', '-v', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${W}x${H}`, '-r', String(FPS), '-i', 'pipe:0',
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '18', '-pix_fmt', 'yuv420p', file], { input: frames });
+}
+
+/**
+ * A diagonal sprite with background all around it (like a trumpet) lifted by 8 % of the height x
+ * env and drifting sideways, and a second sprite that never moves.
+ */
+function makeClip(file: string): void {
+  makeWorldClip(file, 7, (f, i) => {
     const draw = (cx: number, cy: number) => {
       // A diagonal bar about a third of the frame high and 10 px thick, darker at its top end.
       for (let y = Math.round(cy - 32); y <= cy + 32; y++) for (let x = Math.round(cx - 32); x <= cx + 32; x++) {
@@ -45,28 +54,15 @@ function makeClip(file: string): void {
     };
     draw(90 + (12 * i) / (FPS * SECONDS), 100 - 0.08 * H * env(i));
     draw(230, 90);
-  }
-  execFileSync(ffmpegPath(), ['-nostdin', '-v', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${W}x${H}`, '-r', String(FPS), '-i', 'pipe:0',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '18', '-pix_fmt', 'yuv420p', file], { input: frames });
+  });
 }
 
 /**
- * A speaker by the world's rules: a round face on the noise background, lifted by 8 % of the
- * height x env, whose mouth is open (a large dark oval) while env > 0.3 and closed (a thin line)
- * otherwise.
+ * A speaker: a round face lifted by 8 % of the height x env, whose mouth is open (a large dark
+ * oval) while env > 0.3 and closed (a thin line) otherwise.
  */
 function makeSpeakerClip(file: string): void {
-  let seed = 11;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-  const bg = new Uint8Array(W * H * 3);
-  for (let y = 0; y < H; y += 10) for (let x = 0; x < W; x += 10) {
-    const c = [rand() * 255, rand() * 255, rand() * 255];
-    for (let dy = 0; dy < 10; dy++) for (let dx = 0; dx < 10; dx++) for (let k = 0; k < 3; k++) bg[3 * ((y + dy) * W + x + dx) + k] = c[k];
-  }
-  const frames = Buffer.alloc(FPS * SECONDS * W * H * 3);
-  for (let i = 0; i < FPS * SECONDS; i++) {
-    const f = frames.subarray(i * W * H * 3, (i + 1) * W * H * 3);
-    f.set(bg);
+  makeWorldClip(file, 11, (f, i) => {
     const cx = 160, cy = 100 - 0.08 * H * env(i), open = env(i) > 0.3;
     for (let y = Math.round(cy - 30); y <= cy + 30; y++) for (let x = cx - 30; x <= cx + 30; x++) {
       const r = Math.hypot(x - cx, y - cy);
@@ -76,9 +72,7 @@ function makeSpeakerClip(file: string): void {
       const o = 3 * (y * W + x);
       [f[o], f[o + 1], f[o + 2]] = mouth || eye ? [60, 30, 20] : r > 26 ? [150, 100, 0] : [250, 200, 60];
     }
-  }
-  execFileSync(ffmpegPath(), ['-nostdin', '-v', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${W}x${H}`, '-r', String(FPS), '-i', 'pipe:0',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '18', '-pix_fmt', 'yuv420p', file], { input: frames });
+  });
 }
 
 function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number {
