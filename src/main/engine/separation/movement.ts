@@ -165,8 +165,9 @@ function findTemplate(g: Gray, t: Template, atX: number, rangeX: number, rangeY:
   const narrow = rangeX <= COARSE;
   const step = narrow ? rangeX + 1 : COARSE;
   let best = Infinity, bx = Math.max(x0, Math.min(x1, Math.round(atX))), by = t.y;
+  const [xFrom, xTo] = narrow ? [bx, bx] : [x0, x1];
   for (let y = y0; y <= y1; y += COARSE) {
-    for (let x = narrow ? bx : x0; x <= (narrow ? bx : x1); x += step) {
+    for (let x = xFrom; x <= xTo; x += step) {
       const s = ssd(g, t, x, y);
       if (s < best) [best, bx, by] = [s, x, y];
     }
