@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseVariations } from '../../src/main/cli/bench/world-quality';
+import { formatWorldQuality, parseVariations, WORLD_KINDS, type WorldClipRow } from '../../src/main/cli/bench/world-quality';
 import { UsageError } from '../../src/main/cli/args';
 
 describe('bench world-quality --variations', () => {
@@ -12,5 +12,24 @@ describe('bench world-quality --variations', () => {
     expect(() => parseVariations('unseen,judging')).toThrow(UsageError);
     expect(() => parseVariations('unseen,judging')).toThrow(/test, heldout, unseen, real/);
     expect(() => parseVariations(' , ')).toThrow(UsageError);
+  });
+});
+
+describe('bench world-quality table', () => {
+  const clip = (kind: string, app: number, soundingFrames: number, pointingHits: number): WorldClipRow => ({
+    variation: 'real', kind, index: 1000, classes: [], aspect: '16:9', rate: 44100, app, withoutMovement: app - 1, copyPaste: 0, ibm: 20, soundingFrames, pointingHits,
+  });
+
+  it('pools pointing over the sounding frames of all clips, not over clips', () => {
+    const clips = [clip('diff2', 10, 10, 9), clip('same2', 4, 30, 15)];
+    const row = (kind: string, c: WorldClipRow) => ({ variation: 'real' as const, kind, clips: 1, app: c.app, withoutMovement: c.withoutMovement, copyPaste: 0, ibm: 20, pointing: c.pointingHits / c.soundingFrames });
+    const table = formatWorldQuality({
+      rows: WORLD_KINDS.map((k) => row(k, clips.find((c) => c.kind === k) ?? clip(k, NaN, 0, 0))),
+      clips, failures: [], clipSeconds: 8, clipsPerKind: 1, variations: ['real'], provider: 'cpu', model: { name: 'm', version: '1', sha256: 'x'.repeat(64) },
+    });
+    expect(table).toContain('| real: app | real: without movement | real: copy-paste | real: IBM | real: pointing |');
+    expect(table).toContain('| diff2 | 10.00 | 9.00 | 0.00 | 20.00 | 0.90 |');
+    // 24 of 40 sounding frames (the mean of the two clips' shares would be 0.70)
+    expect(table).toContain('| all clips | 7.00 | 6.00 | 0.00 | 20.00 | 0.60 |');
   });
 });

@@ -12,6 +12,7 @@ import { istft, magnitude, stft } from '../../engine/dsp/stft';
 import { bssEvalSources } from '../../engine/metrics/bss_eval';
 import { ModelRuntime } from '../../engine/models/runtime';
 import { analyzeMedia } from '../../engine/analysis/analyze';
+import type { AnalysisCache } from '../../engine/analysis/cache';
 import { originalGrid, toOriginal } from '../../engine/analysis/localize';
 import { separate } from '../../engine/separation/separate';
 import { stopMaskWorker } from '../../engine/separation/mask-client';
@@ -180,6 +181,41 @@ export function soundingIn(envelope: number[], frames: number[]): boolean {
   return Math.sqrt(e.reduce((a, v) => a + v * v, 0) / e.length) > 0.3;
 }
 
+/**
+ * Localization against the truth boxes over every analysed frame in which a source sounds:
+ * a pointing hit per frame (the heatmap's maximum falls in a sounding source's box in the picture
+ * analysed) and the cIoU@0.5 of the cells >= 0.5 with the cells inside sounding boxes.
+ */
+export async function localizationScores(cache: AnalysisCache, truth: Truth): Promise<{ hits: number[]; ious: number[] }> {
+  const hits: number[] = [], ious: number[] = [];
+  const m = cache.meta;
+  const g = originalGrid(m.geometry, m.featureStride, m.grid);
+  for (let f = 0; f < m.frames; f++) {
+    const tfs = truthFramesOf(f, m.fps, truth.fps, truth.frames.length);
+    // Boxes of the picture analysed: the clip frame on screen at (f + 0.5) / fps (frames.ts).
+    const tf = Math.min(truth.frames.length - 1, Math.floor(((f + 0.5) / m.fps) * truth.fps + 1e-9));
+    const sounding = truth.sources.map((s, k) => ({ k, on: soundingIn(s.envelope, tfs) })).filter((s) => s.on);
+    if (!sounding.length) continue;
+    const heat = toOriginal(g, await cache.heatmaps(f, 1));
+    const boxes = sounding.map((s) => truth.frames[tf].boxes[s.k]);
+    const inBox = (r: number, c: number) => {
+      const x = ((c + 0.5) / g.cols) * truth.width, y = ((r + 0.5) / g.rows) * truth.height;
+      return boxes.some((b) => x >= b[0] && x <= b[2] && y >= b[1] && y <= b[3]);
+    };
+    let best = 0;
+    for (let i = 1; i < heat.length; i++) if (heat[i] > heat[best]) best = i;
+    hits.push(inBox(Math.floor(best / g.cols), best % g.cols) ? 1 : 0);
+    let inter = 0, uni = 0;
+    for (let i = 0; i < heat.length; i++) {
+      const p = heat[i] >= 0.5, t = inBox(Math.floor(i / g.cols), i % g.cols);
+      if (p && t) inter++;
+      if (p || t) uni++;
+    }
+    ious.push(uni ? inter / uni : 0);
+  }
+  return { hits, ious };
+}
+
 export async function runAppBench(root: string, opts: AppBenchOptions) {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'stemsight-bench-'));
   const cacheRoot = path.join(tmp, 'cache');
@@ -239,32 +275,9 @@ export async function runAppBench(root: string, opts: AppBenchOptions) {
         clipRows.push(clip);
         cp.push(mean(sdr(refs, refs.map(() => mix))));
         ibm.push(mean(sdr(refs, idealBinaryMask(mix.subarray(0, Math.min(...refs.map((r) => r.length))), refs))));
-        // Localization: every analysed frame with a sounding source.
-        const m = a.cache.meta;
-        const g = originalGrid(m.geometry, m.featureStride, m.grid);
-        for (let f = 0; f < m.frames; f++) {
-          const tfs = truthFramesOf(f, m.fps, truth.fps, truth.frames.length);
-          // Boxes of the picture analysed: the clip frame on screen at (f + 0.5) / fps (frames.ts).
-          const tf = Math.min(truth.frames.length - 1, Math.floor(((f + 0.5) / m.fps) * truth.fps + 1e-9));
-          const sounding = truth.sources.map((s, k) => ({ k, on: soundingIn(s.envelope, tfs) })).filter((s) => s.on);
-          if (!sounding.length) continue;
-          const heat = toOriginal(g, await a.cache.heatmaps(f, 1));
-          const boxes = sounding.map((s) => truth.frames[tf].boxes[s.k]);
-          const inBox = (r: number, c: number) => {
-            const x = ((c + 0.5) / g.cols) * truth.width, y = ((r + 0.5) / g.rows) * truth.height;
-            return boxes.some((b) => x >= b[0] && x <= b[2] && y >= b[1] && y <= b[3]);
-          };
-          let best = 0;
-          for (let i2 = 1; i2 < heat.length; i2++) if (heat[i2] > heat[best]) best = i2;
-          hits.push(inBox(Math.floor(best / g.cols), best % g.cols) ? 1 : 0);
-          let inter = 0, uni = 0;
-          for (let i2 = 0; i2 < heat.length; i2++) {
-            const p = heat[i2] >= 0.5, t = inBox(Math.floor(i2 / g.cols), i2 % g.cols);
-            if (p && t) inter++;
-            if (p || t) uni++;
-          }
-          ious.push(uni ? inter / uni : 0);
-        }
+        const loc = await localizationScores(a.cache, truth);
+        hits.push(...loc.hits);
+        ious.push(...loc.ious);
         await a.cache.close();
       }
       rows.push({ kind, clips: perKind, app: mean(app), models: mean(models), appearanceOnly: twoStage ? mean(appOnly) : NaN, python: mean(py), pythonAppearance: mean(pyApp), copyPaste: mean(cp), ibm: mean(ibm), pointing: mean(hits), ciou: mean(ious), pointingPython: mean(pyHits) });
