@@ -16,20 +16,20 @@ describe('bench world-quality --variations', () => {
 });
 
 describe('bench world-quality table', () => {
-  const clip = (kind: string, app: number, soundingFrames: number, pointingHits: number): WorldClipRow => ({
-    variation: 'real', kind, index: 1000, classes: [], aspect: '16:9', rate: 44100, app, withoutMovement: app - 1, copyPaste: 0, ibm: 20, soundingFrames, pointingHits,
+  const clip = (kind: string, app: number, soundingFrames: number, pointingHits: number, soundPointingHits = 0): WorldClipRow => ({
+    variation: 'real', kind, index: 1000, classes: [], aspect: '16:9', rate: 44100, app, withoutMovement: app - 1, copyPaste: 0, ibm: 20, soundingFrames, pointingHits, soundPointingHits,
   });
 
   it('pools pointing over the sounding frames of all clips, not over clips', () => {
-    const clips = [clip('diff2', 10, 10, 9), clip('same2', 4, 30, 15)];
-    const row = (kind: string, c: WorldClipRow) => ({ variation: 'real' as const, kind, clips: 1, app: c.app, withoutMovement: c.withoutMovement, copyPaste: 0, ibm: 20, pointing: c.pointingHits / c.soundingFrames });
+    const clips = [clip('diff2', 10, 10, 9, 5), clip('same2', 4, 30, 15, 3)];
+    const row = (kind: string, c: WorldClipRow) => ({ variation: 'real' as const, kind, clips: 1, app: c.app, withoutMovement: c.withoutMovement, copyPaste: 0, ibm: 20, pointing: c.pointingHits / c.soundingFrames, pointingWithoutMovement: c.soundPointingHits / c.soundingFrames });
     const table = formatWorldQuality({
       rows: WORLD_KINDS.map((k) => row(k, clips.find((c) => c.kind === k) ?? clip(k, NaN, 0, 0))),
       clips, failures: [], clipSeconds: 8, clipsPerKind: 1, variations: ['real'], provider: 'cpu', model: { name: 'm', version: '1', sha256: 'x'.repeat(64) },
     });
-    expect(table).toContain('| real: app | real: without movement | real: copy-paste | real: IBM | real: pointing |');
-    expect(table).toContain('| diff2 | 10.00 | 9.00 | 0.00 | 20.00 | 0.90 |');
-    // 24 of 40 sounding frames (the mean of the two clips' shares would be 0.70)
-    expect(table).toContain('| all clips | 7.00 | 6.00 | 0.00 | 20.00 | 0.60 |');
+    expect(table).toContain('| real: app | real: without movement | real: copy-paste | real: IBM | real: pointing | real: pointing without movement |');
+    expect(table).toContain('| diff2 | 10.00 | 9.00 | 0.00 | 20.00 | 0.90 | 0.50 |');
+    // 24 (and 8) of 40 sounding frames (the mean of the two clips' shares would be 0.70 and 0.30)
+    expect(table).toContain('| all clips | 7.00 | 6.00 | 0.00 | 20.00 | 0.60 | 0.20 |');
   });
 });

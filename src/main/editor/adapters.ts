@@ -184,7 +184,7 @@ async function openHeatmaps(metaPath: string): Promise<HeatmapReader | null> {
     rows: grid.rows,
     cols: grid.cols,
     async read(first, count) {
-      const raw = await cache.heatmaps(first, count);
+      const raw = await cache.pointing(first, count);
       const bytes = new Uint8Array((raw.length / cells) * outCells);
       for (let f = 0; f < raw.length / cells; f++) {
         const vals = toOriginal(grid, raw, f * cells);

@@ -54,6 +54,28 @@ describe('analysis cache', () => {
     await again.cache.close();
   });
 
+  it('stores where the picture moves, frame by frame: the pointing heatmaps weigh the audio-visual ones by it', async () => {
+    const { cache } = analysis;
+    const cells = cache.meta.grid[0] * cache.meta.grid[1];
+    expect(cache.meta.files.movement).toBe('movement.f16');
+    const heat = await cache.heatmaps(0, cache.meta.frames);
+    const pointing = await cache.pointing(0, cache.meta.frames);
+    expect(pointing.length).toBe(heat.length);
+    // The test picture's counter and colours change every frame: some cells move, the still ones keep a tenth of their heat.
+    let weighted = 0;
+    for (let f = 0; f < cache.meta.frames; f++) {
+      for (let i = 0; i < cells; i++) {
+        const h = heat[f * cells + i], p = pointing[f * cells + i];
+        expect(p).toBeLessThanOrEqual(h + 1e-6);
+        expect(p).toBeGreaterThanOrEqual(0.1 * h - 1e-6);
+        if (p < 0.5 * h) weighted++;
+      }
+    }
+    expect(weighted).toBeGreaterThan(0);
+    // A range read gives the same frames as the whole (the movement around its ends is read too).
+    expect(await cache.pointing(10, 5)).toEqual(pointing.subarray(10 * cells, 15 * cells));
+  });
+
   it('a cache of an older format in the same folder is analysed again and replaced', async () => {
     const root = path.join(dir, 'cache-old');
     const first = await analyzeMedia(clip, { runtime: rt, info, cacheRoot: root });

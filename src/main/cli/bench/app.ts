@@ -122,6 +122,8 @@ export interface QualityRow {
   copyPaste: number;
   ibm: number;
   pointing: number;
+  /** Pointing of the audio-visual heatmaps alone, without the picture's movement: the figure the Python reference's compares with. */
+  pointingSound: number;
   ciou: number;
   pointingPython: number;
 }
@@ -183,11 +185,13 @@ export function soundingIn(envelope: number[], frames: number[]): boolean {
 
 /**
  * Localization against the truth boxes over every analysed frame in which a source sounds:
- * a pointing hit per frame (the heatmap's maximum falls in a sounding source's box in the picture
- * analysed) and the cIoU@0.5 of the cells >= 0.5 with the cells inside sounding boxes.
+ * a pointing hit per frame (the pointing heatmap's maximum, what the user is shown, falls in a
+ * sounding source's box in the picture analysed), the same for the audio-visual heatmap alone
+ * (`soundHits`: the models' own, which the Python reference makes too), and the cIoU@0.5 of the
+ * pointing heatmap's cells >= 0.5 with the cells inside sounding boxes.
  */
-export async function localizationScores(cache: AnalysisCache, truth: Truth): Promise<{ hits: number[]; ious: number[] }> {
-  const hits: number[] = [], ious: number[] = [];
+export async function localizationScores(cache: AnalysisCache, truth: Truth): Promise<{ hits: number[]; soundHits: number[]; ious: number[] }> {
+  const hits: number[] = [], soundHits: number[] = [], ious: number[] = [];
   const m = cache.meta;
   const g = originalGrid(m.geometry, m.featureStride, m.grid);
   for (let f = 0; f < m.frames; f++) {
@@ -196,15 +200,19 @@ export async function localizationScores(cache: AnalysisCache, truth: Truth): Pr
     const tf = Math.min(truth.frames.length - 1, Math.floor(((f + 0.5) / m.fps) * truth.fps + 1e-9));
     const sounding = truth.sources.map((s, k) => ({ k, on: soundingIn(s.envelope, tfs) })).filter((s) => s.on);
     if (!sounding.length) continue;
-    const heat = toOriginal(g, await cache.heatmaps(f, 1));
+    const heat = toOriginal(g, await cache.pointing(f, 1));
     const boxes = sounding.map((s) => truth.frames[tf].boxes[s.k]);
     const inBox = (r: number, c: number) => {
       const x = ((c + 0.5) / g.cols) * truth.width, y = ((r + 0.5) / g.rows) * truth.height;
       return boxes.some((b) => x >= b[0] && x <= b[2] && y >= b[1] && y <= b[3]);
     };
-    let best = 0;
-    for (let i = 1; i < heat.length; i++) if (heat[i] > heat[best]) best = i;
-    hits.push(inBox(Math.floor(best / g.cols), best % g.cols) ? 1 : 0);
+    const hit = (h: Float32Array) => {
+      let best = 0;
+      for (let i = 1; i < h.length; i++) if (h[i] > h[best]) best = i;
+      return inBox(Math.floor(best / g.cols), best % g.cols) ? 1 : 0;
+    };
+    hits.push(hit(heat));
+    soundHits.push(hit(toOriginal(g, await cache.heatmaps(f, 1))));
     let inter = 0, uni = 0;
     for (let i = 0; i < heat.length; i++) {
       const p = heat[i] >= 0.5, t = inBox(Math.floor(i / g.cols), i % g.cols);
@@ -213,7 +221,7 @@ export async function localizationScores(cache: AnalysisCache, truth: Truth): Pr
     }
     ious.push(uni ? inter / uni : 0);
   }
-  return { hits, ious };
+  return { hits, soundHits, ious };
 }
 
 export async function runAppBench(root: string, opts: AppBenchOptions) {
@@ -228,7 +236,7 @@ export async function runAppBench(root: string, opts: AppBenchOptions) {
     const torch = hasTorch();
     let clipNo = 0;
     for (const kind of KINDS) {
-      const app: number[] = [], models: number[] = [], appOnly: number[] = [], py: number[] = [], pyApp: number[] = [], cp: number[] = [], ibm: number[] = [], hits: number[] = [], ious: number[] = [], pyHits: number[] = [];
+      const app: number[] = [], models: number[] = [], appOnly: number[] = [], py: number[] = [], pyApp: number[] = [], cp: number[] = [], ibm: number[] = [], hits: number[] = [], soundHits: number[] = [], ious: number[] = [], pyHits: number[] = [];
       const twoStage = rt.card.stages.length > 1;
       for (let i = 0; i < perKind; i++, clipNo++) {
         const aspect = clipNo % 2 ? '4:3' : '16:9';
@@ -277,10 +285,11 @@ export async function runAppBench(root: string, opts: AppBenchOptions) {
         ibm.push(mean(sdr(refs, idealBinaryMask(mix.subarray(0, Math.min(...refs.map((r) => r.length))), refs))));
         const loc = await localizationScores(a.cache, truth);
         hits.push(...loc.hits);
+        soundHits.push(...loc.soundHits);
         ious.push(...loc.ious);
         await a.cache.close();
       }
-      rows.push({ kind, clips: perKind, app: mean(app), models: mean(models), appearanceOnly: twoStage ? mean(appOnly) : NaN, python: mean(py), pythonAppearance: mean(pyApp), copyPaste: mean(cp), ibm: mean(ibm), pointing: mean(hits), ciou: mean(ious), pointingPython: mean(pyHits) });
+      rows.push({ kind, clips: perKind, app: mean(app), models: mean(models), appearanceOnly: twoStage ? mean(appOnly) : NaN, python: mean(py), pythonAppearance: mean(pyApp), copyPaste: mean(cp), ibm: mean(ibm), pointing: mean(hits), pointingSound: mean(soundHits), ciou: mean(ious), pointingPython: mean(pyHits) });
     }
     const base = { quality: rows, clips: clipRows, clipSeconds: seconds, stages: rt.card.stages, provider: rt.provider, model: { name: rt.card.name, version: rt.card.modelVersion, sha256: rt.card.sha256 } };
     if (opts.qualityOnly) return { ...base, speed: null, memory: null, separationMemory: null };

@@ -44,9 +44,13 @@ export interface WorldClipRow {
   withoutMovement: number;
   copyPaste: number;
   ibm: number;
-  /** Analysed frames in which a source sounds, and in how many the heatmap's maximum fell in a sounding source's box. */
+  /**
+   * Analysed frames in which a source sounds, and in how many the pointing heatmap's maximum fell in
+   * a sounding source's box (`soundPointingHits`: the audio-visual heatmap's, without the movement).
+   */
   soundingFrames: number;
   pointingHits: number;
+  soundPointingHits: number;
 }
 
 export interface WorldQualityRow {
@@ -59,6 +63,8 @@ export interface WorldQualityRow {
   ibm: number;
   /** Pointing over the kind's sounding frames (all its clips pooled), as the app bench scores it. */
   pointing: number;
+  /** The same for the audio-visual heatmaps alone (without the picture's movement). */
+  pointingWithoutMovement: number;
 }
 
 export interface WorldQualityFigures {
@@ -118,7 +124,7 @@ export async function runWorldQualityBench(root: string, opts: WorldQualityOptio
       WORLD_KINDS.map((kind) => {
         const mine = clips.filter((c) => c.variation === variation && c.kind === kind);
         const avg = (pick: (c: WorldClipRow) => number) => mean(mine.map(pick));
-        return { variation, kind, clips: mine.length, app: avg((c) => c.app), withoutMovement: avg((c) => c.withoutMovement), copyPaste: avg((c) => c.copyPaste), ibm: avg((c) => c.ibm), pointing: pointingOf(mine) };
+        return { variation, kind, clips: mine.length, app: avg((c) => c.app), withoutMovement: avg((c) => c.withoutMovement), copyPaste: avg((c) => c.copyPaste), ibm: avg((c) => c.ibm), pointing: pointingOf(mine), pointingWithoutMovement: soundPointingOf(mine) };
       }),
     );
     return { rows, clips, failures, clipSeconds: seconds, clipsPerKind: perKind, variations: opts.variations, provider: rt.provider, model: { name: rt.card.name, version: rt.card.modelVersion, sha256: rt.card.sha256 } };
@@ -160,7 +166,7 @@ async function scoreClip(root: string, rt: ModelRuntime, cacheRoot: string, dir:
     const mix = mono11k((await readAudio(file)).channels, info.audio!.sampleRate);
     // The mask's STFTs must have the same frames: mixture and references cut to their common length.
     const n = Math.min(mix.length, ...refs.map((r) => r.length));
-    const { hits } = await localizationScores(a.cache, truth);
+    const { hits, soundHits } = await localizationScores(a.cache, truth);
     return {
       variation: c.variation,
       kind: truth.kind,
@@ -174,6 +180,7 @@ async function scoreClip(root: string, rt: ModelRuntime, cacheRoot: string, dir:
       ibm: mean(sdr(refs, idealBinaryMask(mix.subarray(0, n), refs.map((r) => r.subarray(0, n))))),
       soundingFrames: hits.length,
       pointingHits: hits.reduce((a, h) => a + h, 0),
+      soundPointingHits: soundHits.reduce((a, h) => a + h, 0),
     };
   } finally {
     await a.cache.close();
@@ -183,19 +190,21 @@ async function scoreClip(root: string, rt: ModelRuntime, cacheRoot: string, dir:
 /** Pointing pooled over the clips' sounding frames (NaN when none sounds). */
 const pointingOf = (clips: WorldClipRow[]) =>
   clips.reduce((a, c) => a + c.pointingHits, 0) / clips.reduce((a, c) => a + c.soundingFrames, 0);
+const soundPointingOf = (clips: WorldClipRow[]) =>
+  clips.reduce((a, c) => a + c.soundPointingHits, 0) / clips.reduce((a, c) => a + c.soundingFrames, 0);
 
 export function formatWorldQuality(r: WorldQualityFigures): string {
-  const cols = ['app', 'without movement', 'copy-paste', 'IBM', 'pointing'];
-  const cells = (xs: { app: number; withoutMovement: number; copyPaste: number; ibm: number; pointing: number }[]) =>
-    xs.map((x) => `${f2(x.app)} | ${f2(x.withoutMovement)} | ${f2(x.copyPaste)} | ${f2(x.ibm)} | ${f2(x.pointing)}`).join(' | ');
+  const cols = ['app', 'without movement', 'copy-paste', 'IBM', 'pointing', 'pointing without movement'];
+  const cells = (xs: { app: number; withoutMovement: number; copyPaste: number; ibm: number; pointing: number; pointingWithoutMovement: number }[]) =>
+    xs.map((x) => `${f2(x.app)} | ${f2(x.withoutMovement)} | ${f2(x.copyPaste)} | ${f2(x.ibm)} | ${f2(x.pointing)} | ${f2(x.pointingWithoutMovement)}`).join(' | ');
   const allClips = (v: WorldVariation) => {
     const mine = r.clips.filter((c) => c.variation === v);
-    return { app: mean(mine.map((c) => c.app)), withoutMovement: mean(mine.map((c) => c.withoutMovement)), copyPaste: mean(mine.map((c) => c.copyPaste)), ibm: mean(mine.map((c) => c.ibm)), pointing: pointingOf(mine) };
+    return { app: mean(mine.map((c) => c.app)), withoutMovement: mean(mine.map((c) => c.withoutMovement)), copyPaste: mean(mine.map((c) => c.copyPaste)), ibm: mean(mine.map((c) => c.ibm)), pointing: pointingOf(mine), pointingWithoutMovement: soundPointingOf(mine) };
   };
   const count = (v: WorldVariation, kind: string) => r.rows.find((x) => x.variation === v && x.kind === kind)?.clips ?? 0;
   const short = r.variations.flatMap((v) => WORLD_KINDS.filter((k) => count(v, k) < r.clipsPerKind).map((k) => `${v} ${k}: ${count(v, k)} of ${r.clipsPerKind}`));
   return [
-    `Model: ${r.model.name} ${r.model.version} (card sha256 ${r.model.sha256.slice(0, 12)}), provider ${r.provider}. SDR in dB (bss_eval at 11025 Hz mono, mean over each clip's sources, then over clips); ${r.clipsPerKind} test-seed clip(s) of ${r.clipSeconds} s per kind and variation, H.264 + AAC, 44.1/48 kHz stereo, 16:9 and 4:3. "without movement" = separate() with movement: false; IBM = ideal binary mask; pointing = share of the analysed frames in which a source sounds whose heatmap maximum falls in a sounding source's box.`,
+    `Model: ${r.model.name} ${r.model.version} (card sha256 ${r.model.sha256.slice(0, 12)}), provider ${r.provider}. SDR in dB (bss_eval at 11025 Hz mono, mean over each clip's sources, then over clips); ${r.clipsPerKind} test-seed clip(s) of ${r.clipSeconds} s per kind and variation, H.264 + AAC, 44.1/48 kHz stereo, 16:9 and 4:3. "without movement" = separate() with movement: false; IBM = ideal binary mask; pointing = share of the analysed frames in which a source sounds whose pointing heatmap's maximum (what the editor shows) falls in a sounding source's box; "pointing without movement" = the same for the audio-visual heatmap alone.`,
     '',
     `| kind | ${r.variations.map((v) => cols.map((c) => `${v}: ${c}`).join(' | ')).join(' | ')} |`,
     `|---|${r.variations.map(() => cols.map(() => '---').join('|')).join('|')}|`,

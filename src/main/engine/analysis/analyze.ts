@@ -11,6 +11,7 @@ import { AnalysisCache, CACHE_FORMAT, cacheDirFor, defaultCacheRoot, type Analys
 import { analysisExtensions } from '../stages';
 import { encodeHalf } from './half';
 import { frameSpans, monoChunks, slideWindows, windowMagnitude } from './windows';
+import { cellMovement } from './pointing';
 
 /**
  * Analysis of one media file: every video frame at the model's rate through the visual session,
@@ -145,6 +146,8 @@ async function compute(file: string, info: MediaInfo & { audio: object; video: o
   const frames = stream.frames;
   const visualOut = await fsp.open(path.join(dir, 'visual.f16'), 'w');
   const heatOut = await fsp.open(path.join(dir, 'heatmaps.f32'), 'w');
+  const movementOut = await fsp.open(path.join(dir, 'movement.f16'), 'w');
+  let previousPixels: Uint8Array | null = null;
   let frameCount = 0;
   let pending: VideoFrame | null = null;
   let videoDone = false;
@@ -183,6 +186,12 @@ async function compute(file: string, info: MediaInfo & { audio: object; video: o
       group.forEach((f, i) => toChw(f.pixels, width, height, input, i));
       const vis = await rt.visual(input, group.length);
       await visualOut.write(encodeHalf(vis));
+      const movement = new Float32Array(group.length * cells);
+      group.forEach((f, i) => {
+        movement.set(cellMovement(previousPixels, f.pixels, width, height, 3, [grid[0], grid[1]], card.video.featureStride), i * cells);
+        previousPixels = f.pixels;
+      });
+      await movementOut.write(encodeHalf(movement));
       for (const e of extensions) {
         await e.batch({ frames: input, indices: group.map((f) => f.index), visual: vis, windowStart: window?.start ?? null, audio: audioFeatures });
       }
@@ -216,6 +225,7 @@ async function compute(file: string, info: MediaInfo & { audio: object; video: o
   } finally {
     await visualOut.close();
     await heatOut.close();
+    await movementOut.close();
     await frames.return(undefined);
   }
   cancelled(signal);
@@ -233,7 +243,7 @@ async function compute(file: string, info: MediaInfo & { audio: object; video: o
     grid: [grid[0], grid[1]],
     featureStride: card.video.featureStride,
     geometry: stream.geometry,
-    files: { ...extraFiles, visual: 'visual.f16', heatmaps: 'heatmaps.f32' },
+    files: { ...extraFiles, visual: 'visual.f16', heatmaps: 'heatmaps.f32', movement: 'movement.f16' },
     seconds: 0,
     createdAt: new Date().toISOString(),
   };

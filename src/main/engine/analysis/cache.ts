@@ -3,10 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FrameGeometry } from '../media/geometry';
 import { decodeHalf } from './half';
+import { movementSpan, pointingHeat } from './pointing';
 
 /**
- * On-disk cache of one media file's analysis by one model: visual features (float16) and
- * localization heatmaps (float32) per video frame at the model's rate. Keyed by the media's
+ * On-disk cache of one media file's analysis by one model: visual features (float16), audio-visual
+ * heatmaps (float32) and the picture's movement (float16, pointing.ts) per video frame at the
+ * model's rate. Keyed by the media's
  * fingerprint and the model card's sha256, so the same clip opened again (any project, the CLI)
  * is not analysed twice. A cache folder is built under a temporary name and renamed into place
  * complete; meta.json inside it is what the analyses table points at.
@@ -14,9 +16,10 @@ import { decodeHalf } from './half';
 
 /**
  * 2: frames decoded with full chroma interpolation (frames.ts); 3: motion features computed with
- * enough context at chunk edges (stages/motion.ts). Caches of an older format are analysed again.
+ * enough context at chunk edges (stages/motion.ts); 4: the picture's movement per cell, for the
+ * pointing heatmaps (pointing.ts). Caches of an older format are analysed again.
  */
-export const CACHE_FORMAT = 3;
+export const CACHE_FORMAT = 4;
 
 export interface AnalysisMeta {
   format: number;
@@ -31,7 +34,7 @@ export interface AnalysisMeta {
   grid: [number, number];
   featureStride: number;
   geometry: FrameGeometry;
-  files: { visual: string; heatmaps: string } & Record<string, string>;
+  files: { visual: string; heatmaps: string; movement: string } & Record<string, string>;
   seconds: number;
   createdAt: string;
 }
@@ -52,6 +55,7 @@ export class AnalysisCache {
     readonly meta: AnalysisMeta,
     private readonly visual: fsp.FileHandle,
     private readonly heat: fsp.FileHandle,
+    private readonly movement: fsp.FileHandle,
   ) {}
 
   /** Open a complete cache folder, or null if there is none (or it is unreadable). */
@@ -67,18 +71,23 @@ export class AnalysisCache {
     await fsp.utimes(path.join(dir, 'meta.json'), now, now).catch(() => undefined);
     if (meta.format !== CACHE_FORMAT) return null;
     const frameValues = meta.features * meta.grid[0] * meta.grid[1];
-    let visual: fsp.FileHandle | null = null;
+    const cells = meta.grid[0] * meta.grid[1];
+    const opened: fsp.FileHandle[] = [];
+    const closeAll = () => Promise.all(opened.map((h) => h.close().catch(() => undefined)));
     try {
-      visual = await fsp.open(path.join(dir, meta.files.visual), 'r');
-      const heat = await fsp.open(path.join(dir, meta.files.heatmaps), 'r');
-      const [vs, hs] = await Promise.all([visual.stat(), heat.stat()]);
-      if (vs.size !== meta.frames * frameValues * 2 || hs.size !== meta.frames * meta.grid[0] * meta.grid[1] * 4) {
-        await Promise.all([visual.close(), heat.close()]);
-        return null;
+      const files = [[meta.files.visual, frameValues * 2], [meta.files.heatmaps, cells * 4], [meta.files.movement, cells * 2]] as const;
+      for (const [file, frameBytes] of files) {
+        const h = await fsp.open(path.join(dir, file), 'r');
+        opened.push(h);
+        if ((await h.stat()).size !== meta.frames * frameBytes) {
+          await closeAll();
+          return null;
+        }
       }
-      return new AnalysisCache(dir, meta, visual, heat);
+      const [visual, heat, movement] = opened;
+      return new AnalysisCache(dir, meta, visual, heat, movement);
     } catch {
-      await visual?.close().catch(() => undefined);
+      await closeAll();
       return null;
     }
   }
@@ -121,7 +130,21 @@ export class AnalysisCache {
 
   private readonly extra = new Map<string, fsp.FileHandle>();
 
-  /** Heatmaps of `count` frames from `first` (count x gh x gw). */
+  /**
+   * Pointing heatmaps of `count` frames from `first` (count x gh x gw): where the sound comes from
+   * as the user is shown it, the audio-visual heatmaps weighted by where the picture moves.
+   */
+  async pointing(first: number, count: number): Promise<Float32Array> {
+    const cells = this.meta.grid[0] * this.meta.grid[1];
+    const span = movementSpan(this.meta.fps);
+    const from = Math.max(0, first - span);
+    const to = Math.min(this.meta.frames, first + count + span);
+    const buf = Buffer.alloc(Math.max(0, to - from) * cells * 2);
+    await this.movement.read(buf, 0, buf.length, from * cells * 2);
+    return pointingHeat(await this.heatmaps(first, count), decodeHalf(buf), cells, first - from, span);
+  }
+
+  /** Audio-visual heatmaps of `count` frames from `first` (count x gh x gw): how well each cell's picture matches the sound. */
   async heatmaps(first: number, count: number): Promise<Float32Array> {
     const cells = this.meta.grid[0] * this.meta.grid[1];
     const c = Math.max(0, Math.min(count, this.meta.frames - first));
@@ -133,7 +156,7 @@ export class AnalysisCache {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.visual.close().catch(() => undefined), this.heat.close().catch(() => undefined), ...[...this.extra.values()].map((h) => h.close().catch(() => undefined))]);
+    await Promise.all([this.visual.close().catch(() => undefined), this.heat.close().catch(() => undefined), this.movement.close().catch(() => undefined), ...[...this.extra.values()].map((h) => h.close().catch(() => undefined))]);
     this.extra.clear();
   }
 }

@@ -69,7 +69,7 @@ export async function writeLocalization(file: string, cache: AnalysisCache, info
   const m = cache.meta;
   const g = originalGrid(m.geometry, m.featureStride, m.grid);
   const heatAt = async (frame: number, h: Float32Array | null, offset: number) =>
-    opts.heat ? opts.heat(frame / m.fps, g.rows, g.cols) : toOriginal(g, h ?? (await cache.heatmaps(frame, 1)), offset);
+    opts.heat ? opts.heat(frame / m.fps, g.rows, g.cols) : toOriginal(g, h ?? (await cache.pointing(frame, 1)), offset);
   const cells = m.grid[0] * m.grid[1];
   await fsp.mkdir(outDir, { recursive: true });
   const jsonPath = path.join(outDir, 'heatmaps.json');
@@ -85,7 +85,7 @@ export async function writeLocalization(file: string, cache: AnalysisCache, info
     const block = 256;
     for (let f = 0; f < m.frames; f += block) {
       if (opts.signal?.aborted) throw new Cancelled();
-      const h = await cache.heatmaps(f, block);
+      const h = await cache.pointing(f, block);
       const n = h.length / cells;
       const parts: string[] = [];
       for (let i = 0; i < n; i++) {
