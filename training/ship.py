@@ -14,6 +14,17 @@ from .motion import MotionStage
 from .nets import AppearanceModel
 
 
+# What each variation the appearance stage may have been trained on holds (docs/data.md lists it with licences).
+TRAINING_DATA = {
+    'default': 'synthetic world (shared/synthetic-world.md), train-split seeds only; FluidR3_GM family timbres with '
+               'random EQ/reverb and espeak-ng voices; held-out timbres and voice never used',
+    'wide': "synthetic world (shared/synthetic-world.md), train-split seeds only, the 'wide' variation: every sound "
+            'set, voice and real recording of docs/data.md marked for training (FluidR3_GM, OPL-3, freepats, AVL and '
+            'Hydrogen drum kits, espeak-ng and KTuberling speakers, lmms and qABCs instrument recordings) with recording '
+            "augmentation; csound's GM bank and the recordings marked 'real' never used",
+}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--appearance', default='training/runs/appearance/best.pt')
@@ -31,9 +42,7 @@ def main():
             with open(p) as f:
                 metrics[name] = json.load(f)
     meta = {'training': {'appearanceSteps': ck.get('step'), 'batch': 8, 'valSdrProxy': ck.get('val_sdr'),
-                         'data': 'synthetic world (shared/synthetic-world.md), train-split seeds only; FluidR3_GM '
-                                 'family timbres with random EQ/reverb and espeak-ng voices; held-out timbres and '
-                                 'voice never used',
+                         'data': TRAINING_DATA.get(ck.get('variation', 'default'), f"the '{ck.get('variation')}' variation (training/world/scene.py)"),
                          'seeds': {'train': 'split 1', 'validation': 'split 2', 'test': 'split 3', 'demo': 'split 4'},
                          'command': 'python3 -m training.pipeline'},
             'metrics': metrics}
