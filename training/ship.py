@@ -25,6 +25,22 @@ TRAINING_DATA = {
 }
 
 
+def evaluations_of(eval_dir, appearance_step, ssr_step):
+    """The evaluations in eval_dir (appearance.json, motion.json) that scored these very weights, by the
+    steps their _meta records: a card never carries figures of other weights."""
+    steps = {'appearance': ('weights_step', appearance_step), 'motion': ('ssr_steps', ssr_step)}
+    found = {}
+    for name, (key, step) in steps.items():
+        p = os.path.join(eval_dir, f'{name}.json')
+        if step is None or not os.path.exists(p):
+            continue
+        with open(p) as f:
+            evaluation = json.load(f)
+        if evaluation.get('_meta', {}).get(key) == step:
+            found[name] = evaluation
+    return found
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--appearance', default='training/runs/appearance/best.pt')
@@ -35,16 +51,14 @@ def main():
     app = AppearanceModel()
     ck = torch.load(args.appearance, map_location='cpu')
     app.load_weights(ck['model'])
-    metrics = {}
-    for name in ('appearance', 'motion'):
-        p = os.path.join('docs', 'eval', f'{name}.json')
-        if os.path.exists(p):
-            with open(p) as f:
-                metrics[name] = json.load(f)
+    use_motion = not args.no_motion and os.path.exists(args.motion)
+    mk = torch.load(args.motion, map_location='cpu') if use_motion else None
+    metrics = evaluations_of(os.path.join('docs', 'eval'), ck.get('step'), mk and mk.get('ssr_step'))
+    variation = ck.get('variation', 'default')
     meta = {'training': {'appearanceSteps': ck.get('step'), 'batch': 8, 'valSdrProxy': ck.get('val_sdr'),
-                         'data': TRAINING_DATA.get(ck.get('variation', 'default'), f"the '{ck.get('variation')}' variation (training/world/scene.py)"),
+                         'data': TRAINING_DATA.get(variation, f"the '{variation}' variation (training/world/scene.py)"),
                          'seeds': {'train': 'split 1', 'validation': 'split 2', 'test': 'split 3', 'demo': 'split 4'},
-                         'command': 'python3 -m training.pipeline'},
+                         'command': 'python3 -m training.pipeline' if variation == 'default' else 'the runs in docs/models.md'},
             'metrics': metrics}
     if ck.get('queries') == 'mixed':
         meta['training']['classQueries'] = {
@@ -52,9 +66,8 @@ def main():
             'data': "the 'wide' variation: every sound set and voice but the held-out ones, with recording "
                     'augmentation (training/world/scene.py)'}
     export(app, args.out, meta)
-    if not args.no_motion and os.path.exists(args.motion):
+    if use_motion:
         stage = MotionStage()
-        mk = torch.load(args.motion, map_location='cpu')
         stage.load_state_dict(mk['model'])
         export_motion(app, stage, args.out, {'motion': {'ameSteps': mk.get('ame_step'), 'ssrSteps': mk.get('ssr_step'), 'camSteps': mk.get('cam_step')}})
     size = sum(os.path.getsize(os.path.join(args.out, f)) for f in os.listdir(args.out))

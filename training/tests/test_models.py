@@ -272,6 +272,18 @@ class ExportTest(unittest.TestCase):
                 self.assertTrue(os.path.exists(os.path.join(d, card['sessions'][name]['file'])))
             self.assertEqual(card['motion']['frames'], 48)
 
+    def test_the_card_carries_only_evaluations_of_the_weights_it_ships(self):
+        from training.ship import evaluations_of
+        with tempfile.TemporaryDirectory() as d:
+            for name, meta in (('appearance', {'weights_step': 7000}), ('motion', {'ssr_steps': 7388})):
+                with open(os.path.join(d, f'{name}.json'), 'w') as f:
+                    json.dump({'test/diff2': {'sdr_mean': 12.0}, '_meta': meta}, f)
+            self.assertEqual(set(evaluations_of(d, 7000, 7388)), {'appearance', 'motion'})
+            # a refinement trained further, or shipped without the motion stage: its old figures stay out
+            self.assertEqual(set(evaluations_of(d, 7000, 11177)), {'appearance'})
+            self.assertEqual(set(evaluations_of(d, 7000, None)), {'appearance'})
+            self.assertEqual(evaluations_of(d, 9181, 11177), {})
+
 
 if __name__ == '__main__':
     unittest.main()
