@@ -20,7 +20,7 @@ TRAINING_DATA = {
                'random EQ/reverb and espeak-ng voices; held-out timbres and voice never used',
     'wide': "synthetic world (shared/synthetic-world.md), train-split seeds only, the 'wide' variation: every sound "
             'set, voice and real recording of docs/data.md marked for training (FluidR3_GM, OPL-3, freepats, AVL and '
-            'Hydrogen drum kits, espeak-ng and KTuberling speakers, lmms and qABCs instrument recordings) with recording '
+            'Hydrogen drum kits, espeak-ng, KLettres and KTuberling speakers, lmms and qABCs instrument recordings) with recording '
             "augmentation; csound's GM bank and the recordings marked 'real' never used",
 }
 
