@@ -26,13 +26,15 @@ describe('cellMovement', () => {
 describe('pointingHeat', () => {
   const cells = 3;
 
-  it('points at the cell that moves even where the sound matches a still one better', () => {
+  it('points at the cell that moves even where the sound matches a still one better, as sure as the heatmap', () => {
     const heat = Float32Array.from([0.9, 0.6, 0.1]);
     const movement = Float32Array.from([0, 40, 0]);
     const p = pointingHeat(heat, movement, cells, 0, 1);
-    expect(p[1]).toBeCloseTo(0.6);
-    expect(p[0]).toBeCloseTo(0.09);
     expect(p.indexOf(Math.max(...p))).toBe(1);
+    // The moving cell takes the heatmap's maximum; a still one keeps a tenth of its weight against it.
+    expect(p[1]).toBeCloseTo(0.9);
+    expect(p[0]).toBeCloseTo(0.9 * 0.1 * 1.5);
+    expect(p[2]).toBeCloseTo(0.1 * 0.1 * 1.5);
   });
 
   it('leaves the heatmap as it is where nothing moves more than compression noise', () => {

@@ -9,10 +9,12 @@
  * Per analysed frame and model cell the analysis stores the mean absolute change of the picture's
  * pixels from the frame before (grey levels, 0..255). The pointing heatmap of frame f is
  *
- *   pointing = heat x (FLOOR + (1 - FLOOR) x moved / max(moved))
+ *   pointing = c x heat x (FLOOR + (1 - FLOOR) x moved / max(moved))
  *
  * where `moved` is the change summed over the frames within SPAN_SEC of f, less the NOISE a still
- * picture shows after compression. Where nothing moves at all the heatmap is left as it is.
+ * picture shows after compression, and c brings the frame's maximum back to the heatmap's: the
+ * movement changes where the map points, not how sure it is (the editor's overlay keeps its
+ * brightness, cIoU its threshold). Where nothing moves at all the heatmap is left as it is.
  *
  * FLOOR and SPAN_SEC were chosen on test-seed clips of the world's own and held-out FluidR3
  * timbres (6 clips of each of 5 scene kinds): pointing rose from 0.80 to 0.90 on average;
@@ -72,12 +74,16 @@ export function pointingHeat(heat: Float32Array, movement: Float32Array, cells: 
     for (let j = Math.max(0, m - span); j <= Math.min(have - 1, m + span); j++) {
       for (let i = 0; i < cells; i++) moved[i] += Math.max(0, movement[j * cells + i] - NOISE);
     }
-    let most = 0;
+    let most = 0, hottest = 0, weighted = 0;
     for (let i = 0; i < cells; i++) most = Math.max(most, moved[i]);
     for (let i = 0; i < cells; i++) {
       const h = heat[f * cells + i];
-      out[f * cells + i] = most > 0 ? h * (FLOOR + ((1 - FLOOR) * moved[i]) / most) : h;
+      const v = most > 0 ? h * (FLOOR + ((1 - FLOOR) * moved[i]) / most) : h;
+      out[f * cells + i] = v;
+      hottest = Math.max(hottest, h);
+      weighted = Math.max(weighted, v);
     }
+    if (weighted > 0) for (let i = 0; i < cells; i++) out[f * cells + i] *= hottest / weighted;
   }
   return out;
 }
