@@ -8,9 +8,8 @@ import { movementSpan, pointingHeat } from './pointing';
 /**
  * On-disk cache of one media file's analysis by one model: visual features (float16), audio-visual
  * heatmaps (float32) and the picture's movement (float16, pointing.ts) per video frame at the
- * model's rate. Keyed by the media's
- * fingerprint and the model card's sha256, so the same clip opened again (any project, the CLI)
- * is not analysed twice. A cache folder is built under a temporary name and renamed into place
+ * model's rate. Keyed by the media's fingerprint and the model card's sha256, so the same clip
+ * opened again (any project, the CLI) is not analysed twice. A cache folder is built under a temporary name and renamed into place
  * complete; meta.json inside it is what the analyses table points at.
  */
 
