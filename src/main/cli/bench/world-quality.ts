@@ -124,7 +124,7 @@ export async function runWorldQualityBench(root: string, opts: WorldQualityOptio
       WORLD_KINDS.map((kind) => {
         const mine = clips.filter((c) => c.variation === variation && c.kind === kind);
         const avg = (pick: (c: WorldClipRow) => number) => mean(mine.map(pick));
-        return { variation, kind, clips: mine.length, app: avg((c) => c.app), withoutMovement: avg((c) => c.withoutMovement), copyPaste: avg((c) => c.copyPaste), ibm: avg((c) => c.ibm), pointing: pointingOf(mine), pointingWithoutMovement: soundPointingOf(mine) };
+        return { variation, kind, clips: mine.length, app: avg((c) => c.app), withoutMovement: avg((c) => c.withoutMovement), copyPaste: avg((c) => c.copyPaste), ibm: avg((c) => c.ibm), pointing: pointingOf(mine), pointingWithoutMovement: pointingOf(mine, (c) => c.soundPointingHits) };
       }),
     );
     return { rows, clips, failures, clipSeconds: seconds, clipsPerKind: perKind, variations: opts.variations, provider: rt.provider, model: { name: rt.card.name, version: rt.card.modelVersion, sha256: rt.card.sha256 } };
@@ -187,11 +187,9 @@ async function scoreClip(root: string, rt: ModelRuntime, cacheRoot: string, dir:
   }
 }
 
-/** Pointing pooled over the clips' sounding frames (NaN when none sounds). */
-const pointingOf = (clips: WorldClipRow[]) =>
-  clips.reduce((a, c) => a + c.pointingHits, 0) / clips.reduce((a, c) => a + c.soundingFrames, 0);
-const soundPointingOf = (clips: WorldClipRow[]) =>
-  clips.reduce((a, c) => a + c.soundPointingHits, 0) / clips.reduce((a, c) => a + c.soundingFrames, 0);
+/** Pointing pooled over the clips' sounding frames (NaN when none sounds); `hits` picks which heatmap's. */
+const pointingOf = (clips: WorldClipRow[], hits: (c: WorldClipRow) => number = (c) => c.pointingHits) =>
+  clips.reduce((a, c) => a + hits(c), 0) / clips.reduce((a, c) => a + c.soundingFrames, 0);
 
 export function formatWorldQuality(r: WorldQualityFigures): string {
   const cols = ['app', 'without movement', 'copy-paste', 'IBM', 'pointing', 'pointing without movement'];
@@ -199,7 +197,7 @@ export function formatWorldQuality(r: WorldQualityFigures): string {
     xs.map((x) => `${f2(x.app)} | ${f2(x.withoutMovement)} | ${f2(x.copyPaste)} | ${f2(x.ibm)} | ${f2(x.pointing)} | ${f2(x.pointingWithoutMovement)}`).join(' | ');
   const allClips = (v: WorldVariation) => {
     const mine = r.clips.filter((c) => c.variation === v);
-    return { app: mean(mine.map((c) => c.app)), withoutMovement: mean(mine.map((c) => c.withoutMovement)), copyPaste: mean(mine.map((c) => c.copyPaste)), ibm: mean(mine.map((c) => c.ibm)), pointing: pointingOf(mine), pointingWithoutMovement: soundPointingOf(mine) };
+    return { app: mean(mine.map((c) => c.app)), withoutMovement: mean(mine.map((c) => c.withoutMovement)), copyPaste: mean(mine.map((c) => c.copyPaste)), ibm: mean(mine.map((c) => c.ibm)), pointing: pointingOf(mine), pointingWithoutMovement: pointingOf(mine, (c) => c.soundPointingHits) };
   };
   const count = (v: WorldVariation, kind: string) => r.rows.find((x) => x.variation === v && x.kind === kind)?.clips ?? 0;
   const short = r.variations.flatMap((v) => WORLD_KINDS.filter((k) => count(v, k) < r.clipsPerKind).map((k) => `${v} ${k}: ${count(v, k)} of ${r.clipsPerKind}`));

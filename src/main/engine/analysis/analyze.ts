@@ -188,7 +188,7 @@ async function compute(file: string, info: MediaInfo & { audio: object; video: o
       await visualOut.write(encodeHalf(vis));
       const movement = new Float32Array(group.length * cells);
       group.forEach((f, i) => {
-        movement.set(cellMovement(previousPixels, f.pixels, width, height, 3, [grid[0], grid[1]], card.video.featureStride), i * cells);
+        movement.set(cellMovement(previousPixels, f.pixels, width, height, 3, grid, card.video.featureStride), i * cells);
         previousPixels = f.pixels;
       });
       await movementOut.write(encodeHalf(movement));

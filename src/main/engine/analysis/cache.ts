@@ -9,8 +9,9 @@ import { movementSpan, pointingHeat } from './pointing';
  * On-disk cache of one media file's analysis by one model: visual features (float16), audio-visual
  * heatmaps (float32) and the picture's movement (float16, pointing.ts) per video frame at the
  * model's rate. Keyed by the media's fingerprint and the model card's sha256, so the same clip
- * opened again (any project, the CLI) is not analysed twice. A cache folder is built under a temporary name and renamed into place
- * complete; meta.json inside it is what the analyses table points at.
+ * opened again (any project, the CLI) is not analysed twice. A cache folder is built under a
+ * temporary name and renamed into place complete; meta.json inside it is what the analyses table
+ * points at.
  */
 
 /**
@@ -54,7 +55,6 @@ export class AnalysisCache {
     readonly meta: AnalysisMeta,
     private readonly visual: fsp.FileHandle,
     private readonly heat: fsp.FileHandle,
-    private readonly movement: fsp.FileHandle,
   ) {}
 
   /** Open a complete cache folder, or null if there is none (or it is unreadable). */
@@ -84,7 +84,10 @@ export class AnalysisCache {
         }
       }
       const [visual, heat, movement] = opened;
-      return new AnalysisCache(dir, meta, visual, heat, movement);
+      const cache = new AnalysisCache(dir, meta, visual, heat);
+      // Read like any later stage's per-frame file (frameRangeFeatures), its size checked above.
+      cache.extra.set('movement', movement);
+      return cache;
     } catch {
       await closeAll();
       return null;
@@ -138,9 +141,8 @@ export class AnalysisCache {
     const span = movementSpan(this.meta.fps);
     const from = Math.max(0, first - span);
     const to = Math.min(this.meta.frames, first + count + span);
-    const buf = Buffer.alloc(Math.max(0, to - from) * cells * 2);
-    await this.movement.read(buf, 0, buf.length, from * cells * 2);
-    return pointingHeat(await this.heatmaps(first, count), decodeHalf(buf), cells, first - from, span);
+    const movement = await this.frameRangeFeatures('movement', from, Math.max(0, to - from), cells);
+    return pointingHeat(await this.heatmaps(first, count), movement, cells, first - from, span);
   }
 
   /** Audio-visual heatmaps of `count` frames from `first` (count x gh x gw): how well each cell's picture matches the sound. */
@@ -155,7 +157,7 @@ export class AnalysisCache {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.visual.close().catch(() => undefined), this.heat.close().catch(() => undefined), this.movement.close().catch(() => undefined), ...[...this.extra.values()].map((h) => h.close().catch(() => undefined))]);
+    await Promise.all([this.visual.close().catch(() => undefined), this.heat.close().catch(() => undefined), ...[...this.extra.values()].map((h) => h.close().catch(() => undefined))]);
     this.extra.clear();
   }
 }
