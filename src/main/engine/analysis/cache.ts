@@ -142,7 +142,7 @@ export class AnalysisCache {
     const from = Math.max(0, first - span);
     const to = Math.min(this.meta.frames, first + count + span);
     const movement = await this.frameRangeFeatures('movement', from, Math.max(0, to - from), cells);
-    return pointingHeat(await this.heatmaps(first, count), movement, cells, first - from, span);
+    return pointingHeat(await this.heatmaps(first, count), movement, this.meta.grid, first - from, span);
   }
 
   /** Audio-visual heatmaps of `count` frames from `first` (count x gh x gw): how well each cell's picture matches the sound. */
