@@ -173,7 +173,7 @@ describe('sharing the clicked sources masks by their movement', () => {
     ]);
     const before = Float32Array.from(masks);
     // Frame 0: source 1 moves, source 0 does not; frame 1: both alike.
-    shareMasks(masks, dims, [0, 1], (j) => (j === 0 ? [0.05, 1.05] : [1, 1]));
+    shareMasks(masks, masks, dims, [0, 1], (j) => (j === 0 ? [0.05, 1.05] : [1, 1]));
     const at = (k: number, f: number, j: number) => masks[(k * 2 + f) * 2 + j];
     expect(at(1, 0, 0)).toBeGreaterThan(0.85);
     expect(at(0, 0, 0)).toBeLessThan(0.05);
@@ -182,5 +182,35 @@ describe('sharing the clicked sources masks by their movement', () => {
     expect(at(0, 1, 0)).toBeGreaterThan(0.8);
     for (let f = 0; f < 2; f++) for (let j = 0; j < 2; j++) expect(at(0, f, j) + at(1, f, j)).toBeCloseTo(before[(0 * 2 + f) * 2 + j] + before[(1 * 2 + f) * 2 + j], 6);
     expect(masks.subarray(8)).toEqual(before.subarray(8));
+  });
+
+  // Two clicked sources, 2 bins x 2 frames each; in frame 0 source 1 moves and source 0 does not.
+  const moving = (j: number) => (j === 0 ? [0.05, 1.05] : [1, 1]);
+  const at = (m: Float32Array, k: number, f: number, j: number) => m[(k * 2 + f) * 2 + j];
+
+  it('gives the moving source a cell the refinement was sure of, where the appearance masks cannot tell two sources apart', () => {
+    // The refinement gave every cell to source 0 (0.8 / 0.1); the appearance stage sees two of a kind (0.45 / 0.45 everywhere).
+    const refined = Float32Array.from([0.8, 0.8, 0.8, 0.8, 0.1, 0.1, 0.1, 0.1]);
+    const appearance = new Float32Array(8).fill(0.45);
+    const byRefinement = shareMasks(Float32Array.from(refined), Float32Array.from(refined), dims, [0, 1], moving);
+    const byAppearance = shareMasks(Float32Array.from(refined), appearance, dims, [0, 1], moving);
+    // Its own doubt (1 - 0.7 / 0.9 = 0.22) leaves source 1 a quarter of the cell; the appearance
+    // masks' (1) share all of it: 0.1 x 1.05 / (0.8 x 0.05 + 0.1 x 1.05) of 0.9 = 0.65.
+    expect(at(byRefinement, 1, 0, 0)).toBeLessThan(0.25);
+    expect(at(byAppearance, 1, 0, 0)).toBeCloseTo(0.652, 3);
+    expect(at(byAppearance, 0, 0, 0) + at(byAppearance, 1, 0, 0)).toBeCloseTo(0.9, 6);
+    // Where nobody moves more (frame 1) the cell stays as the refinement made it.
+    expect(at(byAppearance, 0, 0, 1)).toBeCloseTo(0.8, 6);
+  });
+
+  it("keeps the refinement's own doubt where the appearance masks tell the two sources apart over the window", () => {
+    // The appearance stage decides the window (0.9 / 0.05) but for one open cell (bin 0, frame 0).
+    const refined = Float32Array.from([0.8, 0.8, 0.8, 0.8, 0.1, 0.1, 0.1, 0.1]);
+    const appearance = Float32Array.from([0.45, 0.9, 0.9, 0.9, 0.45, 0.05, 0.05, 0.05]);
+    const byRefinement = shareMasks(Float32Array.from(refined), Float32Array.from(refined), dims, [0, 1], moving);
+    const byAppearance = shareMasks(Float32Array.from(refined), appearance, dims, [0, 1], moving);
+    // open = (0.9 x 1 + 3 x 0.95 x 0.105) / 3.75 = 0.32; to the fourth power 0.01.
+    expect(at(byAppearance, 0, 0, 0)).toBeCloseTo(at(byRefinement, 0, 0, 0), 1);
+    expect(at(byAppearance, 0, 0, 0)).toBeGreaterThan(0.6);
   });
 });

@@ -170,7 +170,7 @@ describe('separate()', () => {
     }
     const { inputs: sources } = await composeSources(card, analysis.cache, clicks);
     const audio = await rt.audio(windowMagnitude(card, mono));
-    const masks = await windowMasks(planStages(card), { runtime: rt, card, cache: analysis.cache, start: 0, audio, sources });
+    const { masks } = await windowMasks(planStages(card), { runtime: rt, card, cache: analysis.cache, start: 0, audio, sources });
     const cells = card.audio.bins * card.audio.frames;
     const complete = completeMasks([masks.subarray(0, cells), masks.subarray(cells, 2 * cells)]);
     // Applied to the mixture resampled like the stems below (the sessions' input came through

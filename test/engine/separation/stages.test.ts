@@ -64,15 +64,19 @@ describe('stage pipeline', () => {
     } as unknown as WindowContext;
     const m = await windowMasks(plan, ctx);
     expect(seen).toBe(2);
-    expect(Array.from(m)).toEqual(new Array(8).fill(Math.fround(0.4)));
+    expect(Array.from(m.masks)).toEqual(new Array(8).fill(Math.fround(0.4)));
+    // The appearance masks come along, untouched, for the movement share.
+    expect(Array.from(m.appearance!)).toEqual(new Array(8).fill(Math.fround(0.8)));
   });
 
-  it('motion refinement: refine.onnx gets the window frames\' cached motion features and the clicked cells, masks.onnx is not run', async () => {
+  it('motion refinement: refine.onnx gets the window frames\' cached motion features and the clicked cells; masks.onnx runs only for the movement share of two or more sources', async () => {
     const c = card(['appearance', 'motion'], ['masks', 'motion', 'refine'], { motion: { frames: 3, features: 2 } });
     const calls: Record<string, { dims: readonly number[]; data: Float32Array }>[] = [];
+    let appearanceRuns = 0;
     const runtime = {
-      masks: async () => {
-        throw new Error('masks.onnx must not run when refine replaces it');
+      masks: async (_a: unknown, _f: Float32Array, n: number) => {
+        appearanceRuns++;
+        return new Float32Array(n * 4).fill(0.6);
       },
       run: async (name: string, feeds: Record<string, { dims: readonly number[]; data: Float32Array }>) => {
         expect(name).toBe('refine');
@@ -101,7 +105,9 @@ describe('stage pipeline', () => {
       sources: [{ features: Float32Array.of(1, 2), cell: { row: 0, col: 1, frame: 0 } }, { features: Float32Array.of(3, 4), cell: { row: 0, col: 0, frame: 0 } }],
     } as unknown as WindowContext;
     const m = await windowMasks(planStages(c), ctx);
-    expect(m.length).toBe(8);
+    expect(Array.from(m.masks)).toEqual(new Array(8).fill(0.25));
+    expect(Array.from(m.appearance!)).toEqual(new Array(8).fill(Math.fround(0.6)));
+    expect(appearanceRuns).toBe(1);
     const feeds = calls[0];
     expect(feeds.motion_features.dims).toEqual([1, 2, 3, 1, 2]);
     // (C, T, cells): channel 1, t = 2 (frame 18), cell 1.
@@ -112,6 +118,10 @@ describe('stage pipeline', () => {
     await windowMasks(planStages(c), { ...ctx, start: Math.round((39 / 8) * 11025) } as WindowContext);
     const late = calls[1].motion_features.data;
     for (let t = 0; t < 3; t++) expect(late[(1 * 3 + t) * 2 + 1]).toBe(3911);
+    // A single source: nothing to share, so the appearance stage is not run.
+    const single = await windowMasks(planStages(c), { ...ctx, sources: ctx.sources.slice(0, 1) } as WindowContext);
+    expect(single.appearance).toBeNull();
+    expect(appearanceRuns).toBe(2);
   });
 
   it('motion refines only the sources with a point; a source named alone keeps its appearance mask, and with no point at all motion is skipped', async () => {
@@ -129,7 +139,8 @@ describe('stage pipeline', () => {
     const named = { features: Float32Array.of(5, 6), cell: null };
     const clicked = { features: Float32Array.of(7, 8), cell: { row: 0, col: 1, frame: 3 } };
     const ctx = { card: c, runtime, cache, start: 0, audio: { features: {}, weights: {} }, sources: [named, clicked, named] } as unknown as WindowContext;
-    const m = await windowMasks(planStages(c), ctx);
+    const { masks: m, appearance } = await windowMasks(planStages(c), ctx);
+    expect(Array.from(appearance!).map((v) => Math.round(v * 10) / 10)).toEqual([0.1, 0.1, 0.1, 0.1, 0.2, 0.2, 0.2, 0.2, 0.3, 0.3, 0.3, 0.3]);
     expect(calls).toHaveLength(1);
     expect(calls[0].source_features.dims).toEqual([1, 2]);
     expect(Array.from(calls[0].source_features.data)).toEqual([7, 8]);
@@ -141,7 +152,8 @@ describe('stage pipeline', () => {
     expect(plan.skipped).toEqual([{ stage: 'motion', reason: 'no source has a point in the picture to follow' }]);
     const names = await windowMasks(plan, { ...ctx, cache: null, sources: [named, named] } as unknown as WindowContext);
     expect(calls).toHaveLength(1);
-    expect(names.length).toBe(8);
+    expect(names.masks.length).toBe(8);
+    expect(names.appearance).toBeNull(); // no refinement ran: the masks are the appearance masks
   });
 
   it('analysis extensions run only for declared stages whose sessions are loaded', () => {

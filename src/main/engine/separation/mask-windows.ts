@@ -16,6 +16,8 @@ export interface MaskWindow {
   start: number;
   /** (N, bins, frames) masks of the window, frequency-major per source. */
   masks: Float32Array;
+  /** The appearance stage's masks where a refinement changed them (stages' WindowMasks). */
+  appearance: Float32Array | null;
 }
 
 export interface WindowSpan {
@@ -44,7 +46,7 @@ export async function* maskWindows(file: string, info: MediaInfo, span: WindowSp
   for await (const w of slideWindows(chunks, a.windowSamples, span.windowHop, { lastWindow })) {
     const start = w.start + firstStart;
     const audio = await rt.audio(windowMagnitude(card, w.samples));
-    const masks = await windowMasks(plan, { runtime: rt, card, cache, start, audio, sources });
-    yield { index: w.index + span.firstWindow, start, masks };
+    const { masks, appearance } = await windowMasks(plan, { runtime: rt, card, cache, start, audio, sources });
+    yield { index: w.index + span.firstWindow, start, masks, appearance };
   }
 }

@@ -62,15 +62,26 @@ export function planStages(card: ModelCard, available: (session: string) => bool
   return plan;
 }
 
+export interface WindowMasks {
+  /** (N, bins, frames) masks, frequency-major per source. */
+  masks: Float32Array;
+  /**
+   * The appearance stage's masks of the same sources where a refinement stage made new ones and
+   * two or more sources share the window (the movement share reads both); null otherwise.
+   */
+  appearance: Float32Array | null;
+}
+
 /** Masks of one window: appearance, then each refinement stage in the card's order. */
-export async function windowMasks(plan: StagePlan, ctx: WindowContext): Promise<Float32Array> {
+export async function windowMasks(plan: StagePlan, ctx: WindowContext): Promise<WindowMasks> {
   const k = ctx.card.video.features;
   const n = ctx.sources.length;
   const feats = new Float32Array(n * k);
   ctx.sources.forEach((s, i) => feats.set(s.features, i * k));
-  // Appearance masks are needed unless a stage remakes every source's mask.
+  // Appearance masks are needed unless a stage remakes every source's mask and there is a single source.
   const replaced = plan.refiners.some((r) => r.replacesAppearance && (!r.pointsOnly || ctx.sources.every((s) => s.cell !== null)));
-  let masks: Float32Array | null = replaced ? null : await ctx.runtime.masks(ctx.audio, feats, n);
+  const appearance = replaced && n < 2 ? null : await ctx.runtime.masks(ctx.audio, feats, n);
+  let masks = appearance;
   for (const r of plan.refiners) masks = await r.refine(masks, ctx);
-  return masks!;
+  return { masks: masks!, appearance: n >= 2 && masks !== appearance ? appearance : null };
 }

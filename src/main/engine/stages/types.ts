@@ -80,7 +80,8 @@ export interface RefineStage {
    */
   pointsOnly?: boolean;
   /**
-   * masks (N, bins, frames) -> masks of the same shape, all sources jointly. masks is null only when
+   * masks (N, bins, frames) -> new masks of the same shape, all sources jointly; masks is left as
+   * it is (the movement share reads the appearance masks too). masks is null only when
    * replacesAppearance and every source is one the stage refines.
    */
   refine(masks: Float32Array | null, ctx: WindowContext): Promise<Float32Array>;
