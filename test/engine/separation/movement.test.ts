@@ -203,6 +203,15 @@ describe('sharing the clicked sources masks by their movement', () => {
     expect(at(byAppearance, 0, 0, 1)).toBeCloseTo(0.8, 6);
   });
 
+  it('weighs a cell the appearance masks decide by their doubt of 0, even in a window they leave open', () => {
+    // Appearance: cell (bin 0, frame 0) decided for source 0 (0.9 / 0), the other three open (0.45 / 0.45): open = 0.75, to the fourth 0.32.
+    const refined = Float32Array.from([0.5, 0.5, 0.5, 0.5, 0.4, 0.4, 0.4, 0.4]);
+    const appearance = Float32Array.from([0.9, 0.45, 0.45, 0.45, 0, 0.45, 0.45, 0.45]);
+    const shared = shareMasks(refined, appearance, dims, [0, 1], moving);
+    // doubt = 0.32 x 0 + 0.68 x (1 - 0.1 / 0.9) = 0.61; source 0's share 0.5 x 0.05 / 0.445 of 0.9 = 0.05.
+    expect(at(shared, 0, 0, 0)).toBeCloseTo(0.39 * 0.5 + 0.61 * 0.0506, 2);
+  });
+
   it("keeps the refinement's own doubt where the appearance masks tell the two sources apart over the window", () => {
     // The appearance stage decides the window (0.9 / 0.05) but for one open cell (bin 0, frame 0).
     const refined = Float32Array.from([0.8, 0.8, 0.8, 0.8, 0.1, 0.1, 0.1, 0.1]);

@@ -19,9 +19,9 @@ import { liftActivity, trackPoints } from './movement';
  * 1): the moving one takes a cell even where the refinement, which has seen less of the world's
  * variety than the share has of movement, was sure. Two the sound tells apart keep most of the
  * refinement's own doubt (before the power, open was 0.89-0.99 per window on same-class test
- * clips, 0.17-0.93 on two different instruments). Where the masks decide (doubt near 0) nothing changes, so a quiet note of one instrument
- * under a loud other one stays its own. The clicked sources' masks keep their sum, so the
- * residual, and the stems' sum with it, are unchanged.
+ * clips, 0.17-0.93 on two different instruments). Where the masks decide (doubt near 0) nothing
+ * changes, so a quiet note of one instrument under a loud other one stays its own. The clicked
+ * sources' masks keep their sum, so the residual, and the stems' sum with it, are unchanged.
  */
 
 /**
@@ -102,12 +102,11 @@ export async function movementShare(
 export function shareMasks(
   masks: Float32Array,
   appearance: Float32Array,
-  dims: { bins: number; frames: number },
+  dims: MaskDims,
   sources: number[],
   weightsAt: (frame: number) => ArrayLike<number>,
 ): Float32Array {
   const { bins, frames } = dims;
-  const at = (k: number, f: number, j: number) => (k * bins + f) * frames + j;
   const open = appearance === masks ? 0 : openness(appearance, dims, sources) ** OPEN_POWER;
   const m = new Float64Array(sources.length);
   for (let j = 0; j < frames; j++) {
@@ -115,27 +114,35 @@ export function shareMasks(
     for (let f = 0; f < bins; f++) {
       let total = 0, weighted = 0;
       sources.forEach((k, i) => {
-        m[i] = masks[at(k, f, j)];
+        m[i] = masks[cellIndex(dims, k, f, j)];
         total += m[i];
         weighted += m[i] * weight[i];
       });
       if (total <= 1e-9 || weighted <= 1e-12) continue;
-      const own = doubtOf(masks, sources, at, f, j);
-      const doubt = open > 0 ? open * (doubtOf(appearance, sources, at, f, j) ?? own!) + (1 - open) * own! : own!;
+      const own = doubtOf(masks, dims, sources, f, j)!;
+      const doubt = open > 0 ? open * (doubtOf(appearance, dims, sources, f, j) ?? own) + (1 - open) * own : own;
       sources.forEach((k, i) => {
         const share = ((m[i] * weight[i]) / weighted) * total;
-        masks[at(k, f, j)] = (1 - doubt) * m[i] + doubt * share;
+        masks[cellIndex(dims, k, f, j)] = (1 - doubt) * m[i] + doubt * share;
       });
     }
   }
   return masks;
 }
 
+interface MaskDims {
+  bins: number;
+  frames: number;
+}
+
+/** Where source k's bin f at frame j lies in (N, bins, frames) masks. */
+const cellIndex = (dims: MaskDims, k: number, f: number, j: number) => (k * dims.bins + f) * dims.frames + j;
+
 /** doubt(X) of one cell over `sources`: 1 - (largest - second largest) / sum; null where the sum is 0. */
-function doubtOf(x: Float32Array, sources: number[], at: (k: number, f: number, j: number) => number, f: number, j: number): number | null {
+function doubtOf(x: Float32Array, dims: MaskDims, sources: number[], f: number, j: number): number | null {
   let total = 0, first = 0, second = 0;
   for (const k of sources) {
-    const v = x[at(k, f, j)];
+    const v = x[cellIndex(dims, k, f, j)];
     total += v;
     if (v > first) [first, second] = [v, first];
     else if (v > second) second = v;
@@ -144,15 +151,13 @@ function doubtOf(x: Float32Array, sources: number[], at: (k: number, f: number, 
 }
 
 /** How much the masks leave open over the window: doubt per cell, weighted by the cell's sum, 0..1. */
-function openness(x: Float32Array, dims: { bins: number; frames: number }, sources: number[]): number {
-  const { bins, frames } = dims;
-  const at = (k: number, f: number, j: number) => (k * bins + f) * frames + j;
+function openness(x: Float32Array, dims: MaskDims, sources: number[]): number {
   let sum = 0, mass = 0;
-  for (let j = 0; j < frames; j++) {
-    for (let f = 0; f < bins; f++) {
+  for (let j = 0; j < dims.frames; j++) {
+    for (let f = 0; f < dims.bins; f++) {
       let total = 0;
-      for (const k of sources) total += x[at(k, f, j)];
-      const d = doubtOf(x, sources, at, f, j);
+      for (const k of sources) total += x[cellIndex(dims, k, f, j)];
+      const d = doubtOf(x, dims, sources, f, j);
       if (d === null) continue;
       sum += total * d;
       mass += total;
