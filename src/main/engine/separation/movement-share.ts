@@ -108,23 +108,34 @@ export function shareMasks(
 ): Float32Array {
   const { bins, frames } = dims;
   const open = appearance === masks ? 0 : openness(appearance, dims, sources) ** OPEN_POWER;
-  const m = new Float64Array(sources.length);
+  const n = sources.length;
+  const m = new Float64Array(n);
+  // Plain loops: this runs on every cell of every window on the thread that writes the stems.
   for (let j = 0; j < frames; j++) {
     const weight = weightsAt(j);
     for (let f = 0; f < bins; f++) {
-      let total = 0, weighted = 0;
-      sources.forEach((k, i) => {
-        m[i] = masks[cellIndex(dims, k, f, j)];
-        total += m[i];
-        weighted += m[i] * weight[i];
-      });
+      let total = 0, weighted = 0, first = 0, second = 0;
+      for (let i = 0; i < n; i++) {
+        const v = masks[cellIndex(dims, sources[i], f, j)];
+        m[i] = v;
+        total += v;
+        weighted += v * weight[i];
+        if (v > first) {
+          second = first;
+          first = v;
+        }
+        else if (v > second) second = v;
+      }
       if (total <= 1e-9 || weighted <= 1e-12) continue;
-      const own = doubtOf(masks, dims, sources, f, j)!;
-      const doubt = open > 0 ? open * (doubtOf(appearance, dims, sources, f, j) ?? own) + (1 - open) * own : own;
-      sources.forEach((k, i) => {
+      let doubt = 1 - (first - second) / total;
+      if (open > 0) {
+        const a = doubtOf(appearance, dims, sources, f, j);
+        if (a !== null) doubt = open * a + (1 - open) * doubt;
+      }
+      for (let i = 0; i < n; i++) {
         const share = ((m[i] * weight[i]) / weighted) * total;
-        masks[cellIndex(dims, k, f, j)] = (1 - doubt) * m[i] + doubt * share;
-      });
+        masks[cellIndex(dims, sources[i], f, j)] = (1 - doubt) * m[i] + doubt * share;
+      }
     }
   }
   return masks;
@@ -141,10 +152,13 @@ const cellIndex = (dims: MaskDims, k: number, f: number, j: number) => (k * dims
 /** doubt(X) of one cell over `sources`: 1 - (largest - second largest) / sum; null where the sum is 0. */
 function doubtOf(x: Float32Array, dims: MaskDims, sources: number[], f: number, j: number): number | null {
   let total = 0, first = 0, second = 0;
-  for (const k of sources) {
-    const v = x[cellIndex(dims, k, f, j)];
+  for (let i = 0; i < sources.length; i++) {
+    const v = x[cellIndex(dims, sources[i], f, j)];
     total += v;
-    if (v > first) [first, second] = [v, first];
+    if (v > first) {
+          second = first;
+          first = v;
+        }
     else if (v > second) second = v;
   }
   return total > 1e-9 ? 1 - (first - second) / total : null;
@@ -153,14 +167,23 @@ function doubtOf(x: Float32Array, dims: MaskDims, sources: number[], f: number, 
 /** How much the masks leave open over the window: doubt per cell, weighted by the cell's sum, 0..1. */
 function openness(x: Float32Array, dims: MaskDims, sources: number[]): number {
   let sum = 0, mass = 0;
-  for (let j = 0; j < dims.frames; j++) {
-    for (let f = 0; f < dims.bins; f++) {
-      let total = 0;
-      for (const k of sources) total += x[cellIndex(dims, k, f, j)];
-      const d = doubtOf(x, dims, sources, f, j);
-      if (d === null) continue;
-      sum += total * d;
-      mass += total;
+  for (let f = 0; f < dims.bins; f++) {
+    for (let j = 0; j < dims.frames; j++) {
+      let total = 0, first = 0, second = 0;
+      for (let i = 0; i < sources.length; i++) {
+        const v = x[cellIndex(dims, sources[i], f, j)];
+        total += v;
+        if (v > first) {
+          second = first;
+          first = v;
+        }
+        else if (v > second) second = v;
+      }
+      // total x doubt = total - (first - second)
+      if (total > 1e-9) {
+        sum += total - (first - second);
+        mass += total;
+      }
     }
   }
   return mass > 0 ? sum / mass : 0;
