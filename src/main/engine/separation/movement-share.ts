@@ -169,21 +169,12 @@ function openness(x: Float32Array, dims: MaskDims, sources: number[]): number {
   let sum = 0, mass = 0;
   for (let f = 0; f < dims.bins; f++) {
     for (let j = 0; j < dims.frames; j++) {
-      let total = 0, first = 0, second = 0;
-      for (let i = 0; i < sources.length; i++) {
-        const v = x[cellIndex(dims, sources[i], f, j)];
-        total += v;
-        if (v > first) {
-          second = first;
-          first = v;
-        }
-        else if (v > second) second = v;
-      }
-      // total x doubt = total - (first - second)
-      if (total > 1e-9) {
-        sum += total - (first - second);
-        mass += total;
-      }
+      const d = doubtOf(x, dims, sources, f, j);
+      if (d === null) continue;
+      let total = 0;
+      for (let i = 0; i < sources.length; i++) total += x[cellIndex(dims, sources[i], f, j)];
+      sum += total * d;
+      mass += total;
     }
   }
   return mass > 0 ? sum / mass : 0;
