@@ -110,7 +110,8 @@ export function shareMasks(
   const open = appearance === masks ? 0 : openness(appearance, dims, sources) ** OPEN_POWER;
   const n = sources.length;
   const m = new Float64Array(n);
-  // Plain loops: this runs on every cell of every window on the thread that writes the stems.
+  // Plain loops, doubt(M) read in the same pass as the sums (a call to doubtOf here cost a third
+  // more): this runs on every cell of every window on the thread that writes the stems.
   for (let j = 0; j < frames; j++) {
     const weight = weightsAt(j);
     for (let f = 0; f < bins; f++) {
@@ -123,8 +124,7 @@ export function shareMasks(
         if (v > first) {
           second = first;
           first = v;
-        }
-        else if (v > second) second = v;
+        } else if (v > second) second = v;
       }
       if (total <= 1e-9 || weighted <= 1e-12) continue;
       let doubt = 1 - (first - second) / total;
@@ -156,10 +156,9 @@ function doubtOf(x: Float32Array, dims: MaskDims, sources: number[], f: number, 
     const v = x[cellIndex(dims, sources[i], f, j)];
     total += v;
     if (v > first) {
-          second = first;
-          first = v;
-        }
-    else if (v > second) second = v;
+      second = first;
+      first = v;
+    } else if (v > second) second = v;
   }
   return total > 1e-9 ? 1 - (first - second) / total : null;
 }
