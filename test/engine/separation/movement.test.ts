@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ffmpegPath } from '../../../src/main/engine/media/binaries';
 import { probeMedia } from '../../../src/main/engine/media/probe';
-import { liftActivity, motionNear, robustLine, trackPoints } from '../../../src/main/engine/separation/movement';
+import { leastPlace, liftActivity, motionNear, PixelChange, robustLine, trackPoints } from '../../../src/main/engine/separation/movement';
 import { movementWeight, shareMasks } from '../../../src/main/engine/separation/movement-share';
 
 const W = 320, H = 180, FPS = 10, SECONDS = 6;
@@ -142,6 +142,62 @@ describe('following a clicked point: its movement says when it sounds', () => {
     const truth = Array.from({ length: FPS * SECONDS }, (_, i) => Math.abs(env(i) - env(i - 1)));
     expect(correlation(motion[0], truth)).toBeGreaterThan(0.6);
     expect(Math.max(...motion[1])).toBeLessThan(0.1 * Math.max(...motion[0]));
+  });
+});
+
+describe("the tracker's search gives what a plain scan gives, with less work", () => {
+  /** Differences with many ties; a place above `stop` answers early with a partial sum (above stop, below its own). */
+  const places = (seed: number, n: number) => Array.from({ length: n }, (_, k) => ((seed * 7919 + k * 104729) % 13) % 5);
+  const early = (v: number[], tried: number[]) => (k: number, stop: number) => {
+    tried.push(k);
+    return v[k] > stop ? stop + (v[k] - stop) / 2 : v[k];
+  };
+
+  it('finds the first least place in scan order, whichever place it tries first', () => {
+    for (let seed = 1; seed < 40; seed++) {
+      const v = places(seed, 25);
+      const plain = v.indexOf(Math.min(...v));
+      for (const first of [0, 7, 24, plain]) {
+        const tried: number[] = [];
+        expect(leastPlace(v.length, early(v, tried), first)).toEqual({ k: plain, s: v[plain] });
+        expect(tried[0]).toBe(first);
+        expect(new Set(tried).size).toBe(v.length);
+      }
+    }
+  });
+
+  it('keeps the place it holds on a tie, and never measures it again', () => {
+    for (let seed = 1; seed < 40; seed++) {
+      const v = places(seed, 25);
+      const least = Math.min(...v);
+      const held = v.lastIndexOf(least);
+      const tried: number[] = [];
+      expect(leastPlace(v.length, early(v, tried), 3, { k: held, s: least })).toEqual({ k: held, s: least });
+      expect(tried).not.toContain(held);
+      // A place held with more than the least gives way to the first least place.
+      const worse = v.indexOf(Math.max(...v));
+      if (v[worse] > least) expect(leastPlace(v.length, early(v, []), 3, { k: worse, s: v[worse] }).k).toBe(v.indexOf(least));
+    }
+  });
+
+  it("measures the pixels asked for as a whole picture's change would, less its typical change", () => {
+    const w = 20, h = 10, frames = 12;
+    let seed = 5;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const pictures = Array.from({ length: frames }, () => Uint8Array.from({ length: w * h }, (_, i) => (i % w < 6 ? 100 + rand() * 80 : 50 + rand() * 4)));
+    const wanted = (i: number) => i % w < 8 && Math.floor(i / w) < 5;
+    const change = new PixelChange(w * h, wanted);
+    pictures.forEach((p) => change.add(p));
+    const got = change.result();
+    // Every pixel's standard deviation over time, less the median of every 7th.
+    const std = Array.from({ length: w * h }, (_, i) => {
+      const m = pictures.reduce((s, p) => s + p[i], 0) / frames;
+      return Math.sqrt(Math.max(0, pictures.reduce((s, p) => s + p[i] * p[i], 0) / frames - m * m));
+    });
+    const every7 = std.filter((_, i) => i % 7 === 0).sort((a, b) => a - b);
+    const floor = every7[Math.floor(every7.length / 2)];
+    for (let i = 0; i < w * h; i++) if (wanted(i)) expect(got[i]).toBeCloseTo(Math.max(0, std[i] - floor), 4);
+    expect(got.filter((v, i) => i % w < 6 && Math.floor(i / w) < 5 && v > 10).length).toBe(30);
   });
 });
 

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { MediaError } from './errors';
 import { frameGeometry, type Fit, type FrameGeometry } from './geometry';
@@ -69,6 +70,13 @@ export function geometryFilter(g: FrameGeometry, fps?: number, layout: FrameLayo
   return parts.join(',');
 }
 
+/**
+ * Decoder threads: half the processors. Frames are decoded beside the models, which take the other
+ * half. ffmpeg's own choice (a thread per processor) spent 1.6 times the CPU time on the same frames
+ * on 2 cores (4.97 s against 3.08 s for a 180 s 640x360 H.264 clip) and ended later, even idle.
+ */
+const DECODE_THREADS = Math.max(1, Math.floor((os.availableParallelism?.() ?? os.cpus().length) / 2));
+
 export async function openFrames(file: string, opts: DecodeFramesOptions): Promise<FrameStream> {
   const { width, height } = opts;
   if (!(Number.isInteger(width) && Number.isInteger(height) && width >= 1 && height >= 1 && width <= 8192 && height <= 8192)) {
@@ -85,7 +93,7 @@ export async function openFrames(file: string, opts: DecodeFramesOptions): Promi
   if (!(fps > 0)) throw new MediaError('UNSUPPORTED', `${path.basename(file)} has no usable frame rate; pass fps explicitly`, file);
   const geometry = frameGeometry(v.width * v.sampleAspect, v.height, width, height, opts.fit ?? 'letterbox');
 
-  const args = ['-nostdin', '-v', 'error'];
+  const args = ['-nostdin', '-v', 'error', '-threads', String(DECODE_THREADS)];
   if (opts.startSec) args.push('-ss', String(opts.startSec));
   args.push('-i', inputArg(file));
   if (opts.durationSec !== undefined) args.push('-t', String(opts.durationSec));

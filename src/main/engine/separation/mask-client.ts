@@ -17,8 +17,12 @@ export function stopMaskWorker(): Promise<void> {
   return worker.stop();
 }
 
-/** Windows of masks computed by the worker, in order, two ahead; cancelling the signal stops it. */
+/**
+ * Windows of masks computed by the worker, in order, up to four ahead (a 10 s preview's three
+ * windows are ready while the movement share is measured; a window's masks are about 3 MB);
+ * cancelling the signal stops it.
+ */
 export function workerMasks(req: Omit<MaskRequest, 'threads'>, signal?: AbortSignal): AsyncGenerator<MaskWindow> {
   const threads = Math.max(1, (os.availableParallelism?.() ?? os.cpus().length) - 1);
-  return worker.stream({ ...req, threads }, { ahead: 2, signal });
+  return worker.stream({ ...req, threads }, { ahead: 4, signal });
 }

@@ -92,93 +92,147 @@ function cut(g: Gray, x: number, y: number, size: number, change: Float32Array):
   for (let r = 0; r < size; r++) for (let c = 0; c < size; c++) total += change[(y + r) * g.w + x + c];
   // Nothing changes around the click: every pixel counts alike (the point will not move).
   const alike = !(total > 1e-6);
-  const offset: number[] = [], value: number[] = [], weight: number[] = [];
+  const pix: { o: number; v: number; w: number }[] = [];
   for (let r = 0; r < size; r++) {
     for (let c = 0; c < size; c++) {
       const w = alike ? 1 / (size * size) : change[(y + r) * g.w + x + c] / total;
       if (w === 0) continue;
-      offset.push(r * g.w + c);
-      value.push(g.px[(y + r) * g.w + x + c]);
-      weight.push(w);
+      pix.push({ o: r * g.w + c, v: g.px[(y + r) * g.w + x + c], w });
     }
   }
+  // Heaviest first: a poor place's sum passes the best one's within its first pixels (see ssd).
+  pix.sort((p, q) => q.w - p.w);
+  const offset = pix.map((p) => p.o), value = pix.map((p) => p.v), weight = pix.map((p) => p.w);
   let mean = 0, variance = 0;
   value.forEach((v, i) => (mean += weight[i] * v));
   value.forEach((v, i) => (variance += weight[i] * (v - mean) ** 2));
   return { x, y, size, offset: Int32Array.from(offset), value: Float32Array.from(value), weight: Float32Array.from(weight), mismatch: MISMATCH * MISMATCH * Math.max(variance, 1) };
 }
 
-function ssd(g: Gray, t: Template, x: number, y: number): number {
+/**
+ * The weighted difference between the template and the picture at (x, y). Its terms are never
+ * negative, so once the sum is above `stop` (the best place so far) this place cannot win, not even
+ * a tie, and the rest is skipped: the search finds the same place as with every sum complete.
+ */
+function ssd(g: Gray, t: Template, x: number, y: number, stop = Infinity): number {
   const base = y * g.w + x;
+  const { offset, value, weight, mismatch } = t;
+  const n = offset.length;
   let s = 0;
-  for (let i = 0; i < t.offset.length; i++) {
-    const d = g.px[base + t.offset[i]] - t.value[i];
-    s += t.weight[i] * Math.min(d * d, t.mismatch);
+  for (let i0 = 0; i0 < n; i0 += 32) {
+    const i1 = Math.min(n, i0 + 32);
+    for (let i = i0; i < i1; i++) {
+      const d = g.px[base + offset[i]] - value[i];
+      const q = d * d;
+      s += weight[i] * (q < mismatch ? q : mismatch);
+    }
+    if (s > stop) return s;
   }
   return s;
 }
 
+/** The picture's typical change (its coding noise) is the median over every FLOOR_EVERY-th pixel. */
+const FLOOR_EVERY = 7;
+
 /**
  * How much the picture changes at each pixel over the frames: its standard deviation over time,
  * less the median over the picture (what a still picture's coding noise gives), 0 at least.
+ * Only the pixels asked for (those the templates are cut from) and the ones the median reads are
+ * followed; the others stay 0.
  */
 export class PixelChange {
+  private readonly at: Int32Array;
   private readonly sum: Float64Array;
   private readonly sumSq: Float64Array;
   private n = 0;
 
-  constructor(size: number) {
-    this.sum = new Float64Array(size);
-    this.sumSq = new Float64Array(size);
+  /** `size` pixels in all; `wanted(i)`: pixel i is read from the result. */
+  constructor(private readonly size: number, wanted: (i: number) => boolean) {
+    const at: number[] = [];
+    for (let i = 0; i < size; i++) if (i % FLOOR_EVERY === 0 || wanted(i)) at.push(i);
+    this.at = Int32Array.from(at);
+    this.sum = new Float64Array(at.length);
+    this.sumSq = new Float64Array(at.length);
   }
 
   add(px: Uint8Array): void {
-    for (let i = 0; i < px.length; i++) {
-      this.sum[i] += px[i];
-      this.sumSq[i] += px[i] * px[i];
+    const { at, sum, sumSq } = this;
+    for (let j = 0; j < at.length; j++) {
+      const v = px[at[j]];
+      sum[j] += v;
+      sumSq[j] += v * v;
     }
     this.n++;
   }
 
   result(): Float32Array {
-    const std = new Float32Array(this.sum.length);
+    const std = new Float32Array(this.size);
     if (this.n < 2) return std;
-    for (let i = 0; i < std.length; i++) {
-      const m = this.sum[i] / this.n;
-      std[i] = Math.sqrt(Math.max(0, this.sumSq[i] / this.n - m * m));
+    const floorSample: number[] = [];
+    for (let j = 0; j < this.at.length; j++) {
+      const m = this.sum[j] / this.n;
+      const i = this.at[j];
+      std[i] = Math.sqrt(Math.max(0, this.sumSq[j] / this.n - m * m));
+      if (i % FLOOR_EVERY === 0) floorSample.push(std[i]);
     }
-    const floor = quantile(Array.from(std.filter((_, i) => i % 7 === 0)), 0.5);
-    for (let i = 0; i < std.length; i++) std[i] = Math.max(0, std[i] - floor);
+    const floor = quantile(floorSample, 0.5);
+    for (const i of this.at) std[i] = Math.max(0, std[i] - floor);
     return std;
   }
 }
 
 /**
- * Where the template is in frame g, searched `rangeX` pixels sideways of column `atX` and `rangeY`
- * up and down from where it was cut: its top-left column, and its vertical offset from where it
- * was cut (pixels, down positive, sub-pixel).
+ * The place k in [0, count) with the least difference `diff(k, stop)` (see ssd for `stop`), `first`
+ * tried first: a close match found early lets the others stop early. A tie goes to `held` (a place
+ * already measured, not tried again) when given, otherwise to the place first in the scan, so the
+ * answer is the one a plain scan gives.
  */
-function findTemplate(g: Gray, t: Template, atX: number, rangeX: number, rangeY: number): { x: number; dy: number } {
+export function leastPlace(count: number, diff: (k: number, stop: number) => number, first: number, held?: { k: number; s: number }): { k: number; s: number } {
+  const keep = held?.k ?? -1;
+  let best = held?.s ?? Infinity, bestK = keep;
+  const tryPlace = (k: number) => {
+    if (k === keep) return;
+    const s = diff(k, best);
+    if (s < best || (s === best && bestK !== keep && k < bestK)) [best, bestK] = [s, k];
+  };
+  tryPlace(first);
+  for (let k = 0; k < count; k++) if (k !== first) tryPlace(k);
+  return { k: bestK, s: best };
+}
+
+/**
+ * Where the template is in frame g, searched `rangeX` pixels sideways of column `atX` and `rangeY`
+ * up and down from where it was cut: its top-left (pixels), and its vertical offset from where it
+ * was cut (pixels, down positive, sub-pixel). `near` is where it was in the frame before, tried
+ * first (see leastPlace).
+ */
+function findTemplate(g: Gray, t: Template, atX: number, rangeX: number, rangeY: number, near?: { x: number; y: number }): { x: number; y: number; dy: number } {
   const x0 = Math.max(0, Math.round(atX) - rangeX), x1 = Math.min(g.w - t.size, Math.round(atX) + rangeX);
   const y0 = Math.max(0, t.y - rangeY), y1 = Math.min(g.h - t.size, t.y + rangeY);
   // A narrow sideways range (on the drift's line) is searched coarsely in its middle column only.
   const narrow = rangeX <= COARSE;
   const step = narrow ? rangeX + 1 : COARSE;
-  let best = Infinity, bx = Math.max(x0, Math.min(x1, Math.round(atX))), by = t.y;
-  const [xFrom, xTo] = narrow ? [bx, bx] : [x0, x1];
-  for (let y = y0; y <= y1; y += COARSE) {
-    for (let x = xFrom; x <= xTo; x += step) {
-      const s = ssd(g, t, x, y);
-      if (s < best) [best, bx, by] = [s, x, y];
-    }
-  }
-  const cx = bx, cy = by;
-  for (let y = Math.max(y0, cy - COARSE + 1); y <= Math.min(y1, cy + COARSE - 1); y++) {
-    for (let x = Math.max(x0, cx - step + 1); x <= Math.min(x1, cx + step - 1); x++) {
-      const s = ssd(g, t, x, y);
-      if (s < best) [best, bx, by] = [s, x, y];
-    }
-  }
+  const xFrom = narrow ? Math.max(x0, Math.min(x1, Math.round(atX))) : x0;
+  // Places on a grid, k at column k % cols and row k / cols, in the order of a scan.
+  const grid = (left: number, top: number, cols: number, dx: number, dy: number) => ({
+    x: (k: number) => left + (k % cols) * dx,
+    y: (k: number) => top + Math.floor(k / cols) * dy,
+    at: (x: number, y: number) => Math.floor((y - top) / dy) * cols + Math.floor((x - left) / dx),
+  });
+  const clamp = (v: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, v));
+  // Coarsely over the whole range.
+  const cols = narrow ? 1 : Math.floor((x1 - x0) / step) + 1, rows = Math.floor((y1 - y0) / COARSE) + 1;
+  const coarse = grid(xFrom, y0, cols, step, COARSE);
+  const nearCoarse = near ? coarse.at(clamp(near.x + (step >> 1), xFrom, xFrom + (cols - 1) * step), clamp(near.y + 1, y0, y0 + (rows - 1) * COARSE)) : 0;
+  const rough = leastPlace(rows * cols, (k, stop) => ssd(g, t, coarse.x(k), coarse.y(k), stop), nearCoarse);
+  // Then pixel by pixel around the best coarse place.
+  const cx = coarse.x(rough.k), cy = coarse.y(rough.k);
+  const rx0 = Math.max(x0, cx - step + 1), rx1 = Math.min(x1, cx + step - 1);
+  const ry0 = Math.max(y0, cy - COARSE + 1), ry1 = Math.min(y1, cy + COARSE - 1);
+  const fine = grid(rx0, ry0, rx1 - rx0 + 1, 1, 1);
+  const nearFine = near && near.x >= rx0 && near.x <= rx1 && near.y >= ry0 && near.y <= ry1 ? fine.at(near.x, near.y) : fine.at(cx, cy);
+  const found = leastPlace((rx1 - rx0 + 1) * (ry1 - ry0 + 1), (k, stop) => ssd(g, t, fine.x(k), fine.y(k), stop), nearFine, { k: fine.at(cx, cy), s: rough.s });
+  const best = found.s, bx = fine.x(found.k), by = fine.y(found.k);
   // Sub-pixel: the parabola through the best place and its neighbours above and below.
   let dy = 0;
   if (by > y0 && by < y1) {
@@ -186,7 +240,7 @@ function findTemplate(g: Gray, t: Template, atX: number, rangeX: number, rangeY:
     const den = a - 2 * best + c;
     if (den > 1e-9) dy = Math.max(-0.5, Math.min(0.5, (0.5 * (a - c)) / den));
   }
-  return { x: bx, dy: by + dy - t.y };
+  return { x: bx, y: by, dy: by + dy - t.y };
 }
 
 const median = (v: number[]) => quantile(v, 0.5);
@@ -280,7 +334,11 @@ export async function trackPoints(
   // The frames held: every one of a short span, an even sample of a long one (of unknown length, 1 a second).
   const spanSec = opts.durationSec ?? Math.max(0, info.durationSec - (opts.startSec ?? 0));
   const heldFps = spanSec > 0 ? Math.min(fps, (opts.keepFrames ?? KEEP_FRAMES) / spanSec) : 1;
-  const change = new PixelChange(width * height);
+  const inReach = (i: number) => {
+    const x = i % width, y = (i - x) / width;
+    return reaches.some((r) => x >= r.x0 && x < r.x0 + r.w && y >= r.y0 && y < r.y0 + r.h);
+  };
+  const change = new PixelChange(width * height, inReach);
   const held: Gray[][] = points.map(() => []);
   for await (const f of (await gray(heldFps, range)).frames) {
     change.add(f.pixels);
@@ -294,12 +352,19 @@ export async function trackPoints(
   // little), over the held frames h, which stand for the picture at (h + 0.5) / heldFps.
   const n = held[0]?.length ?? 0, samples = Math.min(n, LINE_FRAMES);
   const step = samples > 1 ? (n - 1) / (samples - 1) : 1;
-  const lines = templates.map((t, k) => robustLine(Array.from({ length: samples }, (_, m) => findTemplate(held[k][Math.round(m * step)], t, t.x, rangeX, rangeY).x)));
+  const lines = templates.map((t, k) => {
+    let at: { x: number; y: number } | undefined;
+    return robustLine(Array.from({ length: samples }, (_, m) => (at = findTemplate(held[k][Math.round(m * step)], t, t.x, rangeX, rangeY, at)).x));
+  });
   // Up and down only, on the drift's line, in every frame i (at (i + 0.5) / fps).
   const lift: number[][] = points.map(() => []);
+  const last: ({ x: number; y: number; dy: number } | undefined)[] = points.map(() => undefined);
   const follow = (frame: (k: number) => Gray, i: number) => {
     const h = ((i + 0.5) * heldFps) / fps - 0.5;
-    templates.forEach((t, k) => lift[k].push(-findTemplate(frame(k), t, lines[k].a + (lines[k].b * h) / step, SIDEWAYS, rangeY).dy / height));
+    templates.forEach((t, k) => {
+      last[k] = findTemplate(frame(k), t, lines[k].a + (lines[k].b * h) / step, SIDEWAYS, rangeY, last[k]);
+      lift[k].push(-last[k]!.dy / height);
+    });
   };
   if (heldFps === fps) for (let i = 0; i < n; i++) follow((k) => held[k][i], i);
   else {
