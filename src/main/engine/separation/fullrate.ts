@@ -1,5 +1,5 @@
-import FFT from 'fft.js';
 import { nextPowerOfTwo } from '../dsp/fft';
+import { ComplexFFT32 } from '../dsp/fft32';
 import { hannWindow } from '../dsp/stft';
 
 /**
@@ -104,11 +104,11 @@ export interface StemSink {
  * push() input, then process() as far as masks allow; finish() once the input has ended.
  */
 export class FullRateSynth {
-  private readonly rfft: FFT;
-  private readonly cplx: Float64Array;
-  private readonly hartley: Float64Array;
+  private readonly fft: ComplexFFT32;
   private readonly window: Float64Array;
   private readonly half: number;
+  /** Channels go through the FFTs in pairs; an odd last channel is paired with silence. */
+  private readonly pairs: number;
   private input: Float32Array[];
   private inStart = 0; // absolute sample of input[c][0]
   private inLen = 0;
@@ -119,12 +119,12 @@ export class FullRateSynth {
   private emitted = 0; // samples already handed to the sink
   next = 0; // next frame to compute
   private readonly masks: Float32Array[];
-  /** Per channel, the frame's half spectrum. */
+  /** Per channel (and the silent partner of an odd last one), the frame's half spectrum. */
   private readonly re: Float64Array[];
   private readonly im: Float64Array[];
-  private readonly zIn: Float64Array;
-  private readonly zSpec: Float64Array;
-  private readonly frames: Float64Array[];
+  /** The same, the real channels only (what the masks read). */
+  private readonly channelRe: Float64Array[];
+  private readonly channelIm: Float64Array[];
   private readonly windowByN: Float64Array;
   private invEnv = new Float64Array(0);
 
@@ -136,24 +136,22 @@ export class FullRateSynth {
     /** Also emit the residual (input minus the sources) as the last output. */
     readonly residual = true,
   ) {
-    this.rfft = new FFT(grid.nFft);
-    this.cplx = new Float64Array(2 * grid.nFft);
-    this.hartley = new Float64Array(grid.nFft);
+    this.fft = ComplexFFT32.of(grid.nFft);
     const w = hannWindow(grid.win);
     this.window = new Float64Array(grid.nFft);
     this.window.set(w, Math.floor((grid.nFft - grid.win) / 2));
     this.half = grid.nFft / 2;
+    this.pairs = Math.ceil(channels / 2);
     this.olaStart = -this.half; // frame 0 starts half a window before sample 0
     this.input = Array.from({ length: channels }, () => new Float32Array(grid.nFft * 4));
     const olaLen = grid.nFft + grid.hop * 8;
     this.ola = Array.from({ length: outputs }, () => Array.from({ length: channels }, () => new Float64Array(olaLen)));
     this.env = new Float64Array(olaLen);
     this.masks = Array.from({ length: outputs }, () => new Float32Array(grid.bins));
-    this.re = Array.from({ length: channels }, () => new Float64Array(grid.bins));
-    this.im = Array.from({ length: channels }, () => new Float64Array(grid.bins));
-    this.zIn = new Float64Array(2 * grid.nFft);
-    this.zSpec = new Float64Array(2 * grid.nFft);
-    this.frames = Array.from({ length: 2 }, () => new Float64Array(grid.nFft));
+    this.re = Array.from({ length: 2 * this.pairs }, () => new Float64Array(grid.bins));
+    this.im = Array.from({ length: 2 * this.pairs }, () => new Float64Array(grid.bins));
+    this.channelRe = this.re.slice(0, channels);
+    this.channelIm = this.im.slice(0, channels);
     this.windowByN = this.window.map((v) => v / grid.nFft);
   }
 
@@ -207,15 +205,15 @@ export class FullRateSynth {
     return j >= 0 && j < this.inLen ? this.input[c][j] : 0;
   }
 
-  /** Windowed frame of channel c starting at absolute sample `start` into f (stride 1) or z (stride 2, offset). */
-  private windowed(c: number, start: number, inside: boolean, f: Float64Array, stride: number, offset: number): void {
+  /** Windowed frame of channel c starting at absolute sample `start` into z (every other value from `offset`). */
+  private windowed(c: number, start: number, inside: boolean, z: Float32Array, offset: number): void {
     const win = this.window, nFft = this.grid.nFft;
     const buf = this.input[c];
     if (inside) {
       const off = start - this.inStart;
-      for (let n = 0, p = offset; n < nFft; n++, p += stride) f[p] = win[n] * buf[off + n];
+      for (let n = 0, p = offset; n < nFft; n++, p += 2) z[p] = win[n] * buf[off + n];
     } else {
-      for (let n = 0, p = offset; n < nFft; n++, p += stride) f[p] = win[n] === 0 ? 0 : win[n] * this.sample(c, start + n);
+      for (let n = 0, p = offset; n < nFft; n++, p += 2) z[p] = win[n] === 0 ? 0 : win[n] * this.sample(c, start + n);
     }
   }
 
@@ -223,12 +221,9 @@ export class FullRateSynth {
    * Compute frame `next` with the given full-rate masks (outputs x bins), which may read the
    * frame's spectra (re, im per input channel); advances `next`.
    *
-   * Channels go in pairs through one complex FFT each way (about 0.8 of the cost of two real
-   * FFTs with fft.js): forward, z = a + i b gives both half spectra by Hermitian symmetry;
-   * inverse, the masked spectra Ya + i Yb (completed by symmetry) give ya + i yb. An odd channel
-   * left over (mono) takes the real path: fft.js's real FFT forward, and backward the Hartley
-   * transform, which is its own inverse: for a half spectrum Y, H = Re Y - Im Y (mirrored bins:
-   * Re + Im), y = DHT(H) / N, and a DHT is Re - Im of a real FFT.
+   * Channels go in pairs through one complex FFT each way: forward, z = a + i b gives both half
+   * spectra by Hermitian symmetry; inverse, the masked spectra Ya + i Yb (completed by symmetry)
+   * give ya + i yb. An odd channel left over (mono) is paired with silence.
    */
   computeFrame(masks: (out: Float32Array[], re: readonly Float64Array[], im: readonly Float64Array[]) => void): void {
     const i = this.next;
@@ -238,36 +233,30 @@ export class FullRateSynth {
     const L = this.total >= 0 ? this.total : Infinity;
     const inside = start >= 0 && start + nFft <= L;
     const win = this.window;
-    const pairs = this.channels >> 1;
-    const z = this.zIn, Z = this.zSpec, d = this.cplx;
-    for (let p = 0; p < pairs; p++) {
+    const fft = this.fft;
+    for (let p = 0; p < this.pairs; p++) {
       const ca = 2 * p, cb = 2 * p + 1;
-      this.windowed(ca, start, inside, z, 2, 0);
-      this.windowed(cb, start, inside, z, 2, 1);
-      this.rfft.transform(Z, z);
+      const z = fft.input;
+      this.windowed(ca, start, inside, z, 0);
+      if (cb < this.channels) this.windowed(cb, start, inside, z, 1);
+      else for (let n = 1; n < 2 * nFft; n += 2) z[n] = 0;
+      fft.forward();
+      const Z = fft.output;
       const ar = this.re[ca], ai = this.im[ca], br = this.re[cb], bi = this.im[cb];
       for (let k = 0; k < bins; k++) {
         const nk = k === 0 ? 0 : nFft - k;
         const zr = Z[2 * k], zi = Z[2 * k + 1], wr = Z[2 * nk], wi = Z[2 * nk + 1];
         ar[k] = 0.5 * (zr + wr);
         ai[k] = 0.5 * (zi - wi);
-        br[k] = 0.5 * (zi + wi);
-        bi[k] = 0.5 * (wr - zr);
-      }
-    }
-    if (this.channels & 1) {
-      const c = this.channels - 1;
-      const f = this.frames[0];
-      this.windowed(c, start, inside, f, 1, 0);
-      this.rfft.realTransform(d, f);
-      const xr = this.re[c], xi = this.im[c];
-      for (let k = 0; k < bins; k++) {
-        xr[k] = d[2 * k];
-        xi[k] = d[2 * k + 1];
+        // The silent partner's spectrum stays 0 (not the rounding noise of the transform).
+        if (cb < this.channels) {
+          br[k] = 0.5 * (zi + wi);
+          bi[k] = 0.5 * (wr - zr);
+        }
       }
     }
     // The masks may depend on the frame's spectra (per channel, bins 0..nFft/2).
-    masks(this.masks, this.re, this.im);
+    masks(this.masks, this.channelRe, this.channelIm);
     // Make room in the overlap-add buffers.
     const rel = start - this.olaStart;
     if (rel + nFft > this.env.length) this.shiftOla(rel);
@@ -276,9 +265,10 @@ export class FullRateSynth {
     // Masked inverse FFTs; the output goes straight into the overlap-add buffers, windowed.
     for (let o = 0; o < this.outputs; o++) {
       const m = this.masks[o];
-      for (let p = 0; p < pairs; p++) {
+      for (let p = 0; p < this.pairs; p++) {
         const ca = 2 * p, cb = 2 * p + 1;
         const ar = this.re[ca], ai = this.im[ca], br = this.re[cb], bi = this.im[cb];
+        const Z = fft.input;
         for (let k = 0; k <= half; k++) {
           const mk = m[k];
           const yar = mk * ar[k], yai = mk * ai[k], ybr = mk * br[k], ybi = mk * bi[k];
@@ -290,27 +280,14 @@ export class FullRateSynth {
             Z[2 * (nFft - k) + 1] = yai - ybr;
           }
         }
-        this.rfft.transform(z, Z);
-        const da = this.ola[o][ca], db = this.ola[o][cb], wn = this.windowByN;
-        for (let n = 0; n < nFft; n++) {
-          const w = wn[n];
-          da[r + n] += w * z[2 * n];
-          db[r + n] -= w * z[2 * n + 1];
+        fft.forward();
+        const z = fft.output;
+        const da = this.ola[o][ca], wn = this.windowByN;
+        for (let n = 0; n < nFft; n++) da[r + n] += wn[n] * z[2 * n];
+        if (cb < this.channels) {
+          const db = this.ola[o][cb];
+          for (let n = 0; n < nFft; n++) db[r + n] -= wn[n] * z[2 * n + 1];
         }
-      }
-      if (this.channels & 1) {
-        const c = this.channels - 1;
-        const xr = this.re[c], xi = this.im[c];
-        const h = this.hartley, wn = this.windowByN;
-        for (let k = 0; k <= half; k++) {
-          const mk = m[k];
-          h[k] = mk * (xr[k] - xi[k]);
-          if (k > 0 && k < half) h[nFft - k] = mk * (xr[k] + xi[k]);
-        }
-        this.rfft.realTransform(d, h);
-        const dst = this.ola[o][c];
-        for (let n = 0; n <= half; n++) dst[r + n] += wn[n] * (d[2 * n] - d[2 * n + 1]);
-        for (let n = 1; n < half; n++) dst[r + nFft - n] += wn[nFft - n] * (d[2 * n] + d[2 * n + 1]);
       }
     }
     this.next++;
