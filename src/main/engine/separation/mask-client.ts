@@ -19,7 +19,7 @@ export function stopMaskWorker(): Promise<void> {
 
 /**
  * Windows of masks computed by the worker, in order, up to four ahead (a 10 s preview's three
- * windows are ready while the movement share is measured; a window's masks are about 3 MB);
+ * windows are ready while the movement share is measured; a window of two sources holds 2 MB);
  * cancelling the signal stops it.
  */
 export function workerMasks(req: Omit<MaskRequest, 'threads'>, signal?: AbortSignal): AsyncGenerator<MaskWindow> {
