@@ -200,6 +200,17 @@ export function leastPlace(count: number, diff: (k: number, stop: number) => num
   return { k: bestK, s: best };
 }
 
+/** Places on a grid, k at column k % cols and row k / cols (the order of a scan), and back. */
+function scanGrid(left: number, top: number, cols: number, dx: number, dy: number) {
+  return {
+    x: (k: number) => left + (k % cols) * dx,
+    y: (k: number) => top + Math.floor(k / cols) * dy,
+    at: (x: number, y: number) => Math.floor((y - top) / dy) * cols + Math.floor((x - left) / dx),
+  };
+}
+
+const clamp = (v: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, v));
+
 /**
  * Where the template is in frame g, searched `rangeX` pixels sideways of column `atX` and `rangeY`
  * up and down from where it was cut: its top-left (pixels), and its vertical offset from where it
@@ -212,24 +223,17 @@ function findTemplate(g: Gray, t: Template, atX: number, rangeX: number, rangeY:
   // A narrow sideways range (on the drift's line) is searched coarsely in its middle column only.
   const narrow = rangeX <= COARSE;
   const step = narrow ? rangeX + 1 : COARSE;
-  const xFrom = narrow ? Math.max(x0, Math.min(x1, Math.round(atX))) : x0;
-  // Places on a grid, k at column k % cols and row k / cols, in the order of a scan.
-  const grid = (left: number, top: number, cols: number, dx: number, dy: number) => ({
-    x: (k: number) => left + (k % cols) * dx,
-    y: (k: number) => top + Math.floor(k / cols) * dy,
-    at: (x: number, y: number) => Math.floor((y - top) / dy) * cols + Math.floor((x - left) / dx),
-  });
-  const clamp = (v: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, v));
+  const xFrom = narrow ? clamp(Math.round(atX), x0, x1) : x0;
   // Coarsely over the whole range.
   const cols = narrow ? 1 : Math.floor((x1 - x0) / step) + 1, rows = Math.floor((y1 - y0) / COARSE) + 1;
-  const coarse = grid(xFrom, y0, cols, step, COARSE);
+  const coarse = scanGrid(xFrom, y0, cols, step, COARSE);
   const nearCoarse = near ? coarse.at(clamp(near.x + (step >> 1), xFrom, xFrom + (cols - 1) * step), clamp(near.y + 1, y0, y0 + (rows - 1) * COARSE)) : 0;
   const rough = leastPlace(rows * cols, (k, stop) => ssd(g, t, coarse.x(k), coarse.y(k), stop), nearCoarse);
   // Then pixel by pixel around the best coarse place.
   const cx = coarse.x(rough.k), cy = coarse.y(rough.k);
   const rx0 = Math.max(x0, cx - step + 1), rx1 = Math.min(x1, cx + step - 1);
   const ry0 = Math.max(y0, cy - COARSE + 1), ry1 = Math.min(y1, cy + COARSE - 1);
-  const fine = grid(rx0, ry0, rx1 - rx0 + 1, 1, 1);
+  const fine = scanGrid(rx0, ry0, rx1 - rx0 + 1, 1, 1);
   const nearFine = near && near.x >= rx0 && near.x <= rx1 && near.y >= ry0 && near.y <= ry1 ? fine.at(near.x, near.y) : fine.at(cx, cy);
   const found = leastPlace((rx1 - rx0 + 1) * (ry1 - ry0 + 1), (k, stop) => ssd(g, t, fine.x(k), fine.y(k), stop), nearFine, { k: fine.at(cx, cy), s: rough.s });
   const best = found.s, bx = fine.x(found.k), by = fine.y(found.k);
