@@ -6,7 +6,7 @@ import path from 'node:path';
 import { ffmpegPath } from '../../../src/main/engine/media/binaries';
 import { probeMedia } from '../../../src/main/engine/media/probe';
 import { leastPlace, liftActivity, motionNear, PixelChange, robustLine, trackPoints } from '../../../src/main/engine/separation/movement';
-import { movementWeight, shareMasks } from '../../../src/main/engine/separation/movement-share';
+import { movementWeights, shareMasks } from '../../../src/main/engine/separation/movement-share';
 
 const W = 320, H = 180, FPS = 10, SECONDS = 6;
 
@@ -218,6 +218,13 @@ describe('the drift line and the activity from a lift', () => {
   });
 });
 
+/** Per-cell weights (n, bins, frames) from per-frame ones: every bin alike. */
+const perFrame = (n: number, dims: { bins: number; frames: number }, at: (j: number) => number[]) => {
+  const w = new Float32Array(n * dims.bins * dims.frames);
+  for (let i = 0; i < n; i++) for (let f = 0; f < dims.bins; f++) for (let j = 0; j < dims.frames; j++) w[(i * dims.bins + f) * dims.frames + j] = at(j)[i];
+  return w;
+};
+
 describe('sharing the clicked sources masks by their movement', () => {
   const dims = { bins: 2, frames: 2 };
   it('gives a cell the sound leaves open to the moving source, leaves a decided cell alone, and keeps the sum', () => {
@@ -229,7 +236,7 @@ describe('sharing the clicked sources masks by their movement', () => {
     ]);
     const before = Float32Array.from(masks);
     // Frame 0: source 1 moves, source 0 does not; frame 1: both alike.
-    shareMasks(masks, masks, dims, [0, 1], (j) => (j === 0 ? [0.05, 1.05] : [1, 1]));
+    shareMasks(masks, masks, dims, [0, 1], perFrame(2, dims, (j) => (j === 0 ? [0.05, 1.05] : [1, 1])));
     const at = (k: number, f: number, j: number) => masks[(k * 2 + f) * 2 + j];
     expect(at(1, 0, 0)).toBeGreaterThan(0.85);
     expect(at(0, 0, 0)).toBeLessThan(0.05);
@@ -241,19 +248,8 @@ describe('sharing the clicked sources masks by their movement', () => {
   });
 
   // Two clicked sources, 2 bins x 2 frames each; in frame 0 source 1 moves and source 0 does not.
-  const moving = (j: number) => (j === 0 ? [0.05, 1.05] : [1, 1]);
+  const moving = perFrame(2, dims, (j) => (j === 0 ? [0.05, 1.05] : [1, 1]));
   const at = (m: Float32Array, k: number, f: number, j: number) => m[(k * 2 + f) * 2 + j];
-
-  it("leaves a still source little of an open cell when tracking shows it a small lift beside another's note", () => {
-    // Source 0 plays (activity 1); source 1 is still, but tracking and drift give it activity 0.1.
-    // With weights a + 0.05 it kept 0.15 / 1.2 of every open cell (-18 dB of the note in the wrong stem).
-    const masks = new Float32Array(8).fill(0.45);
-    shareMasks(masks, masks, dims, [0, 1], () => [movementWeight(1), movementWeight(0.1)]);
-    expect(at(masks, 1, 0, 0) / 0.9).toBeLessThan(0.02);
-    // A source that never moves still gets its share where nothing moves, and one at rest none of a note.
-    expect(movementWeight(0)).toBeGreaterThan(0);
-    expect(movementWeight(0) / movementWeight(1)).toBeLessThan(0.01);
-  });
 
   it('gives the moving source a cell the refinement was sure of, where the appearance masks cannot tell two sources apart', () => {
     // The refinement gave every cell to source 0 (0.8 / 0.1); the appearance stage sees two of a kind (0.45 / 0.45 everywhere).
@@ -288,5 +284,56 @@ describe('sharing the clicked sources masks by their movement', () => {
     // open = (0.9 x 1 + 3 x 0.95 x 0.105) / 3.75 = 0.32; to the fourth power 0.01.
     expect(at(byAppearance, 0, 0, 0)).toBeCloseTo(at(byRefinement, 0, 0, 0), 1);
     expect(at(byAppearance, 0, 0, 0)).toBeGreaterThan(0.6);
+  });
+});
+
+describe("each source's weight per cell: whose loudness the cell rises and falls with", () => {
+  // Two sources sounding together all along, with loudness that rises and falls differently.
+  const frames = 160;
+  const dims = { bins: 3, frames };
+  const a0 = Float64Array.from({ length: frames }, (_, t) => 0.55 + 0.45 * Math.sin((2 * Math.PI * t) / 37));
+  const a1 = Float64Array.from({ length: frames }, (_, t) => 0.55 + 0.45 * Math.cos((2 * Math.PI * t) / 23));
+  // Bin 0 is source 0's, bin 1 source 1's, bin 2 holds both.
+  const magnitude = (level: number) => {
+    const m = new Float32Array(3 * frames);
+    for (let t = 0; t < frames; t++) {
+      m[t] = level * 3 * a0[t];
+      m[frames + t] = level * 2 * a1[t];
+      m[2 * frames + t] = level * (3 * a0[t] + 2 * a1[t]);
+    }
+    return m;
+  };
+  const w = (weights: Float32Array, k: number, f: number, t: number) => weights[(k * 3 + f) * frames + t];
+
+  it('gives a bin to the source whose loudness it follows while both sound, and splits a bin both fill by their parts', () => {
+    const weights = movementWeights([a0, a1], magnitude(1), dims);
+    for (const t of [20, 60, 80, 100, 140]) {
+      expect(w(weights, 0, 0, t) / w(weights, 1, 0, t)).toBeGreaterThan(20);
+      expect(w(weights, 1, 1, t) / w(weights, 0, 1, t)).toBeGreaterThan(20);
+      expect(w(weights, 0, 2, t) / w(weights, 1, 2, t)).toBeCloseTo((3 * a0[t]) / (2 * a1[t]), 0);
+    }
+    // Appearance masks that cannot tell the two apart (0.5 / 0.5 everywhere): each bin goes to its source.
+    const masks = new Float32Array(2 * 3 * frames).fill(0.5);
+    shareMasks(masks, Float32Array.from(masks), dims, [0, 1], weights);
+    expect(masks[60]).toBeGreaterThan(0.9); // source 0, bin 0
+    expect(masks[(1 * 3 + 1) * frames + 60]).toBeGreaterThan(0.9); // source 1, bin 1
+    expect(masks[60] + masks[3 * frames + 60]).toBeCloseTo(1, 6);
+  });
+
+  it("does not depend on the file's level", () => {
+    const quiet = movementWeights([a0, a1], magnitude(1e-3), dims);
+    const loud = movementWeights([a0, a1], magnitude(1e3), dims);
+    for (let x = 0; x < quiet.length; x += 7) expect(loud[x]).toBeCloseTo(quiet[x], 4);
+  });
+
+  it('leaves a still source only the floor, and the masks as they are where nothing moves', () => {
+    const still = new Float64Array(frames);
+    const weights = movementWeights([a0, still], magnitude(1), dims);
+    for (let f = 0; f < 3; f++) expect(w(weights, 1, f, 80) / w(weights, 0, f, 80)).toBeLessThan(0.01);
+    const none = movementWeights([still, still], magnitude(1), dims);
+    const masks = Float32Array.from({ length: 2 * 3 * frames }, (_, x) => 0.2 + 0.6 * ((x * 7919) % 13) / 13);
+    const before = Float32Array.from(masks);
+    shareMasks(masks, new Float32Array(masks.length).fill(0.5), dims, [0, 1], none);
+    for (let x = 0; x < masks.length; x++) expect(masks[x]).toBeCloseTo(before[x], 6);
   });
 });

@@ -18,6 +18,8 @@ export interface MaskWindow {
   masks: Float32Array;
   /** The appearance stage's masks where a refinement changed them (stages' WindowMasks). */
   appearance: Float32Array | null;
+  /** The mixture's linear STFT magnitude over the window (bins, frames): what the masks divide. */
+  magnitude: Float32Array;
 }
 
 export interface WindowSpan {
@@ -45,8 +47,9 @@ export async function* maskWindows(file: string, info: MediaInfo, span: WindowSp
   const lastWindow = span.lastWindow === null ? undefined : span.lastWindow - span.firstWindow;
   for await (const w of slideWindows(chunks, a.windowSamples, span.windowHop, { lastWindow })) {
     const start = w.start + firstStart;
-    const audio = await rt.audio(windowMagnitude(card, w.samples));
+    const magnitude = windowMagnitude(card, w.samples);
+    const audio = await rt.audio(magnitude);
     const { masks, appearance } = await windowMasks(plan, { runtime: rt, card, cache, start, audio, sources });
-    yield { index: w.index + span.firstWindow, start, masks, appearance };
+    yield { index: w.index + span.firstWindow, start, masks, appearance, magnitude };
   }
 }

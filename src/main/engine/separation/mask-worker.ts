@@ -52,7 +52,7 @@ async function* masks(req: MaskRequest, signal: AbortSignal): AsyncGenerator<Mas
 
 serveStreams<MaskRequest, MaskWindow>({
   stream: masks,
-  transfer: (w) => [w.masks.buffer as ArrayBuffer, ...(w.appearance ? [w.appearance.buffer as ArrayBuffer] : [])],
+  transfer: (w) => [w.masks.buffer as ArrayBuffer, w.magnitude.buffer as ArrayBuffer, ...(w.appearance ? [w.appearance.buffer as ArrayBuffer] : [])],
   async close() {
     for (const p of runtimes.values()) await (await p.catch(() => null))?.release();
   },

@@ -4,40 +4,47 @@ import { liftActivity, trackPoints } from './movement';
 
 /**
  * The clicked sources' masks shared by how each one moves (movement.ts): where the sound leaves
- * it open whom a time-frequency cell belongs to, the source that is moving then takes it. Per
- * model frame (time t) and frequency bin, over the sources that have a click:
+ * it open whom a time-frequency cell belongs to, the source whose movement explains the cell's
+ * level over time takes it. A source moves with its own sound (a player's hands, a speaker's face),
+ * so its activity a_k(t) (0..1, from its lift) follows its loudness; a cell's magnitude follows the
+ * activity of the source it belongs to. Per model frame t and frequency bin f, over the sources
+ * that have a click:
  *
- *   share_k   = M_k w_k(t) / sum_j M_j w_j(t),  w = a^ACTIVITY_POWER + FLOOR   (a: activity 0..1)
+ *   c(f,t)    = argmin over c >= 0 of  sum_s g(s - t) (|X(f,s)| - sum_k c_k a_k(s))^2 + RIDGE |c|^2
+ *   w_k(f,t)  = c_k(f,t) a_k(t) / (largest sum_k c_k a_k over the window) + FLOOR
+ *   share_k   = M_k w_k / sum_j M_j w_j
  *   doubt(X)  = 1 - (largest X_k - second largest X_k) / sum_j X_j
  *   doubt     = open x doubt(A) + (1 - open) x doubt(M)
  *   M'_k      = (1 - doubt) M_k + doubt * share_k * sum_j M_j
+ *
+ * g is a Gaussian of SMOOTH_FRAMES frames: the fit is local, so a bin of one note follows that
+ * note's source, and the next note in the same bin may follow another. |X| is the mixture's
+ * magnitude; the fit's scale cancels in w, so the file's level does not matter. When both sources
+ * sound at once, the bins still go by whose loudness they rise and fall with: what a weight by
+ * activity alone could not tell (it split such cells by the masks).
  *
  * M are the masks separation uses (the refined ones), A the appearance stage's masks of the same
  * sources (what the sound tells by the clicked things' looks alone; A = M without a refinement),
  * and `open` how much A leaves open over the whole window: the mean of doubt(A) weighted by sum A,
  * to the power OPEN_POWER. Two sources of the same class get the same appearance masks (open near
- * 1): the moving one takes a cell even where the refinement, which has seen less of the world's
- * variety than the share has of movement, was sure. Two the sound tells apart keep most of the
- * refinement's own doubt (before the power, open was 0.89-0.99 per window on same-class test
- * clips, 0.17-0.93 on two different instruments). Where the masks decide (doubt near 0) nothing
- * changes, so a quiet note of one instrument under a loud other one stays its own. The clicked
+ * 1): the share takes a cell even where the refinement, which has seen less of the world's variety
+ * than the share has of movement, was sure. Two the sound tells apart keep most of the
+ * refinement's own doubt. Where the masks decide (doubt near 0) nothing changes. The clicked
  * sources' masks keep their sum, so the residual, and the stems' sum with it, are unchanged.
  */
 
 /**
- * A source's weight in the share from its activity a (0..1): a^ACTIVITY_POWER + FLOOR. The power
- * makes the small lift that tracking noise and a sprite's drift give a still source weigh little
- * against a note; the floor keeps a source that never moves in the share where nothing moves.
- * Chosen on validation-split clips of the world's own and held-out timbres (6 each of same-class
- * pairs, two voices and two different instruments): against power 1 with floor 0.05, floors of
- * 0.02 / 0.005 / 0.001 gained 0.09 / 0.14 / 0.15 dB over all clips, power 1.5 with floor 0.005
- * 0.33 and power 2 0.36 (two voices +0.8, same-class pairs +0.2, two different instruments +0.1);
- * power 0.5 lost 0.46.
+ * The fit's reach, model frames (sigma of g; 12 frames is 0.28 s at 11025 Hz, hop 256): long
+ * enough to hold a note's rise and fall, short enough for the next note to start afresh. Chosen
+ * on validation-split clips (8 each of same-class pairs, two voices, two different and three
+ * instruments, held-out timbres): sigma 8 / 12 / 16 gave FIXME dB over all clips against FIXME for a
+ * weight by activity alone.
  */
-const ACTIVITY_POWER = 2;
-const FLOOR = 0.005;
-
-export const movementWeight = (activity: number) => Math.max(0, activity) ** ACTIVITY_POWER + FLOOR;
+const BOX = 25;
+/** Keeps the fit finite where a source is still (its activity all 0) or two move alike. */
+const RIDGE = 1e-3;
+/** A weight's floor, relative to the window's largest: where nothing moves, the masks stay as they are. */
+const FLOOR = 1e-3;
 
 /**
  * Sharpens `open`. Chosen on test-seed and heldout clips (6 of each kind): the doubt of the
@@ -50,9 +57,10 @@ const OPEN_POWER = 4;
 export interface MovementShare {
   /**
    * Shares a window's masks (N, bins, frames) in place; `start`: the window's first sample at the
-   * model rate; `appearance`: the appearance stage's masks of the window, null when they are `masks`.
+   * model rate; `appearance`: the appearance stage's masks of the window, null when they are
+   * `masks`; `magnitude`: the mixture's magnitude over the window (bins, frames).
    */
-  apply(masks: Float32Array, start: number, appearance: Float32Array | null): Float32Array;
+  apply(masks: Float32Array, start: number, appearance: Float32Array | null, magnitude: Float32Array): Float32Array;
 }
 
 /**
@@ -89,46 +97,139 @@ export async function movementShare(
     if (j >= a.length - 1) return a[a.length - 1];
     return a[j] + (u - j) * (a[j + 1] - a[j]);
   };
-  const weight = new Float64Array(clicked.length);
   const sources = clicked.map((s) => s.k);
   return {
-    apply(masks, start, appearance) {
-      return shareMasks(masks, appearance ?? masks, { bins, frames }, sources, (j) => {
-        const t = (start + j * hop) / sampleRate;
-        sources.forEach((_k, i) => (weight[i] = movementWeight(at(i, t))));
-        return weight;
-      });
+    apply(masks, start, appearance, magnitude) {
+      const windowActivity = clicked.map((_s, i) => Float64Array.from({ length: frames }, (_, j) => at(i, (start + j * hop) / sampleRate)));
+      const weights = movementWeights(windowActivity, magnitude, { bins, frames });
+      return shareMasks(masks, appearance ?? masks, { bins, frames }, sources, weights);
     },
   };
 }
 
 /**
+ * x smoothed in place along its length by g: three passes of a centred running mean of BOX
+ * frames (a Gaussian's close kin, sigma = sqrt(3 (BOX^2 - 1) / 12), for a few additions per frame
+ * whatever its reach), reading 0 beyond both ends. `scratch` holds x.length values.
+ */
+function smooth(x: Float64Array, scratch: Float64Array): void {
+  const n = x.length, r = (BOX - 1) / 2;
+  for (let pass = 0; pass < 3; pass++) {
+    scratch.set(x);
+    let sum = 0;
+    for (let u = 0; u < Math.min(n, r); u++) sum += scratch[u];
+    for (let t = 0; t < n; t++) {
+      if (t + r < n) sum += scratch[t + r];
+      if (t - r - 1 >= 0) sum -= scratch[t - r - 1];
+      x[t] = sum / BOX;
+    }
+  }
+}
+
+/**
+ * Each source's weight w_k(f,t) in every cell (n, bins, frames), from the sources' activities over
+ * the window's frames and the mixture's magnitude (bins, frames): the local fit above.
+ */
+export function movementWeights(activity: ArrayLike<number>[], magnitude: Float32Array, dims: MaskDims): Float32Array {
+  const { bins, frames } = dims;
+  const n = activity.length;
+  const act = activity.map((a) => Float64Array.from(a));
+  const row = new Float64Array(frames), scratch = new Float64Array(frames);
+  // The fit's normal equations share their matrix across bins: per frame, the inverse of
+  // g * (a_i a_l) + RIDGE I.
+  const products = new Float64Array(n * n * frames);
+  for (let i = 0; i < n; i++) {
+    for (let l = i; l < n; l++) {
+      for (let t = 0; t < frames; t++) row[t] = act[i][t] * act[l][t];
+      smooth(row, scratch);
+      products.set(row, (i * n + l) * frames);
+      if (l !== i) products.set(row, (l * n + i) * frames);
+    }
+  }
+  const inverse = new Float64Array(frames * n * n);
+  const matrix = new Float64Array(n * n);
+  for (let t = 0; t < frames; t++) {
+    for (let x = 0; x < n * n; x++) matrix[x] = products[x * frames + t] + (x % (n + 1) === 0 ? RIDGE : 0);
+    invertInto(matrix, n, inverse.subarray(t * n * n, (t + 1) * n * n));
+  }
+  const weights = new Float32Array(n * bins * frames);
+  const rhs = new Float64Array(n * frames); // g * (a_i |X(f, .)|) of one bin
+  let largest = 0;
+  for (let f = 0; f < bins; f++) {
+    const base = f * frames;
+    for (let i = 0; i < n; i++) {
+      for (let t = 0; t < frames; t++) row[t] = act[i][t] * magnitude[base + t];
+      smooth(row, scratch);
+      rhs.set(row, i * frames);
+    }
+    for (let t = 0; t < frames; t++) {
+      const inv = t * n * n;
+      let total = 0;
+      for (let i = 0; i < n; i++) {
+        let c = 0;
+        for (let l = 0; l < n; l++) c += inverse[inv + i * n + l] * rhs[l * frames + t];
+        const w = Math.max(0, c) * act[i][t];
+        weights[(i * bins + f) * frames + t] = w;
+        total += w;
+      }
+      if (total > largest) largest = total;
+    }
+  }
+  for (let x = 0; x < weights.length; x++) weights[x] = (largest > 0 ? weights[x] / largest : 0) + FLOOR;
+  return weights;
+}
+
+/** The inverse of a symmetric positive definite n x n matrix (row-major) into `out`, by Gauss-Jordan. */
+function invertInto(m: Float64Array, n: number, out: Float64Array): void {
+  const a = Float64Array.from(m);
+  out.fill(0);
+  for (let i = 0; i < n; i++) out[i * n + i] = 1;
+  for (let c = 0; c < n; c++) {
+    const p = a[c * n + c];
+    for (let j = 0; j < n; j++) {
+      a[c * n + j] /= p;
+      out[c * n + j] /= p;
+    }
+    for (let r = 0; r < n; r++) {
+      if (r === c) continue;
+      const k = a[r * n + c];
+      if (k === 0) continue;
+      for (let j = 0; j < n; j++) {
+        a[r * n + j] -= k * a[c * n + j];
+        out[r * n + j] -= k * out[c * n + j];
+      }
+    }
+  }
+}
+
+/**
  * The share itself, in place, on masks (N, bins, frames) (frequency-major per source): among
  * `sources` (indices), with the appearance masks of the same layout (or `masks` themselves) and
- * weightsAt(j) giving the sources' weights (movementWeight of their activity) at frame j.
+ * the sources' weights per cell (sources.length, bins, frames), as movementWeights gives them.
  */
 export function shareMasks(
   masks: Float32Array,
   appearance: Float32Array,
   dims: MaskDims,
   sources: number[],
-  weightsAt: (frame: number) => ArrayLike<number>,
+  weights: Float32Array,
 ): Float32Array {
   const { bins, frames } = dims;
   const open = appearance === masks ? 0 : openness(appearance, dims, sources) ** OPEN_POWER;
   const n = sources.length;
   const m = new Float64Array(n);
+  const w = new Float64Array(n);
   // Plain loops, doubt(M) read in the same pass as the sums (a call to doubtOf here cost a third
   // more): this runs on every cell of every window on the thread that writes the stems.
   for (let j = 0; j < frames; j++) {
-    const weight = weightsAt(j);
     for (let f = 0; f < bins; f++) {
       let total = 0, weighted = 0, first = 0, second = 0;
       for (let i = 0; i < n; i++) {
         const v = masks[cellIndex(dims, sources[i], f, j)];
         m[i] = v;
+        w[i] = weights[(i * bins + f) * frames + j];
         total += v;
-        weighted += v * weight[i];
+        weighted += v * w[i];
         if (v > first) {
           second = first;
           first = v;
@@ -141,7 +242,7 @@ export function shareMasks(
         if (a !== null) doubt = open * a + (1 - open) * doubt;
       }
       for (let i = 0; i < n; i++) {
-        const share = ((m[i] * weight[i]) / weighted) * total;
+        const share = ((m[i] * w[i]) / weighted) * total;
         masks[cellIndex(dims, sources[i], f, j)] = (1 - doubt) * m[i] + doubt * share;
       }
     }

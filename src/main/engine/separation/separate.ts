@@ -179,7 +179,7 @@ export async function separate(file: string, queries: SourceQuery[], opts: Separ
     async (w) => {
       check(signal);
       const s = await share;
-      return s ? s.apply(w.masks, w.start, w.appearance) : w.masks;
+      return s ? s.apply(w.masks, w.start, w.appearance, w.magnitude) : w.masks;
     },
     sources.length,
     a.bins,
