@@ -10,14 +10,15 @@ import { liftActivity, trackPoints } from './movement';
  * activity of the source it belongs to. Per model frame t and frequency bin f, over the sources
  * that have a click:
  *
- *   c(f,t)    = argmin over c >= 0 of  sum_s g(s - t) (|X(f,s)| - sum_k c_k a_k(s))^2 + RIDGE |c|^2
+ *   c(f,t)    = argmin over c of  sum_s g(s - t) (|X(f,s)| - sum_k c_k a_k(s))^2 + RIDGE |c|^2,
+ *               its negative parts set to 0
  *   w_k(f,t)  = c_k(f,t) a_k(t) / (largest sum_k c_k a_k over the window) + FLOOR
  *   share_k   = M_k w_k / sum_j M_j w_j
  *   doubt(X)  = 1 - (largest X_k - second largest X_k) / sum_j X_j
  *   doubt     = open x doubt(A) + (1 - open) x doubt(M)
  *   M'_k      = (1 - doubt) M_k + doubt * share_k * sum_j M_j
  *
- * g is a Gaussian of SMOOTH_FRAMES frames: the fit is local, so a bin of one note follows that
+ * g is a bell of about half a second (smooth): the fit is local, so a bin of one note follows that
  * note's source, and the next note in the same bin may follow another. |X| is the mixture's
  * magnitude; the fit's scale cancels in w, so the file's level does not matter. When both sources
  * sound at once, the bins still go by whose loudness they rise and fall with: what a weight by
@@ -34,11 +35,11 @@ import { liftActivity, trackPoints } from './movement';
  */
 
 /**
- * The fit's reach, model frames (sigma of g; 12 frames is 0.28 s at 11025 Hz, hop 256): long
- * enough to hold a note's rise and fall, short enough for the next note to start afresh. Chosen
- * on validation-split clips (8 each of same-class pairs, two voices, two different and three
- * instruments, held-out timbres): sigma 8 / 12 / 16 gave FIXME dB over all clips against FIXME for a
- * weight by activity alone.
+ * The fit's reach: three running means of BOX model frames, a bell of sigma 12.5 frames (0.29 s
+ * at 11025 Hz, hop 256), long enough to hold a note's rise and fall, short enough for the next
+ * note to start afresh. Chosen on validation-split clips (8 each of every scene kind, the world's
+ * own and held-out timbres, 80 in all): 19 / 25 / 31 frames gave 11.94 / 12.00 / 11.94 dB against
+ * 9.66 for the weight by activity alone (a^2 + 0.005 at each moment, every bin alike).
  */
 const BOX = 25;
 /** Keeps the fit finite where a source is still (its activity all 0) or two move alike. */
