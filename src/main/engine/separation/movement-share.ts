@@ -1,5 +1,6 @@
 import type { MediaInfo } from '../media/probe';
 import type { Click } from './features';
+import { factorSymmetric } from '../metrics/linalg';
 import { liftActivity, trackPoints } from './movement';
 
 /**
@@ -131,10 +132,9 @@ function smooth(x: Float64Array, scratch: Float64Array): void {
  * Each source's weight w_k(f,t) in every cell (n, bins, frames), from the sources' activities over
  * the window's frames and the mixture's magnitude (bins, frames): the local fit above.
  */
-export function movementWeights(activity: ArrayLike<number>[], magnitude: Float32Array, dims: MaskDims): Float32Array {
+export function movementWeights(act: Float64Array[], magnitude: Float32Array, dims: MaskDims): Float32Array {
   const { bins, frames } = dims;
-  const n = activity.length;
-  const act = activity.map((a) => Float64Array.from(a));
+  const n = act.length;
   const row = new Float64Array(frames), scratch = new Float64Array(frames);
   // The fit's normal equations share their matrix across bins: per frame, the inverse of
   // g * (a_i a_l) + RIDGE I.
@@ -148,10 +148,17 @@ export function movementWeights(activity: ArrayLike<number>[], magnitude: Float3
     }
   }
   const inverse = new Float64Array(frames * n * n);
-  const matrix = new Float64Array(n * n);
+  const unit = new Float64Array(n);
   for (let t = 0; t < frames; t++) {
-    for (let x = 0; x < n * n; x++) matrix[x] = products[x * frames + t] + (x % (n + 1) === 0 ? RIDGE : 0);
-    invertInto(matrix, n, inverse.subarray(t * n * n, (t + 1) * n * n));
+    const matrix = Float64Array.from({ length: n * n }, (_, x) => products[x * frames + t] + (x % (n + 1) === 0 ? RIDGE : 0));
+    // The ridge keeps the matrix positive definite, so it always factors.
+    const fit = factorSymmetric(matrix, n)!;
+    for (let l = 0; l < n; l++) {
+      unit.fill(0);
+      unit[l] = 1;
+      const column = fit.solve(unit);
+      for (let i = 0; i < n; i++) inverse[t * n * n + i * n + l] = column[i];
+    }
   }
   const weights = new Float32Array(n * bins * frames);
   const rhs = new Float64Array(n * frames); // g * (a_i |X(f, .)|) of one bin
@@ -170,7 +177,7 @@ export function movementWeights(activity: ArrayLike<number>[], magnitude: Float3
         let c = 0;
         for (let l = 0; l < n; l++) c += inverse[inv + i * n + l] * rhs[l * frames + t];
         const w = Math.max(0, c) * act[i][t];
-        weights[(i * bins + f) * frames + t] = w;
+        weights[cellIndex(dims, i, f, t)] = w;
         total += w;
       }
       if (total > largest) largest = total;
@@ -178,29 +185,6 @@ export function movementWeights(activity: ArrayLike<number>[], magnitude: Float3
   }
   for (let x = 0; x < weights.length; x++) weights[x] = (largest > 0 ? weights[x] / largest : 0) + FLOOR;
   return weights;
-}
-
-/** The inverse of a symmetric positive definite n x n matrix (row-major) into `out`, by Gauss-Jordan. */
-function invertInto(m: Float64Array, n: number, out: Float64Array): void {
-  const a = Float64Array.from(m);
-  out.fill(0);
-  for (let i = 0; i < n; i++) out[i * n + i] = 1;
-  for (let c = 0; c < n; c++) {
-    const p = a[c * n + c];
-    for (let j = 0; j < n; j++) {
-      a[c * n + j] /= p;
-      out[c * n + j] /= p;
-    }
-    for (let r = 0; r < n; r++) {
-      if (r === c) continue;
-      const k = a[r * n + c];
-      if (k === 0) continue;
-      for (let j = 0; j < n; j++) {
-        a[r * n + j] -= k * a[c * n + j];
-        out[r * n + j] -= k * out[c * n + j];
-      }
-    }
-  }
 }
 
 /**
@@ -228,7 +212,7 @@ export function shareMasks(
       for (let i = 0; i < n; i++) {
         const v = masks[cellIndex(dims, sources[i], f, j)];
         m[i] = v;
-        w[i] = weights[(i * bins + f) * frames + j];
+        w[i] = weights[cellIndex(dims, i, f, j)];
         total += v;
         weighted += v * w[i];
         if (v > first) {
