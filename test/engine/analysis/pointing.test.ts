@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cellMovement, movementSpan, pointingHeat } from '../../../src/main/engine/analysis/pointing';
+import { cellMovement, movementSpan, pointingHeat as pointingWithBoth } from '../../../src/main/engine/analysis/pointing';
+import { Displacement, restSpan } from '../../../src/main/engine/analysis/displacement';
 
 /** A one-plane 8 x 4 picture (two rows of four 2 x 2 cells) with a bright 2 x 2 square at (x, y). */
 function picture(x: number, y: number): Uint8Array {
@@ -22,6 +23,10 @@ describe('cellMovement', () => {
     expect(Array.from(cellMovement(prev, cur, 2, 2, 3, [1, 1], 2))).toEqual([10]);
   });
 });
+
+/** Pointing with a displacement of 0 everywhere: the movement decides alone. */
+const pointingHeat = (heat: Float32Array, movement: Float32Array, grid: [number, number], before: number, span: number) =>
+  pointingWithBoth(heat, movement, new Float32Array(movement.length), grid, before, span);
 
 describe('pointingHeat', () => {
   const row = (n: number): [number, number] => [1, n];
@@ -89,9 +94,88 @@ describe('pointingHeat', () => {
     expect(p).toEqual([0.5, 0.39, 0.39, 0.05, 0.05, 0.05, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]);
   });
 
+  it('prefers a thing held away from its rest to one moving back to it, where both move alike', () => {
+    // A row of 12 cells: cells 1 and 10 both changed as much over the span; cell 10 is still away
+    // from its rest (its note sounds), cell 1 is back at it (its note has ended). The sound
+    // matches cell 1 a little better.
+    const heat = new Float32Array(12).fill(0.1);
+    heat[1] = 0.6;
+    heat[10] = 0.5;
+    const movement = new Float32Array(12);
+    movement[1] = movement[10] = 42;
+    const displacement = new Float32Array(12);
+    displacement[10] = 30;
+    const byMovement = pointingHeat(heat, movement, row(12), 0, 1);
+    expect(byMovement.indexOf(Math.max(...byMovement))).toBe(1);
+    const both = pointingWithBoth(heat, movement, displacement, row(12), 0, 1);
+    expect(both.indexOf(Math.max(...both))).toBe(10);
+    // Each cue weighs 0.1 + 0.9 x (0.25 x own + 0.75 x near) of its maximum; the product's root.
+    expect(both[10]).toBeCloseTo(0.6); // the maximum stays the heatmap's
+    expect(both[1] / both[10]).toBeCloseTo((0.6 * Math.sqrt(1 * 0.1)) / 0.5, 5);
+  });
+
   it('spans about a third of a second at any frame rate', () => {
     expect(movementSpan(8)).toBe(3);
     expect(movementSpan(30)).toBe(11);
     expect(movementSpan(1)).toBe(1);
+  });
+});
+
+describe('Displacement: how far each cell is from its resting picture', () => {
+  /** Planar G, B, R frames of 8 x 4 pixels (cells of 4 x 4: grid 1 x 2), grey `ground` with a 2 x 2 square of `ink` at (x, y). */
+  const frame = (x: number, y: number, ground = 40, ink = 200) => {
+    const plane = new Uint8Array(32).fill(ground);
+    for (let r = y; r < y + 2; r++) for (let c = x; c < x + 2; c++) plane[r * 8 + c] = ink;
+    return Uint8Array.from([...plane, ...plane, ...plane]);
+  };
+  const run = (frames: Uint8Array[], span: number) => {
+    const d = new Displacement(8, 4, [1, 2], 4, span);
+    const rows: Float32Array[] = [];
+    for (const f of frames) rows.push(...d.add(f));
+    rows.push(...d.finish());
+    return rows;
+  };
+
+  it('is high while a thing is held away from where it rests, and 0 once it is back, one row per frame in order', () => {
+    // The square rests at (0, 2) and is lifted to (0, 0) in frames 10..14 of 30.
+    const frames = Array.from({ length: 30 }, (_, t) => frame(0, t >= 10 && t < 15 ? 0 : 2));
+    const rows = run(frames, 8);
+    expect(rows).toHaveLength(30);
+    // Lifted: of the left cell's four 2 x 2 blocks, one turns from ground to ink and one from ink
+    // to ground (160 grey levels each): a mean of 80 over the cell.
+    for (let t = 10; t < 15; t++) expect(rows[t][0]).toBeCloseTo(80, 4);
+    for (const t of [0, 9, 15, 29]) expect(rows[t][0]).toBe(0);
+    for (const r of rows) expect(r[1]).toBe(0); // the right cell never changes
+  });
+
+  it('takes the median of the frames within the span on each side, as a sort over them would', () => {
+    let seed = 11;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const frames = Array.from({ length: 23 }, () => Uint8Array.from({ length: 96 }, () => Math.floor(rand() * 256)));
+    const span = 4;
+    const rows = run(frames, span);
+    // Direct: each 2 x 2 block's grey level (luma of planes G, B, R in 256ths), quantized to 64 levels.
+    const level = (f: Uint8Array, bx: number, by: number) => {
+      let sum = 0;
+      for (let y = 2 * by; y < 2 * by + 2; y++) for (let x = 2 * bx; x < 2 * bx + 2; x++) sum += 150 * f[y * 8 + x] + 29 * f[32 + y * 8 + x] + 77 * f[64 + y * 8 + x];
+      return Math.min(63, Math.round(sum / 4 / 256 / 4));
+    };
+    for (let t = 0; t < frames.length; t++) {
+      const reach = frames.slice(Math.max(0, t - span), t + span + 1);
+      const expected = [0, 0];
+      for (let by = 0; by < 2; by++) {
+        for (let bx = 0; bx < 4; bx++) {
+          const sorted = reach.map((f) => level(f, bx, by)).sort((a, b) => a - b);
+          expected[bx < 2 ? 0 : 1] += (Math.abs(level(frames[t], bx, by) - sorted[sorted.length >> 1]) * 4) / 4;
+        }
+      }
+      expect(rows[t][0]).toBeCloseTo(expected[0], 4);
+      expect(rows[t][1]).toBeCloseTo(expected[1], 4);
+    }
+  });
+
+  it('reaches about four seconds at any frame rate', () => {
+    expect(restSpan(8)).toBe(32);
+    expect(restSpan(30)).toBe(120);
   });
 });

@@ -12,6 +12,7 @@ import { analysisExtensions } from '../stages';
 import { encodeHalf } from './half';
 import { frameSpans, monoChunks, slideWindows, windowMagnitude } from './windows';
 import { cellMovement } from './pointing';
+import { Displacement, restSpan } from './displacement';
 
 /**
  * Analysis of one media file: every video frame at the model's rate through the visual session,
@@ -147,6 +148,14 @@ async function compute(file: string, info: MediaInfo & { audio: object; video: o
   const visualOut = await fsp.open(path.join(dir, 'visual.f16'), 'w');
   const heatOut = await fsp.open(path.join(dir, 'heatmaps.f32'), 'w');
   const movementOut = await fsp.open(path.join(dir, 'movement.f16'), 'w');
+  const displacementOut = await fsp.open(path.join(dir, 'displacement.f16'), 'w');
+  const displacement = new Displacement(width, height, grid, card.video.featureStride, restSpan(fps));
+  // Its rows come a few seconds behind the frames (displacement.ts), in frame order.
+  const writeDisplacement = async (rows: Float32Array[]) => {
+    const all = new Float32Array(rows.length * cells);
+    rows.forEach((r, i) => all.set(r, i * cells));
+    if (rows.length) await displacementOut.write(encodeHalf(all));
+  };
   let previousPixels: Uint8Array | null = null;
   let frameCount = 0;
   let pending: VideoFrame | null = null;
@@ -187,11 +196,14 @@ async function compute(file: string, info: MediaInfo & { audio: object; video: o
       const vis = await rt.visual(input, group.length);
       await visualOut.write(encodeHalf(vis));
       const movement = new Float32Array(group.length * cells);
+      const rested: Float32Array[] = [];
       group.forEach((f, i) => {
         movement.set(cellMovement(previousPixels, f.pixels, width, height, 3, grid, card.video.featureStride), i * cells);
         previousPixels = f.pixels;
+        rested.push(...displacement.add(f.pixels));
       });
       await movementOut.write(encodeHalf(movement));
+      await writeDisplacement(rested);
       for (const e of extensions) {
         await e.batch({ frames: input, indices: group.map((f) => f.index), visual: vis, windowStart: window?.start ?? null, audio: audioFeatures });
       }
@@ -219,6 +231,7 @@ async function compute(file: string, info: MediaInfo & { audio: object; video: o
     }
     // The last window takes every remaining frame (video may outlast the audio a little).
     await process(prev?.window ?? null, true, prev?.feats ?? null);
+    await writeDisplacement(displacement.finish());
   } catch (err) {
     for (const e of extensions) await e.abort().catch(() => undefined);
     throw err;
@@ -226,6 +239,7 @@ async function compute(file: string, info: MediaInfo & { audio: object; video: o
     await visualOut.close();
     await heatOut.close();
     await movementOut.close();
+    await displacementOut.close();
     await frames.return(undefined);
   }
   cancelled(signal);
@@ -243,7 +257,7 @@ async function compute(file: string, info: MediaInfo & { audio: object; video: o
     grid: [grid[0], grid[1]],
     featureStride: card.video.featureStride,
     geometry: stream.geometry,
-    files: { ...extraFiles, visual: 'visual.f16', heatmaps: 'heatmaps.f32', movement: 'movement.f16' },
+    files: { ...extraFiles, visual: 'visual.f16', heatmaps: 'heatmaps.f32', movement: 'movement.f16', displacement: 'displacement.f16' },
     seconds: 0,
     createdAt: new Date().toISOString(),
   };

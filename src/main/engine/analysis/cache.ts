@@ -7,7 +7,8 @@ import { movementSpan, pointingHeat } from './pointing';
 
 /**
  * On-disk cache of one media file's analysis by one model: visual features (float16), audio-visual
- * heatmaps (float32) and the picture's movement (float16, pointing.ts) per video frame at the
+ * heatmaps (float32), the picture's movement (float16, pointing.ts) and its displacement from rest
+ * (float16, displacement.ts) per video frame at the
  * model's rate. Keyed by the media's fingerprint and the model card's sha256, so the same clip
  * opened again (any project, the CLI) is not analysed twice. A cache folder is built under a
  * temporary name and renamed into place complete; meta.json inside it is what the analyses table
@@ -17,9 +18,10 @@ import { movementSpan, pointingHeat } from './pointing';
 /**
  * 2: frames decoded with full chroma interpolation (frames.ts); 3: motion features computed with
  * enough context at chunk edges (stages/motion.ts); 4: the picture's movement per cell, for the
- * pointing heatmaps (pointing.ts). Caches of an older format are analysed again.
+ * pointing heatmaps (pointing.ts); 5: the picture's displacement from its resting state per cell
+ * (displacement.ts). Caches of an older format are analysed again.
  */
-export const CACHE_FORMAT = 4;
+export const CACHE_FORMAT = 5;
 
 export interface AnalysisMeta {
   format: number;
@@ -34,7 +36,7 @@ export interface AnalysisMeta {
   grid: [number, number];
   featureStride: number;
   geometry: FrameGeometry;
-  files: { visual: string; heatmaps: string; movement: string } & Record<string, string>;
+  files: { visual: string; heatmaps: string; movement: string; displacement: string } & Record<string, string>;
   seconds: number;
   createdAt: string;
 }
@@ -74,7 +76,7 @@ export class AnalysisCache {
     const opened: fsp.FileHandle[] = [];
     const closeAll = () => Promise.all(opened.map((h) => h.close().catch(() => undefined)));
     try {
-      const files = [[meta.files.visual, frameValues * 2], [meta.files.heatmaps, cells * 4], [meta.files.movement, cells * 2]] as const;
+      const files = [[meta.files.visual, frameValues * 2], [meta.files.heatmaps, cells * 4], [meta.files.movement, cells * 2], [meta.files.displacement, cells * 2]] as const;
       for (const [file, frameBytes] of files) {
         const h = await fsp.open(path.join(dir, file), 'r');
         opened.push(h);
@@ -83,10 +85,11 @@ export class AnalysisCache {
           return null;
         }
       }
-      const [visual, heat, movement] = opened;
+      const [visual, heat, movement, displacement] = opened;
       const cache = new AnalysisCache(dir, meta, visual, heat);
-      // Read like any later stage's per-frame file (frameRangeFeatures), its size checked above.
+      // Read like any later stage's per-frame files (frameRangeFeatures), their sizes checked above.
       cache.extra.set('movement', movement);
+      cache.extra.set('displacement', displacement);
       return cache;
     } catch {
       await closeAll();
@@ -134,7 +137,8 @@ export class AnalysisCache {
 
   /**
    * Pointing heatmaps of `count` frames from `first` (count x gh x gw): where the sound comes from
-   * as the user is shown it, the audio-visual heatmaps weighted by where the picture moves.
+   * as the user is shown it, the audio-visual heatmaps weighted by where the picture moves and
+   * stands away from its rest.
    */
   async pointing(first: number, count: number): Promise<Float32Array> {
     const cells = this.meta.grid[0] * this.meta.grid[1];
@@ -142,7 +146,8 @@ export class AnalysisCache {
     const from = Math.max(0, first - span);
     const to = Math.min(this.meta.frames, first + count + span);
     const movement = await this.frameRangeFeatures('movement', from, Math.max(0, to - from), cells);
-    return pointingHeat(await this.heatmaps(first, count), movement, this.meta.grid, first - from, span);
+    const displacement = await this.frameRangeFeatures('displacement', from, Math.max(0, to - from), cells);
+    return pointingHeat(await this.heatmaps(first, count), movement, displacement, this.meta.grid, first - from, span);
   }
 
   /** Audio-visual heatmaps of `count` frames from `first` (count x gh x gw): how well each cell's picture matches the sound. */
