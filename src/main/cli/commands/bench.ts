@@ -97,7 +97,7 @@ function formatQuality(r: AppResult): string {
   const two = r.stages.length > 1;
   return [
     QUALITY_BEGIN,
-    `Model: ${r.model.name} ${r.model.version} (card sha256 ${r.model.sha256.slice(0, 12)}), provider ${r.provider}; quality measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
+    `Model: ${r.model.name} ${r.model.version} (card sha256 ${r.model.sha256.slice(0, 12)}), provider ${r.provider}; quality measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine()}.`,
     '',
     `### Separation quality (SDR, dB; bss_eval at 11025 Hz mono; ${q[0]?.clips ?? 0} test-seed clip(s) of ${r.clipSeconds} s per kind, H.264 + AAC, 44.1/48 kHz stereo, 16:9 and 4:3)`,
     '',
