@@ -330,6 +330,32 @@ describe("each source's weight per cell: whose loudness the cell rises and falls
     for (let x = 0; x < quiet.length; x += 7) expect(loud[x]).toBeCloseTo(quiet[x], 4);
   });
 
+  it("fits only where there is sound: past the media's end the sources' movement says nothing", () => {
+    // The last window reaches past the media's end: the magnitude is 0 there, while each source's
+    // activity holds its last value (or whatever the picture does after the sound stops).
+    const end = 100;
+    const ended = magnitude(1).map((v, x) => (x % frames < end ? v : 0));
+    const past = (a: Float64Array, value: (t: number) => number) => a.map((v, t) => (t < end ? v : value(t)));
+    const held = movementWeights([past(a0, () => a0[end - 1]), past(a1, () => a1[end - 1])], ended, dims);
+    const still = movementWeights([past(a0, () => 0), past(a1, () => 0)], ended, dims);
+    const moving = movementWeights([past(a0, (t) => (t % 7) / 7), past(a1, (t) => (t % 5) / 5)], ended, dims);
+    // Up to the end each bin stays its source's, and the bin both fill is split by their parts.
+    for (const t of [80, 90, end - 1]) {
+      expect(w(held, 0, 0, t) / w(held, 1, 0, t)).toBeGreaterThan(20);
+      expect(w(held, 1, 1, t) / w(held, 0, 1, t)).toBeGreaterThan(20);
+      expect(w(held, 0, 2, t) / (w(held, 0, 2, t) + w(held, 1, 2, t))).toBeCloseTo((3 * a0[t]) / (3 * a0[t] + 2 * a1[t]), 1);
+    }
+    // Whatever the picture does past the end.
+    for (let k = 0; k < 2; k++) {
+      for (let f = 0; f < 3; f++) {
+        for (let t = 0; t < end; t++) {
+          expect(w(held, k, f, t)).toBeCloseTo(w(still, k, f, t), 6);
+          expect(w(moving, k, f, t)).toBeCloseTo(w(still, k, f, t), 6);
+        }
+      }
+    }
+  });
+
   it('leaves a still source only the floor, and the masks as they are where nothing moves', () => {
     const still = new Float64Array(frames);
     const weights = movementWeights([a0, still], magnitude(1), dims);

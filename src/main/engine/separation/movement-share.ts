@@ -12,7 +12,7 @@ import { liftActivity, trackPoints } from './movement';
  * that have a click:
  *
  *   c(f,t)    = argmin over c of  sum_s g(s - t) (|X(f,s)| - sum_k c_k a_k(s))^2 + RIDGE |c|^2,
- *               its negative parts set to 0
+ *               its negative parts set to 0; s over the frames with any sound
  *   w_k(f,t)  = c_k(f,t) a_k(t) / (largest sum_k c_k a_k over the window) + FLOOR
  *   share_k   = M_k w_k / sum_j M_j w_j
  *   doubt(X)  = 1 - (largest X_k - second largest X_k) / sum_j X_j
@@ -141,9 +141,15 @@ function smooth(x: Float64Array, scratch: Float64Array): void {
  * Each source's weight w_k(f,t) in every cell (n, bins, frames), from the sources' activities over
  * the window's frames and the mixture's magnitude (bins, frames): the local fit above.
  */
-export function movementWeights(act: Float64Array[], magnitude: Float32Array, dims: MaskDims): Float32Array {
+export function movementWeights(activity: Float64Array[], magnitude: Float32Array, dims: MaskDims): Float32Array {
   const { bins, frames } = dims;
-  const n = act.length;
+  const n = activity.length;
+  // Frames without any sound (the padding of a window past the media's end, digital silence) are
+  // left out of the fit: a source's movement there, held at its last value past the end, would
+  // pull its fit towards silence and give its last notes to the others.
+  const sounds = new Uint8Array(frames);
+  for (let x = 0; x < magnitude.length; x++) if (magnitude[x] > 0) sounds[x % frames] = 1;
+  const act = activity.map((a) => a.map((v, t) => (sounds[t] ? v : 0)));
   const row = new Float64Array(frames), scratch = new Float64Array(frames);
   // The fit's normal equations share their matrix across bins: per frame, the inverse of
   // g * (a_i a_l) + RIDGE I.
