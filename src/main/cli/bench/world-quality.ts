@@ -15,12 +15,15 @@ import { UsageError } from '../args';
  * App-path separation quality across the world's timbre variations: the test seeds' own timbres
  * next to timbres no training uses ('heldout': FluidR3's held-out programs and espeak voice;
  * 'unseen': the held-out sound set and voices, the figure that predicts users' files; 'real': real
- * recordings of players and speakers no training uses). Clips, clicks and scoring as the app
- * suite's; every clip separated with and without the movement share.
+ * recordings of players and speakers no training uses; 'canonical': the test seeds with every
+ * instrument on the world's own program, so that a same-class pair shares one timbre as it does in
+ * 'heldout' and 'real', where the test seeds' pairs mostly draw two programs of the family).
+ * Clips, clicks and scoring as the app suite's; every clip separated with and without the
+ * movement share.
  */
 
 /** 'test' is the app suite's clips (clips.py's default variation); the others are clips.py's --variation. */
-export const WORLD_VARIATIONS = ['test', 'heldout', 'unseen', 'real'] as const;
+export const WORLD_VARIATIONS = ['test', 'heldout', 'unseen', 'real', 'canonical'] as const;
 export type WorldVariation = (typeof WORLD_VARIATIONS)[number];
 export const WORLD_KINDS = ['diff2', 'same2', 'speech_inst', 'three', 'two_speakers'] as const;
 

@@ -172,13 +172,13 @@ function repoRoot(): string {
 export const command: Command = {
   name: 'bench',
   summary: 'Measure quality and speed (suites: ' + Object.keys(suites).join(', ') + '); the app suite writes docs/benchmarks.md, parity updates its quality part',
-  usage: 'bench [suite...] [--quick] [--full] [--idle] [--json] [--seconds N] [--variations test,heldout,unseen,real]',
+  usage: 'bench [suite...] [--quick] [--full] [--idle] [--json] [--seconds N] [--variations test,heldout,unseen,real,canonical]',
   options: {
     json: { kind: 'boolean', help: 'print JSON instead of Markdown' },
     quick: { kind: 'boolean', help: 'fewer and shorter clips (a few minutes)' },
     full: { kind: 'boolean', help: 'run the 60-minute memory check to the end (long)' },
     seconds: { kind: 'string', value: 'N', help: 'length of the synthetic audio for the dsp timings (default 180), or of each world-quality clip (default 8)' },
-    variations: { kind: 'string', value: 'LIST', help: 'world-quality: timbre variations to score, of test, heldout, unseen, real (default all four)' },
+    variations: { kind: 'string', value: 'LIST', help: 'world-quality: timbre variations to score, of test, heldout, unseen, real, canonical (default all five)' },
     idle: { kind: 'boolean', help: 'say in the document that other work on the machine was paused for the run (e.g. run through a wrapper that pauses it)' },
   },
   async run({ options, positionals }, io) {
