@@ -6,7 +6,7 @@ import path from 'node:path';
 import { ffmpegPath } from '../../../src/main/engine/media/binaries';
 import { probeMedia } from '../../../src/main/engine/media/probe';
 import { leastPlace, liftActivity, motionNear, PixelChange, robustLine, trackPoints } from '../../../src/main/engine/separation/movement';
-import { movementWeights, shareMasks } from '../../../src/main/engine/separation/movement-share';
+import { movementShare, movementWeights, shareMasks } from '../../../src/main/engine/separation/movement-share';
 
 const W = 320, H = 180, FPS = 10, SECONDS = 6;
 
@@ -133,6 +133,40 @@ describe('following a clicked point: its movement says when it sounds', () => {
     const m = await trackPoints(speaker, info, [{ x: 160 / W, y: (100 - 0.08 * H * env(loud)) / H, timeSec: (loud + 0.5) / FPS }]);
     const truth = Array.from({ length: FPS * SECONDS }, (_, i) => env(i));
     expect(correlation(liftActivity(m.lift[0]), truth)).toBeGreaterThan(0.9);
+  });
+
+  it('shares a range by the movement within it: the sound beyond the range, where the movement was not followed, changes nothing', async () => {
+    const info = await probeMedia(clip);
+    const loud = 3;
+    const clicks = [
+      { x: (90 + (12 * loud) / (FPS * SECONDS)) / W, y: (100 - 0.08 * H * env(loud)) / H, timeSec: (loud + 0.5) / FPS },
+      { x: 230 / W, y: 90 / H, timeSec: 2.5 },
+    ];
+    const model = { sampleRate: 11025, hop: 256, bins: 4, frames: 256 };
+    const share = (await movementShare(clip, info, clicks, model, { fromSec: 2, toSec: 4 }))!;
+    const frameSec = (j: number) => (j * model.hop) / model.sampleRate;
+    const cells = model.bins * model.frames;
+    const masks = () => Float32Array.from({ length: 2 * cells }, (_, x) => 0.2 + 0.6 * (((x * 7919) % 13) / 13));
+    // One window from 0 s (5.9 s): the moving sprite's sound in every bin, then something else beyond the range.
+    const sound = (beyond: (j: number) => number) =>
+      Float32Array.from({ length: cells }, (_, x) => {
+        const j = x % model.frames, t = frameSec(j);
+        return t >= 2 && t <= 4 ? 0.1 + env(Math.floor(t * FPS)) : beyond(j);
+      });
+    const a = share.apply(masks(), 0, null, sound((j) => 0.1 + env(Math.floor(frameSec(j) * FPS))));
+    const b = share.apply(masks(), 0, null, sound((j) => (j % 9) / 3));
+    let inside = 0;
+    for (let k = 0; k < 2; k++) {
+      for (let f = 0; f < model.bins; f++) {
+        for (let j = 0; j < model.frames; j++) {
+          if (frameSec(j) < 2 || frameSec(j) > 4) continue;
+          const x = (k * model.bins + f) * model.frames + j;
+          expect(a[x]).toBeCloseTo(b[x], 6);
+          inside++;
+        }
+      }
+    }
+    expect(inside).toBeGreaterThan(2 * 4 * 80);
   });
 
   it('measures the movement near each click: the moving sprite while it sounds, none near the still one', async () => {

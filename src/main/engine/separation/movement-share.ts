@@ -12,7 +12,8 @@ import { liftActivity, trackPoints } from './movement';
  * that have a click:
  *
  *   c(f,t)    = argmin over c of  sum_s g(s - t) (|X(f,s)| - sum_k c_k a_k(s))^2 + RIDGE |c|^2,
- *               its negative parts set to 0; s over the frames with any sound
+ *               its negative parts set to 0; s over the frames with any sound whose
+ *               movement was followed
  *   w_k(f,t)  = c_k(f,t) a_k(t) / (largest sum_k c_k a_k over the window) + FLOOR
  *   share_k   = M_k w_k / sum_j M_j w_j
  *   doubt(X)  = 1 - (largest X_k - second largest X_k) / sum_j X_j
@@ -98,10 +99,14 @@ export async function movementShare(
   const activity = motion.lift.map(liftActivity);
   const { fps } = motion;
   const { bins, frames, hop, sampleRate } = model;
-  /** Activity of clicked source i (index in `clicked`) at t seconds: linear between its frames. */
+  /**
+   * Activity of clicked source i (index in `clicked`) at t seconds: linear between its frames;
+   * NaN outside the span followed (the windows reach beyond a range asked for).
+   */
   const at = (i: number, t: number) => {
     const a = activity[i];
     if (a.length === 0) return 0;
+    if (t < fromSec || t > fromSec + a.length / fps) return NaN;
     const u = (t - fromSec) * fps - 0.5;
     const j = Math.floor(u);
     if (j < 0) return a[0];
@@ -139,17 +144,19 @@ function smooth(x: Float64Array, scratch: Float64Array): void {
 
 /**
  * Each source's weight w_k(f,t) in every cell (n, bins, frames), from the sources' activities over
- * the window's frames and the mixture's magnitude (bins, frames): the local fit above.
+ * the window's frames (NaN where a source was not followed) and the mixture's magnitude (bins,
+ * frames): the local fit above.
  */
 export function movementWeights(activity: Float64Array[], magnitude: Float32Array, dims: MaskDims): Float32Array {
   const { bins, frames } = dims;
   const n = activity.length;
-  // Frames without any sound (the padding of a window past the media's end, digital silence) are
-  // left out of the fit: a source's movement there, held at its last value past the end, would
-  // pull its fit towards silence and give its last notes to the others.
+  // Frames without any sound (the padding of a window past the media's end, digital silence) and
+  // frames where the movement was not followed (beyond a range asked for) are left out of the fit:
+  // a movement held at its last value there, against a sound that stopped or went on, would give
+  // a source's last notes to the others.
   const sounds = new Uint8Array(frames);
   for (let x = 0; x < magnitude.length; x++) if (magnitude[x] > 0) sounds[x % frames] = 1;
-  const act = activity.map((a) => a.map((v, t) => (sounds[t] ? v : 0)));
+  const act = activity.map((a) => a.map((v, t) => (sounds[t] && Number.isFinite(v) ? v : 0)));
   const row = new Float64Array(frames), scratch = new Float64Array(frames);
   // The fit's normal equations share their matrix across bins: per frame, the inverse of
   // g * (a_i a_l) + RIDGE I.
