@@ -93,15 +93,16 @@ describe('following a clicked point: its movement says when it sounds', () => {
     makeClip(clip);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // The moving sprite clicked at a loud moment (lifted), on its middle; the still one anywhere on it.
+  const loud = 3;
+  const clicks = [
+    { x: (90 + (12 * loud) / (FPS * SECONDS)) / W, y: (100 - 0.08 * H * env(loud)) / H, timeSec: (loud + 0.5) / FPS },
+    { x: 230 / W, y: 90 / H, timeSec: 1 },
+  ];
 
   it("recovers a thin drifting sprite's envelope from its lift, and a still one has none", async () => {
     const info = await probeMedia(clip);
-    // Clicked at a loud moment (the sprite lifted), on its middle; the still one anywhere on it.
-    const loud = 3;
-    const m = await trackPoints(clip, info, [
-      { x: (90 + (12 * loud) / (FPS * SECONDS)) / W, y: (100 - 0.08 * H * env(loud)) / H, timeSec: (loud + 0.5) / FPS },
-      { x: 230 / W, y: 90 / H, timeSec: 1 },
-    ]);
+    const m = await trackPoints(clip, info, clicks);
     expect(m.fps).toBe(FPS);
     expect(m.lift[0].length).toBe(FPS * SECONDS);
     const moving = liftActivity(m.lift[0]);
@@ -112,12 +113,7 @@ describe('following a clicked point: its movement says when it sounds', () => {
 
   it('follows a long clip from a sample of its frames and a second pass, as closely as a short one', async () => {
     const info = await probeMedia(clip);
-    const loud = 3;
-    const points = [
-      { x: (90 + (12 * loud) / (FPS * SECONDS)) / W, y: (100 - 0.08 * H * env(loud)) / H, timeSec: (loud + 0.5) / FPS },
-      { x: 230 / W, y: 90 / H, timeSec: 1 },
-    ];
-    const m = await trackPoints(clip, info, points, { keepFrames: 25 });
+    const m = await trackPoints(clip, info, clicks, { keepFrames: 25 });
     expect(m.lift[0].length).toBe(FPS * SECONDS);
     const truth = Array.from({ length: FPS * SECONDS }, (_, i) => env(i));
     expect(correlation(liftActivity(m.lift[0]), truth)).toBeGreaterThan(0.95);
@@ -129,7 +125,6 @@ describe('following a clicked point: its movement says when it sounds', () => {
     makeSpeakerClip(speaker);
     const info = await probeMedia(speaker);
     // Clicked while talking (mouth open), on the face's middle.
-    const loud = 3;
     const m = await trackPoints(speaker, info, [{ x: 160 / W, y: (100 - 0.08 * H * env(loud)) / H, timeSec: (loud + 0.5) / FPS }]);
     const truth = Array.from({ length: FPS * SECONDS }, (_, i) => env(i));
     expect(correlation(liftActivity(m.lift[0]), truth)).toBeGreaterThan(0.9);
@@ -137,11 +132,6 @@ describe('following a clicked point: its movement says when it sounds', () => {
 
   it('shares a range by the movement within it: the sound beyond the range, where the movement was not followed, changes nothing', async () => {
     const info = await probeMedia(clip);
-    const loud = 3;
-    const clicks = [
-      { x: (90 + (12 * loud) / (FPS * SECONDS)) / W, y: (100 - 0.08 * H * env(loud)) / H, timeSec: (loud + 0.5) / FPS },
-      { x: 230 / W, y: 90 / H, timeSec: 2.5 },
-    ];
     const model = { sampleRate: 11025, hop: 256, bins: 4, frames: 256 };
     const share = (await movementShare(clip, info, clicks, model, { fromSec: 2, toSec: 4 }))!;
     const frameSec = (j: number) => (j * model.hop) / model.sampleRate;
