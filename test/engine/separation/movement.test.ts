@@ -159,6 +159,24 @@ describe('following a clicked point: its movement says when it sounds', () => {
     expect(inside).toBeGreaterThan(2 * 4 * 80);
   });
 
+  it('follows a thing still for a whole range as still, though another moves right beside it', async () => {
+    // Sprite A sounds (is lifted) in the first 2 s only; sprite B, whose edge lies within A's
+    // template, sounds from then on. Over 3-5.5 s alone nothing of A changes, only B's edge.
+    const beside = path.join(dir, 'beside.mp4');
+    const lifted = (i: number, on: boolean) => (on ? Math.round(0.08 * H * env(i)) : 0);
+    makeWorldClip(beside, 5, (f, i) => {
+      const box = (x0: number, y0: number, w: number, h: number, rgb: number[]) => {
+        for (let y = y0; y < y0 + h; y++) for (let x = x0; x < x0 + w; x++) f.set(rgb, 3 * (y * W + x));
+      };
+      box(138, 90 - lifted(i, i < 2.25 * FPS), 24, 20, [240, 200, 30]);
+      box(163, 90 - lifted(i, i >= 2.25 * FPS), 30, 20, [40, 90, 230]);
+    });
+    const info = await probeMedia(beside);
+    const click = { x: 150 / W, y: 100 / H, timeSec: 3.2 };
+    const range = await trackPoints(beside, info, [click], { startSec: 3, durationSec: 2.5 });
+    expect(Math.max(...liftActivity(range.lift[0]))).toBeLessThan(0.2);
+  });
+
   it('measures the movement near each click: the moving sprite while it sounds, none near the still one', async () => {
     const info = await probeMedia(clip);
     const { fps, motion } = await motionNear(clip, info, [{ x: 90 / W, y: 95 / H }, { x: 230 / W, y: 90 / H }]);
