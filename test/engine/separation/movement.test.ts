@@ -6,7 +6,7 @@ import path from 'node:path';
 import { ffmpegPath } from '../../../src/main/engine/media/binaries';
 import { probeMedia } from '../../../src/main/engine/media/probe';
 import { leastPlace, liftActivity, motionNear, PixelChange, robustLine, trackPoints } from '../../../src/main/engine/separation/movement';
-import { movementShare, movementWeights, shareMasks } from '../../../src/main/engine/separation/movement-share';
+import { followedSpan, movementShare, movementWeights, shareMasks } from '../../../src/main/engine/separation/movement-share';
 
 const W = 320, H = 180, FPS = 10, SECONDS = 6;
 
@@ -330,6 +330,14 @@ describe('sharing the clicked sources masks by their movement', () => {
     // open = (0.9 x 1 + 3 x 0.95 x 0.105) / 3.75 = 0.32; to the fourth power 0.01.
     expect(at(byAppearance, 0, 0, 0)).toBeCloseTo(at(byRefinement, 0, 0, 0), 1);
     expect(at(byAppearance, 0, 0, 0)).toBeGreaterThan(0.5);
+  });
+});
+
+describe('the seconds followed for a span', () => {
+  it('follows a range 3 s beyond each side, within the media, and a whole file as it is', () => {
+    expect(followedSpan(20, 30, 100)).toEqual({ readFrom: 17, readTo: 33 });
+    expect(followedSpan(1, 98, 100)).toEqual({ readFrom: 0, readTo: 100 });
+    expect(followedSpan(0, null, 100)).toEqual({ readFrom: 0, readTo: null });
   });
 });
 
