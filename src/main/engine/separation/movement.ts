@@ -345,7 +345,8 @@ export async function trackPoints(
   // Its failure is reported where it is awaited; a failure of the span's decoding first must not leave it unhandled.
   clickedPictures.catch(() => {});
   // The frames held: every one of a short span, an even sample of a long one (of unknown length, 1 a second).
-  const spanSec = opts.durationSec ?? Math.max(0, info.durationSec - (opts.startSec ?? 0));
+  const startSec = opts.startSec ?? 0;
+  const spanSec = opts.durationSec ?? Math.max(0, info.durationSec - startSec);
   const heldFps = spanSec > 0 ? Math.min(fps, (opts.keepFrames ?? KEEP_FRAMES) / spanSec) : 1;
   const inReach = (i: number) => {
     const x = i % width, y = (i - x) / width;
@@ -361,9 +362,9 @@ export async function trackPoints(
   // by the change within the range alone, its template would be that other thing's passing edge,
   // and the tracker would follow it. The change is also measured over a sample of the seconds
   // around the range, where the thing most likely moved with its own sound.
-  const from = Math.max(0, (opts.startSec ?? 0) - CHANGE_MARGIN_SEC);
-  const to = Math.min(info.durationSec, (opts.startSec ?? 0) + spanSec + CHANGE_MARGIN_SEC);
-  if (from < (opts.startSec ?? 0) || to > (opts.startSec ?? 0) + spanSec) {
+  const from = Math.max(0, startSec - CHANGE_MARGIN_SEC);
+  const to = Math.min(info.durationSec, startSec + spanSec + CHANGE_MARGIN_SEC);
+  if (from < startSec || to > startSec + spanSec) {
     const around = { startSec: from, durationSec: to - from };
     for await (const f of (await gray(Math.min(fps, CHANGE_FRAMES / around.durationSec), around)).frames) change.add(f.pixels);
   }
