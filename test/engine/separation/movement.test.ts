@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ffmpegPath } from '../../../src/main/engine/media/binaries';
 import { probeMedia } from '../../../src/main/engine/media/probe';
-import { leastPlace, liftActivity, motionNear, PixelChange, robustLine, trackPoints } from '../../../src/main/engine/separation/movement';
+import { changeSides, leastPlace, liftActivity, motionNear, PixelChange, robustLine, trackPoints } from '../../../src/main/engine/separation/movement';
 import { followedSpan, movementShare, movementWeights, shareMasks } from '../../../src/main/engine/separation/movement-share';
 
 const W = 320, H = 180, FPS = 10, SECONDS = 6;
@@ -157,6 +157,18 @@ describe('following a clicked point: its movement says when it sounds', () => {
       }
     }
     expect(inside).toBeGreaterThan(2 * 4 * 80);
+  });
+
+  it("measures the change around a range on its sides alone, within the media (the range's own frames are held already)", () => {
+    expect(changeSides(30, 16, 180)).toEqual([
+      { startSec: 20, durationSec: 10 },
+      { startSec: 46, durationSec: 10 },
+    ]);
+    expect(changeSides(4, 10, 18)).toEqual([
+      { startSec: 0, durationSec: 4 },
+      { startSec: 14, durationSec: 4 },
+    ]);
+    expect(changeSides(0, 60, 60)).toEqual([]);
   });
 
   it('follows a thing still for a whole range as still, though another moves right beside it', async () => {

@@ -53,9 +53,9 @@ const MAX_FPS = 30;
 const KEEP_FRAMES = 1800;
 /**
  * Seconds on each side of a range over which the pixels' change weighs the templates too, and the
- * frames of that wider span it is measured on. Not tuned: on validation clips (3 s ranges of 8 s
+ * frames of those sides it is measured on. Not tuned: on validation clips (3 s ranges of 8 s
  * clips, where they cover the whole clip) they took the range's share from 12.85 to 13.53 dB
- * (the whole file's over the same seconds: 15.41); a 10 s range of a minute costs about 0.1 s more.
+ * (the whole file's over the same seconds: 15.41). The sides alone are decoded, beside the range.
  */
 const CHANGE_MARGIN_SEC = 10;
 const CHANGE_FRAMES = 200;
@@ -308,7 +308,7 @@ function within<T extends Uint8Array | Float32Array>(px: T, width: number, r: Re
 /**
  * Follows each clicked point (0..1 of the original frame, at its time) over the whole clip (or from
  * startSec for durationSec): how far it is above where it was clicked, frame by frame. The pixel
- * change weighs the templates (over the span and, for a range, up to CHANGE_MARGIN_SEC around it)
+ * change weighs the templates (over the span and, for a range, up to CHANGE_MARGIN_SEC on its sides)
  * and a sample of frames gives the drift's line, from the frames held
  * (every frame of a span up to KEEP_FRAMES); every frame gives the height on that line.
  */
@@ -354,20 +354,23 @@ export async function trackPoints(
   };
   const change = new PixelChange(width * height, inReach);
   const held: Gray[][] = points.map(() => []);
-  for await (const f of (await gray(heldFps, range)).frames) {
-    change.add(f.pixels);
-    reaches.forEach((r, k) => held[k].push(part(f.pixels, r)));
-  }
+  const holding = (async () => {
+    for await (const f of (await gray(heldFps, range)).frames) {
+      change.add(f.pixels);
+      reaches.forEach((r, k) => held[k].push(part(f.pixels, r)));
+    }
+  })();
   // A range's few seconds may hold a clicked thing still while another moves beside it: weighted
   // by the change within the range alone, its template would be that other thing's passing edge,
-  // and the tracker would follow it. The change is also measured over a sample of the seconds
-  // around the range, where the thing most likely moved with its own sound.
-  const from = Math.max(0, startSec - CHANGE_MARGIN_SEC);
-  const to = Math.min(info.durationSec, startSec + spanSec + CHANGE_MARGIN_SEC);
-  if (from < startSec || to > startSec + spanSec) {
-    const around = { startSec: from, durationSec: to - from };
-    for await (const f of (await gray(Math.min(fps, CHANGE_FRAMES / around.durationSec), around)).frames) change.add(f.pixels);
-  }
+  // and the tracker would follow it. The change is also measured over a sample of the seconds on
+  // either side of the range, where the thing most likely moved with its own sound; decoded beside
+  // the range's own frames (another ffmpeg, another core).
+  const sides = changeSides(startSec, spanSec, info.durationSec);
+  const sideSec = sides.reduce((s, x) => s + x.durationSec, 0);
+  const around = (async () => {
+    for (const side of sides) for await (const f of (await gray(Math.min(fps, CHANGE_FRAMES / sideSec), side)).frames) change.add(f.pixels);
+  })();
+  await Promise.all([holding, around]);
   const clicked = await clickedPictures;
   const moving = change.result();
   const templates = reaches.map((r, k) => cut(clicked[k], r.tx, r.ty, size, within(moving, width, r, new Float32Array(r.w * r.h))));
@@ -396,6 +399,18 @@ export async function trackPoints(
     for await (const f of (await gray(fps, range)).frames) follow((k) => part(f.pixels, reaches[k]), i++);
   }
   return { fps, lift: lift.map((l) => Float32Array.from(l)) };
+}
+
+/**
+ * The seconds on either side of the span [startSec, startSec + spanSec] whose pixels' change also
+ * weighs the templates: up to CHANGE_MARGIN_SEC each, within the media; none for the whole file.
+ */
+export function changeSides(startSec: number, spanSec: number, durationSec: number): { startSec: number; durationSec: number }[] {
+  const end = startSec + spanSec;
+  const before = { startSec: Math.max(0, startSec - CHANGE_MARGIN_SEC), durationSec: 0 };
+  before.durationSec = startSec - before.startSec;
+  const after = { startSec: end, durationSec: Math.min(durationSec, end + CHANGE_MARGIN_SEC) - end };
+  return [before, after].filter((s) => s.durationSec > 0.05);
 }
 
 /**
