@@ -407,10 +407,12 @@ export async function trackPoints(
  */
 export function changeSides(startSec: number, spanSec: number, durationSec: number): { startSec: number; durationSec: number }[] {
   const end = startSec + spanSec;
-  const before = { startSec: Math.max(0, startSec - CHANGE_MARGIN_SEC), durationSec: 0 };
-  before.durationSec = startSec - before.startSec;
-  const after = { startSec: end, durationSec: Math.min(durationSec, end + CHANGE_MARGIN_SEC) - end };
-  return [before, after].filter((s) => s.durationSec > 0.05);
+  const from = Math.max(0, startSec - CHANGE_MARGIN_SEC);
+  const to = Math.min(durationSec, end + CHANGE_MARGIN_SEC);
+  return [
+    { startSec: from, durationSec: startSec - from },
+    { startSec: end, durationSec: to - end },
+  ].filter((s) => s.durationSec > 0.05);
 }
 
 /**
