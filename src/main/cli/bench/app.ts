@@ -55,9 +55,9 @@ export function checkPrerequisites(root: string): string | null {
 }
 
 /** A TEST-seed world clip as users' files come (H.264 + AAC stereo); variation: clips.py's --variation (default its own). */
-export function makeClip(root: string, out: string, index: number, kind: string, seconds: number, aspect: '16:9' | '4:3', rate: number, variation?: string): Truth {
+export function makeClip(root: string, out: string, index: number, kind: string, seconds: number, aspect: '16:9' | '4:3', rate: number, variation?: string, split: 'test' | 'val' = 'test'): Truth {
   const width = aspect === '16:9' ? 640 : 480;
-  execFileSync(PY, ['-m', 'training.world.clips', '--split', 'test', '--index', String(index), '--kind', kind, '--seconds', String(seconds), '--height', '360', '--width', String(width), '--rate', String(rate), '--channels', '2', ...(variation ? ['--variation', variation] : []), '--out', out], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync(PY, ['-m', 'training.world.clips', '--split', split, '--index', String(index), '--kind', kind, '--seconds', String(seconds), '--height', '360', '--width', String(width), '--rate', String(rate), '--channels', '2', ...(variation ? ['--variation', variation] : []), '--out', out], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
   return JSON.parse(readFileSync(path.join(out, 'truth.json'), 'utf8')) as Truth;
 }
 

@@ -31,6 +31,11 @@ export interface WorldQualityOptions {
   quick: boolean;
   /** Clip length, s (default 8). */
   seconds?: number;
+  /**
+   * Where the clips come from: 'test' (the figures the docs quote) or 'val' (the validation split,
+   * the clips a rule is chosen on: the same indices draw other scenes there).
+   */
+  split?: WorldSplit;
   variations: WorldVariation[];
   log: (s: string) => void;
 }
@@ -75,6 +80,7 @@ export interface WorldQualityFigures {
   clips: WorldClipRow[];
   /** Clips that could not be made or separated, with the reason; they are left out of the means. */
   failures: string[];
+  split: WorldSplit;
   clipSeconds: number;
   clipsPerKind: number;
   variations: WorldVariation[];
@@ -90,7 +96,15 @@ export function parseVariations(s: string): WorldVariation[] {
   return [...new Set(names)] as WorldVariation[];
 }
 
-/** Test-seed indices of a kind's clips: distinct per kind, the same in every variation (paired figures). */
+export type WorldSplit = 'test' | 'val';
+
+/** `--split x` -> the split. */
+export function parseSplit(s: string): WorldSplit {
+  if (s !== 'test' && s !== 'val') throw new UsageError(`--split takes test (the figures the docs quote) or val (the validation split, to choose a rule on); got '${s}'`);
+  return s;
+}
+
+/** Seed indices of a kind's clips (in the split asked for): distinct per kind, the same in every variation (paired figures). */
 const clipIndex = (kindNo: number, i: number) => 1000 + 100 * kindNo + i;
 
 export async function runWorldQualityBench(root: string, opts: WorldQualityOptions): Promise<WorldQualityFigures> {
@@ -100,6 +114,7 @@ export async function runWorldQualityBench(root: string, opts: WorldQualityOptio
   try {
     const perKind = opts.quick ? 2 : 6;
     const seconds = opts.seconds ?? 8;
+    const split = opts.split ?? 'test';
     const clips: WorldClipRow[] = [];
     const failures: string[] = [];
     for (const variation of opts.variations) {
@@ -110,12 +125,12 @@ export async function runWorldQualityBench(root: string, opts: WorldQualityOptio
           const rate = clipNo % 2 ? 48000 : 44100;
           const index = clipIndex(kindNo, i);
           const dir = path.join(tmp, `${variation}-${kind}-${i}`);
-          opts.log(`bench world-quality: ${variation} ${kind} clip ${i + 1}/${perKind} (test seed ${index}, ${aspect}, ${rate} Hz)`);
+          opts.log(`bench world-quality: ${variation} ${kind} clip ${i + 1}/${perKind} (${split} seed ${index}, ${aspect}, ${rate} Hz)`);
           try {
-            clips.push(await scoreClip(root, rt, cacheRoot, dir, { variation, kind, index, seconds, aspect, rate }));
+            clips.push(await scoreClip(root, rt, cacheRoot, dir, { variation, kind, index, seconds, aspect, rate, split }));
           } catch (e) {
             const why = failureReason(e);
-            failures.push(`${variation} ${kind} test seed ${index}: ${why}`);
+            failures.push(`${variation} ${kind} ${split} seed ${index}: ${why}`);
             opts.log(`bench world-quality: failed: ${why}`);
           } finally {
             rmSync(dir, { recursive: true, force: true });
@@ -130,7 +145,7 @@ export async function runWorldQualityBench(root: string, opts: WorldQualityOptio
         return { variation, kind, clips: mine.length, app: avg((c) => c.app), withoutMovement: avg((c) => c.withoutMovement), copyPaste: avg((c) => c.copyPaste), ibm: avg((c) => c.ibm), pointing: pointingOf(mine), pointingWithoutMovement: pointingOf(mine, (c) => c.soundPointingHits) };
       }),
     );
-    return { rows, clips, failures, clipSeconds: seconds, clipsPerKind: perKind, variations: opts.variations, provider: rt.provider, model: { name: rt.card.name, version: rt.card.modelVersion, sha256: rt.card.sha256 } };
+    return { rows, clips, failures, split, clipSeconds: seconds, clipsPerKind: perKind, variations: opts.variations, provider: rt.provider, model: { name: rt.card.name, version: rt.card.modelVersion, sha256: rt.card.sha256 } };
   } finally {
     await stopMaskWorker();
     await rt.release();
@@ -151,10 +166,11 @@ interface ClipSpec {
   seconds: number;
   aspect: '16:9' | '4:3';
   rate: number;
+  split: WorldSplit;
 }
 
 async function scoreClip(root: string, rt: ModelRuntime, cacheRoot: string, dir: string, c: ClipSpec): Promise<WorldClipRow> {
-  const truth = makeClip(root, dir, c.index, c.kind, c.seconds, c.aspect, c.rate, c.variation === 'test' ? undefined : c.variation);
+  const truth = makeClip(root, dir, c.index, c.kind, c.seconds, c.aspect, c.rate, c.variation === 'test' ? undefined : c.variation, c.split);
   const file = path.join(dir, 'clip.mp4');
   const info = await probeMedia(file);
   const a = await analyzeMedia(file, { runtime: rt, info, cacheRoot });
@@ -205,7 +221,7 @@ export function formatWorldQuality(r: WorldQualityFigures): string {
   const count = (v: WorldVariation, kind: string) => r.rows.find((x) => x.variation === v && x.kind === kind)?.clips ?? 0;
   const short = r.variations.flatMap((v) => WORLD_KINDS.filter((k) => count(v, k) < r.clipsPerKind).map((k) => `${v} ${k}: ${count(v, k)} of ${r.clipsPerKind}`));
   return [
-    `Model: ${r.model.name} ${r.model.version} (card sha256 ${r.model.sha256.slice(0, 12)}), provider ${r.provider}. SDR in dB (bss_eval at 11025 Hz mono, mean over each clip's sources, then over clips); ${r.clipsPerKind} test-seed clip(s) of ${r.clipSeconds} s per kind and variation, H.264 + AAC, 44.1/48 kHz stereo, 16:9 and 4:3. "without movement" = separate() with movement: false; IBM = ideal binary mask; pointing = share of the analysed frames in which a source sounds whose pointing heatmap's maximum (what the editor shows) falls in a sounding source's box; "pointing without movement" = the same for the audio-visual heatmap alone.`,
+    `Model: ${r.model.name} ${r.model.version} (card sha256 ${r.model.sha256.slice(0, 12)}), provider ${r.provider}. SDR in dB (bss_eval at 11025 Hz mono, mean over each clip's sources, then over clips); ${r.clipsPerKind} ${r.split === 'val' ? 'validation-split clip(s) (for choosing rules; not test figures)' : 'test-seed clip(s)'} of ${r.clipSeconds} s per kind and variation, H.264 + AAC, 44.1/48 kHz stereo, 16:9 and 4:3. "without movement" = separate() with movement: false; IBM = ideal binary mask; pointing = share of the analysed frames in which a source sounds whose pointing heatmap's maximum (what the editor shows) falls in a sounding source's box; "pointing without movement" = the same for the audio-visual heatmap alone.`,
     '',
     `| kind | ${r.variations.map((v) => cols.map((c) => `${v}: ${c}`).join(' | ')).join(' | ')} |`,
     `|---|${r.variations.map(() => cols.map(() => '---').join('|')).join('|')}|`,

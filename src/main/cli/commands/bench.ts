@@ -6,11 +6,11 @@ import { writeFileAtomic } from '../../engine/fs/atomic';
 import { UsageError } from '../args';
 import { printJson, type Command } from '../command';
 import { d2, f1, f2 } from '../bench/format';
-import type { WorldVariation } from '../bench/world-quality';
+import type { WorldSplit, WorldVariation } from '../bench/world-quality';
 
 /** Benchmarks by area. `app` is the full app path (decode to stems) and writes docs/benchmarks.md. */
 
-type Suite = (opts: { seconds?: number; quick: boolean; full: boolean; variations?: WorldVariation[]; log: (s: string) => void; root: string }) => Promise<{ figures: unknown; table: string }>;
+type Suite = (opts: { seconds?: number; quick: boolean; full: boolean; variations?: WorldVariation[]; split?: WorldSplit; log: (s: string) => void; root: string }) => Promise<{ figures: unknown; table: string }>;
 
 const suites: Record<string, () => Promise<Suite>> = {
   dsp: async () => {
@@ -70,7 +70,7 @@ const suites: Record<string, () => Promise<Suite>> = {
     return async (opts) => {
       const why = app.checkPrerequisites(opts.root);
       if (why) throw new UsageError(why);
-      const r = await m.runWorldQualityBench(opts.root, { quick: opts.quick, seconds: opts.seconds, variations: opts.variations ?? [...m.WORLD_VARIATIONS], log: opts.log });
+      const r = await m.runWorldQualityBench(opts.root, { quick: opts.quick, seconds: opts.seconds, split: opts.split, variations: opts.variations ?? [...m.WORLD_VARIATIONS], log: opts.log });
       return { figures: r, table: m.formatWorldQuality(r) };
     };
   },
@@ -172,13 +172,14 @@ function repoRoot(): string {
 export const command: Command = {
   name: 'bench',
   summary: 'Measure quality and speed (suites: ' + Object.keys(suites).join(', ') + '); the app suite writes docs/benchmarks.md, parity updates its quality part',
-  usage: 'bench [suite...] [--quick] [--full] [--idle] [--json] [--seconds N] [--variations test,heldout,unseen,real,canonical]',
+  usage: 'bench [suite...] [--quick] [--full] [--idle] [--json] [--seconds N] [--variations test,heldout,unseen,real,canonical] [--split test|val]',
   options: {
     json: { kind: 'boolean', help: 'print JSON instead of Markdown' },
     quick: { kind: 'boolean', help: 'fewer and shorter clips (a few minutes)' },
     full: { kind: 'boolean', help: 'run the 60-minute memory check to the end (long)' },
     seconds: { kind: 'string', value: 'N', help: 'length of the synthetic audio for the dsp timings (default 180), or of each world-quality clip (default 8)' },
     variations: { kind: 'string', value: 'LIST', help: 'world-quality: timbre variations to score, of test, heldout, unseen, real, canonical (default all five)' },
+    split: { kind: 'string', value: 'SPLIT', help: "world-quality: the clips' split, test (default: the figures the docs quote) or val (the validation split, to choose a rule on)" },
     idle: { kind: 'boolean', help: 'say in the document that other work on the machine was paused for the run (e.g. run through a wrapper that pauses it)' },
   },
   async run({ options, positionals }, io) {
@@ -194,7 +195,8 @@ export const command: Command = {
     const results: Record<string, { figures: unknown; table: string }> = {};
     // Checked before any suite runs, so a typo does not cost a long run first.
     const variations = options.variations === undefined ? undefined : (await import('../bench/world-quality')).parseVariations(String(options.variations));
-    for (const n of names) results[n] = await (await suites[n]())({ seconds, quick: Boolean(options.quick), full: Boolean(options.full), variations, log, root });
+    const split = options.split === undefined ? undefined : (await import('../bench/world-quality')).parseSplit(String(options.split));
+    for (const n of names) results[n] = await (await suites[n]())({ seconds, quick: Boolean(options.quick), full: Boolean(options.full), variations, split, log, root });
     const date = new Date().toISOString().slice(0, 10);
     const docPath = path.join(root, 'docs', 'benchmarks.md');
     const previous = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '';
@@ -209,7 +211,7 @@ export const command: Command = {
       ...Object.entries(results).flatMap(([n, r]) => [`## ${n}`, '', r.table, '']),
       '## How',
       '',
-      '- Clips: `python3 -m training.world.clips --split test` (test seeds only, never training seeds), encoded H.264 (yuv420p, crf 20) + AAC 192k, stereo, alternating 44.1/48 kHz and 16:9 (640x360) / 4:3 (480x360).',
+      `- Clips: \`python3 -m training.world.clips --split ${split ?? 'test'}\` (${split === 'val' ? 'validation-split seeds, for choosing a rule: not test figures' : 'test seeds only'}, never training seeds), encoded H.264 (yuv420p, crf 20) + AAC 192k, stereo, alternating 44.1/48 kHz and 16:9 (640x360) / 4:3 (480x360).`,
       '- App path: ffmpeg decode -> analysis (visual session at 8 fps, frame n being the picture on screen at (n + 0.5)/8 s, the middle of the 1/8 s it stands for; motion features when the card has the motion stage; localization) -> separation (audio + masks or refine sessions per 65535-sample window, cross-faded masks) -> full-rate stems. Each source is clicked at its box centre in the frame where its envelope peaks.',
       "- Scores: the project's bss_eval (mir_eval's bss_eval_sources, 512-tap filters, no permutation) on mono 11025 Hz versions of the references and the estimates (windowed-sinc resampling). Copy-paste = the mixture as every estimate; ideal binary mask = each 11025 Hz STFT bin given to the loudest reference.",
       '- Python comparison: `training/evaluate_clips.py` runs the PyTorch weights the shipped ONNX files were exported from (training/checkpoints/appearance-best.pt, motion.pt) on the same clip: the uncompressed ground truth (the sum of the source WAVs, mono, 11025 Hz; the scene re-rendered at the clip size and stretched to 224x128), the same clicks (training.evaluate\'s protocol: the clicked cell\'s features), the app\'s windows and cross-fade, masks applied to the 11025 Hz STFT. Its estimates are scored by the same code as the app\'s; mir_eval\'s own figure is listed as a cross-check.',
