@@ -191,6 +191,28 @@ describe('openFrames', () => {
     }
   });
 
+  it('writes a grey copy of the picture from the same decode: read back from any time, it gives the grey frames the media gives', async () => {
+    const copy = path.join(fx.dir, 'copy.mkv');
+    const all = async (file: string, o: { startSec?: number; durationSec?: number } = {}, extra = {}) => {
+      const out: Uint8Array[] = [];
+      for await (const f of (await openFrames(file, { width: 64, height: 36, fps: 10, layout: 'gray', ...o, ...extra })).frames) out.push(f.pixels);
+      return out;
+    };
+    // The frames asked for come as without a copy.
+    const planar = async (extra = {}) => {
+      const out: Uint8Array[] = [];
+      for await (const f of (await openFrames(fx.mp4, { width: 32, height: 32, fps: 5, layout: 'planar', ...extra })).frames) out.push(f.pixels);
+      return out;
+    };
+    expect(await planar({ copy: { file: copy, width: 64, height: 36, fps: 10 } })).toEqual(await planar());
+    for (const range of [{}, { startSec: 0.7, durationSec: 0.9 }]) {
+      const direct = await all(fx.mp4, range);
+      expect(direct.length).toBeGreaterThan(5);
+      // Every grey value kept: a copy squeezed into video range (16..235) differs by up to 20.
+      expect(await all(copy, range)).toEqual(direct);
+    }
+  });
+
   it('decodes every container, and refuses missing video or bad sizes', async () => {
     for (const f of [fx.mov, fx.mkv, fx.webm]) {
       const s = await openFrames(f, { width: 48, height: 27 });

@@ -4,7 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ffmpegPath } from '../../../src/main/engine/media/binaries';
+import { openFrames } from '../../../src/main/engine/media/frames';
 import { probeMedia } from '../../../src/main/engine/media/probe';
+import { trackingCopyTarget } from '../../../src/main/engine/media/tracking-view';
 import { changeSides, leastPlace, liftActivity, motionNear, PixelChange, robustLine, trackPoints } from '../../../src/main/engine/separation/movement';
 import { followedSpan, movementShare, movementWeights, shareMasks } from '../../../src/main/engine/separation/movement-share';
 
@@ -118,6 +120,28 @@ describe('following a clicked point: its movement says when it sounds', () => {
     const truth = Array.from({ length: FPS * SECONDS }, (_, i) => env(i));
     expect(correlation(liftActivity(m.lift[0]), truth)).toBeGreaterThan(0.95);
     expect(Math.max(...liftActivity(m.lift[1]))).toBe(0);
+  });
+
+  it("follows from the analysis' grey copy of the picture exactly as from the media, over the clip and over a range", async () => {
+    const info = await probeMedia(clip);
+    const target = trackingCopyTarget(info, dir)!;
+    for await (const _f of (await openFrames(clip, { width: 16, height: 9, info, layout: 'gray', copy: target })).frames);
+    for (const range of [{}, { startSec: 1.33, durationSec: 2.5 }]) {
+      const direct = await trackPoints(clip, info, clicks, range);
+      expect(await trackPoints(clip, info, clicks, { ...range, copy: target.file })).toEqual(direct);
+    }
+  });
+
+  it('follows a range from the frame on screen at its start, a frame at a time to its end', async () => {
+    const info = await probeMedia(clip);
+    const m = await trackPoints(clip, info, clicks, { startSec: 1.33, durationSec: 2.5 });
+    expect(m.fromSec).toBeCloseTo(1.3, 9);
+    // The frames starting before 3.83 s: 1.3 s .. 3.8 s.
+    expect(m.lift[0].length).toBe(26);
+    // The same movement as over the whole clip, where the sprite moves (its template is cut alike).
+    const whole = await trackPoints(clip, info, clicks);
+    const range = liftActivity(m.lift[0]), all = liftActivity(whole.lift[0]).subarray(13, 39);
+    expect(correlation(range, all)).toBeGreaterThan(0.95);
   });
 
   it("follows a speaker whose mouth opens and closes as it talks: the face's lift, not its mouth, is the activity", async () => {

@@ -78,6 +78,24 @@ describe('analysis cache', () => {
     expect(await cache.pointing(10, 5)).toEqual(pointing.subarray(10 * cells, 15 * cells));
   });
 
+  it("keeps a grey copy of the picture as the tracker sees it, and is not complete without it", async () => {
+    const copy = analysis.cache.trackingCopy!;
+    expect(path.basename(copy)).toBe('tracking.mkv');
+    const copied = await probeMedia(copy);
+    // The tracker's view: 180 pixels high, the picture's shape, the video's own rate.
+    expect([copied.video?.width, copied.video?.height, copied.video?.fps]).toEqual([320, 180, 10]);
+    expect(copied.durationSec).toBeCloseTo(info.durationSec, 0);
+    // A folder whose copy is gone (a disk cleaner, a copy by hand) is analysed again, not used without it.
+    const root = mkdtempSync(path.join(dir, 'copy-'));
+    const first = await analyzeMedia(clip, { runtime: rt, info, cacheRoot: root });
+    await first.cache.close();
+    rmSync(first.cache.trackingCopy!);
+    const again = await analyzeMedia(clip, { runtime: rt, info, cacheRoot: root });
+    expect(again.cached).toBe(false);
+    expect(existsSync(again.cache.trackingCopy!)).toBe(true);
+    await again.cache.close();
+  });
+
   it('a cache of an older format in the same folder is analysed again and replaced', async () => {
     const root = path.join(dir, 'cache-old');
     const first = await analyzeMedia(clip, { runtime: rt, info, cacheRoot: root });

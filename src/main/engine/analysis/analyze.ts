@@ -2,6 +2,7 @@ import { Cancelled } from '../../../shared/errors';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { openFrames, type VideoFrame } from '../media/frames';
+import { TRACKING_COPY, trackingCopyTarget } from '../media/tracking-view';
 import { MediaError } from '../media/errors';
 import { probeMedia, requireAudio, requireVideo, type MediaInfo } from '../media/probe';
 import { fingerprintFile } from '../project/fingerprint';
@@ -143,7 +144,9 @@ async function compute(file: string, info: MediaInfo & { audio: object; video: o
 
   const extensions = analysisExtensions(card, (s) => rt.has(s));
   for (const e of extensions) await e.begin(dir, rt);
-  const stream = await openFrames(file, { width, height, fps, fit, info, signal, layout: 'planar' });
+  // The tracker's own view of the picture, written from the same decode (media/tracking-view.ts).
+  const copy = trackingCopyTarget(info, dir);
+  const stream = await openFrames(file, { width, height, fps, fit, info, signal, layout: 'planar', ...(copy ? { copy } : {}) });
   const frames = stream.frames;
   const visualOut = await fsp.open(path.join(dir, 'visual.f16'), 'w');
   const heatOut = await fsp.open(path.join(dir, 'heatmaps.f32'), 'w');
@@ -257,7 +260,7 @@ async function compute(file: string, info: MediaInfo & { audio: object; video: o
     grid: [grid[0], grid[1]],
     featureStride: card.video.featureStride,
     geometry: stream.geometry,
-    files: { ...extraFiles, visual: 'visual.f16', heatmaps: 'heatmaps.f32', movement: 'movement.f16', displacement: 'displacement.f16' },
+    files: { ...extraFiles, visual: 'visual.f16', heatmaps: 'heatmaps.f32', movement: 'movement.f16', displacement: 'displacement.f16', ...(copy ? { tracking: TRACKING_COPY } : {}) },
     seconds: 0,
     createdAt: new Date().toISOString(),
   };

@@ -9,7 +9,8 @@ import { movementSpan, pointingHeat } from './pointing';
  * On-disk cache of one media file's analysis by one model: visual features (float16), audio-visual
  * heatmaps (float32), the picture's movement (float16, pointing.ts) and its displacement from rest
  * (float16, displacement.ts) per video frame at the
- * model's rate. Keyed by the media's fingerprint and the model card's sha256, so the same clip
+ * model's rate, and a grey copy of the picture as point trackers see it (media/tracking-view.ts;
+ * where the ffmpeg in use can write one). Keyed by the media's fingerprint and the model card's sha256, so the same clip
  * opened again (any project, the CLI) is not analysed twice. A cache folder is built under a
  * temporary name and renamed into place complete; meta.json inside it is what the analyses table
  * points at.
@@ -36,7 +37,8 @@ export interface AnalysisMeta {
   grid: [number, number];
   featureStride: number;
   geometry: FrameGeometry;
-  files: { visual: string; heatmaps: string; movement: string; displacement: string } & Record<string, string>;
+  /** Per-frame files, and `tracking`: the tracking copy, when the ffmpeg in use could write one. */
+  files: { visual: string; heatmaps: string; movement: string; displacement: string; tracking?: string } & Record<string, string>;
   seconds: number;
   createdAt: string;
 }
@@ -85,6 +87,11 @@ export class AnalysisCache {
           return null;
         }
       }
+      // The tracking copy, where the analysis wrote one (a copy cut short would not be named).
+      if (meta.files.tracking && !((await fsp.stat(path.join(dir, meta.files.tracking)).catch(() => null))?.size ?? 0)) {
+        await closeAll();
+        return null;
+      }
       const [visual, heat, movement, displacement] = opened;
       const cache = new AnalysisCache(dir, meta, visual, heat);
       // Read like any later stage's per-frame files (frameRangeFeatures), their sizes checked above.
@@ -95,6 +102,11 @@ export class AnalysisCache {
       await closeAll();
       return null;
     }
+  }
+
+  /** The grey copy of the picture trackers read (media/tracking-view.ts), or null when this analysis has none. */
+  get trackingCopy(): string | null {
+    return this.meta.files.tracking ? path.join(this.dir, this.meta.files.tracking) : null;
   }
 
   get metaPath(): string {

@@ -1,10 +1,9 @@
 import path from 'node:path';
 import { toMono } from '../dsp/mono';
 import { MediaError } from './errors';
-import { locateTool } from './binaries';
+import { ffmpegBuiltWith } from './binaries';
 import { probeMedia, requireAudio, type MediaInfo } from './probe';
 import { inputArg, lastLine, streamTool } from './process';
-import { spawnSync } from 'node:child_process';
 
 /**
  * Streaming audio decode through ffmpeg (32-bit float PCM on a pipe). Memory stays at one chunk
@@ -36,16 +35,6 @@ export interface AudioChunk {
 export interface DecodedAudio {
   sampleRate: number;
   channels: Float32Array[];
-}
-
-let soxr: boolean | null = null;
-/** Whether the ffmpeg in use was built with libsoxr (the npm one is). */
-export function hasSoxr(): boolean {
-  if (soxr === null) {
-    const r = spawnSync(locateTool('ffmpeg').path, ['-hide_banner', '-version'], { encoding: 'utf8' });
-    soxr = r.status === 0 && r.stdout.includes('--enable-libsoxr');
-  }
-  return soxr;
 }
 
 function checkRange(opts: DecodeAudioOptions): void {
@@ -89,7 +78,7 @@ export async function* decodeAudioStream(file: string, opts: DecodeAudioOptions 
   if (opts.durationSec !== undefined) args.push('-t', String(opts.durationSec));
   args.push('-map', '0:a:0', '-vn', '-sn', '-dn');
   if (sampleRate !== src.sampleRate) {
-    args.push('-af', hasSoxr() ? `aresample=${sampleRate}:resampler=soxr` : `aresample=${sampleRate}`);
+    args.push('-af', ffmpegBuiltWith('libsoxr') ? `aresample=${sampleRate}:resampler=soxr` : `aresample=${sampleRate}`);
   }
   if (decodeChannels !== src.channels) args.push('-ac', String(decodeChannels));
   args.push('-f', 'f32le', '-acodec', 'pcm_f32le', 'pipe:1');

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { accessSync, chmodSync, constants, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -87,3 +88,15 @@ export function locateTool(tool: Tool): ToolLocation {
 
 export const ffmpegPath = (): string => locateTool('ffmpeg').path;
 export const ffprobePath = (): string => locateTool('ffprobe').path;
+
+const builtWith = new Map<string, boolean>();
+/** Whether the ffmpeg in use was built with `library` (say libsoxr, libx264; the npm one has both). */
+export function ffmpegBuiltWith(library: string): boolean {
+  let has = builtWith.get(library);
+  if (has === undefined) {
+    const r = spawnSync(ffmpegPath(), ['-hide_banner', '-version'], { encoding: 'utf8' });
+    has = r.status === 0 && r.stdout.includes(`--enable-${library}`);
+    builtWith.set(library, has);
+  }
+  return has;
+}

@@ -29,6 +29,13 @@ export interface DecodeFramesOptions {
    * cheaper), for trackers that need no colour.
    */
   layout?: FrameLayout;
+  /**
+   * Also write the picture, grey at this size (letterboxed) and rate, to `file` (lossless H.264 in
+   * Matroska, a key frame a second), from the same decode: complete once the stream has ended. Its
+   * luma plane holds the grey values exactly (full-range 4:2:0: the libx264 of some ffmpeg builds,
+   * the npm one among them, writes no grey and would squeeze them into video range).
+   */
+  copy?: { file: string; width: number; height: number; fps: number };
 }
 
 export type FrameLayout = 'rgb' | 'planar' | 'gray';
@@ -99,7 +106,16 @@ export async function openFrames(file: string, opts: DecodeFramesOptions): Promi
   if (opts.durationSec !== undefined) args.push('-t', String(opts.durationSec));
   // gbrp after the chain's rgb24 is a lossless reordering of the same pixels.
   const layout = opts.layout ?? 'rgb';
-  args.push('-map', '0:v:0', '-an', '-sn', '-dn', '-vf', geometryFilter(geometry, fps, layout), '-f', 'rawvideo', '-pix_fmt', PIX_FMT[layout], 'pipe:1');
+  const raw = ['-f', 'rawvideo', '-pix_fmt', PIX_FMT[layout], 'pipe:1'];
+  const { copy } = opts;
+  if (!copy) args.push('-map', '0:v:0', '-an', '-sn', '-dn', '-vf', geometryFilter(geometry, fps, layout), ...raw);
+  else {
+    const copyGeometry = frameGeometry(v.width * v.sampleAspect, v.height, copy.width, copy.height);
+    const graph = `[0:v:0]split=2[a][b];[a]${geometryFilter(geometry, fps, layout)}[frames];[b]${geometryFilter(copyGeometry, copy.fps, 'gray')}[copy]`;
+    args.push('-filter_complex', graph, '-map', '[frames]', ...raw);
+    if (opts.durationSec !== undefined) args.push('-t', String(opts.durationSec));
+    args.push('-map', '[copy]', '-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '0', '-g', String(Math.max(1, Math.round(copy.fps))), '-pix_fmt', 'yuvj420p', '-f', 'matroska', '-y', copy.file);
+  }
 
   const frameBytes = width * height * (layout === 'gray' ? 1 : 3);
   const start = opts.startSec ?? 0;

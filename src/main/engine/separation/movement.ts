@@ -1,7 +1,7 @@
 import { quantile } from '../detect/speaking';
-import { frameGeometry } from '../media/geometry';
 import { openFrames } from '../media/frames';
 import type { MediaInfo } from '../media/probe';
+import { TRACK_HEIGHT, trackingCopyInfo, trackingView } from '../media/tracking-view';
 import type { Click } from './features';
 
 /**
@@ -22,8 +22,6 @@ import type { Click } from './features';
  * background does not. That takes one pass over the frames before the one that follows them.
  */
 
-/** Height of the picture the tracker looks at, pixels (the width follows the picture's shape). */
-const TRACK_HEIGHT = 180;
 /** Side of the template around the click, in frame heights (a sprite is 1/4 to 1/3 of it). */
 const PATCH = 0.16;
 /** How far from the click the template is looked for: lift (up to 8 %) and drift (5 %) both ways, in frame heights. */
@@ -42,8 +40,6 @@ const COARSE = 3;
  * to 0.95 on average, for speakers from 0.85 to 0.94; 0.7 to 2.5 were tried.)
  */
 const MISMATCH = 1;
-/** The most frames a second followed (a video's own rate up to this). */
-const MAX_FPS = 30;
 /**
  * The most frames held for the pixel change and the drift's line: a span up to this long (a
  * minute at 30 fps) is decoded once and measured from memory (only the part of each frame a
@@ -63,8 +59,10 @@ const CHANGE_FRAMES = 200;
 const LINE_FRAMES = 60;
 
 export interface PointMotion {
-  /** Frames a second; frame n stands for the picture at (n + 0.5) / fps seconds into the media. */
+  /** Frames a second; frame n stands for the picture at fromSec + (n + 0.5) / fps seconds into the media. */
   fps: number;
+  /** Where the first frame starts, seconds: on the media's frame grid (a whole number of frames). */
+  fromSec: number;
   /** Per point: how far it is above where it was clicked, per frame, in frame heights (up positive). */
   lift: Float32Array[];
 }
@@ -270,24 +268,6 @@ export function robustLine(x: number[], most = 200): { a: number; b: number } {
   return { a, b };
 }
 
-/**
- * The picture the tracker looks at: the frame's shape, TRACK_HEIGHT high, at the video's own rate
- * up to MAX_FPS; `at` maps a point (0..1 of the original frame) to its pixel there.
- */
-function trackingView(info: MediaInfo, what: string): { width: number; height: number; fps: number; at: (p: { x: number; y: number }) => { x: number; y: number } } {
-  const v = info.video;
-  if (!v) throw new RangeError(`${what} needs a picture`);
-  const aspect = (v.width * v.sampleAspect) / v.height;
-  const width = Math.max(16, 2 * Math.round((TRACK_HEIGHT * aspect) / 2)), height = TRACK_HEIGHT;
-  const g = frameGeometry(v.width * v.sampleAspect, v.height, width, height);
-  return {
-    width,
-    height,
-    fps: Math.min(MAX_FPS, v.fps > 0 ? v.fps : 25),
-    at: (p) => ({ x: g.offsetX + p.x * g.scaledWidth, y: g.offsetY + p.y * g.scaledHeight }),
-  };
-}
-
 /** The part of the picture a point's search can reach, and where the template sits in it. */
 interface Reach {
   x0: number;
@@ -311,19 +291,25 @@ function within<T extends Uint8Array | Float32Array>(px: T, width: number, r: Re
  * change weighs the templates (over the span and, for a range, up to CHANGE_MARGIN_SEC on its sides)
  * and a sample of frames gives the drift's line, from the frames held
  * (every frame of a span up to KEEP_FRAMES); every frame gives the height on that line.
+ *
+ * Frames lie on the media's own grid (frame i on screen at (i + 0.5) / fps), so a range starts at
+ * the frame that holds startSec. A span short enough to hold is decoded in one pass with its sides
+ * and, where they lie within, the clicked pictures: starting ffmpeg costs about as much as
+ * decoding 13 s of 640x360 video, and a preview would otherwise start it four times.
  */
 export async function trackPoints(
   file: string,
   info: MediaInfo,
   points: Click[],
-  opts: { startSec?: number; durationSec?: number; signal?: AbortSignal; keepFrames?: number } = {},
+  opts: { startSec?: number; durationSec?: number; signal?: AbortSignal; keepFrames?: number; copy?: string | null } = {},
 ): Promise<PointMotion> {
   const { width, height, fps, at } = trackingView(info, 'following a point');
   const size = Math.max(6, Math.round(PATCH * height));
   const rangeX = Math.round(SEARCH_X * height), rangeY = Math.round(SEARCH_Y * height);
-  const range = { startSec: opts.startSec, durationSec: opts.durationSec };
+  // The analysis' tracking copy holds this very view; the media itself is decoded without one.
+  const source = opts.copy ? { file: opts.copy, info: trackingCopyInfo(info) } : { file, info };
   const gray = (rate: number, span: { startSec?: number; durationSec?: number }) =>
-    openFrames(file, { width, height, fps: rate, info, signal: opts.signal, layout: 'gray', ...span });
+    openFrames(source.file, { width, height, fps: rate, info: source.info, signal: opts.signal, layout: 'gray', ...span });
   const reaches: Reach[] = points.map((p) => {
     const c = at(p);
     const x = Math.min(width - size, Math.max(0, Math.round(c.x - size / 2)));
@@ -332,46 +318,81 @@ export async function trackPoints(
     return { x0, y0, w: Math.min(width, x + size + rangeX) - x0, h: Math.min(height, y + size + rangeY) - y0, tx: x - x0, ty: y - y0 };
   });
   const part = (px: Uint8Array, r: Reach): Gray => ({ w: r.w, h: r.h, px: within(px, width, r, new Uint8Array(r.w * r.h)) });
-  // The picture around each click, in the frame on screen at its time (decoded beside the span).
-  const clickedPictures = Promise.all(
-    points.map(async (p, k) => {
-      const frame = Math.max(0, Math.floor(p.timeSec * fps));
-      let g: Gray | null = null;
-      for await (const f of (await gray(fps, { startSec: frame / fps, durationSec: 1.5 / fps })).frames) g ??= part(f.pixels, reaches[k]);
-      if (!g) throw new RangeError(`no picture at ${p.timeSec.toFixed(2)} s to follow`);
-      return g;
-    }),
-  );
-  // Its failure is reported where it is awaited; a failure of the span's decoding first must not leave it unhandled.
-  clickedPictures.catch(() => {});
+  const frameAt = (sec: number) => Math.max(0, Math.floor(sec * fps + 1e-6));
+  // The span on the frame grid: from the frame that holds startSec to the span's end.
+  const first = frameAt(opts.startSec ?? 0);
+  const fromSec = first / fps;
+  const endSec = opts.durationSec === undefined ? info.durationSec : (opts.startSec ?? 0) + opts.durationSec;
+  const spanSec = Math.max(0, endSec - fromSec);
+  const range = first > 0 || opts.durationSec !== undefined ? { startSec: fromSec, durationSec: spanSec } : {};
   // The frames held: every one of a short span, an even sample of a long one (of unknown length, 1 a second).
-  const startSec = opts.startSec ?? 0;
-  const spanSec = opts.durationSec ?? Math.max(0, info.durationSec - startSec);
   const heldFps = spanSec > 0 ? Math.min(fps, (opts.keepFrames ?? KEEP_FRAMES) / spanSec) : 1;
+  const onePass = heldFps === fps;
+  // A frame belongs to the span when it starts before the span's end (as ffmpeg's -t keeps it).
+  const inSpan = (frame: number) => frame >= first && (opts.durationSec === undefined || frame / fps < endSec - 1e-6);
   const inReach = (i: number) => {
     const x = i % width, y = (i - x) / width;
     return reaches.some((r) => x >= r.x0 && x < r.x0 + r.w && y >= r.y0 && y < r.y0 + r.h);
   };
   const change = new PixelChange(width * height, inReach);
   const held: Gray[][] = points.map(() => []);
-  const holding = (async () => {
-    for await (const f of (await gray(heldFps, range)).frames) {
-      change.add(f.pixels);
-      reaches.forEach((r, k) => held[k].push(part(f.pixels, r)));
-    }
-  })();
   // A range's few seconds may hold a clicked thing still while another moves beside it: weighted
   // by the change within the range alone, its template would be that other thing's passing edge,
   // and the tracker would follow it. The change is also measured over a sample of the seconds on
-  // either side of the range, where the thing most likely moved with its own sound; decoded beside
-  // the range's own frames (another ffmpeg, another core).
-  const sides = changeSides(startSec, spanSec, info.durationSec);
+  // either side of the range, where the thing most likely moved with its own sound.
+  const sides = changeSides(fromSec, spanSec, info.durationSec);
   const sideSec = sides.reduce((s, x) => s + x.durationSec, 0);
-  const around = (async () => {
-    for (const side of sides) for await (const f of (await gray(Math.min(fps, CHANGE_FRAMES / sideSec), side)).frames) change.add(f.pixels);
-  })();
-  await Promise.all([holding, around]);
-  const clicked = await clickedPictures;
+  // The picture around each click, in the frame on screen at its time: from the one pass where it
+  // lies within, otherwise decoded beside it (once a frame, however many clicks it holds).
+  const clickFrames = points.map((p) => frameAt(p.timeSec));
+  const passFrom = onePass && sides.length > 0 ? Math.min(first, frameAt(sides[0].startSec)) : first;
+  const passTo = onePass && sides.length > 0 ? Math.max(endSec, sides[sides.length - 1].startSec + sides[sides.length - 1].durationSec) : endSec;
+  const inPass = (frame: number) => onePass && frame >= passFrom && (sides.length === 0 ? inSpan(frame) : frame / fps < passTo);
+  const pictures = new Map<number, Promise<Uint8Array>>();
+  for (const frame of clickFrames) {
+    if (inPass(frame) || pictures.has(frame)) continue;
+    const picture = (async () => {
+      for await (const f of (await gray(fps, { startSec: frame / fps, durationSec: 1.5 / fps })).frames) return f.pixels;
+      throw new RangeError(`no picture at ${((frame + 0.5) / fps).toFixed(2)} s to follow`);
+    })();
+    // Its failure is reported where it is awaited; a failure of the span's decoding first must not leave it unhandled.
+    picture.catch(() => {});
+    pictures.set(frame, picture);
+  }
+  const passed = new Map<number, Uint8Array>();
+  if (onePass) {
+    const sideFrames = Math.round(sideSec * fps);
+    const sideEvery = Math.max(1, Math.floor(sideFrames / CHANGE_FRAMES));
+    let sideSeen = 0;
+    const pass = await gray(fps, passFrom > 0 || sides.length > 0 || opts.durationSec !== undefined ? { startSec: passFrom / fps, durationSec: passTo - passFrom / fps } : {});
+    for await (const f of pass.frames) {
+      const frame = passFrom + f.index;
+      if (clickFrames.includes(frame)) passed.set(frame, f.pixels);
+      if (inSpan(frame)) {
+        change.add(f.pixels);
+        reaches.forEach((r, k) => held[k].push(part(f.pixels, r)));
+      } else if (sideSeen++ % sideEvery === 0) change.add(f.pixels);
+    }
+  } else {
+    const holding = (async () => {
+      for await (const f of (await gray(heldFps, range)).frames) {
+        change.add(f.pixels);
+        reaches.forEach((r, k) => held[k].push(part(f.pixels, r)));
+      }
+    })();
+    // Decoded beside the span's own frames (another ffmpeg, another core).
+    const around = (async () => {
+      for (const side of sides) for await (const f of (await gray(Math.min(fps, CHANGE_FRAMES / sideSec), side)).frames) change.add(f.pixels);
+    })();
+    await Promise.all([holding, around]);
+  }
+  const clicked = await Promise.all(
+    clickFrames.map(async (frame, k) => {
+      const px = passed.get(frame) ?? (await pictures.get(frame));
+      if (!px) throw new RangeError(`no picture at ${points[k].timeSec.toFixed(2)} s to follow`);
+      return part(px, reaches[k]);
+    }),
+  );
   const moving = change.result();
   const templates = reaches.map((r, k) => cut(clicked[k], r.tx, r.ty, size, within(moving, width, r, new Float32Array(r.w * r.h))));
   // Where each template is in a sample of the held frames, searched both ways: the sideways
@@ -393,12 +414,12 @@ export async function trackPoints(
       lift[k].push(-last[k]!.dy / height);
     });
   };
-  if (heldFps === fps) for (let i = 0; i < n; i++) follow((k) => held[k][i], i);
+  if (onePass) for (let i = 0; i < n; i++) follow((k) => held[k][i], i);
   else {
     let i = 0;
     for await (const f of (await gray(fps, range)).frames) follow((k) => part(f.pixels, reaches[k]), i++);
   }
-  return { fps, lift: lift.map((l) => Float32Array.from(l)) };
+  return { fps, fromSec, lift: lift.map((l) => Float32Array.from(l)) };
 }
 
 /**

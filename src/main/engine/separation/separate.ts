@@ -171,6 +171,7 @@ export async function separate(file: string, queries: SourceQuery[], opts: Separ
           fromSec: startSec,
           toSec: durationSec === undefined ? null : startSec + durationSec,
           signal,
+          copy: cache?.trackingCopy,
         });
   // Its failure is reported where it is awaited; a failure of the masks first must not leave it unhandled.
   share.catch(() => {});
