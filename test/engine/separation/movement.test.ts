@@ -122,13 +122,14 @@ describe('following a clicked point: its movement says when it sounds', () => {
     expect(Math.max(...liftActivity(m.lift[1]))).toBe(0);
   });
 
-  it("follows from the analysis' grey copy of the picture exactly as from the media, over the clip and over a range", async () => {
+  it("follows from the analysis' grey copy of the picture exactly as from the media, over the clip and over a range, and measures the movement near a click alike", async () => {
     const info = await probeMedia(clip);
     const target = trackingCopyTarget(info, dir)!;
     for await (const _f of (await openFrames(clip, { width: 16, height: 9, info, layout: 'gray', copy: target })).frames);
     for (const range of [{}, { startSec: 1.33, durationSec: 2.5 }]) {
       const direct = await trackPoints(clip, info, clicks, range);
       expect(await trackPoints(clip, info, clicks, { ...range, copy: target.file })).toEqual(direct);
+      expect(await motionNear(clip, info, clicks, { ...range, copy: target.file })).toEqual(await motionNear(clip, info, clicks, range));
     }
   });
 

@@ -51,8 +51,13 @@ export function trackingCopyTarget(info: MediaInfo, dir: string): { file: string
   return { file: path.join(dir, TRACKING_COPY), width, height, fps };
 }
 
+/** Where a tracker reads the picture of `file`: its tracking copy when there is one (`copy`), otherwise the media. */
+export function trackingSource(file: string, info: MediaInfo, copy: string | null | undefined): { file: string; info: MediaInfo } {
+  return copy ? { file: copy, info: trackingCopyInfo(info) } : { file, info };
+}
+
 /** How to read the tracking copy of media `info`: the same view, already at its size and rate, upright. */
-export function trackingCopyInfo(info: MediaInfo): MediaInfo {
+function trackingCopyInfo(info: MediaInfo): MediaInfo {
   const v = info.video;
   if (!v) throw new RangeError('a tracking copy needs a picture');
   const { width, height, fps } = trackingView(info, 'a tracking copy');

@@ -185,7 +185,7 @@ export default defineJob<SeparationJobParams, Manifest>(async (p, ctx) => {
       });
       const d = detections ?? (detectionsFile ? await readDetections(detectionsFile) : null);
       const span = { startSec: r.startSec, durationSec: r.frames / r.sampleRate };
-      const activity = d ? await sourcesActivity({ file: p.media, info }, d.frames, queries, r.sources.map((s) => s.point), span, ctx.signal) : null;
+      const activity = d ? await sourcesActivity({ file: p.media, info, trackingCopy: a?.cache.trackingCopy }, d.frames, queries, r.sources.map((s) => s.point), span, ctx.signal) : null;
       if (activity) {
         // Sources asked for alike are told apart by who moves when (activity-share.ts).
         const times = Array.from({ length: Math.ceil((r.frames / r.sampleRate) * SHARE_FPS) }, (_, i) => r.startSec + (i + 0.5) / SHARE_FPS);

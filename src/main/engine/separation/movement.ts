@@ -1,7 +1,7 @@
 import { quantile } from '../detect/speaking';
 import { openFrames } from '../media/frames';
 import type { MediaInfo } from '../media/probe';
-import { TRACK_HEIGHT, trackingCopyInfo, trackingView } from '../media/tracking-view';
+import { TRACK_HEIGHT, trackingSource, trackingView } from '../media/tracking-view';
 import type { Click } from './features';
 
 /**
@@ -49,9 +49,10 @@ const MISMATCH = 1;
 const KEEP_FRAMES = 1800;
 /**
  * Seconds on each side of a range over which the pixels' change weighs the templates too, and the
- * frames of those sides it is measured on. Not tuned: on validation clips (3 s ranges of 8 s
- * clips, where they cover the whole clip) they took the range's share from 12.85 to 13.53 dB
- * (the whole file's over the same seconds: 15.41). The sides alone are decoded, beside the range.
+ * fewest frames of those sides it is measured on (every k-th, or a sample at a lower rate when the
+ * range is too long to hold). Not tuned: on validation clips (3 s ranges of 8 s clips, where they
+ * cover the whole clip) they took the range's share from 12.85 to 13.53 dB (the whole file's over
+ * the same seconds: 15.41).
  */
 const CHANGE_MARGIN_SEC = 10;
 const CHANGE_FRAMES = 200;
@@ -295,7 +296,8 @@ function within<T extends Uint8Array | Float32Array>(px: T, width: number, r: Re
  * Frames lie on the media's own grid (frame i on screen at (i + 0.5) / fps), so a range starts at
  * the frame that holds startSec. A span short enough to hold is decoded in one pass with its sides
  * and, where they lie within, the clicked pictures: starting ffmpeg costs about as much as
- * decoding 13 s of 640x360 video, and a preview would otherwise start it four times.
+ * decoding 13 s of 640x360 video, and a preview would otherwise start it four times. `copy`: the
+ * analysis' tracking copy of the media (media/tracking-view.ts), read instead of the media.
  */
 export async function trackPoints(
   file: string,
@@ -306,8 +308,7 @@ export async function trackPoints(
   const { width, height, fps, at } = trackingView(info, 'following a point');
   const size = Math.max(6, Math.round(PATCH * height));
   const rangeX = Math.round(SEARCH_X * height), rangeY = Math.round(SEARCH_Y * height);
-  // The analysis' tracking copy holds this very view; the media itself is decoded without one.
-  const source = opts.copy ? { file: opts.copy, info: trackingCopyInfo(info) } : { file, info };
+  const source = trackingSource(file, info, opts.copy);
   const gray = (rate: number, span: { startSec?: number; durationSec?: number }) =>
     openFrames(source.file, { width, height, fps: rate, info: source.info, signal: opts.signal, layout: 'gray', ...span });
   const reaches: Reach[] = points.map((p) => {
@@ -482,7 +483,12 @@ const NEAR_SMOOTH_SEC = 0.5;
  * real footage a person detector may take two people side by side for one, so the click, not a
  * detected box, says where to look.
  */
-export async function motionNear(file: string, info: MediaInfo, points: { x: number; y: number }[], opts: { startSec?: number; durationSec?: number; signal?: AbortSignal } = {}): Promise<{ fps: number; motion: Float32Array[] }> {
+export async function motionNear(
+  file: string,
+  info: MediaInfo,
+  points: { x: number; y: number }[],
+  opts: { startSec?: number; durationSec?: number; signal?: AbortSignal; copy?: string | null } = {},
+): Promise<{ fps: number; motion: Float32Array[] }> {
   const { width, height, fps, at } = trackingView(info, 'measuring movement');
   // Half the square's side: NEAR of the picture's height as shown (without any letterbox bars).
   const half = (NEAR * (at({ x: 0, y: 1 }).y - at({ x: 0, y: 0 }).y)) / 2;
@@ -492,7 +498,8 @@ export async function motionNear(file: string, info: MediaInfo, points: { x: num
   });
   const raw: number[][] = points.map(() => []);
   let prev: Uint8Array | null = null;
-  const stream = await openFrames(file, { width, height, fps, info, signal: opts.signal, startSec: opts.startSec, durationSec: opts.durationSec, layout: 'gray' });
+  const source = trackingSource(file, info, opts.copy);
+  const stream = await openFrames(source.file, { width, height, fps, info: source.info, signal: opts.signal, startSec: opts.startSec, durationSec: opts.durationSec, layout: 'gray' });
   for await (const f of stream.frames) {
     const g = f.pixels;
     boxes.forEach(([x0, y0, x1, y1], k) => {

@@ -21,7 +21,7 @@ export type ActivityOver = (times: number[]) => number[];
  * has one. Players' movement is measured over `span` of the media (seconds).
  */
 export async function sourcesActivity(
-  media: { file: string; info: MediaInfo },
+  media: { file: string; info: MediaInfo; trackingCopy?: string | null },
   frames: DetectionFrame[],
   queries: readonly SourceQuery[],
   points: readonly (Click | null)[],
@@ -42,7 +42,7 @@ export async function sourcesActivity(
   });
   if (players.length > 0 && media.info.video) {
     // Only the span separated is looked at (a preview's is short).
-    const { fps, motion } = await motionNear(media.file, media.info, players.map((s) => s.point), { ...span, signal });
+    const { fps, motion } = await motionNear(media.file, media.info, players.map((s) => s.point), { ...span, signal, copy: media.trackingCopy });
     // One scale for all of them: from the least of their quiet levels (the picture's own
     // flicker) to the most of their busy ones, so who moves more counts, not who moves more than usual.
     const rest = Math.min(...motion.map((m) => quantile(Array.from(m), 0.1)));
