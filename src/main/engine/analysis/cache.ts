@@ -8,10 +8,10 @@ import { movementSpan, pointingHeat } from './pointing';
 /**
  * On-disk cache of one media file's analysis by one model: visual features (float16), audio-visual
  * heatmaps (float32), the picture's movement (float16, pointing.ts) and its displacement from rest
- * (float16, displacement.ts) per video frame at the
- * model's rate, and a grey copy of the picture as point trackers see it (media/tracking-view.ts;
- * where the ffmpeg in use can write one). Keyed by the media's fingerprint and the model card's sha256, so the same clip
- * opened again (any project, the CLI) is not analysed twice. A cache folder is built under a
+ * (float16, displacement.ts) per video frame at the model's rate, and a grey copy of the picture
+ * as point trackers see it (media/tracking-view.ts; where the ffmpeg in use can write one). Keyed
+ * by the media's fingerprint and the model card's sha256, so the same clip opened again (any
+ * project, the CLI) is not analysed twice. A cache folder is built under a
  * temporary name and renamed into place complete; meta.json inside it is what the analyses table
  * points at.
  */
