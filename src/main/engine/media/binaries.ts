@@ -89,14 +89,12 @@ export function locateTool(tool: Tool): ToolLocation {
 export const ffmpegPath = (): string => locateTool('ffmpeg').path;
 export const ffprobePath = (): string => locateTool('ffprobe').path;
 
-const builtWith = new Map<string, boolean>();
+let configuration: string | null = null;
 /** Whether the ffmpeg in use was built with `library` (say libsoxr, libx264; the npm one has both). */
 export function ffmpegBuiltWith(library: string): boolean {
-  let has = builtWith.get(library);
-  if (has === undefined) {
+  if (configuration === null) {
     const r = spawnSync(ffmpegPath(), ['-hide_banner', '-version'], { encoding: 'utf8' });
-    has = r.status === 0 && r.stdout.includes(`--enable-${library}`);
-    builtWith.set(library, has);
+    configuration = r.status === 0 ? r.stdout : '';
   }
-  return has;
+  return configuration.includes(`--enable-${library}`);
 }
