@@ -8,7 +8,7 @@ import { openFrames } from '../../../src/main/engine/media/frames';
 import { probeMedia } from '../../../src/main/engine/media/probe';
 import { trackingCopyTarget } from '../../../src/main/engine/media/tracking-view';
 import { changeSides, leastPlace, liftActivity, motionNear, PixelChange, robustLine, trackPoints } from '../../../src/main/engine/separation/movement';
-import { followedSpan, movementShare, movementWeights, shareMasks } from '../../../src/main/engine/separation/movement-share';
+import { followedSpan, movementShare, movementWeights, shareMasks, type RegisterMemory } from '../../../src/main/engine/separation/movement-share';
 
 const W = 320, H = 180, FPS = 10, SECONDS = 6;
 
@@ -182,6 +182,25 @@ describe('following a clicked point: its movement says when it sounds', () => {
       }
     }
     expect(inside).toBeGreaterThan(2 * 4 * 80);
+  });
+
+  it('leaves a clicked thing that never moves over the whole file its masks, and shares the others: the tracker lost it, or its movement says nothing', async () => {
+    const info = await probeMedia(clip);
+    const model = { sampleRate: 11025, hop: 256, bins: 4, frames: 256 };
+    // The moving sprite and the still one: nothing left to share between over the whole file.
+    expect(await movementShare(clip, info, clicks, model, { fromSec: 0, toSec: null })).toBeNull();
+    // Over a range the still one may simply rest: shared as before.
+    expect(await movementShare(clip, info, clicks, model, { fromSec: 2, toSec: 4 })).not.toBeNull();
+    // Three clicks, the still one in the middle: the other two (the moving sprite twice) share, and
+    // the still one's masks stay as they are (shared, its weight's floor would give its cells away).
+    const share = (await movementShare(clip, info, [clicks[0], clicks[1], clicks[0]], model, { fromSec: 0, toSec: null }))!;
+    const cells = model.bins * model.frames;
+    const masks = Float32Array.from({ length: 3 * cells }, (_, x) => 0.1 + 0.2 * (((x * 7919) % 13) / 13));
+    const before = Float32Array.from(masks);
+    const sound = Float32Array.from({ length: cells }, (_, x) => 0.1 + env(Math.floor(((x % model.frames) * model.hop * FPS) / model.sampleRate)));
+    share.apply(masks, 0, null, sound);
+    expect(masks.subarray(cells, 2 * cells)).toEqual(before.subarray(cells, 2 * cells));
+    for (let x = 0; x < cells; x++) expect(masks[x] + masks[2 * cells + x]).toBeCloseTo(before[x] + before[2 * cells + x], 5);
   });
 
   it("measures the change around a range on its sides alone, within the media (the range's own frames are held already)", () => {
@@ -447,6 +466,43 @@ describe("each source's weight per cell: whose loudness the cell rises and falls
       expect(w(weights, 0, 0, t) / w(weights, 1, 0, t)).toBeGreaterThan(20);
       expect(w(weights, 1, 1, t) / w(weights, 0, 1, t)).toBeGreaterThan(20);
     }
+  });
+
+  it('carries where each source sounded from the windows before into a window where they only play together', () => {
+    // Window A: source 0 alone (bins 0 and 2), then source 1 alone (bin 1). Window B: both play
+    // all along and move alike, so nothing in B tells whose a bin is.
+    const swell = (t: number) => 0.55 + 0.45 * Math.sin((2 * Math.PI * t) / 31);
+    const solo0 = Float64Array.from({ length: frames }, (_, t) => (t < 80 ? swell(t) : 0));
+    const solo1 = Float64Array.from({ length: frames }, (_, t) => (t >= 80 ? swell(t) : 0));
+    const together = Float64Array.from({ length: frames }, (_, t) => swell(t));
+    const bins3 = (b0: Float64Array, b1: Float64Array) => {
+      const m = new Float32Array(3 * frames);
+      for (let t = 0; t < frames; t++) {
+        m[t] = 3 * b0[t];
+        m[frames + t] = 2 * b1[t];
+        m[2 * frames + t] = 3 * b0[t];
+      }
+      return m;
+    };
+    const alone = movementWeights([together, together], bins3(together, together), dims);
+    const memory: RegisterMemory = { held: null };
+    movementWeights([solo0, solo1], bins3(solo0, solo1), dims, memory);
+    const after = movementWeights([together, together], bins3(together, together), dims, memory);
+    for (const t of [40, 80, 120]) {
+      // On its own, window B splits every bin evenly.
+      for (const f of [0, 1, 2]) expect(w(alone, 0, f, t) / w(alone, 1, f, t)).toBeCloseTo(1, 3);
+      expect(w(after, 0, 0, t) / w(after, 1, 0, t)).toBeGreaterThan(20);
+      expect(w(after, 0, 2, t) / w(after, 1, 2, t)).toBeGreaterThan(20);
+      expect(w(after, 1, 1, t) / w(after, 0, 1, t)).toBeGreaterThan(20);
+    }
+    // A later window's own evidence outweighs an older one's: in window C source 1 holds bin 2
+    // alone, and where both then play together bin 2 is source 1's.
+    const c0 = Float64Array.from({ length: frames }, (_, t) => (t >= 80 ? swell(t) : 0));
+    const c1 = Float64Array.from({ length: frames }, (_, t) => swell(t));
+    const mC = new Float32Array(3 * frames);
+    for (let t = 0; t < frames; t++) mC[2 * frames + t] = 3 * c1[t];
+    const c = movementWeights([c0, c1], mC, dims, memory);
+    for (const t of [40, 120]) expect(w(c, 1, 2, t) / w(c, 0, 2, t)).toBeGreaterThan(2);
   });
 
   it("does not depend on the file's level", () => {
