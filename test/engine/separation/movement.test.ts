@@ -243,6 +243,62 @@ describe('following a clicked point: its movement says when it sounds', () => {
   });
 });
 
+/**
+ * A thin thing (a banjo's neck 3 px wide, a head, a ring for a body) lifted by 8 % of the height x
+ * its envelope and 10 % larger about its middle as it sounds (as the synthetic world draws a player),
+ * drifting `drift` pixels sideways over the clip; it sounds `sounding` s of every 1.5 s.
+ */
+function thinThing(sounding: number, drift: number) {
+  const env = (i: number) => {
+    const t = (i / FPS) % 1.5;
+    return t < sounding ? Math.sin((Math.PI * t) / sounding) : 0;
+  };
+  const at = (i: number) => ({ cx: 120 + (drift * i) / (FPS * SECONDS), cy: 100 - 0.08 * H * env(i), scale: 1 + 0.1 * env(i) });
+  const draw = (f: Uint8Array, p: { cx: number; cy: number; scale: number }) => {
+    for (let y = Math.floor(p.cy - 40); y <= p.cy + 40; y++) for (let x = Math.floor(p.cx - 20); x <= p.cx + 20; x++) {
+      const u = (x - p.cx) / p.scale, v = (y - p.cy) / p.scale;
+      const head = Math.abs(u) <= 3.5 && v > -30 && v < -24;
+      const neck = Math.abs(u) <= 1.5 && v > -30 && v < 8;
+      const ring = Math.abs(Math.hypot(u, v - 20) - 11) < 1.5;
+      if (!(head || neck || ring)) continue;
+      const o = 3 * (y * W + x);
+      [f[o], f[o + 1], f[o + 2]] = head ? [40, 30, 20] : [230, 220, 200];
+    }
+  };
+  const truth = Array.from({ length: FPS * SECONDS }, (_, i) => env(i));
+  const click = (i: number) => ({ x: at(i).cx / W, y: at(i).cy / H, timeSec: (i + 0.5) / FPS });
+  return { at, draw, truth, click };
+}
+
+describe('following a thin thing by what the clicked frame shows of it', () => {
+  let dir: string;
+  beforeAll(() => (dir = mkdtempSync(path.join(os.tmpdir(), 'stemsight-thin-'))));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const follow = async (name: string, thing: ReturnType<typeof thinThing>, clickFrame: number, also?: (f: Uint8Array) => void) => {
+    const file = path.join(dir, `${name}.mp4`);
+    makeWorldClip(file, 5, (f, i) => {
+      also?.(f);
+      thing.draw(f, thing.at(i));
+    });
+    const m = await trackPoints(file, await probeMedia(file), [thing.click(clickFrame)]);
+    return correlation(liftActivity(m.lift[0]), thing.truth);
+  };
+
+  it('follows a thin thing that drifts: the background it passes over, which the clicked frame shows as usual, does not hold the template where it was cut', async () => {
+    expect(await follow('drifting', thinThing(0.7, 10), 3)).toBeGreaterThan(0.95);
+  });
+
+  it('does not take a still picture of the thing beside it for the thing: nothing changes there', async () => {
+    const thing = thinThing(0.7, 10);
+    const poster = { ...thing.at(3), cx: thing.at(3).cx + 18 };
+    expect(await follow('poster', thing, 3, (f) => thing.draw(f, poster))).toBeGreaterThan(0.95);
+  });
+
+  it('follows a thing clicked at rest where it rests most of the time, by how the picture changes around it', async () => {
+    expect(await follow('at-rest', thinThing(0.4, 0), 10)).toBeGreaterThan(0.95);
+  });
+});
+
 describe("the tracker's search gives what a plain scan gives, with less work", () => {
   /** Differences with many ties; a place above `stop` answers early with a partial sum (above stop, below its own). */
   const places = (seed: number, n: number) => Array.from({ length: n }, (_, k) => ((seed * 7919 + k * 104729) % 13) % 5);

@@ -30,8 +30,34 @@ const SEARCH_Y = 0.15;
 const SEARCH_X = 0.12;
 /** Sideways room around the drift's line, pixels (a sprite grows by up to 10 % about its centre). */
 const SIDEWAYS = 2;
-/** Coarse step of the search, pixels; the best coarse place is refined pixel by pixel. */
-const COARSE = 3;
+/**
+ * Coarse step of the search, pixels; the best coarse place is refined pixel by pixel. A thin
+ * thing (a banjo's neck, a flute) matches only within a pixel or two of its place: a step of 3
+ * stepped over it and settled on a wider, poorer dip beside it.
+ */
+const COARSE = 2;
+/**
+ * A place whose pixels change over the clip less than this share of what the template's own place
+ * does (each pixel weighed as the template weighs it) is not looked at: the clicked thing moves,
+ * so wherever it goes the picture changes, and a still patch of background that happens to match
+ * a little better than the thing in a frame where it looks least like its template is not it.
+ * (Still background scores 0; the thing at rest 0.2 and up on validation clips.)
+ */
+const STILL_SHARE = 0.1;
+/**
+ * Grey levels by which a pixel of the clicked frame must differ from its usual look (its median
+ * over the frames) to count in full: less, it counts in proportion. Where a thing drifts past, the
+ * picture changes, but in the clicked frame most of that path shows the usual background, and a
+ * template made of it stays where it was cut when the thing moves away.
+ */
+const UNUSUAL = 16;
+/**
+ * ... unless the clicked frame looks as usual almost everywhere the picture changes (less than
+ * this share of the change is unusual): a thing clicked at rest, where it rests most of the time,
+ * has nothing unusual to show, and its change alone weighs the template. (Clicked where it
+ * sounds the share is 0.3 and up; at rest without drifting, 0.01 to 0.03.)
+ */
+const CLICKED_AS_USUAL = 0.1;
 /**
  * A pixel unlike the template's by more than this many of the template's standard deviations
  * counts as much as any unlike one: where a sprite changes its look (a speaker's mouth opens
@@ -68,6 +94,8 @@ export interface PointMotion {
   lift: Float32Array[];
 }
 
+const clamp = (v: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, v));
+
 /** A grey picture, one byte a pixel, row-major. */
 interface Gray {
   w: number;
@@ -75,7 +103,7 @@ interface Gray {
   px: Uint8Array;
 }
 
-/** The picture around a click, and which of its pixels count. */
+/** The picture around a click, which of its pixels count, and where it is looked for. */
 interface Template {
   /** Top-left of the template in the click's frame, pixels. */
   x: number;
@@ -91,18 +119,33 @@ interface Template {
   weight: Float32Array;
   /** The squared difference a pixel counts for at most. */
   mismatch: number;
+  /** Per top-left place in the click's frame (row-major, as wide as it): 1 where the thing may be (see STILL_SHARE). */
+  candidate: Uint8Array | null;
 }
 
-/** The template with its top-left at (x, y); `change`: how much the picture changes at each pixel of g. */
-function cut(g: Gray, x: number, y: number, size: number, change: Float32Array): Template {
-  let total = 0;
-  for (let r = 0; r < size; r++) for (let c = 0; c < size; c++) total += change[(y + r) * g.w + x + c];
+/**
+ * The template with its top-left at (x, y) in g, the clicked frame: `change` is how much the
+ * picture changes at each pixel of g over the frames, `usual` each pixel's usual value; a pixel
+ * counts by its change and by how unlike its usual value it is in g (UNUSUAL).
+ */
+function cut(g: Gray, x: number, y: number, size: number, change: Float32Array, usual: Uint8Array): Template {
+  const unusual = (i: number) => change[i] * Math.min(1, Math.abs(g.px[i] - usual[i]) / UNUSUAL);
+  let changed = 0, unusualTotal = 0;
+  for (let r = 0; r < size; r++) {
+    for (let c = 0; c < size; c++) {
+      changed += change[(y + r) * g.w + x + c];
+      unusualTotal += unusual((y + r) * g.w + x + c);
+    }
+  }
+  const asUsual = !(unusualTotal >= CLICKED_AS_USUAL * changed);
+  const weighs = asUsual ? (i: number) => change[i] : unusual;
+  const total = asUsual ? changed : unusualTotal;
   // Nothing changes around the click: every pixel counts alike (the point will not move).
   const alike = !(total > 1e-6);
   const pix: { o: number; v: number; w: number }[] = [];
   for (let r = 0; r < size; r++) {
     for (let c = 0; c < size; c++) {
-      const w = alike ? 1 / (size * size) : change[(y + r) * g.w + x + c] / total;
+      const w = alike ? 1 / (size * size) : weighs((y + r) * g.w + x + c) / total;
       if (w === 0) continue;
       pix.push({ o: r * g.w + c, v: g.px[(y + r) * g.w + x + c], w });
     }
@@ -113,16 +156,34 @@ function cut(g: Gray, x: number, y: number, size: number, change: Float32Array):
   let mean = 0, variance = 0;
   value.forEach((v, i) => (mean += weight[i] * v));
   value.forEach((v, i) => (variance += weight[i] * (v - mean) ** 2));
-  return { x, y, size, offset: Int32Array.from(offset), value: Float32Array.from(value), weight: Float32Array.from(weight), mismatch: MISMATCH * MISMATCH * Math.max(variance, 1) };
+  const t = { x, y, size, offset: Int32Array.from(offset), value: Float32Array.from(value), weight: Float32Array.from(weight), mismatch: MISMATCH * MISMATCH * Math.max(variance, 1), candidate: null };
+  return { ...t, candidate: alike ? null : candidates(t, g.w, g.h, change) };
+}
+
+/** The places (top-left) where the picture under the template changes enough for the thing to be there (STILL_SHARE). */
+function candidates(t: Template, w: number, h: number, change: Float32Array): Uint8Array | null {
+  // How much the picture changes under the template at a place, as the template weighs its pixels.
+  const under = (x: number, y: number) => {
+    let sum = 0;
+    for (let i = 0; i < t.offset.length; i++) sum += t.weight[i] * change[y * w + x + t.offset[i]];
+    return sum;
+  };
+  const own = under(t.x, t.y);
+  if (!(own > 0)) return null;
+  const candidate = new Uint8Array(w * h);
+  for (let y = 0; y + t.size <= h; y++) for (let x = 0; x + t.size <= w; x++) candidate[y * w + x] = under(x, y) >= STILL_SHARE * own ? 1 : 0;
+  return candidate;
 }
 
 /**
- * The weighted difference between the template and the picture at (x, y). Its terms are never
- * negative, so once the sum is above `stop` (the best place so far) this place cannot win, not even
- * a tie, and the rest is skipped: the search finds the same place as with every sum complete.
+ * The weighted difference between the template and the picture at (x, y); Infinity where the
+ * thing cannot be (a still place). Its terms are never negative, so once the sum is above `stop`
+ * (the best place so far) this place cannot win, not even a tie, and the rest is skipped: the
+ * search finds the same place as with every sum complete.
  */
 function ssd(g: Gray, t: Template, x: number, y: number, stop = Infinity): number {
   const base = y * g.w + x;
+  if (t.candidate && !t.candidate[base]) return Infinity;
   const { offset, value, weight, mismatch } = t;
   const n = offset.length;
   let s = 0;
@@ -216,8 +277,6 @@ function scanGrid(left: number, top: number, cols: number, dx: number, dy: numbe
   };
 }
 
-const clamp = (v: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, v));
-
 /**
  * Where the template is in frame g, searched `rangeX` pixels sideways of column `atX` and `rangeY`
  * up and down from where it was cut: its top-left (pixels), and its vertical offset from where it
@@ -227,19 +286,22 @@ const clamp = (v: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, v
 function findTemplate(g: Gray, t: Template, atX: number, rangeX: number, rangeY: number, near?: { x: number; y: number }): { x: number; y: number; dy: number } {
   const x0 = Math.max(0, Math.round(atX) - rangeX), x1 = Math.min(g.w - t.size, Math.round(atX) + rangeX);
   const y0 = Math.max(0, t.y - rangeY), y1 = Math.min(g.h - t.size, t.y + rangeY);
-  // A narrow sideways range (on the drift's line) is searched coarsely in its middle column only.
+  // A narrow sideways range (on the drift's line) is searched in its middle column only, there
+  // every row: the height is what the tracker measures.
   const narrow = rangeX <= COARSE;
-  const step = narrow ? rangeX + 1 : COARSE;
+  const step = narrow ? rangeX + 1 : COARSE, stepY = narrow ? 1 : COARSE;
   const xFrom = narrow ? clamp(Math.round(atX), x0, x1) : x0;
   // Coarsely over the whole range.
-  const cols = narrow ? 1 : Math.floor((x1 - x0) / step) + 1, rows = Math.floor((y1 - y0) / COARSE) + 1;
-  const coarse = scanGrid(xFrom, y0, cols, step, COARSE);
-  const nearCoarse = near ? coarse.at(clamp(near.x + (step >> 1), xFrom, xFrom + (cols - 1) * step), clamp(near.y + 1, y0, y0 + (rows - 1) * COARSE)) : 0;
+  const cols = narrow ? 1 : Math.floor((x1 - x0) / step) + 1, rows = Math.floor((y1 - y0) / stepY) + 1;
+  const coarse = scanGrid(xFrom, y0, cols, step, stepY);
+  const nearCoarse = near ? coarse.at(clamp(near.x + (step >> 1), xFrom, xFrom + (cols - 1) * step), clamp(near.y + (stepY >> 1), y0, y0 + (rows - 1) * stepY)) : 0;
   const rough = leastPlace(rows * cols, (k, stop) => ssd(g, t, coarse.x(k), coarse.y(k), stop), nearCoarse);
+  // No place the thing may be within reach (a line far off its own place): look at every place.
+  if (rough.k < 0) return findTemplate(g, { ...t, candidate: null }, atX, rangeX, rangeY, near);
   // Then pixel by pixel around the best coarse place.
   const cx = coarse.x(rough.k), cy = coarse.y(rough.k);
   const rx0 = Math.max(x0, cx - step + 1), rx1 = Math.min(x1, cx + step - 1);
-  const ry0 = Math.max(y0, cy - COARSE + 1), ry1 = Math.min(y1, cy + COARSE - 1);
+  const ry0 = Math.max(y0, cy - stepY + 1), ry1 = Math.min(y1, cy + stepY - 1);
   const fine = scanGrid(rx0, ry0, rx1 - rx0 + 1, 1, 1);
   const nearFine = near && near.x >= rx0 && near.x <= rx1 && near.y >= ry0 && near.y <= ry1 ? fine.at(near.x, near.y) : fine.at(cx, cy);
   const found = leastPlace((rx1 - rx0 + 1) * (ry1 - ry0 + 1), (k, stop) => ssd(g, t, fine.x(k), fine.y(k), stop), nearFine, { k: fine.at(cx, cy), s: rough.s });
@@ -248,7 +310,8 @@ function findTemplate(g: Gray, t: Template, atX: number, rangeX: number, rangeY:
   let dy = 0;
   if (by > y0 && by < y1) {
     const a = ssd(g, t, bx, by - 1), c = ssd(g, t, bx, by + 1);
-    const den = a - 2 * best + c;
+    // A neighbour where the thing cannot be (a still place) leaves the height whole.
+    const den = Number.isFinite(a) && Number.isFinite(c) ? a - 2 * best + c : 0;
     if (den > 1e-9) dy = Math.max(-0.5, Math.min(0.5, (0.5 * (a - c)) / den));
   }
   return { x: bx, y: by, dy: by + dy - t.y };
@@ -396,7 +459,10 @@ export async function trackPoints(
     }),
   );
   const moving = change.result();
-  const templates = reaches.map((r, k) => cut(clicked[k], r.tx, r.ty, size, within(moving, width, r, new Float32Array(r.w * r.h))));
+  const templates = reaches.map((r, k) => {
+    const change = within(moving, width, r, new Float32Array(r.w * r.h));
+    return cut(clicked[k], r.tx, r.ty, size, change, usualLook(held[k], change));
+  });
   // Where each template is in a sample of the held frames, searched both ways: the sideways
   // positions give the drift's line (the sprite moves sideways only by drifting, and by growing a
   // little), over the held frames h, which stand for the picture at (h + 0.5) / heldFps.
@@ -422,6 +488,25 @@ export async function trackPoints(
     for await (const f of (await gray(fps, range)).frames) follow((k) => part(f.pixels, reaches[k]), i++);
   }
   return { fps, fromSec, lift: lift.map((l) => Float32Array.from(l)) };
+}
+
+/**
+ * Each pixel's usual value over the frames held (same size): its median over up to LINE_FRAMES of
+ * them, spread evenly; measured only where the picture changes (elsewhere it is never read).
+ */
+function usualLook(frames: Gray[], change: Float32Array): Uint8Array {
+  const usual = new Uint8Array(change.length);
+  const count = Math.min(frames.length, LINE_FRAMES);
+  if (count === 0) return usual;
+  const every = count > 1 ? (frames.length - 1) / (count - 1) : 1;
+  const sample = Array.from({ length: count }, (_, m) => frames[Math.round(m * every)].px);
+  const values = new Uint8Array(count);
+  for (let i = 0; i < change.length; i++) {
+    if (change[i] === 0) continue;
+    for (let m = 0; m < count; m++) values[m] = sample[m][i];
+    usual[i] = values.sort()[count >> 1];
+  }
+  return usual;
 }
 
 /**
