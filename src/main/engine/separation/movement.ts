@@ -18,8 +18,10 @@ import type { Click } from './features';
  * Around a click there is background too (a thin sprite's box is mostly background), and the
  * background does not move: matched as it is, it holds the template where it was cut. So each of
  * the template's pixels counts by how much the picture there changes over the clip (its standard
- * deviation over time, above the picture's typical one): the moving thing counts, a still
- * background does not. That takes one pass over the frames before the one that follows them.
+ * deviation over time, above the picture's typical one) and by how unlike its usual look (its
+ * median over the frames) it is in the clicked frame: the moving thing counts; a still background
+ * does not, nor one the thing only passes over. Places where nothing changes are not looked at.
+ * That takes one pass over the frames before the one that follows them.
  */
 
 /** Side of the template around the click, in frame heights (a sprite is 1/4 to 1/3 of it). */
@@ -94,8 +96,6 @@ export interface PointMotion {
   lift: Float32Array[];
 }
 
-const clamp = (v: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, v));
-
 /** A grey picture, one byte a pixel, row-major. */
 interface Gray {
   w: number;
@@ -156,8 +156,9 @@ function cut(g: Gray, x: number, y: number, size: number, change: Float32Array, 
   let mean = 0, variance = 0;
   value.forEach((v, i) => (mean += weight[i] * v));
   value.forEach((v, i) => (variance += weight[i] * (v - mean) ** 2));
-  const t = { x, y, size, offset: Int32Array.from(offset), value: Float32Array.from(value), weight: Float32Array.from(weight), mismatch: MISMATCH * MISMATCH * Math.max(variance, 1), candidate: null };
-  return { ...t, candidate: alike ? null : candidates(t, g.w, g.h, change) };
+  const t: Template = { x, y, size, offset: Int32Array.from(offset), value: Float32Array.from(value), weight: Float32Array.from(weight), mismatch: MISMATCH * MISMATCH * Math.max(variance, 1), candidate: null };
+  if (!alike) t.candidate = candidates(t, g.w, g.h, change);
+  return t;
 }
 
 /** The places (top-left) where the picture under the template changes enough for the thing to be there (STILL_SHARE). */
@@ -276,6 +277,8 @@ function scanGrid(left: number, top: number, cols: number, dx: number, dy: numbe
     at: (x: number, y: number) => Math.floor((y - top) / dy) * cols + Math.floor((x - left) / dx),
   };
 }
+
+const clamp = (v: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, v));
 
 /**
  * Where the template is in frame g, searched `rangeX` pixels sideways of column `atX` and `rangeY`
