@@ -462,18 +462,20 @@ export async function trackPoints(
     }),
   );
   const moving = change.result();
-  const templates = reaches.map((r, k) => {
-    const change = within(moving, width, r, new Float32Array(r.w * r.h));
-    return cut(clicked[k], r.tx, r.ty, size, change, usualLook(held[k], change));
-  });
-  // Where each template is in a sample of the held frames, searched both ways: the sideways
-  // positions give the drift's line (the sprite moves sideways only by drifting, and by growing a
-  // little), over the held frames h, which stand for the picture at (h + 0.5) / heldFps.
+  // A sample of the held frames, spread evenly: each pixel's usual look is read from it, and the
+  // drift's line (below). Held frame h stands for the picture at (h + 0.5) / heldFps.
   const n = held[0]?.length ?? 0, samples = Math.min(n, LINE_FRAMES);
   const step = samples > 1 ? (n - 1) / (samples - 1) : 1;
+  const sampled = held.map((frames) => Array.from({ length: samples }, (_, m) => frames[Math.round(m * step)]));
+  const templates = reaches.map((r, k) => {
+    const change = within(moving, width, r, new Float32Array(r.w * r.h));
+    return cut(clicked[k], r.tx, r.ty, size, change, usualLook(sampled[k], change, r.tx, r.ty, size));
+  });
+  // Where each template is in the sample, searched both ways: the sideways positions give the
+  // drift's line (the sprite moves sideways only by drifting, and by growing a little).
   const lines = templates.map((t, k) => {
     let at: { x: number; y: number } | undefined;
-    return robustLine(Array.from({ length: samples }, (_, m) => (at = findTemplate(held[k][Math.round(m * step)], t, t.x, rangeX, rangeY, at)).x));
+    return robustLine(sampled[k].map((g) => (at = findTemplate(g, t, t.x, rangeX, rangeY, at)).x));
   });
   // Up and down only, on the drift's line, in every frame i (at (i + 0.5) / fps).
   const lift: number[][] = points.map(() => []);
@@ -494,20 +496,21 @@ export async function trackPoints(
 }
 
 /**
- * Each pixel's usual value over the frames held (same size): its median over up to LINE_FRAMES of
- * them, spread evenly; measured only where the picture changes (elsewhere it is never read).
+ * Each pixel's usual value in the square of `size` at (x, y) (the template's; the result is as
+ * large as the frames): its median over `frames`, measured only where the picture changes
+ * (elsewhere it is never read).
  */
-function usualLook(frames: Gray[], change: Float32Array): Uint8Array {
+function usualLook(frames: Gray[], change: Float32Array, x: number, y: number, size: number): Uint8Array {
   const usual = new Uint8Array(change.length);
-  const count = Math.min(frames.length, LINE_FRAMES);
-  if (count === 0) return usual;
-  const every = count > 1 ? (frames.length - 1) / (count - 1) : 1;
-  const sample = Array.from({ length: count }, (_, m) => frames[Math.round(m * every)].px);
-  const values = new Uint8Array(count);
-  for (let i = 0; i < change.length; i++) {
-    if (change[i] === 0) continue;
-    for (let m = 0; m < count; m++) values[m] = sample[m][i];
-    usual[i] = values.sort()[count >> 1];
+  if (frames.length === 0) return usual;
+  const w = frames[0].w;
+  const values = new Uint8Array(frames.length);
+  for (let r = y; r < y + size; r++) {
+    for (let i = r * w + x; i < r * w + x + size; i++) {
+      if (change[i] === 0) continue;
+      frames.forEach((g, m) => (values[m] = g.px[i]));
+      usual[i] = values.sort()[frames.length >> 1];
+    }
   }
   return usual;
 }
