@@ -24,8 +24,25 @@ KINDS = ['diff2', 'same2', 'speech_inst', 'three']
 
 
 def bss(refs, ests):
-    sdr, sir, sar, _ = mir_eval.separation.bss_eval_sources(refs, ests, compute_permutation=False)
+    """bss_eval per source. An estimate silent throughout has no score (bss_eval is blind to an
+    estimate's scale, so silence is no value at all): its scores are NaN, and `summary` counts it.
+    The others are scored as usual: each estimate's scores depend on it and the references alone."""
+    silent = ~np.any(ests, axis=1)
+    filled = np.where(silent[:, None], refs.sum(0)[None], ests)  # a placeholder bss_eval accepts
+    sdr, sir, sar, _ = mir_eval.separation.bss_eval_sources(refs, filled, compute_permutation=False)
+    for x in (sdr, sir, sar):
+        x[silent] = np.nan
     return sdr, sir, sar
+
+
+def summary(sdrs):
+    """Mean and median SDR over the sources that have one, the number of sources and of silent
+    estimates among them."""
+    v = np.asarray(sdrs, float)
+    scored = v[~np.isnan(v)]
+    return {'sdr_mean': float(np.mean(scored)) if len(scored) else None,
+            'sdr_median': float(np.median(scored)) if len(scored) else None,
+            'n_sources': len(v), 'silent': int(np.isnan(v).sum())}
 
 
 def istft(spec, length):
@@ -122,9 +139,8 @@ def evaluate(model, scenes, variations=('test', 'heldout'), kinds=KINDS, log=pri
                     ciou.append(c)
             res = {}
             for k in rows:
-                res[k] = {'sdr_mean': float(np.mean(rows[k])), 'sdr_median': float(np.median(rows[k])),
-                          'sir_mean': float(np.mean(sirs[k])), 'sar_mean': float(np.mean(sars[k])),
-                          'n_sources': len(rows[k])}
+                res[k] = {**summary(rows[k]), 'sir_mean': float(np.nanmean(sirs[k])),
+                          'sar_mean': float(np.nanmean(sars[k]))}
             taus = np.linspace(0, 1, 21)
             res['localization'] = {
                 'pointing': float(np.mean(loc_hits)) if loc_hits else None,
@@ -135,7 +151,8 @@ def evaluate(model, scenes, variations=('test', 'heldout'), kinds=KINDS, log=pri
             log(f"{variation:8s} {kind:12s} SDR soft {res['model_soft']['sdr_mean']:6.2f} "
                 f"binary {res['model_binary']['sdr_mean']:6.2f} copy {res['copy_paste']['sdr_mean']:6.2f} "
                 f"IBM {res['ideal_binary']['sdr_mean']:6.2f} | pointing {res['localization']['pointing']} "
-                f"cIoU {res['localization']['ciou']}")
+                f"cIoU {res['localization']['ciou']}"
+                + ''.join(f" | {k} {res[k]['silent']} silent" for k in rows if res[k]['silent']))
     return results
 
 
@@ -150,9 +167,8 @@ def main():
     ap.add_argument('--out', default=None)
     args = ap.parse_args()
     torch.set_num_threads(1)
-    model = AppearanceModel()
     ck = torch.load(args.weights, map_location='cpu')
-    model.load_weights(ck['model'])
+    model = AppearanceModel.from_weights(ck['model'])
     model.eval()
     res = evaluate(model, args.scenes, args.variations.split(','), args.kinds.split(','), queries=args.queries)
     res['_meta'] = {'weights_step': ck.get('step'), 'scenes_per_row': args.scenes, 'queries': args.queries,
@@ -235,8 +251,7 @@ def evaluate_motion(app, stage, scenes, variations=('test', 'heldout'), kinds=KI
                 if gt.sum():
                     app_point.append(float(gt.flat[int(heat[mid].argmax())] > 0))
                     mot_point.append(float(gt.flat[int(f2[0, 0, mid].argmax())] > 0))
-            res = {k: {'sdr_mean': float(np.mean(v)), 'sdr_median': float(np.median(v)), 'n_sources': len(v)}
-                   for k, v in rows.items()}
+            res = {k: summary(v) for k, v in rows.items()}
             res['activity_frame_accuracy'] = float(np.mean(act_hits))
             res['pointing_appearance'] = float(np.mean(app_point)) if app_point else None
             res['pointing_motion_cam'] = float(np.mean(mot_point)) if mot_point else None
@@ -278,8 +293,7 @@ def main_motion(argv=None):
     args = ap.parse_args(argv)
     from .motion import DirectSeparator, MotionStage
     torch.set_num_threads(1)
-    app = AppearanceModel()
-    app.load_weights(torch.load(args.appearance, map_location='cpu')['model'])
+    app = AppearanceModel.from_weights(torch.load(args.appearance, map_location='cpu')['model'])
     stage = MotionStage()
     ck = torch.load(args.motion, map_location='cpu')
     stage.load_state_dict(ck['model'])

@@ -347,8 +347,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
-    app = AppearanceModel()
-    app.load_weights(torch.load(args.appearance, map_location='cpu')['model'])
+    app = AppearanceModel.from_weights(torch.load(args.appearance, map_location='cpu')['model'])
     app.eval()
     stage = MotionStage()
     stage.load_state_dict(torch.load(args.motion, map_location='cpu')['model'])

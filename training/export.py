@@ -198,9 +198,8 @@ def main():
     ap.add_argument('--out', default='resources/models/default')
     ap.add_argument('--metrics', default=None, help='JSON from training.evaluate to put in the card')
     args = ap.parse_args()
-    model = AppearanceModel()
     ck = torch.load(args.weights, map_location='cpu')
-    model.load_weights(ck['model'])
+    model = AppearanceModel.from_weights(ck['model'])
     meta = {'training': {'steps': ck.get('step'), 'valSdr': ck.get('val_sdr'),
                          'data': 'synthetic world (shared/synthetic-world.md), train split seeds only; '
                                  'FluidR3_GM family timbres and espeak-ng voices, held-out timbres excluded',

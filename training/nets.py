@@ -141,11 +141,17 @@ class LocalizationHead(nn.Module):
         return torch.einsum('bdhw,bsd->bshw', v, a) / self.dim ** 0.5 + self.bias
 
 
+def audio_width_of(state):
+    """The audio U-Net's width (ngf) that an appearance state dict was trained with."""
+    return int(state['audio.first.weight'].shape[0])
+
+
 class AppearanceModel(nn.Module):
-    def __init__(self):
+    def __init__(self, audio_width=16):
+        """audio_width: the audio U-Net's first-level channels (ngf; every level scales with it)."""
         super().__init__()
         self.visual = VisualNet()
-        self.audio = AudioUNet()
+        self.audio = AudioUNet(ngf=audio_width)
         self.synth = Synthesizer()
         self.loc = LocalizationHead()
         # One learned query vector per class; zero means the class adds nothing (weights trained
@@ -160,6 +166,11 @@ class AppearanceModel(nn.Module):
         state.setdefault('class_queries', torch.zeros_like(self.class_queries))
         self.load_state_dict(state)
         return self
+
+    @classmethod
+    def from_weights(cls, state):
+        """The model these weights belong to: the audio net's width is read from the weights."""
+        return cls(audio_width=audio_width_of(state)).load_weights(state)
 
     def query(self, v, classes, use_visual, use_class):
         """v (B, N, K) pixel features; classes (B, N) class index or -1; use_* (B, N) 0/1 ->

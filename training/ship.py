@@ -48,9 +48,8 @@ def main():
     ap.add_argument('--out', default='resources/models/default')
     ap.add_argument('--no-motion', action='store_true', help='ship the appearance stage only')
     args = ap.parse_args()
-    app = AppearanceModel()
     ck = torch.load(args.appearance, map_location='cpu')
-    app.load_weights(ck['model'])
+    app = AppearanceModel.from_weights(ck['model'])
     use_motion = not args.no_motion and os.path.exists(args.motion)
     mk = torch.load(args.motion, map_location='cpu') if use_motion else None
     metrics = evaluations_of(os.path.join('docs', 'eval'), ck.get('step'), mk and mk.get('ssr_step'))

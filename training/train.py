@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader, Dataset
 
 from .audio import HOP, N_FFT, stft_mag
-from .nets import AppearanceModel
+from .nets import AppearanceModel, audio_width_of
 from .schedule import add_decay_arguments, learning_rate, time_progress
 from .world.samples import MAX_SOURCES, make_sample
 from .world.scene import Bank
@@ -212,6 +212,9 @@ def main():
     add_decay_arguments(ap, '--lr-end')
     ap.add_argument('--lr-end', type=float, default=1e-4, help='decay floor (an absolute rate)')
     ap.add_argument('--init', default=None, help='start from these weights (e.g. shipped best.pt)')
+    ap.add_argument('--audio-width', type=int, default=16,
+                    help="the audio U-Net's first-level channels (ngf) of a network trained from scratch; "
+                         "a resumed or --init run keeps its weights' width")
     ap.add_argument('--variation', default='train', choices=['train', 'wide'],
                     help="training material: 'train' FluidR3 and espeak-ng only; 'wide' every sound set and "
                          "voice but the held-out ones, with recording augmentation (scene.py)")
@@ -227,16 +230,18 @@ def main():
     torch.backends.cudnn.allow_tf32 = True
     torch.backends.cudnn.benchmark = True
     os.makedirs(args.run, exist_ok=True)
-    model = AppearanceModel().to(device)
-    opt = make_optimizer(model, args.lr, args.only_class_queries)
     step, best = 0, -1e9
     ckpt_path = os.path.join(args.run, 'ckpt.pt')
+    start = ckpt_path if os.path.exists(ckpt_path) else args.init
+    width = audio_width_of(torch.load(start, map_location='cpu')['model']) if start else args.audio_width
+    model = AppearanceModel(audio_width=width).to(device)
+    opt = make_optimizer(model, args.lr, args.only_class_queries)
     if os.path.exists(ckpt_path):
         step, best = resume(ckpt_path, model, opt, device, best)
     elif args.init:
         model.load_weights(torch.load(args.init, map_location=device)['model'])
         print(f'initialised from {args.init}', flush=True)
-    print(f'device {device}, params {sum(p.numel() for p in model.parameters()) / 1e6:.2f} M', flush=True)
+    print(f'device {device}, audio width {width}, params {sum(p.numel() for p in model.parameters()) / 1e6:.2f} M', flush=True)
     val = DataLoader(WorldDataset(args.bank, 'val', 0, args.val_size, kind='diff2',
                                   variation='wide' if args.variation == 'wide' else None), batch_size=16,
                      num_workers=args.workers)

@@ -180,8 +180,7 @@ def main(phases=PHASES):
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
     os.makedirs(args.run, exist_ok=True)
     stage = MotionStage().to(device)
-    app = AppearanceModel().to(device)
-    app.load_weights(torch.load(args.appearance, map_location=device)['model'])
+    app = AppearanceModel.from_weights(torch.load(args.appearance, map_location=device)['model']).to(device)
     app.eval()
     ck_path = os.path.join(args.run, 'motion.pt')
     step_key = f'{args.phase}_step'

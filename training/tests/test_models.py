@@ -1,5 +1,7 @@
 import os
 import struct
+import subprocess
+import sys
 import json
 import tempfile
 import unittest
@@ -18,7 +20,7 @@ from training.train import WorldDataset, forward_batch, keep_weights, make_optim
 from training.world.samples import MAX_SOURCES
 from training.train_motion import MotionDataset, ame_step, ssr_step
 
-from .common import BANK, bank
+from .common import BANK, ROOT, bank
 
 
 def run_steps(loss_fn, params, n, lr=2e-3):
@@ -106,6 +108,22 @@ class TrainingTest(unittest.TestCase):
             if k != 'class_queries':
                 self.assertTrue(torch.equal(v, before[k]), k)
 
+    def test_a_wider_audio_net_is_rebuilt_from_its_weights_and_resumed_at_its_width(self):
+        wide = AppearanceModel(audio_width=24).eval()
+        again = AppearanceModel.from_weights(wide.state_dict()).eval()
+        self.assertEqual(again.audio.first.out_channels, 24)
+        mag = torch.rand(1, 512, 256)
+        with torch.no_grad():
+            self.assertTrue(torch.equal(wide.audio_features(mag)[0], again.audio_features(mag)[0]))
+        with tempfile.TemporaryDirectory() as d:
+            torch.save({'model': wide.state_dict(), 'step': 7, 'best': 1.0}, os.path.join(d, 'ckpt.pt'))
+            subprocess.run([sys.executable, '-m', 'training.train', '--run', d, '--bank', BANK, '--steps', '8',
+                            '--batch', '1', '--workers', '0', '--val-size', '1', '--audio-width', '16'],
+                           cwd=ROOT, check=True, capture_output=True)
+            resumed = torch.load(os.path.join(d, 'ckpt.pt'))
+        self.assertEqual(resumed['step'], 8)
+        self.assertEqual(resumed['model']['audio.first.weight'].shape[0], 24)  # the weights' width, not the flag's
+
     def test_a_run_resumes_from_a_committed_checkpoint_without_optimizer_state(self):
         model = AppearanceModel()
         opt = make_optimizer(model, 1e-3, False)
@@ -182,6 +200,20 @@ class TrainingTest(unittest.TestCase):
             return separation_loss(logits, batch, front.warp, mag_src, norm, 'cpu')
         losses = run_steps(loss, avpc.parameters(), 6)
         self.assertLess(min(losses[-2:]), losses[0])
+
+
+class EvaluateTest(unittest.TestCase):
+    def test_a_silent_estimate_is_counted_not_scored_and_the_others_are_scored_as_alone(self):
+        from training.evaluate import bss, summary
+        rng = np.random.default_rng(0)
+        refs = rng.standard_normal((2, 11025))
+        good = refs[0] + 0.1 * refs[1] + 0.01 * rng.standard_normal(11025)
+        sdr, sir, sar = bss(refs, np.stack([good, np.zeros(11025)]))
+        self.assertTrue(np.isnan(sdr[1]) and np.isnan(sir[1]) and np.isnan(sar[1]))
+        alone = bss(refs, np.stack([good, refs[1]]))[0][0]
+        self.assertAlmostEqual(sdr[0], alone, places=6)  # the silent one does not move the other's score
+        self.assertEqual(summary(list(sdr) + [3.0]), {'sdr_mean': (sdr[0] + 3) / 2, 'sdr_median': (sdr[0] + 3) / 2,
+                                                      'n_sources': 3, 'silent': 1})
 
 
 class ScheduleTest(unittest.TestCase):

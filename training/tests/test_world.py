@@ -7,13 +7,14 @@ import wave
 import numpy as np
 
 from training.world.assets import drum_note
+from training.world.carry import pack, unpack
 from training.world.classes import (ALL_TIMBRES, ALL_VOICES, HELD_OUT_TIMBRE, HELD_OUT_VOICE,
                                     INSTRUMENTS_WITH_REAL_HELD_OUT, REAL_HELD_OUT_TIMBRES, REAL_HELD_OUT_VOICES,
                                     SOUND_SETS, UNSEEN_SET, UNSEEN_TIMBRES, UNSEEN_VOICES)
 from training.world.samples import make_motion_sample, make_sample
 from training.world.scene import _pick_timbre, envelope, make_scene, real_instruments, render_frame, rng_for
 
-from .common import bank
+from .common import BANK, bank
 
 
 class WorldTest(unittest.TestCase):
@@ -195,3 +196,31 @@ class WorldTest(unittest.TestCase):
 
 if __name__ == '__main__':
     unittest.main()
+
+
+class CarryTest(unittest.TestCase):
+    def setUp(self):
+        bank()  # builds the test bank once per machine
+
+    def test_a_packed_bank_unpacks_to_the_same_world_at_8_bits_with_fewer_phrases_per_voice(self):
+        with tempfile.TemporaryDirectory() as d:
+            packed, out = os.path.join(d, 'bank.xz'), os.path.join(d, 'bank.npz')
+            pack(BANK, packed, phrases=1)
+            unpack(packed, out)
+            before, after = np.load(BANK), np.load(out)
+            self.assertEqual(sorted(before.files), sorted(after.files))
+            self.assertEqual(set(before['speech_voice']), set(after['speech_voice']))  # every voice stays
+            self.assertEqual(len(after['speech_voice']), len(set(before['speech_voice'])))
+            first = [int(np.nonzero(before['speech_voice'] == v)[0][0]) for v in after['speech_voice']]
+            for k, u in enumerate(first):  # each voice's first phrase, sample for sample up to mu-law's step
+                a = before['speech'][before['speech_offsets'][u]:before['speech_offsets'][u + 1]].astype(np.float64)
+                b = after['speech'][after['speech_offsets'][k]:after['speech_offsets'][k + 1]].astype(np.float64)
+                self.assertEqual(len(a), len(b))
+                self.assertGreater(10 * np.log10((a ** 2).sum() / max(((a - b) ** 2).sum(), 1e-9)), 30)
+            notes, back = before['notes'].astype(np.float64), after['notes'].astype(np.float64)
+            self.assertGreater(10 * np.log10((notes ** 2).sum() / ((notes - back) ** 2).sum()), 30)
+            for k in ('note_meta', 'sprite_guitar', 'layout'):
+                np.testing.assert_array_equal(before[k], after[k])
+            from training.world.scene import Bank
+            s = make_sample(Bank(out), 'train', 0, 'speech_inst', 'wide')
+            self.assertGreater(np.abs(s['mix']).max(), 0)

@@ -5,7 +5,7 @@ soundfonts, timidity for freepats; one MIDI file per timbre, sliced per note) or
 drum kits recorded hit by hit; real players' recordings (classes.REAL_TIMBRES) are kept whole; speech
 comes from espeak-ng voices and KLettres' and KTuberling's recorded speakers, sprites from Noto Color
 Emoji, photo backgrounds from Debian's wallpaper packages where installed. Everything is stored at the model rate (11025 Hz) in one
-compressed .npz of a few tens of MB, small enough to carry to a GPU machine and generate there.
+compressed .npz (about 150 MB; carry.py packs it small enough to carry to a GPU machine).
 
     python3 -m training.world.assets --out training/cache/bank.npz
 """
