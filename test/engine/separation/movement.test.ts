@@ -297,6 +297,16 @@ describe('following a thin thing by what the clicked frame shows of it', () => {
   it('follows a thing clicked at rest where it rests most of the time, by how the picture changes around it', async () => {
     expect(await follow('at-rest', thinThing(0.4, 0), 10)).toBeGreaterThan(0.95);
   });
+
+  it('follows a thing that drifts further sideways than the search reaches as far as it can, and never reports a height it did not measure', async () => {
+    const thing = thinThing(0.7, 40);
+    const file = path.join(dir, 'far.mp4');
+    makeWorldClip(file, 5, (f, i) => thing.draw(f, thing.at(i)));
+    const m = await trackPoints(file, await probeMedia(file), [thing.click(3)]);
+    expect(m.lift[0].every(Number.isFinite)).toBe(true);
+    const within = Math.round(0.4 * FPS * SECONDS); // while it is still within reach (14 px of the 22 sideways)
+    expect(correlation(liftActivity(m.lift[0]).subarray(0, within), thing.truth.slice(0, within))).toBeGreaterThan(0.9);
+  });
 });
 
 describe("the tracker's search gives what a plain scan gives, with less work", () => {

@@ -287,13 +287,16 @@ const clamp = (v: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, v
  * first (see leastPlace).
  */
 function findTemplate(g: Gray, t: Template, atX: number, rangeX: number, rangeY: number, near?: { x: number; y: number }): { x: number; y: number; dy: number } {
-  const x0 = Math.max(0, Math.round(atX) - rangeX), x1 = Math.min(g.w - t.size, Math.round(atX) + rangeX);
+  // A drift's line may leave the reach (a thing that drifts further sideways than the search
+  // reaches): it is looked for at the reach's edge, never outside the picture held.
+  const column = clamp(Math.round(atX), 0, g.w - t.size);
+  const x0 = Math.max(0, column - rangeX), x1 = Math.min(g.w - t.size, column + rangeX);
   const y0 = Math.max(0, t.y - rangeY), y1 = Math.min(g.h - t.size, t.y + rangeY);
   // A narrow sideways range (on the drift's line) is searched in its middle column only, there
   // every row: the height is what the tracker measures.
   const narrow = rangeX <= COARSE;
   const step = narrow ? rangeX + 1 : COARSE, stepY = narrow ? 1 : COARSE;
-  const xFrom = narrow ? clamp(Math.round(atX), x0, x1) : x0;
+  const xFrom = narrow ? column : x0;
   // Coarsely over the whole range.
   const cols = narrow ? 1 : Math.floor((x1 - x0) / step) + 1, rows = Math.floor((y1 - y0) / stepY) + 1;
   const coarse = scanGrid(xFrom, y0, cols, step, stepY);
