@@ -194,9 +194,6 @@ class WorldTest(unittest.TestCase):
                 self.assertEqual((w.getframerate(), w.getnchannels(), w.getnframes()), (44100, 2, t['samples']))
 
 
-if __name__ == '__main__':
-    unittest.main()
-
 
 class CarryTest(unittest.TestCase):
     def setUp(self):
@@ -224,3 +221,7 @@ class CarryTest(unittest.TestCase):
             from training.world.scene import Bank
             s = make_sample(Bank(out), 'train', 0, 'speech_inst', 'wide')
             self.assertGreater(np.abs(s['mix']).max(), 0)
+
+
+if __name__ == '__main__':
+    unittest.main()

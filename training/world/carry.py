@@ -1,9 +1,10 @@
 """Pack the asset bank small enough to carry to a GPU machine, and unpack it there.
 
 The bank (assets.py) is about 150 MB: more than a GPU machine that cannot build it (no soundfonts,
-no espeak-ng) can be sent. Packed, its audio is 8-bit mu-law (about 38 dB signal to quantization
-noise, below the noise floors the recording augmentation adds) and lzma-compressed, and each voice
-keeps `--phrases` of its phrases (every voice stays); everything else is kept as it is.
+no espeak-ng) can be sent. Packed, its audio is 8-bit mu-law (about 37 dB signal to
+quantization noise on the notes, below the noise floors the recording augmentation adds) and
+lzma-compressed, and each voice keeps `--phrases` of its phrases (every voice stays); everything
+else is kept as it is.
 
     python3 -m training.world.carry pack --bank training/cache/bank.npz --out .gpu/bank.xz --phrases 12
     python3 -m training.world.carry unpack --packed .gpu/bank.xz --out /tmp/bank.npz
