@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cellMovement, movementSpan, pointingHeat as pointingWithBoth } from '../../../src/main/engine/analysis/pointing';
+import { cellMovement, movementSpan, pointingHeat as pointingWithBoth, readPointing, heldHeat, holdSpan, type PointingSource } from '../../../src/main/engine/analysis/pointing';
 import { Displacement, restSpan } from '../../../src/main/engine/analysis/displacement';
 
 /** A one-plane 8 x 4 picture (two rows of four 2 x 2 cells) with a bright 2 x 2 square at (x, y). */
@@ -118,6 +118,43 @@ describe('pointingHeat', () => {
     expect(movementSpan(8)).toBe(3);
     expect(movementSpan(30)).toBe(11);
     expect(movementSpan(1)).toBe(1);
+  });
+});
+
+describe('readPointing', () => {
+  /** An in-memory analysis of `frames` frames of one row of `cells` cells at 8 fps. */
+  const source = (frames: number, cells: number, heat: (f: number, c: number) => number, movement: (f: number, c: number) => number): PointingSource => {
+    const fill = (v: (f: number, c: number) => number) => (first: number, count: number) =>
+      Promise.resolve(Float32Array.from({ length: Math.max(0, Math.min(count, frames - first)) * cells }, (_, i) => v(first + Math.floor(i / cells), i % cells)));
+    return { frames, fps: 8, grid: [1, cells], heatmaps: fill(heat), movement: fill(movement), displacement: fill(() => 0) };
+  };
+  const peak = (p: Float32Array, cells: number) =>
+    Array.from({ length: p.length / cells }, (_, f) => {
+      const frame = Array.from(p.subarray(f * cells, (f + 1) * cells));
+      return frame.indexOf(Math.max(...frame));
+    });
+
+  it('keeps pointing at a speaker between syllables, where the sound matches it in every other frame only', async () => {
+    // Cell 6 speaks and moves all along; the sound matches it in even frames only (a quiet
+    // stretch between syllables matches nothing). Cell 0 keeps still and matches 0.9 throughout.
+    const src = source(12, 7, (f, c) => (c === 0 ? 0.9 : c === 6 ? (f % 2 ? 0 : 1) : 0.1), (_, c) => (c === 6 ? 42 : 0));
+    expect(peak(await readPointing(src, 0, 12), 7)).toEqual(new Array(12).fill(6));
+  });
+
+  it('holds a match for a few frames, fading by half every eighth of a second, both ways', () => {
+    // One cell at 8 fps, matched in frame 4 only: a frame away it holds half, three away an eighth, then nothing.
+    const heat = Float32Array.from({ length: 9 }, (_, f) => (f === 4 ? 1 : 0));
+    expect(Array.from(heldHeat(heat, 1, 8))).toEqual([0, 0.125, 0.25, 0.5, 1, 0.5, 0.25, 0.125, 0]);
+    // A match of its own is never lowered, and the same hold at 30 fps reaches about as long.
+    expect(heldHeat(Float32Array.from([0.3, 0.9, 0.4]), 1, 8)[2]).toBeCloseTo(0.45);
+    expect(holdSpan(8)).toBe(3);
+    expect(holdSpan(30)).toBe(11);
+  });
+
+  it('reads the same frames alone as within a longer range', async () => {
+    const src = source(20, 5, (f, c) => ((f * 7 + c * 3) % 10) / 10, (f, c) => ((f + c) % 4) * 10);
+    const all = await readPointing(src, 0, 20);
+    for (const [first, count] of [[0, 3], [5, 4], [17, 3]]) expect(await readPointing(src, first, count)).toEqual(all.subarray(first * 5, (first + count) * 5));
   });
 });
 

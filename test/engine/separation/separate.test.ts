@@ -10,6 +10,7 @@ import { readWav } from '../../../src/main/engine/media/wav';
 import { ModelRuntime } from '../../../src/main/engine/models';
 import { analyzeMedia, type AnalysisOutcome } from '../../../src/main/engine/analysis/analyze';
 import { CACHE_FORMAT } from '../../../src/main/engine/analysis/cache';
+import { heldHeat } from '../../../src/main/engine/analysis/pointing';
 import { separate } from '../../../src/main/engine/separation/separate';
 import { composeSources } from '../../../src/main/engine/separation/query';
 import { planStages, STAGES, windowMasks } from '../../../src/main/engine/stages';
@@ -54,11 +55,12 @@ describe('analysis cache', () => {
     await again.cache.close();
   });
 
-  it('stores where the picture moves, frame by frame: the pointing heatmaps weigh the audio-visual ones by it', async () => {
+  it('stores where the picture moves, frame by frame: the pointing heatmaps weigh the held audio-visual ones by it', async () => {
     const { cache } = analysis;
     const cells = cache.meta.grid[0] * cache.meta.grid[1];
     expect(cache.meta.files.movement).toBe('movement.f16');
-    const heat = await cache.heatmaps(0, cache.meta.frames);
+    // What is weighed: each cell's audio-visual match held over the frames around it.
+    const heat = heldHeat(await cache.heatmaps(0, cache.meta.frames), cells, cache.meta.fps);
     const pointing = await cache.pointing(0, cache.meta.frames);
     expect(pointing.length).toBe(heat.length);
     // The test picture's counter and colours change every frame: the cells that move keep their

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FrameGeometry } from '../media/geometry';
 import { decodeHalf } from './half';
-import { movementSpan, pointingHeat } from './pointing';
+import { readPointing } from './pointing';
 
 /**
  * On-disk cache of one media file's analysis by one model: visual features (float16), audio-visual
@@ -154,12 +154,18 @@ export class AnalysisCache {
    */
   async pointing(first: number, count: number): Promise<Float32Array> {
     const cells = this.meta.grid[0] * this.meta.grid[1];
-    const span = movementSpan(this.meta.fps);
-    const from = Math.max(0, first - span);
-    const to = Math.min(this.meta.frames, first + count + span);
-    const movement = await this.frameRangeFeatures('movement', from, Math.max(0, to - from), cells);
-    const displacement = await this.frameRangeFeatures('displacement', from, Math.max(0, to - from), cells);
-    return pointingHeat(await this.heatmaps(first, count), movement, displacement, this.meta.grid, first - from, span);
+    return readPointing(
+      {
+        frames: this.meta.frames,
+        fps: this.meta.fps,
+        grid: this.meta.grid,
+        heatmaps: (f, n) => this.heatmaps(f, n),
+        movement: (f, n) => this.frameRangeFeatures('movement', f, n, cells),
+        displacement: (f, n) => this.frameRangeFeatures('displacement', f, n, cells),
+      },
+      first,
+      count,
+    );
   }
 
   /** Audio-visual heatmaps of `count` frames from `first` (count x gh x gw): how well each cell's picture matches the sound. */
