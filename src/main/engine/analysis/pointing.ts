@@ -45,8 +45,8 @@ const REACH = 2;
 /** Share of a cell's own movement in its weight, against its neighbourhood's. */
 const OWN = 0.25;
 /**
- * How fast a cell's match with the sound fades once it is no longer heard, seconds to half of it
- * (heldHeat). Chosen on validation clips (6 of 20 s per kind; the world's, held-out and real
+ * How fast a cell's match with the sound fades in the frames before and after it, seconds to half
+ * of it (heldHeat). Chosen on validation clips (6 of 20 s per kind; the world's, held-out and real
  * recordings): pointing over the 15 groups 0.890 without, 0.905 / 0.908 / 0.906 at 0.07 / 0.125 /
  * 0.24 s; speaker and instrument 0.830 -> 0.882, two speakers 0.897 -> 0.932, the rest within 0.004.
  */
@@ -169,7 +169,7 @@ export function heldHeat(heat: Float32Array, cells: number, fps: number): Float3
   return out;
 }
 
-/** Frames on each side whose match a frame holds (three half-lives: an eighth of the match and less is let go). */
+/** Frames on each side whose match a frame holds: three half-lives (a match held at less than an eighth is let go). */
 export const holdSpan = (fps: number) => Math.max(1, Math.round(3 * HALF_LIFE_SEC * fps));
 
 /** Pointing heatmaps of `count` frames from `first` (count x cells), read from `src` with the frames around them that they weigh. */
