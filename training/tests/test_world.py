@@ -194,7 +194,6 @@ class WorldTest(unittest.TestCase):
                 self.assertEqual((w.getframerate(), w.getnchannels(), w.getnframes()), (44100, 2, t['samples']))
 
 
-
 class CarryTest(unittest.TestCase):
     def setUp(self):
         bank()  # builds the test bank once per machine

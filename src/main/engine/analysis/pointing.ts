@@ -177,9 +177,9 @@ export async function readPointing(src: PointingSource, first: number, count: nu
   const cells = src.grid[0] * src.grid[1];
   const span = movementSpan(src.fps);
   const from = Math.max(0, first - span);
-  const to = Math.min(src.frames, first + count + span);
-  const movement = await src.movement(from, Math.max(0, to - from));
-  const displacement = await src.displacement(from, Math.max(0, to - from));
+  const around = Math.max(0, Math.min(src.frames, first + count + span) - from);
+  const movement = await src.movement(from, around);
+  const displacement = await src.displacement(from, around);
   const hold = holdSpan(src.fps);
   const heatFrom = Math.max(0, first - hold);
   const heatTo = Math.min(src.frames, first + count + hold);
