@@ -11,6 +11,7 @@ import torch
 
 from training import audio as A
 from training.export import export
+from training.experiments.activity import refine as refine_with_activity, tracker_like, widen
 from training.experiments.avpc import AVPCSeparator
 from training.experiments.compare_avpc import mask_logits
 from training.motion import DirectSeparator, MotionStage, ame_triplet, opponent_fusion, pool_motion
@@ -262,6 +263,28 @@ class MotionMathTest(unittest.TestCase):
         near = pool_motion(f1, torch.tensor([[[3, 4]]]))[0, 0, 0, 0]
         far = pool_motion(f1, torch.tensor([[[12, 20]]]))[0, 0, 0, 0]
         self.assertGreater(near.item(), 100 * far.item())
+
+    def test_the_refinement_told_an_activity_starts_as_the_refinement_it_widens(self):
+        torch.manual_seed(0)
+        stage = MotionStage().eval()
+        app_logits, log_mix = torch.randn(1, 2, 256, 256), torch.randn(1, 1, 256, 256)
+        feats, valid = torch.randn(1, 2, stage.ssr.motion_in.in_features, 48), torch.ones(1, 2)
+        with torch.no_grad():
+            before = stage.refine(app_logits, log_mix, feats, valid)
+            widen(stage)
+            told = refine_with_activity(stage, app_logits, log_mix, feats, torch.rand(1, 2, 48), valid)
+        self.assertLess((told - before).abs().max().item(), 1e-5)
+
+    def test_a_tracker_like_activity_is_each_sources_over_its_maximum_and_sometimes_lost(self):
+        env = torch.rand(64, 3, 48) * 0.8
+        exact = tracker_like(env)
+        self.assertTrue(torch.allclose(exact.amax(2), torch.ones(64, 3), atol=2e-3))
+        self.assertTrue(torch.allclose(exact, env / (env.amax(2, keepdim=True) + 1e-3)))
+        rough = tracker_like(env, np.random.default_rng(0))
+        self.assertGreaterEqual(rough.min().item(), 0.0)
+        self.assertLessEqual(rough.max().item(), 1.0)
+        lost = (rough.amax(2) == 0).float().mean().item()
+        self.assertTrue(0.0 < lost < 0.15, lost)
 
 
 class ExportTest(unittest.TestCase):

@@ -1,0 +1,200 @@
+"""The refinement told each clicked source's activity over time (what the app's tracker measures of
+how far the source's thing moves from its rest), as one more channel of its motion features. The
+app's movement share decides same-class pairs from those activities after the models; this asks
+whether the refinement itself separates better when it reads them. Results: docs/models.md ("A
+refinement told each source's activity").
+
+    python3 -m training.experiments.activity train --run training/runs/activity --steps 2078 --decay-start 800
+    python3 -m training.experiments.activity train --run training/runs/activity-control --control --steps 2078 --decay-start 800
+    python3 -m training.experiments.activity score --run training/runs/activity --control-run training/runs/activity-control
+
+Both runs start from the shipped refinement with the new channel's weights at 0 (so they start as
+the shipped function) and train the refinement alone (the motion network frozen) on the same
+scenes in the same order; the control is fed an activity of 0 throughout, so the difference
+between the two is the activity's, not the extra training's.
+"""
+import argparse
+import json
+import os
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.utils.data import DataLoader
+
+from ..motion import C_M, MotionStage, pool_motion
+from ..nets import AppearanceModel
+from ..schedule import learning_rate
+from ..train_motion import MotionDataset, appearance_logits, ground_truth
+
+
+def widen(stage):
+    """One more motion-feature channel into the refinement's transformer, its weights 0."""
+    old = stage.ssr.motion_in
+    new = nn.Linear(C_M + 1, old.out_features)
+    with torch.no_grad():
+        new.weight.zero_()
+        new.weight[:, :C_M] = old.weight
+        new.bias.copy_(old.bias)
+    stage.ssr.motion_in = new
+
+
+def tracker_like(env, rng=None):
+    """Envelopes (B, N, T) -> activities as a tracker gives them, each over its window's maximum.
+    With `rng` (training) they are made as rough as a tracker's: a gain, noise, sometimes smoothed,
+    a lag of up to a frame, and 5 % of the sources lost (all 0)."""
+    a = env.clone()
+    if rng is not None:
+        b, n, t = a.shape
+        a = a * torch.empty(b, n, 1).uniform_(0.6, 1.4) + 0.05 * torch.randn(b, n, t)
+        if rng.random() < 0.5:
+            a = F.avg_pool1d(a.reshape(b * n, 1, t), 3, 1, 1).view(b, n, t)
+        a = torch.roll(a, int(rng.integers(-1, 2)), 2).clamp(min=0)
+        a = a * (torch.rand(b, n, 1) >= 0.05).float()
+    return a / (a.amax(2, keepdim=True) + 1e-3)
+
+
+def refine(stage, app_logits, log_mix, motion_feats, activity, valid):
+    """The refinement with each source's activity (B, N, T) beside its motion features."""
+    return stage.refine(app_logits, log_mix, torch.cat([motion_feats, activity[:, :, None, :]], 2), valid)
+
+
+def load(motion, run=None):
+    """The shipped stage, widened and resumed from `run` when given."""
+    stage = MotionStage()
+    stage.load_state_dict(torch.load(motion, map_location='cpu')['model'])
+    step = 0
+    if run is not None:
+        widen(stage)
+        path = os.path.join(run, 'motion.pt')
+        if os.path.exists(path):
+            ck = torch.load(path, map_location='cpu')
+            stage.load_state_dict(ck['model'])
+            step = ck['step']
+    return stage, step
+
+
+def train(args):
+    os.makedirs(args.run, exist_ok=True)
+    stage, step = load(args.motion, args.run)
+    app = AppearanceModel.from_weights(torch.load(args.appearance, map_location='cpu')['model']).eval()
+    stage.motion.eval()
+    stage.sound.eval()
+    stage.ssr.train()
+    params = list(stage.ssr.parameters())
+    opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=1e-4)
+    # The same scenes, in the same order, for both runs (and on resuming).
+    data = MotionDataset(args.bank, 'train', 3 * 10 ** 7 + step * args.batch, 10 ** 9, 'separation', 0.5, 'wide')
+    loader = DataLoader(data, batch_size=args.batch, num_workers=1, drop_last=True, persistent_workers=True, prefetch_factor=4)
+    rng = np.random.default_rng(step)
+    log = open(os.path.join(args.run, 'log.jsonl'), 'a')
+    ck_path, run_loss = os.path.join(args.run, 'motion.pt'), None
+
+    def save():
+        torch.save({'model': stage.state_dict(), 'step': step, 'control': args.control}, ck_path + '.tmp')
+        os.replace(ck_path + '.tmp', ck_path)
+
+    for batch in loader:
+        scale = learning_rate(step, 1.0, decay_start=args.decay_start, decay_steps=args.steps - args.decay_start, floor=0.1)
+        for g in opt.param_groups:
+            g['lr'] = args.lr * scale
+        valid = batch['valid']
+        app_logits, log_mix = appearance_logits(app, batch, 'cpu')
+        with torch.no_grad():
+            f1, _, _ = stage.motion(batch['frames'].float())
+        activity = tracker_like(batch['env'], rng)
+        refined = refine(stage, app_logits, log_mix, pool_motion(f1, batch['pixels']), activity * 0 if args.control else activity, valid)
+        gt = ground_truth(app, batch, 'cpu')
+        weight = torch.clamp(torch.log1p(log_mix.exp() - 1e-3).clamp(min=0), 1e-3, 10.0) * valid[:, :, None, None]
+        loss = (F.binary_cross_entropy_with_logits(refined, gt, reduction='none') * weight).sum() / weight.expand_as(refined).sum()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 5.0)
+        opt.step()
+        step += 1
+        run_loss = loss.item() if run_loss is None else 0.95 * run_loss + 0.05 * loss.item()
+        if step % 20 == 0:
+            log.write(json.dumps({'step': step, 'loss': run_loss, 'lr': args.lr * scale}) + '\n')
+            log.flush()
+        if step % 200 == 0 or step >= args.steps:
+            save()
+        if step >= args.steps:
+            break
+
+
+@torch.no_grad()
+def score(args):
+    """Masks alone (soft, bss_eval SDR) on validation scenes: the appearance stage, the shipped
+    refinement, the refinement told the true activities (made as rough as a tracker's, without
+    the training's randomness) and told none (all 1), and the control run."""
+    from .. import audio as A
+    from ..evaluate import KINDS, bss, click_cells, istft, scorable
+    from ..train import bank, gather_pixels
+    from ..world.samples import GRID_H, GRID_W, make_motion_sample
+    app = AppearanceModel.from_weights(torch.load(args.appearance, map_location='cpu')['model']).eval()
+    shipped = load(args.motion)[0].eval()
+    told, step = load(args.motion, args.run)
+    told.eval()
+    control = load(args.motion, args.control_run)[0].eval() if args.control_run else None
+    b = bank(args.bank)
+    window = torch.hann_window(A.N_FFT, periodic=True)
+    kinds = KINDS + ['two_speakers']
+    out = {'step': step}
+    for variation in args.variations.split(','):
+        var = {'test': 'train', 'heldout': 'heldout', 'unseen': 'unseen', 'real': 'real'}[variation]
+        for kind in args.kinds.split(','):
+            rows = {}
+            make = lambda i: make_motion_sample(b, args.split, 200000 + 100000 * kinds.index(kind) + i, kind=kind, variation=var)
+            for s, n in scorable(make, args.scenes):
+                mix = torch.from_numpy(s['mix'])[None]
+                spec = torch.stft(mix, A.N_FFT, A.HOP, window=window, center=True, pad_mode='reflect', return_complex=True)
+                feats, norm = app.audio_features(spec.abs())
+                cells = torch.from_numpy(click_cells(s['boxes'][s['frames'].shape[0] // 2, :n], GRID_H, GRID_W))[None]
+                logits = app.synth(gather_pixels(app.visual(torch.from_numpy(s['frame'])[None].float()), cells), feats)
+                log_mix = torch.log(norm + 1e-3)
+                f1, _, _ = shipped.motion(torch.from_numpy(s['frames'])[None].float())
+                mf = pool_motion(f1, cells)
+                env = torch.from_numpy(s['env'][:n])[None]
+                valid = torch.ones(1, n)
+                est = {'appearance': logits, 'shipped': shipped.refine(logits, log_mix, mf, valid),
+                       'told': refine(told, logits, log_mix, mf, tracker_like(env), valid),
+                       'told none': refine(told, logits, log_mix, mf, torch.ones_like(env), valid)}
+                if control is not None:
+                    est['control'] = refine(control, logits, log_mix, mf, torch.zeros_like(env), valid)
+                for name, lg in est.items():
+                    masks = torch.einsum('fw,bnwt->bnft', app.unwarp, torch.sigmoid(lg))[0]
+                    rows.setdefault(name, []).extend(bss(s['sources'][:n], istft(spec * masks, mix.shape[-1]).numpy())[0])
+            out[f'{variation}/{kind}'] = {k: float(np.nanmean(v)) for k, v in rows.items()}
+            print(variation, kind, '  '.join(f'{k} {v:.2f}' for k, v in out[f'{variation}/{kind}'].items()), flush=True)
+    if args.out:
+        with open(args.out, 'w') as f:
+            json.dump(out, f, indent=1)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument('mode', choices=['train', 'score'])
+    ap.add_argument('--run', required=True)
+    ap.add_argument('--appearance', default='training/checkpoints/appearance-best.pt')
+    ap.add_argument('--motion', default='training/checkpoints/motion.pt', help='the refinement both runs start from')
+    ap.add_argument('--bank', default='training/cache/bank.npz')
+    ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--batch', type=int, default=4)
+    ap.add_argument('--lr', type=float, default=2e-4)
+    ap.add_argument('--steps', type=int, default=2078)
+    ap.add_argument('--decay-start', type=int, default=800, help='a cosine decay to a tenth from this step to --steps')
+    ap.add_argument('--control', action='store_true', help='train with every activity 0: the same training without them')
+    ap.add_argument('--control-run', default=None, help='score: the control run to score beside')
+    ap.add_argument('--split', default='val')
+    ap.add_argument('--scenes', type=int, default=6)
+    ap.add_argument('--variations', default='test,heldout,unseen,real')
+    ap.add_argument('--kinds', default='same2,two_speakers,diff2')
+    ap.add_argument('--out', default=None)
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    train(args) if args.mode == 'train' else score(args)
+
+
+if __name__ == '__main__':
+    main()
