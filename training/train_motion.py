@@ -97,6 +97,14 @@ def ground_truth(app, batch, device):
     return loudest_source_masks(app.warp, mag_src.view(b, MAX_SOURCES, *mag_src.shape[1:]), valid)
 
 
+def refinement_loss(logits, gt, log_mix, valid):
+    """BCE on the refined binary masks (Eq. 6), each bin weighted by the mixture's log magnitude
+    (Sound of Pixels' weighting), padded sources left out."""
+    weight = torch.clamp(torch.log1p(log_mix.exp() - 1e-3).clamp(min=0), 1e-3, 10.0) * valid[:, :, None, None]
+    bce = F.binary_cross_entropy_with_logits(logits, gt, reduction='none')
+    return (bce * weight).sum() / weight.expand_as(bce).sum()
+
+
 def ssr_step(stage, app, batch, device, direct=None):
     """BCE on the refined binary masks (Eq. 6). With `direct` (an ablation), that network's masks
     replace the two-stage refinement: it sees the mixture and the click's motion (and appearance)
@@ -113,11 +121,9 @@ def ssr_step(stage, app, batch, device, direct=None):
             v = gather_pixels(app.visual(batch['frame'].to(device).float()), batch['pixels'].to(device))
         refined = direct(log_mix, motion_feats, v)
     gt = ground_truth(app, batch, device)
-    weight = torch.clamp(torch.log1p(log_mix.exp() - 1e-3).clamp(min=0), 1e-3, 10.0) * valid[:, :, None, None]
-    bce = F.binary_cross_entropy_with_logits(refined, gt, reduction='none')
-    loss = (bce * weight).sum() / weight.expand_as(bce).sum()
+    loss = refinement_loss(refined, gt, log_mix, valid)
     with torch.no_grad():
-        base = (F.binary_cross_entropy_with_logits(app_logits, gt, reduction='none') * weight).sum() / weight.expand_as(bce).sum()
+        base = refinement_loss(app_logits, gt, log_mix, valid)
     return loss, base
 
 

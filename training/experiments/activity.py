@@ -26,7 +26,7 @@ from torch.utils.data import DataLoader
 from ..motion import C_M, MotionStage, pool_motion
 from ..nets import AppearanceModel
 from ..schedule import learning_rate
-from ..train_motion import MotionDataset, appearance_logits, ground_truth
+from ..train_motion import MotionDataset, appearance_logits, ground_truth, refinement_loss
 
 
 def widen(stage):
@@ -105,9 +105,7 @@ def train(args):
             f1, _, _ = stage.motion(batch['frames'].float())
         activity = tracker_like(batch['env'], rng)
         refined = refine(stage, app_logits, log_mix, pool_motion(f1, batch['pixels']), activity * 0 if args.control else activity, valid)
-        gt = ground_truth(app, batch, 'cpu')
-        weight = torch.clamp(torch.log1p(log_mix.exp() - 1e-3).clamp(min=0), 1e-3, 10.0) * valid[:, :, None, None]
-        loss = (F.binary_cross_entropy_with_logits(refined, gt, reduction='none') * weight).sum() / weight.expand_as(refined).sum()
+        loss = refinement_loss(refined, ground_truth(app, batch, 'cpu'), log_mix, valid)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 5.0)
