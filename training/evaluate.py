@@ -191,6 +191,7 @@ def evaluate_motion(app, stage, scenes, variations=('test', 'heldout'), kinds=KI
     `ablations` maps a row name (e.g. 'motion_only') to a DirectSeparator scored on the same clips."""
     ablations = ablations or {}
     from .motion import pool_motion
+    from .train_activity import tracker_like
     from .world.samples import make_motion_sample, GRID_H, GRID_W
     b = bank(os.environ.get('STEMSIGHT_BANK', 'training/cache/bank.npz'))
     window = torch.hann_window(A.N_FFT, periodic=True)
@@ -214,7 +215,9 @@ def evaluate_motion(app, stage, scenes, variations=('test', 'heldout'), kinds=KI
                 v = gather_pixels(vis, cells)
                 logits = app.synth(v, feats)
                 f1, f2, _ = stage.motion(torch.from_numpy(s['frames'])[None].float())
-                refined = stage.refine(logits, torch.log(norm + 1e-3), pool_motion(f1, cells), torch.ones(1, n))
+                # A refinement told the activities reads the truth's envelopes (as the app's tracker reads the picture).
+                told = tracker_like(torch.from_numpy(s['env'][:n])[None]) if stage.told else None
+                refined = stage.refine(logits, torch.log(norm + 1e-3), pool_motion(f1, cells), torch.ones(1, n), told)
                 est = {}
                 for name, net in ablations.items():
                     lg = net(torch.log(norm + 1e-3), pool_motion(f1, cells), v)
@@ -294,9 +297,8 @@ def main_motion(argv=None):
     from .motion import DirectSeparator, MotionStage
     torch.set_num_threads(1)
     app = AppearanceModel.from_weights(torch.load(args.appearance, map_location='cpu')['model'])
-    stage = MotionStage()
     ck = torch.load(args.motion, map_location='cpu')
-    stage.load_state_dict(ck['model'])
+    stage = MotionStage.from_weights(ck['model'])
     ablations, meta = {}, {}
     for name, path in (('motion_only', args.motion_only), ('one_stage', args.one_stage)):
         if path:

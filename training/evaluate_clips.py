@@ -157,6 +157,14 @@ class Clip:
         self._cache = {}
         self._decoded = decode_frames(os.path.join(folder, 'clip.mp4')) if frames_mode == 'decoded' else None
 
+    def activity(self, frames, n):
+        """The first n sources' activities over analysed `frames` (1, n, T), for a refinement told
+        them: the truth's envelopes on screen then, each over its largest there, where the app has
+        its tracker's reading of the picture (the one difference of this path in what it reads)."""
+        from .train_activity import tracker_like
+        env = [[s['envelope'][picture_frame(f, self.truth)] for f in frames] for s in self.truth['sources'][:n]]
+        return tracker_like(torch.tensor(env, dtype=torch.float32)[None])
+
     def frame(self, f):
         """Analysed frame f as (3, 128, 224) float 0..255, from the clip frame the app analyses for it."""
         if f in self._cache:
@@ -245,7 +253,8 @@ def separate(app, stage, clip, click_mode='cell'):
         first = int(round(start / A.SR * FPS))
         idx = [min(clip.n_frames - 1, max(0, first + i)) for i in range(MOTION_T)]
         f1 = motion_all[:, :, idx]
-        refined = stage.refine(logits, torch.log(norm + 1e-3), pool_motion(f1, cells), torch.ones(1, n))
+        refined = stage.refine(logits, torch.log(norm + 1e-3), pool_motion(f1, cells), torch.ones(1, n),
+                               clip.activity(idx, n) if stage.told else None)
         g0 = start // A.HOP
         for name, lg in (('appearance', logits), ('two_stage', refined)):
             m = torch.einsum('fw,bnwt->bnft', app.unwarp, torch.sigmoid(lg))[0].numpy()   # (N, 512, 256)
@@ -333,7 +342,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--clip', action='append', required=True, help='clip folder (repeat)')
     ap.add_argument('--appearance', default='training/checkpoints/appearance-best.pt')
-    ap.add_argument('--motion', default='training/checkpoints/motion.pt')
+    ap.add_argument('--motion', default='training/checkpoints/motion-activity.pt', help='the shipped refinement')
     ap.add_argument('--bank', default=os.environ.get('STEMSIGHT_BANK', 'training/cache/bank.npz'))
     ap.add_argument('--frames', default='clip', choices=['clip', 'native', 'decoded', 'scaled', 'yuv420p'],
                     help="clip: re-rendered at the clip's size, stretched by PIL (default); native: rendered at the "
@@ -349,8 +358,7 @@ def main(argv=None):
         torch.set_num_threads(args.threads)
     app = AppearanceModel.from_weights(torch.load(args.appearance, map_location='cpu')['model'])
     app.eval()
-    stage = MotionStage()
-    stage.load_state_dict(torch.load(args.motion, map_location='cpu')['model'])
+    stage = MotionStage.from_weights(torch.load(args.motion, map_location='cpu')['model'])
     stage.eval()
     bank = load_bank(args.bank)
     results = []

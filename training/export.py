@@ -243,13 +243,14 @@ class RefineSession(nn.Module):
         super().__init__()
         self.app, self.stage = app, stage
 
-    def forward(self, audio_features, weights, source_features, motion_features, source_cells):
+    def forward(self, audio_features, weights, source_features, motion_features, source_cells, activity=None):
         from .motion import pool_motion
         logits = self.app.synth(source_features.unsqueeze(0), audio_features)          # (1, N, 256, T)
         log_mix = torch.log(weights + 1e-3)
         motion = pool_motion(motion_features, source_cells.unsqueeze(0))                # (1, N, C, T)
         valid = torch.ones(1, source_features.shape[0])
-        refined = self.stage.refine(logits, log_mix, motion, valid)[0]
+        told = None if activity is None else activity.unsqueeze(0)                      # (1, N, T)
+        refined = self.stage.refine(logits, log_mix, motion, valid, told)[0]
         return torch.einsum('fw,nwt->nft', self.app.unwarp, torch.sigmoid(refined))
 
 
@@ -267,7 +268,10 @@ def export_motion(app, stage, out_dir, meta=None):
         vis = VisualSession(app)(frames[:, MOTION_T // 2])
         src = vis[0, :, [4, 10], [6, 20]].T.contiguous()                           # (2, K)
         cells = torch.tensor([[4.0, 6.0], [10.0, 20.0]])
-        masks = RefineSession(app, stage)(feats, weights, src, f1, cells)
+        # A told refinement reads each source's activity over the window's frames (0..1 each).
+        activity = (torch.rand(2, MOTION_T, generator=g),) if stage.told else ()
+        refine_args = (feats, weights, src, f1, cells) + activity
+        masks = RefineSession(app, stage)(*refine_args)
     card_path = os.path.join(out_dir, 'card.json')
     with open(card_path) as f:
         card = json.load(f)
@@ -275,9 +279,10 @@ def export_motion(app, stage, out_dir, meta=None):
         ('motion', MotionSession(stage), (frames,), ['frames'], ['motion_features', 'motion_map'],
          {'frames': {1: 'T'}, 'motion_features': {2: 'T'}, 'motion_map': {1: 'T'}},
          {'motion_features': list(f1.shape), 'motion_map': list(f2.shape)}),
-        ('refine', RefineSession(app, stage), (feats, weights, src, f1, cells),
-         ['audio_features', 'weights', 'source_features', 'motion_features', 'source_cells'], ['masks'],
-         {'source_features': {0: 'N'}, 'source_cells': {0: 'N'}, 'masks': {0: 'N'}},
+        ('refine', RefineSession(app, stage), refine_args,
+         ['audio_features', 'weights', 'source_features', 'motion_features', 'source_cells'] + ['activity'] * stage.told,
+         ['masks'], {'source_features': {0: 'N'}, 'source_cells': {0: 'N'}, 'masks': {0: 'N'},
+                     **({'activity': {0: 'N'}} if stage.told else {})},
          {'masks': list(masks.shape)}),
     ]
     for name, module, args, ins, outs, dyn, out_shapes in specs:
@@ -291,7 +296,8 @@ def export_motion(app, stage, out_dir, meta=None):
     # The frames are not stored: they follow parity_frames' formula, which the app's test rebuilds.
     write_tensors(os.path.join(out_dir, 'parity-motion.bin'), {
         'motion_map': f2, 'motion_features_sub4': f1[:, :, ::4, ::4, ::4], 'magnitude': mag,
-        'source_features': src, 'source_cells': cells, 'masks': masks})
+        'source_features': src, 'source_cells': cells, 'masks': masks,
+        **({'activity': activity[0]} if stage.told else {})})
     card['stages'] = ['appearance', 'motion']
     card['motion'] = {
         'frames': MOTION_T, 'fps': card['video']['fps'], 'features': C_M,
@@ -299,6 +305,10 @@ def export_motion(app, stage, out_dir, meta=None):
         'pooling': 'Gaussian over the feature grid around the clicked cell, sigma 2 cells (inside refine)',
         'receptiveFrames': 7,
     }
+    if stage.told:
+        card['motion']['activity'] = ('refine reads each clicked source\'s activity (N, T): how far the thing at its '
+                                      'click stands from its rest in each of the T frames, as the tracker follows it, '
+                                      'over its largest value in the window (0 where it was not followed)')
     card['parity'] = card.get('parity')
     card['parityMotion'] = {'file': 'parity-motion.bin',
                             'frames': 'value(t, c, y, x) = (7t + 13c + 3y + 5x) mod 256, shape (1, T, 3, 128, 224)'}

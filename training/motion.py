@@ -186,9 +186,39 @@ class MotionStage(nn.Module):
         self.sound = SoundEmbed()
         self.ssr = SSR()
 
-    def refine(self, app_logits, log_mix, motion_feats, valid):
-        """app_logits (B, N, 256, 256), log_mix (B, 1, 256, 256), motion_feats (B, N, C_M, T)
-        -> refined logits (B, N, 256, 256)."""
+    @classmethod
+    def from_weights(cls, state):
+        """A stage of the shape `state` was saved from (told each source's activity or not)."""
+        stage = cls()
+        if state['ssr.motion_in.weight'].shape[1] == C_M + 1:
+            stage.tell_activity()
+        stage.load_state_dict(state)
+        return stage
+
+    @property
+    def told(self):
+        """Whether the refinement reads each source's activity beside its motion features."""
+        return self.ssr.motion_in.in_features == C_M + 1
+
+    def tell_activity(self):
+        """One more motion-feature channel into the refinement's transformer, its weights 0, for
+        each source's activity (how far its thing stands from its rest, as the app's tracker
+        follows it): the stage's function is unchanged until training moves them."""
+        old = self.ssr.motion_in
+        new = nn.Linear(C_M + 1, old.out_features)
+        with torch.no_grad():
+            new.weight.zero_()
+            new.weight[:, :C_M] = old.weight
+            new.bias.copy_(old.bias)
+        self.ssr.motion_in = new
+
+    def refine(self, app_logits, log_mix, motion_feats, valid, activity=None):
+        """app_logits (B, N, 256, 256), log_mix (B, 1, 256, 256), motion_feats (B, N, C_M, T),
+        activity (B, N, T) 0..1 when the stage is told it -> refined logits (B, N, 256, 256)."""
+        if self.told:
+            if activity is None:
+                raise ValueError('this refinement reads each source\'s activity: pass activity (B, N, T)')
+            motion_feats = torch.cat([motion_feats, activity[:, :, None, :]], 2)
         b, n = app_logits.shape[:2]
         masked = torch.log(torch.sigmoid(app_logits) * log_mix.exp() + 1e-3)
         spec_in = torch.stack([masked, log_mix.expand(-1, n, -1, -1)], 2).flatten(0, 1)

@@ -52,7 +52,10 @@ def main():
     app = AppearanceModel.from_weights(ck['model'])
     use_motion = not args.no_motion and os.path.exists(args.motion)
     mk = torch.load(args.motion, map_location='cpu') if use_motion else None
-    metrics = evaluations_of(os.path.join('docs', 'eval'), ck.get('step'), mk and mk.get('ssr_step'))
+    stage = MotionStage.from_weights(mk['model']) if use_motion else None
+    # A refinement told the activities has trained on from its ssr step: no evaluation of that step scored it.
+    ssr_step = mk.get('ssr_step') if use_motion and not stage.told else None
+    metrics = evaluations_of(os.path.join('docs', 'eval'), ck.get('step'), ssr_step)
     variation = ck.get('variation', 'default')
     meta = {'training': {'appearanceSteps': ck.get('step'), 'batch': 8, 'valSdrProxy': ck.get('val_sdr'),
                          'data': TRAINING_DATA.get(variation, f"the '{variation}' variation (training/world/scene.py)"),
@@ -66,9 +69,10 @@ def main():
                     'augmentation (training/world/scene.py)'}
     export(app, args.out, meta)
     if use_motion:
-        stage = MotionStage()
-        stage.load_state_dict(mk['model'])
-        export_motion(app, stage, args.out, {'motion': {'ameSteps': mk.get('ame_step'), 'ssrSteps': mk.get('ssr_step'), 'camSteps': mk.get('cam_step')}})
+        steps = {'ameSteps': mk.get('ame_step'), 'ssrSteps': mk.get('ssr_step'), 'camSteps': mk.get('cam_step')}
+        if stage.told:
+            steps['activitySteps'] = mk.get('activity_step')
+        export_motion(app, stage, args.out, {'motion': steps})
     size = sum(os.path.getsize(os.path.join(args.out, f)) for f in os.listdir(args.out))
     print(f'shipped {args.out}: {size / 1e6:.1f} MB')
 

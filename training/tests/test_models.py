@@ -11,7 +11,7 @@ import torch
 
 from training import audio as A
 from training.export import export
-from training.experiments.activity import refine as refine_with_activity, tracker_like, widen
+from training.train_activity import tracker_like
 from training.experiments.avpc import AVPCSeparator
 from training.experiments.compare_avpc import mask_logits
 from training.motion import DirectSeparator, MotionStage, ame_triplet, opponent_fusion, pool_motion
@@ -264,16 +264,22 @@ class MotionMathTest(unittest.TestCase):
         far = pool_motion(f1, torch.tensor([[[12, 20]]]))[0, 0, 0, 0]
         self.assertGreater(near.item(), 100 * far.item())
 
-    def test_the_refinement_told_an_activity_starts_as_the_refinement_it_widens(self):
+    def test_the_refinement_told_an_activity_starts_as_the_refinement_it_widens_and_loads_as_told(self):
         torch.manual_seed(0)
         stage = MotionStage().eval()
         app_logits, log_mix = torch.randn(1, 2, 256, 256), torch.randn(1, 1, 256, 256)
         feats, valid = torch.randn(1, 2, stage.ssr.motion_in.in_features, 48), torch.ones(1, 2)
         with torch.no_grad():
             before = stage.refine(app_logits, log_mix, feats, valid)
-            widen(stage)
-            told = refine_with_activity(stage, app_logits, log_mix, feats, torch.rand(1, 2, 48), valid)
+            stage.tell_activity()
+            told = stage.refine(app_logits, log_mix, feats, valid, torch.rand(1, 2, 48))
         self.assertLess((told - before).abs().max().item(), 1e-5)
+        self.assertTrue(stage.told)
+        with self.assertRaises(ValueError):
+            stage.refine(app_logits, log_mix, feats, valid)
+        again = MotionStage.from_weights(stage.state_dict())
+        self.assertTrue(again.told)
+        self.assertFalse(MotionStage.from_weights(MotionStage().state_dict()).told)
 
     def test_a_tracker_like_activity_is_each_sources_over_its_maximum_and_sometimes_lost(self):
         env = torch.rand(64, 3, 48) * 0.8
@@ -326,6 +332,32 @@ class ExportTest(unittest.TestCase):
             for name in ('motion', 'refine'):
                 self.assertTrue(os.path.exists(os.path.join(d, card['sessions'][name]['file'])))
             self.assertEqual(card['motion']['frames'], 48)
+
+    def test_a_told_refinement_exports_with_an_activity_input_and_its_parity(self):
+        from training.export import RefineSession, export_motion
+        torch.manual_seed(0)
+        stage = MotionStage().eval()
+        stage.tell_activity()
+        with torch.no_grad():
+            stage.ssr.motion_in.weight[:, -1].normal_()
+            stage.ssr.out.weight.normal_(std=0.1)
+            # The session's activity input reaches the masks.
+            app = AppearanceModel().eval()
+            feats, weights = torch.randn(1, 24, 256, 256), torch.rand(1, 1, 256, 256)
+            src, f1, cells = torch.randn(2, 24), torch.randn(1, 32, 48, 16, 28), torch.tensor([[4.0, 6.0], [10.0, 20.0]])
+            session = RefineSession(app, stage)
+            quiet = session(feats, weights, src, f1, cells, torch.zeros(2, 48))
+            loud = session(feats, weights, src, f1, cells, torch.ones(2, 48))
+            self.assertGreater((quiet - loud).abs().max().item(), 1e-3)
+        with tempfile.TemporaryDirectory() as d:
+            app = AppearanceModel()
+            export(app, d, parity=False)
+            card = export_motion(app, stage, d)
+            self.assertEqual(card['sessions']['refine']['inputs']['activity'], [2, 48])
+            self.assertIn('activity', card['motion'])
+            with open(os.path.join(d, 'parity-motion.bin'), 'rb') as f:
+                n = struct.unpack('<I', f.read(4))[0]
+                self.assertIn('activity', json.loads(f.read(n)))
 
     def test_the_card_carries_only_evaluations_of_the_weights_it_ships(self):
         from training.ship import evaluations_of

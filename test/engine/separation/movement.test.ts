@@ -5,10 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { ffmpegPath } from '../../../src/main/engine/media/binaries';
 import { openFrames } from '../../../src/main/engine/media/frames';
-import { probeMedia } from '../../../src/main/engine/media/probe';
+import { probeMedia, type MediaInfo } from '../../../src/main/engine/media/probe';
+import type { Click } from '../../../src/main/engine/separation/features';
 import { trackingCopyTarget } from '../../../src/main/engine/media/tracking-view';
 import { changeSides, leastPlace, liftActivity, motionNear, PixelChange, robustLine, trackPoints } from '../../../src/main/engine/separation/movement';
-import { followedSpan, movementShare, movementWeights, shareMasks, type RegisterMemory } from '../../../src/main/engine/separation/movement-share';
+import { followedSpan, followSources, movementShare, movementWeights, shareMasks, type RegisterMemory, type SharedSpan } from '../../../src/main/engine/separation/movement-share';
 
 const W = 320, H = 180, FPS = 10, SECONDS = 6;
 
@@ -86,6 +87,11 @@ function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return sab / Math.sqrt(saa * sbb);
 }
 
+
+/** The share of a file's clicks over a span, as separate() makes it. */
+async function shareOf(file: string, info: MediaInfo, clicks: (Click | null)[], model: { sampleRate: number; hop: number; bins: number; frames: number }, span: SharedSpan) {
+  return movementShare(await followSources(file, info, clicks, span), model, span);
+}
 describe('following a clicked point: its movement says when it sounds', () => {
   let dir: string;
   let clip: string;
@@ -158,7 +164,7 @@ describe('following a clicked point: its movement says when it sounds', () => {
   it('shares a range by the movement within it: the sound beyond the range, where the movement was not followed, changes nothing', async () => {
     const info = await probeMedia(clip);
     const model = { sampleRate: 11025, hop: 256, bins: 4, frames: 256 };
-    const share = (await movementShare(clip, info, clicks, model, { fromSec: 2, toSec: 4 }))!;
+    const share = (await shareOf(clip, info, clicks, model, { fromSec: 2, toSec: 4 }))!;
     const frameSec = (j: number) => (j * model.hop) / model.sampleRate;
     const cells = model.bins * model.frames;
     const masks = () => Float32Array.from({ length: 2 * cells }, (_, x) => 0.2 + 0.6 * (((x * 7919) % 13) / 13));
@@ -188,12 +194,12 @@ describe('following a clicked point: its movement says when it sounds', () => {
     const info = await probeMedia(clip);
     const model = { sampleRate: 11025, hop: 256, bins: 4, frames: 256 };
     // The moving sprite and the still one: nothing left to share between over the whole file.
-    expect(await movementShare(clip, info, clicks, model, { fromSec: 0, toSec: null })).toBeNull();
+    expect(await shareOf(clip, info, clicks, model, { fromSec: 0, toSec: null })).toBeNull();
     // Over a range the still one may simply rest: shared as before.
-    expect(await movementShare(clip, info, clicks, model, { fromSec: 2, toSec: 4 })).not.toBeNull();
+    expect(await shareOf(clip, info, clicks, model, { fromSec: 2, toSec: 4 })).not.toBeNull();
     // Three clicks, the still one in the middle: the other two (the moving sprite twice) share, and
     // the still one's masks stay as they are (shared, its weight's floor would give its cells away).
-    const share = (await movementShare(clip, info, [clicks[0], clicks[1], clicks[0]], model, { fromSec: 0, toSec: null }))!;
+    const share = (await shareOf(clip, info, [clicks[0], clicks[1], clicks[0]], model, { fromSec: 0, toSec: null }))!;
     const cells = model.bins * model.frames;
     const masks = Float32Array.from({ length: 3 * cells }, (_, x) => 0.1 + 0.2 * (((x * 7919) % 13) / 13));
     const before = Float32Array.from(masks);

@@ -11,7 +11,8 @@ import { ModelRuntime } from '../../../src/main/engine/models';
 import { analyzeMedia, type AnalysisOutcome } from '../../../src/main/engine/analysis/analyze';
 import { CACHE_FORMAT } from '../../../src/main/engine/analysis/cache';
 import { heldHeat } from '../../../src/main/engine/analysis/pointing';
-import { separate } from '../../../src/main/engine/separation/separate';
+import { separate, withActivity } from '../../../src/main/engine/separation/separate';
+import { followSources } from '../../../src/main/engine/separation/movement-share';
 import { composeSources } from '../../../src/main/engine/separation/query';
 import { planStages, STAGES, windowMasks } from '../../../src/main/engine/stages';
 import { monoChunks, windowMagnitude } from '../../../src/main/engine/analysis/windows';
@@ -188,7 +189,9 @@ describe('separate()', () => {
       mono.set(c.subarray(0, Math.min(c.length, mono.length - at)), at);
       at += c.length;
     }
-    const { inputs: sources } = await composeSources(card, analysis.cache, clicks);
+    const { inputs: composed } = await composeSources(card, analysis.cache, clicks);
+    // The sources as separate() gives them to a refinement that reads activities: followed from the start.
+    const sources = withActivity(composed, await followSources(clip, info, clicks, { fromSec: 0, toSec: null }));
     const audio = await rt.audio(windowMagnitude(card, mono));
     const { masks } = await windowMasks(planStages(card), { runtime: rt, card, cache: analysis.cache, start: 0, audio, sources });
     const cells = card.audio.bins * card.audio.frames;

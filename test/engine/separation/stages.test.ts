@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { analysisExtensions, planStages, STAGES, windowMasks, type WindowContext } from '../../../src/main/engine/stages';
-import { motionExtension, MOTION_FILE } from '../../../src/main/engine/stages/motion';
+import { motionExtension, MOTION_FILE, windowActivity } from '../../../src/main/engine/stages/motion';
 import { decodeHalf } from '../../../src/main/engine/analysis/half';
 import type { ModelCard } from '../../../src/main/engine/models/card';
 import type { ModelRuntime } from '../../../src/main/engine/models/runtime';
@@ -114,6 +114,7 @@ describe('stage pipeline', () => {
     expect(feeds.motion_features.data[(1 * 3 + 2) * 2 + 1]).toBe(1811);
     expect(Array.from(feeds.source_cells.data)).toEqual([0, 1, 0, 0]);
     expect(Array.from(feeds.source_features.data)).toEqual([1, 2, 3, 4]);
+    expect(feeds.activity).toBeUndefined(); // this refinement does not read activities
     // A window starting at the last frame: the frames past the end repeat it.
     await windowMasks(planStages(c), { ...ctx, start: Math.round((39 / 8) * 11025) } as WindowContext);
     const late = calls[1].motion_features.data;
@@ -122,6 +123,50 @@ describe('stage pipeline', () => {
     const single = await windowMasks(planStages(c), { ...ctx, sources: ctx.sources.slice(0, 1) } as WindowContext);
     expect(single.appearance).toBeNull();
     expect(appearanceRuns).toBe(2);
+  });
+
+  it('a refinement that reads activities gets each clicked source\'s over the window\'s frames, over its largest there; 0 where it was not followed', async () => {
+    const c = card(['appearance', 'motion'], ['masks', 'motion', 'refine'], { motion: { frames: 3, features: 1 } });
+    c.sessions.refine.inputs = { activity: [2, 3] };
+    const plan = planStages(c);
+    expect(plan.refiners[0].readsActivity).toBe(true);
+    expect(planStages(card(['appearance', 'motion'], ['masks', 'motion', 'refine'])).refiners[0].readsActivity).toBe(false);
+    let feeds: Record<string, { dims: readonly number[]; data: Float32Array }> = {};
+    const runtime = {
+      masks: async (_a: unknown, _f: Float32Array, n: number) => new Float32Array(n * 4),
+      run: async (_name: string, f: typeof feeds) => {
+        feeds = f;
+        return { masks: { data: new Float32Array(2 * 4) } };
+      },
+    };
+    const cache = { meta: { fps: 8, frames: 40 }, frameRangeFeatures: async (_n: string, _f: number, count: number, n: number) => new Float32Array(count * n) };
+    // Followed at 4 fps from 1 s: tracker frame n stands for 1 + (n + 0.5) / 4 s, its activity n / 10.
+    const followed = { fps: 4, fromSec: 1, values: Float32Array.from({ length: 10 }, (_, n) => n / 10) };
+    const ctx = {
+      card: c,
+      runtime,
+      cache,
+      start: 11025 * 2, // window frames 16, 17, 18 at 8 fps: middles 2.0625, 2.1875, 2.3125 s
+      audio: { features: {}, weights: {} },
+      sources: [
+        { features: Float32Array.of(1, 2), cell: { row: 0, col: 1, frame: 0 }, activity: followed },
+        { features: Float32Array.of(3, 4), cell: { row: 0, col: 0, frame: 0 }, activity: null },
+      ],
+    } as unknown as WindowContext;
+    await windowMasks(plan, ctx);
+    expect(feeds.activity.dims).toEqual([2, 3]);
+    // On the tracker's frames 3.75, 4.25, 4.75: 0.375, 0.425, 0.475, each over 0.475 + 0.001.
+    const want = [0.375, 0.425, 0.475].map((v) => v / 0.476);
+    Array.from(feeds.activity.data.subarray(0, 3)).forEach((v, t) => expect(v).toBeCloseTo(want[t], 5));
+    expect(Array.from(feeds.activity.data.subarray(3))).toEqual([0, 0, 0]);
+  });
+
+  it('a window\'s activity holds the followed ends beyond them', () => {
+    const followed = { fps: 8, fromSec: 0, values: Float32Array.of(0.2, 0.4, 0.8) };
+    // Frames -2..3 of 8 fps: before the first followed frame and after the last, the ends hold.
+    const a = windowActivity(followed, -2, 6, 8);
+    expect(Array.from(a).map((v) => Math.round(v * 1000) / 1000)).toEqual([0.2, 0.2, 0.2, 0.4, 0.8, 0.8].map((v) => Math.round((v / 0.801) * 1000) / 1000));
+    expect(Array.from(windowActivity(null, 0, 3, 8))).toEqual([0, 0, 0]);
   });
 
   it('motion refines only the sources with a point; a source named alone keeps its appearance mask, and with no point at all motion is skipped', async () => {

@@ -52,6 +52,8 @@ export interface ParityReport {
   results: ParityResult[];
 }
 
+const tensor = (t: StoredTensor) => new ort.Tensor('float32', t.data, t.shape);
+
 function maxAbs(a: Float32Array, b: Float32Array): number {
   if (a.length !== b.length) return Infinity;
   let m = 0;
@@ -158,9 +160,10 @@ async function checkMotionParity(rt: ModelRuntime, add: (name: string, got: Floa
   const r = await rt.run('refine', {
     audio_features: audio.features,
     weights: audio.weights,
-    source_features: new ort.Tensor('float32', src.data, src.shape),
+    source_features: tensor(src),
     motion_features: m.motion_features,
-    source_cells: new ort.Tensor('float32', cells.data, cells.shape),
+    source_cells: tensor(cells),
+    ...('activity' in card.sessions.refine.inputs ? { activity: tensor(need('activity')) } : {}),
   });
   add('refine_masks', r.masks.data as Float32Array, need('masks').data);
 }

@@ -132,29 +132,60 @@ export interface MovementShare {
 }
 
 /**
- * The share for these sources (their clicks; null for a source without one), or null when fewer
- * than two have a click (nothing to share between) or, over the rest of the file, fewer than two
- * move. `from`/`to`: the media's span the windows cover, seconds.
+ * The clicked sources' movement as the tracker follows it (movement.ts) over the seconds a
+ * separation covers and a little beyond (followedSpan): per query, its activity (0..1 per frame,
+ * frame n standing for fromSec + (n + 0.5) / fps seconds into the media), null for one without a
+ * click. Read by the share below and, where the refinement reads activities, by the refinement.
  */
-export async function movementShare(
+export interface FollowedSources {
+  fps: number;
+  fromSec: number;
+  activity: (Float32Array | null)[];
+}
+
+/** The span a separation covers: `fromSec` to `toSec` (null: to the end of the media). */
+export interface SharedSpan {
+  fromSec: number;
+  toSec: number | null;
+}
+
+/** Follows each click (null for a source without one); null when nothing is clicked or the media has no picture. */
+export async function followSources(
   file: string,
   info: MediaInfo,
   clicks: (Click | null)[],
-  model: { sampleRate: number; hop: number; bins: number; frames: number },
-  span: { fromSec: number; toSec: number | null; signal?: AbortSignal; copy?: string | null },
-): Promise<MovementShare | null> {
+  span: SharedSpan & { signal?: AbortSignal; copy?: string | null },
+): Promise<FollowedSources | null> {
   const clicked = clicks.flatMap((c, k) => (c ? [{ k, c }] : []));
-  if (clicked.length < 2 || !info.video) return null;
-  const fromSec = Math.max(0, span.fromSec);
-  const { toSec } = span;
-  const { readFrom, readTo } = followedSpan(fromSec, toSec, info.durationSec);
+  if (clicked.length === 0 || !info.video) return null;
+  const { readFrom, readTo } = followedSpan(Math.max(0, span.fromSec), span.toSec, info.durationSec);
   const motion = await trackPoints(
     file,
     info,
     clicked.map((s) => s.c),
     { startSec: readFrom, ...(readTo === null ? {} : { durationSec: Math.max(0.1, readTo - readFrom) }), signal: span.signal, copy: span.copy },
   );
-  const lifted = motion.lift.map(liftActivity);
+  const activity: (Float32Array | null)[] = clicks.map(() => null);
+  clicked.forEach((s, i) => (activity[s.k] = liftActivity(motion.lift[i])));
+  return { fps: motion.fps, fromSec: motion.fromSec, activity };
+}
+
+/**
+ * The share for the followed sources over `span` (the media's seconds the windows cover), or null
+ * when fewer than two have a click (nothing to share between) or, over the rest of the file, fewer
+ * than two move.
+ */
+export function movementShare(
+  followed: FollowedSources | null,
+  model: { sampleRate: number; hop: number; bins: number; frames: number },
+  span: SharedSpan,
+): MovementShare | null {
+  if (!followed) return null;
+  const clicked = followed.activity.flatMap((a, k) => (a ? [{ k, a }] : []));
+  if (clicked.length < 2) return null;
+  const fromSec = Math.max(0, span.fromSec);
+  const { toSec } = span;
+  const lifted = clicked.map((s) => s.a);
   // Over the rest of the file, a clicked source that never moves was not followed (the tracker lost
   // it) or does not move when it sounds: its movement says nothing, and the share would hand its
   // notes to the others (a real flute pair on validation clips of 20 s: 7.04 dB without the share,
@@ -162,7 +193,7 @@ export async function movementShare(
   const moving = lifted.flatMap((a, i) => (toSec !== null || a.some((v) => v > 0) ? [i] : []));
   if (moving.length < 2) return null;
   const activity = moving.map((i) => lifted[i]);
-  const { fps, fromSec: followedFrom } = motion;
+  const { fps, fromSec: followedFrom } = followed;
   const { bins, frames, hop, sampleRate } = model;
   /**
    * Activity of shared source i (index in `activity`) at t seconds: linear between its frames;

@@ -8,7 +8,7 @@ import type { MaskMode } from '../dsp/masks';
 import type { AnalysisCache } from '../analysis/cache';
 import type { ModelRuntime } from '../models/runtime';
 import { anyPoint, composeSources, picturePoint, pointOf, type SourceQuery } from './query';
-import { movementShare } from './movement-share';
+import { followSources, movementShare, type FollowedSources } from './movement-share';
 import { binMap, FullRateSynth, fullRateGrid, interpolateFrame } from './fullrate';
 import { workerMasks } from './mask-client';
 import { maskWindows, type MaskWindow, type WindowSpan } from './mask-windows';
@@ -122,6 +122,14 @@ export async function sourceActivity(cache: AnalysisCache, sources: SourceInput[
   return values;
 }
 
+/** The sources with each one's activity as the tracker followed it (null where it was not followed). */
+export function withActivity(sources: SourceInput[], followed: FollowedSources | null): SourceInput[] {
+  return sources.map((s, i) => {
+    const values = followed?.activity[i];
+    return { ...s, activity: followed && values ? { fps: followed.fps, fromSec: followed.fromSec, values } : null };
+  });
+}
+
 export async function separate(file: string, queries: SourceQuery[], opts: SeparateOptions): Promise<SeparationResult> {
   const t0 = performance.now();
   const { runtime: rt, cache, info, signal } = opts;
@@ -157,24 +165,24 @@ export async function separate(file: string, queries: SourceQuery[], opts: Separ
     lastWindow: Number.isFinite(lastWindow) ? lastWindow : null,
     monoDuration: monoDuration ?? null,
   };
+  // The clicked sources' masks are shared by how each one moves in the picture over the range
+  // asked for (the windows reach beyond it, but only its audio is written), followed while the
+  // first masks are computed; a refinement that reads the sources' activities waits for them.
+  const readsActivity = plan.refiners.some((r) => r.readsActivity);
+  const clicks = queries.map(picturePoint);
+  const shares = opts.movement !== false && clicks.filter((c) => c !== null).length >= 2;
+  const sharedSpan = { fromSec: startSec, toSec: durationSec === undefined ? null : startSec + durationSec };
+  const followed =
+    shares || readsActivity ? followSources(file, info, clicks, { ...sharedSpan, signal, copy: cache?.trackingCopy }) : Promise.resolve(null);
+  // Its failure is reported where it is awaited; a failure of the masks first must not leave it unhandled.
+  followed.catch(() => {});
+  const share = shares ? followed.then((f) => movementShare(f, a, sharedSpan)) : Promise.resolve(null);
+  share.catch(() => {});
+  const windowSources = readsActivity ? withActivity(sources, await followed) : sources;
   const windows: AsyncIterable<MaskWindow> =
     opts.pipeline ?? true
-      ? workerMasks({ modelDir: card.dir, device: rt.provider, file, info, cacheDir: cache?.dir ?? null, sources, stages: opts.stages ?? null, ...span }, signal)
-      : maskWindows(file, info, span, { runtime: rt, cache, plan, sources }, signal);
-  // The clicked sources' masks are shared by how each one moves in the picture over the range
-  // asked for (the windows reach beyond it, but only its audio is written), measured while the
-  // first masks are computed.
-  const share =
-    opts.movement === false
-      ? Promise.resolve(null)
-      : movementShare(file, info, queries.map(picturePoint), a, {
-          fromSec: startSec,
-          toSec: durationSec === undefined ? null : startSec + durationSec,
-          signal,
-          copy: cache?.trackingCopy,
-        });
-  // Its failure is reported where it is awaited; a failure of the masks first must not leave it unhandled.
-  share.catch(() => {});
+      ? workerMasks({ modelDir: card.dir, device: rt.provider, file, info, cacheDir: cache?.dir ?? null, sources: windowSources, stages: opts.stages ?? null, ...span }, signal)
+      : maskWindows(file, info, span, { runtime: rt, cache, plan, sources: windowSources }, signal);
   const track = new ModelMaskTrack(
     windows,
     async (w) => {

@@ -2,7 +2,7 @@ import type { ModelCard } from '../models/card';
 import { motionStage } from './motion';
 import type { AnalysisExtension, RefineStage, StageEntry, WindowContext } from './types';
 
-export type { AnalysisBatch, AnalysisExtension, RefineStage, SourceInput, StageEntry, WindowContext } from './types';
+export type { AnalysisBatch, AnalysisExtension, FollowedActivity, RefineStage, SourceInput, StageEntry, WindowContext } from './types';
 
 /**
  * The registry of model stages (see types.ts). 'appearance' is the base every card has; a card may

@@ -4,7 +4,7 @@ import ort from 'onnxruntime-node';
 import type { ModelCard } from '../models/card';
 import type { ModelRuntime } from '../models/runtime';
 import { encodeHalf } from '../analysis/half';
-import type { AnalysisBatch, AnalysisExtension, RefineStage, StageEntry, WindowContext } from './types';
+import type { AnalysisBatch, AnalysisExtension, FollowedActivity, RefineStage, StageEntry, WindowContext } from './types';
 
 /**
  * The motion stage (AMnet's second stage with COF's opponent filter), its two parts in
@@ -22,7 +22,9 @@ import type { AnalysisBatch, AnalysisExtension, RefineStage, StageEntry, WindowC
  * jointly with each one's motion features (pooled around its click inside the graph), give their
  * masks; a source asked for by name alone has no motion to follow and keeps its appearance mask
  * (the residual still completes the sum). The motion features of the window's T frames come from
- * the analysis cache.
+ * the analysis cache. A refinement trained to read each source's activity (the card's refine
+ * session has an `activity` input) is given it over the same T frames, as the tracker followed the
+ * source, over its largest value there (windowActivity).
  */
 
 export const MOTION_FILE = 'motion.f16';
@@ -99,16 +101,37 @@ export function motionExtension(card: ModelCard): AnalysisExtension {
   };
 }
 
+/** A source's activity over from `first` to `first + frames` (frames of `fps`), over its largest value there. */
+export function windowActivity(followed: FollowedActivity | null | undefined, first: number, frames: number, fps: number): Float32Array {
+  const out = new Float32Array(frames);
+  const a = followed?.values;
+  if (!followed || !a || a.length === 0) return out; // not followed: as a source the tracker lost
+  let top = 0;
+  for (let t = 0; t < frames; t++) {
+    // The middle of window frame t, on the tracker's frames (linear between them, its ends held).
+    const u = ((first + t + 0.5) / fps - followed.fromSec) * followed.fps - 0.5;
+    const j = Math.floor(u);
+    const v = j < 0 ? a[0] : j >= a.length - 1 ? a[a.length - 1] : a[j] + (u - j) * (a[j + 1] - a[j]);
+    out[t] = Math.max(0, v);
+    top = Math.max(top, out[t]);
+  }
+  // As in training: each source over its window's largest value (0.001 keeps a still one near 0).
+  for (let t = 0; t < frames; t++) out[t] /= top + 1e-3;
+  return out;
+}
+
 export function motionRefiner(card: ModelCard): RefineStage {
   const spec = motionSpec(card);
+  const readsActivity = 'activity' in (card.sessions.refine?.inputs ?? {});
   return {
     name: 'motion',
     sessions: ['motion', 'refine'],
     replacesAppearance: true,
     pointsOnly: true,
+    readsActivity,
     async refine(masks: Float32Array | null, ctx: WindowContext): Promise<Float32Array> {
       const { card: c, runtime: rt } = ctx;
-      const pointed = ctx.sources.flatMap((s, i) => (s.cell ? [{ i, features: s.features, cell: s.cell }] : []));
+      const pointed = ctx.sources.flatMap((s, i) => (s.cell ? [{ i, features: s.features, cell: s.cell, activity: s.activity }] : []));
       if (pointed.length === 0) return masks!;
       const cache = ctx.cache!;
       const [gh, gw] = c.video.grid;
@@ -140,6 +163,7 @@ export function motionRefiner(card: ModelCard): RefineStage {
         source_features: new ort.Tensor('float32', src, [n, k]),
         motion_features: new ort.Tensor('float32', motion, [1, C, T, gh, gw]),
         source_cells: new ort.Tensor('float32', pos, [n, 2]),
+        ...(readsActivity ? { activity: sourceActivity(pointed, first, T, cache.meta.fps) } : {}),
       });
       const refined = out.masks.data as Float32Array;
       if (n === ctx.sources.length) return refined;
@@ -150,6 +174,13 @@ export function motionRefiner(card: ModelCard): RefineStage {
       return all;
     },
   };
+}
+
+/** The pointed sources' activities over a window's T frames from `first`, (n, T). */
+function sourceActivity(pointed: { activity?: FollowedActivity | null }[], first: number, T: number, fps: number): ort.Tensor {
+  const out = new Float32Array(pointed.length * T);
+  pointed.forEach((s, j) => out.set(windowActivity(s.activity, first, T, fps), j * T));
+  return new ort.Tensor('float32', out, [pointed.length, T]);
 }
 
 export const motionStage: StageEntry = { name: 'motion', analysis: motionExtension, separation: motionRefiner };

@@ -54,6 +54,18 @@ export interface SourceInput {
   features: Float32Array;
   /** Feature cell and analysed frame of the click; null for a source asked for by name alone. */
   cell: { row: number; col: number; frame: number } | null;
+  /**
+   * How the thing at the source's click moves, as the tracker follows it (separation/movement.ts):
+   * its activity, 0..1 per frame, frame n standing for fromSec + (n + 0.5) / fps seconds into the
+   * media. Given only where a refinement reads it (RefineStage.readsActivity); null or absent: not followed.
+   */
+  activity?: FollowedActivity | null;
+}
+
+export interface FollowedActivity {
+  fps: number;
+  fromSec: number;
+  values: Float32Array;
 }
 
 export interface WindowContext {
@@ -79,6 +91,8 @@ export interface RefineStage {
    * keeps the appearance masks of the others (which then must be given).
    */
   pointsOnly?: boolean;
+  /** The stage reads each clicked source's activity (SourceInput.activity): the tracker runs before it. */
+  readsActivity?: boolean;
   /**
    * masks (N, bins, frames) -> new masks of the same shape, all sources jointly; masks is left as
    * it is (the movement share reads the appearance masks too). masks is null only when

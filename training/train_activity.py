@@ -1,17 +1,20 @@
-"""The refinement told each clicked source's activity over time (what the app's tracker measures of
-how far the source's thing moves from its rest), as one more channel of its motion features. The
-app's movement share decides same-class pairs from those activities after the models; this asks
-whether the refinement itself separates better when it reads them. Results: docs/models.md ("A
-refinement told each source's activity").
+"""The refinement told each clicked source's activity over time (how far the thing at its click
+stands from its rest, frame by frame, as the app's tracker follows it), as one more channel of its
+motion features: it trains on from a refinement that was not told (its new weights at 0, so it
+starts as that function), the motion network frozen, on truth envelopes made as rough as a
+tracker's. The shipped refinement is this run's step 2078 (training/checkpoints/motion-activity.pt;
+docs/models.md, "A refinement told each source's activity"):
 
-    python3 -m training.experiments.activity train --run training/runs/activity --steps 2078 --decay-start 800
-    python3 -m training.experiments.activity train --run training/runs/activity-control --control --steps 2078 --decay-start 800
-    python3 -m training.experiments.activity score --run training/runs/activity --control-run training/runs/activity-control
+    python3 -m training.train_activity train --run training/runs/activity --steps 2078 --decay-start 800
+    python3 -m training.ship --appearance training/checkpoints/appearance-best.pt \
+        --motion training/runs/activity/motion.pt --out resources/models/default
 
-Both runs start from the shipped refinement with the new channel's weights at 0 (so they start as
-the shipped function) and train the refinement alone (the motion network frozen) on the same
-scenes in the same order; the control is fed an activity of 0 throughout, so the difference
-between the two is the activity's, not the extra training's.
+The control, trained the same way on the same scenes in the same order with every activity 0 (so
+the difference between the two is the activity's, not the extra training's), and the scores of
+both on validation scenes (masks alone):
+
+    python3 -m training.train_activity train --run training/runs/activity-control --control --steps 2078 --decay-start 800
+    python3 -m training.train_activity score --run training/runs/activity --control-run training/runs/activity-control
 """
 import argparse
 import json
@@ -19,25 +22,13 @@ import os
 
 import numpy as np
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 from torch.utils.data import DataLoader
 
-from ..motion import C_M, MotionStage, pool_motion
-from ..nets import AppearanceModel
-from ..schedule import learning_rate
-from ..train_motion import MotionDataset, appearance_logits, ground_truth, refinement_loss
-
-
-def widen(stage):
-    """One more motion-feature channel into the refinement's transformer, its weights 0."""
-    old = stage.ssr.motion_in
-    new = nn.Linear(C_M + 1, old.out_features)
-    with torch.no_grad():
-        new.weight.zero_()
-        new.weight[:, :C_M] = old.weight
-        new.bias.copy_(old.bias)
-    stage.ssr.motion_in = new
+from .motion import MotionStage, pool_motion
+from .nets import AppearanceModel
+from .schedule import learning_rate
+from .train_motion import MotionDataset, appearance_logits, ground_truth, refinement_loss
 
 
 def tracker_like(env, rng=None):
@@ -55,18 +46,12 @@ def tracker_like(env, rng=None):
     return a / (a.amax(2, keepdim=True) + 1e-3)
 
 
-def refine(stage, app_logits, log_mix, motion_feats, activity, valid):
-    """The refinement with each source's activity (B, N, T) beside its motion features."""
-    return stage.refine(app_logits, log_mix, torch.cat([motion_feats, activity[:, :, None, :]], 2), valid)
-
-
 def load(motion, run=None):
-    """The shipped stage, widened and resumed from `run` when given."""
-    stage = MotionStage()
-    stage.load_state_dict(torch.load(motion, map_location='cpu')['model'])
+    """The stage of `motion` (not told), told and resumed from `run` when given."""
+    stage = MotionStage.from_weights(torch.load(motion, map_location='cpu')['model'])
     step = 0
     if run is not None:
-        widen(stage)
+        stage.tell_activity()
         path = os.path.join(run, 'motion.pt')
         if os.path.exists(path):
             ck = torch.load(path, map_location='cpu')
@@ -78,6 +63,8 @@ def load(motion, run=None):
 def train(args):
     os.makedirs(args.run, exist_ok=True)
     stage, step = load(args.motion, args.run)
+    base = torch.load(args.motion, map_location='cpu')
+    base_ssr_step = base.get('ssr_step')
     app = AppearanceModel.from_weights(torch.load(args.appearance, map_location='cpu')['model']).eval()
     stage.motion.eval()
     stage.sound.eval()
@@ -92,7 +79,8 @@ def train(args):
     ck_path, run_loss = os.path.join(args.run, 'motion.pt'), None
 
     def save():
-        torch.save({'model': stage.state_dict(), 'step': step, 'control': args.control}, ck_path + '.tmp')
+        torch.save({'model': stage.state_dict(), 'step': step, 'activity_step': step, 'ssr_step': base_ssr_step,
+                    'ame_step': base.get('ame_step'), 'control': args.control}, ck_path + '.tmp')
         os.replace(ck_path + '.tmp', ck_path)
 
     for batch in loader:
@@ -104,7 +92,7 @@ def train(args):
         with torch.no_grad():
             f1, _, _ = stage.motion(batch['frames'].float())
         activity = tracker_like(batch['env'], rng)
-        refined = refine(stage, app_logits, log_mix, pool_motion(f1, batch['pixels']), activity * 0 if args.control else activity, valid)
+        refined = stage.refine(app_logits, log_mix, pool_motion(f1, batch['pixels']), valid, activity * 0 if args.control else activity)
         loss = refinement_loss(refined, ground_truth(app, batch, 'cpu'), log_mix, valid)
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -123,15 +111,15 @@ def train(args):
 
 @torch.no_grad()
 def score(args):
-    """Masks alone (soft, bss_eval SDR) on validation scenes: the appearance stage, the shipped
+    """Masks alone (soft, bss_eval SDR) on validation scenes: the appearance stage, the base
     refinement, the refinement told the true activities (made as rough as a tracker's, without
     the training's randomness) and told none (all 1), and the control run."""
-    from .. import audio as A
-    from ..evaluate import KINDS, bss, click_cells, istft, scorable
-    from ..train import bank, gather_pixels
-    from ..world.samples import GRID_H, GRID_W, make_motion_sample
+    from . import audio as A
+    from .evaluate import KINDS, bss, click_cells, istft, scorable
+    from .train import bank, gather_pixels
+    from .world.samples import GRID_H, GRID_W, make_motion_sample
     app = AppearanceModel.from_weights(torch.load(args.appearance, map_location='cpu')['model']).eval()
-    shipped = load(args.motion)[0].eval()
+    base = load(args.motion)[0].eval()
     told, step = load(args.motion, args.run)
     told.eval()
     control = load(args.motion, args.control_run)[0].eval() if args.control_run else None
@@ -151,15 +139,15 @@ def score(args):
                 cells = torch.from_numpy(click_cells(s['boxes'][s['frames'].shape[0] // 2, :n], GRID_H, GRID_W))[None]
                 logits = app.synth(gather_pixels(app.visual(torch.from_numpy(s['frame'])[None].float()), cells), feats)
                 log_mix = torch.log(norm + 1e-3)
-                f1, _, _ = shipped.motion(torch.from_numpy(s['frames'])[None].float())
+                f1, _, _ = base.motion(torch.from_numpy(s['frames'])[None].float())
                 mf = pool_motion(f1, cells)
                 env = torch.from_numpy(s['env'][:n])[None]
                 valid = torch.ones(1, n)
-                est = {'appearance': logits, 'shipped': shipped.refine(logits, log_mix, mf, valid),
-                       'told': refine(told, logits, log_mix, mf, tracker_like(env), valid),
-                       'told none': refine(told, logits, log_mix, mf, torch.ones_like(env), valid)}
+                est = {'appearance': logits, 'base': base.refine(logits, log_mix, mf, valid),
+                       'told': told.refine(logits, log_mix, mf, valid, tracker_like(env)),
+                       'told none': told.refine(logits, log_mix, mf, valid, torch.ones_like(env))}
                 if control is not None:
-                    est['control'] = refine(control, logits, log_mix, mf, torch.zeros_like(env), valid)
+                    est['control'] = control.refine(logits, log_mix, mf, valid, torch.zeros_like(env))
                 for name, lg in est.items():
                     masks = torch.einsum('fw,bnwt->bnft', app.unwarp, torch.sigmoid(lg))[0]
                     rows.setdefault(name, []).extend(bss(s['sources'][:n], istft(spec * masks, mix.shape[-1]).numpy())[0])
@@ -175,7 +163,7 @@ def main(argv=None):
     ap.add_argument('mode', choices=['train', 'score'])
     ap.add_argument('--run', required=True)
     ap.add_argument('--appearance', default='training/checkpoints/appearance-best.pt')
-    ap.add_argument('--motion', default='training/checkpoints/motion.pt', help='the refinement both runs start from')
+    ap.add_argument('--motion', default='training/checkpoints/motion.pt', help='the refinement (not told) both runs start from')
     ap.add_argument('--bank', default='training/cache/bank.npz')
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--batch', type=int, default=4)
