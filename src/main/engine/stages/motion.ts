@@ -101,7 +101,7 @@ export function motionExtension(card: ModelCard): AnalysisExtension {
   };
 }
 
-/** A source's activity over from `first` to `first + frames` (frames of `fps`), over its largest value there. */
+/** A source's activity over the window's frames first .. first + frames - 1 (of `fps`), over its largest value there; 0 where it was not followed. */
 export function windowActivity(followed: FollowedActivity | null | undefined, first: number, frames: number, fps: number): Float32Array {
   const out = new Float32Array(frames);
   const a = followed?.values;
@@ -163,7 +163,7 @@ export function motionRefiner(card: ModelCard): RefineStage {
         source_features: new ort.Tensor('float32', src, [n, k]),
         motion_features: new ort.Tensor('float32', motion, [1, C, T, gh, gw]),
         source_cells: new ort.Tensor('float32', pos, [n, 2]),
-        ...(readsActivity ? { activity: sourceActivity(pointed, first, T, cache.meta.fps) } : {}),
+        ...(readsActivity ? { activity: activityTensor(pointed, first, T, cache.meta.fps) } : {}),
       });
       const refined = out.masks.data as Float32Array;
       if (n === ctx.sources.length) return refined;
@@ -177,7 +177,7 @@ export function motionRefiner(card: ModelCard): RefineStage {
 }
 
 /** The pointed sources' activities over a window's T frames from `first`, (n, T). */
-function sourceActivity(pointed: { activity?: FollowedActivity | null }[], first: number, T: number, fps: number): ort.Tensor {
+function activityTensor(pointed: { activity?: FollowedActivity | null }[], first: number, T: number, fps: number): ort.Tensor {
   const out = new Float32Array(pointed.length * T);
   pointed.forEach((s, j) => out.set(windowActivity(s.activity, first, T, fps), j * T));
   return new ort.Tensor('float32', out, [pointed.length, T]);
