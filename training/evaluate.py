@@ -184,6 +184,21 @@ def main():
 
 # ---------------------------------------------------------------- motion stage
 
+def scene_front(app, stage, s, n, window):
+    """What every motion-stage score reads of one scene `s` with n clicked sources: the mixture (1, L)
+    and its STFT, the audio features and their level, the clicked cells (each source's box centre
+    in the middle frame), their pixel features, the appearance stage's logits, and the motion
+    network's f_M1 and f_M2."""
+    from .world.samples import GRID_H, GRID_W
+    mix = torch.from_numpy(s['mix'])[None]
+    spec = torch.stft(mix, A.N_FFT, A.HOP, window=window, center=True, pad_mode='reflect', return_complex=True)
+    feats, norm = app.audio_features(spec.abs())
+    cells = torch.from_numpy(click_cells(s['boxes'][s['frames'].shape[0] // 2, :n], GRID_H, GRID_W))[None]
+    v = gather_pixels(app.visual(torch.from_numpy(s['frame'])[None].float()), cells)
+    f1, f2, _ = stage.motion(torch.from_numpy(s['frames'])[None].float())
+    return mix, spec, feats, norm, cells, v, app.synth(v, feats), f1, f2
+
+
 @torch.no_grad()
 def evaluate_motion(app, stage, scenes, variations=('test', 'heldout'), kinds=KINDS, log=print, ablations=None, split='test'):
     """Two-stage vs appearance-only on the same test clips, plus AME synchronisation accuracy, the
@@ -205,16 +220,8 @@ def evaluate_motion(app, stage, scenes, variations=('test', 'heldout'), kinds=KI
             make = lambda i: make_motion_sample(b, split, 200000 + 100000 * KINDS.index(kind) + i, kind=kind, variation=var)
             for s, n in scorable(make, scenes):
                 refs = s['sources'][:n]
-                mix = torch.from_numpy(s['mix'])[None]
-                spec = torch.stft(mix, A.N_FFT, A.HOP, window=window, center=True, pad_mode='reflect', return_complex=True)
-                feats, norm = app.audio_features(spec.abs())
                 mid = s['frames'].shape[0] // 2
-                vis = app.visual(torch.from_numpy(s['frame'])[None].float())
-                boxes = s['boxes'][mid, :n]
-                cells = torch.from_numpy(click_cells(boxes, GRID_H, GRID_W))[None]
-                v = gather_pixels(vis, cells)
-                logits = app.synth(v, feats)
-                f1, f2, _ = stage.motion(torch.from_numpy(s['frames'])[None].float())
+                mix, spec, feats, norm, cells, v, logits, f1, f2 = scene_front(app, stage, s, n, window)
                 # A refinement told the activities reads the truth's envelopes (as the app's tracker reads the picture).
                 told = tracker_like(torch.from_numpy(s['env'][:n])[None]) if stage.told else None
                 refined = stage.refine(logits, torch.log(norm + 1e-3), pool_motion(f1, cells), torch.ones(1, n), told)

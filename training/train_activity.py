@@ -115,9 +115,9 @@ def score(args):
     refinement, the refinement told the true activities (made as rough as a tracker's, without
     the training's randomness) and told none (all 1), and the control run."""
     from . import audio as A
-    from .evaluate import KINDS, bss, click_cells, istft, scorable
-    from .train import bank, gather_pixels
-    from .world.samples import GRID_H, GRID_W, make_motion_sample
+    from .evaluate import KINDS, bss, istft, scene_front, scorable
+    from .train import bank
+    from .world.samples import make_motion_sample
     app = AppearanceModel.from_weights(torch.load(args.appearance, map_location='cpu')['model']).eval()
     base = load(args.motion)[0].eval()
     told, step = load(args.motion, args.run)
@@ -133,13 +133,8 @@ def score(args):
             rows = {}
             make = lambda i: make_motion_sample(b, args.split, 200000 + 100000 * kinds.index(kind) + i, kind=kind, variation=var)
             for s, n in scorable(make, args.scenes):
-                mix = torch.from_numpy(s['mix'])[None]
-                spec = torch.stft(mix, A.N_FFT, A.HOP, window=window, center=True, pad_mode='reflect', return_complex=True)
-                feats, norm = app.audio_features(spec.abs())
-                cells = torch.from_numpy(click_cells(s['boxes'][s['frames'].shape[0] // 2, :n], GRID_H, GRID_W))[None]
-                logits = app.synth(gather_pixels(app.visual(torch.from_numpy(s['frame'])[None].float()), cells), feats)
+                mix, spec, _, norm, cells, _, logits, f1, _ = scene_front(app, base, s, n, window)
                 log_mix = torch.log(norm + 1e-3)
-                f1, _, _ = base.motion(torch.from_numpy(s['frames'])[None].float())
                 mf = pool_motion(f1, cells)
                 env = torch.from_numpy(s['env'][:n])[None]
                 valid = torch.ones(1, n)
