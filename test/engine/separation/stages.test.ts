@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { analysisExtensions, planStages, STAGES, windowMasks, type WindowContext } from '../../../src/main/engine/stages';
+import { activityAt, analysisExtensions, planStages, STAGES, windowMasks, type WindowContext } from '../../../src/main/engine/stages';
 import { motionExtension, MOTION_FILE, windowActivity } from '../../../src/main/engine/stages/motion';
 import { decodeHalf } from '../../../src/main/engine/analysis/half';
 import type { ModelCard } from '../../../src/main/engine/models/card';
@@ -159,6 +159,17 @@ describe('stage pipeline', () => {
     const want = [0.375, 0.425, 0.475].map((v) => v / 0.476);
     Array.from(feeds.activity.data.subarray(0, 3)).forEach((v, t) => expect(v).toBeCloseTo(want[t], 5));
     expect(Array.from(feeds.activity.data.subarray(3))).toEqual([0, 0, 0]);
+  });
+
+  it('a followed activity is linear between the tracker\'s frames and holds its ends', () => {
+    const followed = { fps: 4, fromSec: 1, values: Float32Array.of(0, 1, 0.5) };
+    // Frame n stands for 1 + (n + 0.5) / 4 s: frame 0 at 1.125 s, frame 1 at 1.375 s.
+    expect(activityAt(followed, 1.125)).toBeCloseTo(0);
+    expect(activityAt(followed, 1.25)).toBeCloseTo(0.5);
+    expect(activityAt(followed, 1.5)).toBeCloseTo(0.75);
+    expect(activityAt(followed, 0)).toBe(0);
+    expect(activityAt(followed, 9)).toBe(0.5);
+    expect(activityAt({ fps: 4, fromSec: 0, values: new Float32Array(0) }, 1)).toBe(0);
   });
 
   it('a window\'s activity holds the followed ends beyond them', () => {

@@ -2,6 +2,7 @@ import type { MediaInfo } from '../media/probe';
 import type { Click } from './features';
 import { factorSymmetric } from '../metrics/linalg';
 import { liftActivity, trackPoints } from './movement';
+import { activityAt, type FollowedActivity } from '../stages';
 
 /**
  * The clicked sources' masks shared by how each one moves (movement.ts): where the sound leaves
@@ -199,15 +200,12 @@ export function movementShare(
    * Activity of shared source i (index in `activity`) at t seconds: linear between its frames;
    * NaN outside the span asked for (the windows reach beyond a range) and past the picture's end.
    */
+  const followedOf: FollowedActivity[] = activity.map((values) => ({ fps, fromSec: followedFrom, values }));
   const at = (i: number, t: number) => {
     const a = activity[i];
     if (a.length === 0) return 0;
     if (t < fromSec || (toSec !== null && t > toSec) || t > followedFrom + a.length / fps) return NaN;
-    const u = (t - followedFrom) * fps - 0.5;
-    const j = Math.floor(u);
-    if (j < 0) return a[0];
-    if (j >= a.length - 1) return a[a.length - 1];
-    return a[j] + (u - j) * (a[j + 1] - a[j]);
+    return activityAt(followedOf[i], t);
   };
   const sources = moving.map((i) => clicked[i].k);
   // The windows come in order, each once (model-masks.ts).

@@ -2,6 +2,7 @@ import type { ModelCard } from '../models/card';
 import { motionStage } from './motion';
 import type { AnalysisExtension, RefineStage, StageEntry, WindowContext } from './types';
 
+export { activityAt } from './activity';
 export type { AnalysisBatch, AnalysisExtension, FollowedActivity, RefineStage, SourceInput, StageEntry, WindowContext } from './types';
 
 /**

@@ -4,6 +4,7 @@ import ort from 'onnxruntime-node';
 import type { ModelCard } from '../models/card';
 import type { ModelRuntime } from '../models/runtime';
 import { encodeHalf } from '../analysis/half';
+import { activityAt } from './activity';
 import type { AnalysisBatch, AnalysisExtension, FollowedActivity, RefineStage, StageEntry, WindowContext } from './types';
 
 /**
@@ -108,11 +109,8 @@ export function windowActivity(followed: FollowedActivity | null | undefined, fi
   if (!followed || !a || a.length === 0) return out; // not followed: as a source the tracker lost
   let top = 0;
   for (let t = 0; t < frames; t++) {
-    // The middle of window frame t, on the tracker's frames (linear between them, its ends held).
-    const u = ((first + t + 0.5) / fps - followed.fromSec) * followed.fps - 0.5;
-    const j = Math.floor(u);
-    const v = j < 0 ? a[0] : j >= a.length - 1 ? a[a.length - 1] : a[j] + (u - j) * (a[j + 1] - a[j]);
-    out[t] = Math.max(0, v);
+    // At the middle of window frame t.
+    out[t] = Math.max(0, activityAt(followed, (first + t + 0.5) / fps));
     top = Math.max(top, out[t]);
   }
   // As in training: each source over its window's largest value (0.001 keeps a still one near 0).
