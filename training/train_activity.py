@@ -2,10 +2,12 @@
 stands from its rest, frame by frame, as the app's tracker follows it), as one more channel of its
 motion features: it trains on from a refinement that was not told (its new weights at 0, so it
 starts as that function), the motion network frozen, on truth envelopes made as rough as a
-tracker's. The shipped refinement is this run's step 2078 (training/checkpoints/motion-activity.pt;
-docs/models.md, "A refinement told each source's activity"):
+tracker's. The shipped refinement is this run's step 5000 (training/checkpoints/motion-activity.pt;
+docs/models.md, "A refinement told each source's activity"): 2078 steps at 2e-4, then on to step
+5000 at 1e-4 with a second decay:
 
     python3 -m training.train_activity train --run training/runs/activity --steps 2078 --decay-start 800
+    python3 -m training.train_activity train --run training/runs/activity --steps 5000 --decay-start 3500 --lr 1e-4
     python3 -m training.ship --appearance training/checkpoints/appearance-best.pt \
         --motion training/runs/activity/motion.pt --out resources/models/default
 
@@ -80,7 +82,7 @@ def train(args):
 
     def save():
         torch.save({'model': stage.state_dict(), 'step': step, 'activity_step': step, 'ssr_step': base_ssr_step,
-                    'ame_step': base.get('ame_step'), 'control': args.control}, ck_path + '.tmp')
+                    'ame_step': base.get('ame_step'), 'cam_step': base.get('cam_step'), 'control': args.control}, ck_path + '.tmp')
         os.replace(ck_path + '.tmp', ck_path)
 
     for batch in loader:
