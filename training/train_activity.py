@@ -62,17 +62,29 @@ def load(motion, run=None):
     return stage, step
 
 
+def parameter_groups(stage, lr, tune_motion_net=False):
+    """What trains: the refinement at lr; with tune_motion_net the motion network too, at lr / 5 (as
+    train_motion tunes it beside a refinement not told the activities)."""
+    groups = [{'params': list(stage.ssr.parameters()), 'lr': lr}]
+    if tune_motion_net:
+        groups.append({'params': list(stage.motion.parameters()), 'lr': lr / 5})
+    for g in groups:
+        g['base_lr'] = g['lr']
+    return groups
+
+
 def train(args):
     os.makedirs(args.run, exist_ok=True)
     stage, step = load(args.motion, args.run)
     base = torch.load(args.motion, map_location='cpu')
     base_ssr_step = base.get('ssr_step')
     app = AppearanceModel.from_weights(torch.load(args.appearance, map_location='cpu')['model']).eval()
-    stage.motion.eval()
+    stage.motion.train(args.tune_motion_net)
     stage.sound.eval()
     stage.ssr.train()
-    params = list(stage.ssr.parameters())
-    opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=1e-4)
+    groups = parameter_groups(stage, args.lr, args.tune_motion_net)
+    params = [p for g in groups for p in g['params']]
+    opt = torch.optim.AdamW(groups, lr=args.lr, weight_decay=1e-4)
     # The same scenes, in the same order, for both runs (and on resuming).
     data = MotionDataset(args.bank, 'train', 3 * 10 ** 7 + step * args.batch, 10 ** 9, 'separation', 0.5, 'wide')
     loader = DataLoader(data, batch_size=args.batch, num_workers=1, drop_last=True, persistent_workers=True, prefetch_factor=4)
@@ -82,16 +94,17 @@ def train(args):
 
     def save():
         torch.save({'model': stage.state_dict(), 'step': step, 'activity_step': step, 'ssr_step': base_ssr_step,
-                    'ame_step': base.get('ame_step'), 'cam_step': base.get('cam_step'), 'control': args.control}, ck_path + '.tmp')
+                    'ame_step': base.get('ame_step'), 'cam_step': base.get('cam_step'), 'control': args.control,
+                    'tune_motion_net': args.tune_motion_net}, ck_path + '.tmp')
         os.replace(ck_path + '.tmp', ck_path)
 
     for batch in loader:
         scale = learning_rate(step, 1.0, decay_start=args.decay_start, decay_steps=args.steps - args.decay_start, floor=0.1)
         for g in opt.param_groups:
-            g['lr'] = args.lr * scale
+            g['lr'] = g['base_lr'] * scale
         valid = batch['valid']
         app_logits, log_mix = appearance_logits(app, batch, 'cpu')
-        with torch.no_grad():
+        with torch.set_grad_enabled(args.tune_motion_net):
             f1, _, _ = stage.motion(batch['frames'].float())
         activity = tracker_like(batch['env'], rng)
         refined = stage.refine(app_logits, log_mix, pool_motion(f1, batch['pixels']), valid, activity * 0 if args.control else activity)
@@ -167,6 +180,7 @@ def main(argv=None):
     ap.add_argument('--lr', type=float, default=2e-4)
     ap.add_argument('--steps', type=int, default=2078)
     ap.add_argument('--decay-start', type=int, default=800, help='a cosine decay to a tenth from this step to --steps')
+    ap.add_argument('--tune-motion-net', action='store_true', help='train the motion network with the refinement (at lr / 5)')
     ap.add_argument('--control', action='store_true', help='train with every activity 0: the same training without them')
     ap.add_argument('--control-run', default=None, help='score: the control run to score beside')
     ap.add_argument('--split', default='val')

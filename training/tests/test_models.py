@@ -11,7 +11,7 @@ import torch
 
 from training import audio as A
 from training.export import export
-from training.train_activity import tracker_like
+from training.train_activity import parameter_groups, tracker_like
 from training.experiments.avpc import AVPCSeparator
 from training.experiments.compare_avpc import mask_logits
 from training.motion import DirectSeparator, MotionStage, ame_triplet, opponent_fusion, pool_motion
@@ -280,6 +280,19 @@ class MotionMathTest(unittest.TestCase):
         again = MotionStage.from_weights(stage.state_dict())
         self.assertTrue(again.told)
         self.assertFalse(MotionStage.from_weights(MotionStage().state_dict()).told)
+
+    def test_the_told_refinement_trains_alone_unless_the_motion_network_is_tuned_with_it(self):
+        stage = MotionStage()
+        stage.tell_activity()
+        ssr = {id(p) for p in stage.ssr.parameters()}
+        motion = {id(p) for p in stage.motion.parameters()}
+        alone = parameter_groups(stage, 1e-4)
+        self.assertEqual([{id(p) for p in g['params']} for g in alone], [ssr])
+        tuned = parameter_groups(stage, 1e-4, tune_motion_net=True)
+        self.assertEqual([{id(p) for p in g['params']} for g in tuned], [ssr, motion])
+        self.assertEqual([g['lr'] for g in tuned], [1e-4, 2e-5])
+        self.assertEqual([g['base_lr'] for g in tuned], [1e-4, 2e-5])
+        self.assertFalse(ssr & motion)
 
     def test_a_tracker_like_activity_is_each_sources_over_its_maximum_and_sometimes_lost(self):
         env = torch.rand(64, 3, 48) * 0.8
