@@ -205,8 +205,7 @@ def evaluate_motion(app, stage, scenes, variations=('test', 'heldout'), kinds=KI
     motion network's localization (CAM) next to the appearance maps, and per-frame activity.
     `ablations` maps a row name (e.g. 'motion_only') to a DirectSeparator scored on the same clips."""
     ablations = ablations or {}
-    from .motion import pool_motion
-    from .train_activity import tracker_like
+    from .motion import pool_motion, tracker_like
     from .world.samples import make_motion_sample, GRID_H, GRID_W
     b = bank(os.environ.get('STEMSIGHT_BANK', 'training/cache/bank.npz'))
     window = torch.hann_window(A.N_FFT, periodic=True)

@@ -38,7 +38,7 @@ from scipy.io import wavfile
 from scipy.signal import resample_poly
 
 from . import audio as A
-from .motion import MOTION_T, MotionStage, pool_motion
+from .motion import MOTION_T, MotionStage, pool_motion, tracker_like
 from .nets import IMG_H, IMG_W, AppearanceModel
 from .train import bank as load_bank, gather_pixels
 from .world.samples import GRID_H, GRID_W, STRIDE
@@ -161,7 +161,6 @@ class Clip:
         """The first n sources' activities over analysed `frames` (1, n, T), for a refinement told
         them: the truth's envelopes on screen then, each over its largest there, where the app has
         its tracker's reading of the picture (the one difference of this path in what it reads)."""
-        from .train_activity import tracker_like
         env = [[s['envelope'][picture_frame(f, self.truth)] for f in frames] for s in self.truth['sources'][:n]]
         return tracker_like(torch.tensor(env, dtype=torch.float32)[None])
 

@@ -246,3 +246,18 @@ class DirectSeparator(nn.Module):
         spec_in = torch.cat([log_mix, torch.zeros_like(log_mix)], 1)
         spec_in = spec_in.unsqueeze(1).expand(-1, n, -1, -1, -1).flatten(0, 1)
         return self.ssr(spec_in, cond.flatten(0, 1)).view(b, n, *log_mix.shape[-2:])
+
+
+def tracker_like(env, rng=None):
+    """Envelopes (B, N, T) -> activities as a tracker gives them, each over its window's maximum.
+    With `rng` (training) they are made as rough as a tracker's: a gain, noise, sometimes smoothed,
+    a lag of up to a frame, and 5 % of the sources lost (all 0)."""
+    a = env.clone()
+    if rng is not None:
+        b, n, t = a.shape
+        a = a * torch.empty(b, n, 1).uniform_(0.6, 1.4) + 0.05 * torch.randn(b, n, t)
+        if rng.random() < 0.5:
+            a = F.avg_pool1d(a.reshape(b * n, 1, t), 3, 1, 1).view(b, n, t)
+        a = torch.roll(a, int(rng.integers(-1, 2)), 2).clamp(min=0)
+        a = a * (torch.rand(b, n, 1) >= 0.05).float()
+    return a / (a.amax(2, keepdim=True) + 1e-3)

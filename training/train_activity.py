@@ -27,25 +27,10 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader
 
-from .motion import MotionStage, pool_motion
+from .motion import MotionStage, pool_motion, tracker_like
 from .nets import AppearanceModel
 from .schedule import learning_rate
 from .train_motion import MotionDataset, appearance_logits, ground_truth, refinement_loss
-
-
-def tracker_like(env, rng=None):
-    """Envelopes (B, N, T) -> activities as a tracker gives them, each over its window's maximum.
-    With `rng` (training) they are made as rough as a tracker's: a gain, noise, sometimes smoothed,
-    a lag of up to a frame, and 5 % of the sources lost (all 0)."""
-    a = env.clone()
-    if rng is not None:
-        b, n, t = a.shape
-        a = a * torch.empty(b, n, 1).uniform_(0.6, 1.4) + 0.05 * torch.randn(b, n, t)
-        if rng.random() < 0.5:
-            a = F.avg_pool1d(a.reshape(b * n, 1, t), 3, 1, 1).view(b, n, t)
-        a = torch.roll(a, int(rng.integers(-1, 2)), 2).clamp(min=0)
-        a = a * (torch.rand(b, n, 1) >= 0.05).float()
-    return a / (a.amax(2, keepdim=True) + 1e-3)
 
 
 def load(motion, run=None):

@@ -11,10 +11,10 @@ import torch
 
 from training import audio as A
 from training.export import export
-from training.train_activity import parameter_groups, tracker_like
+from training.train_activity import parameter_groups
 from training.experiments.avpc import AVPCSeparator
 from training.experiments.compare_avpc import mask_logits
-from training.motion import DirectSeparator, MotionStage, ame_triplet, opponent_fusion, pool_motion
+from training.motion import DirectSeparator, MotionStage, ame_triplet, opponent_fusion, pool_motion, tracker_like
 from training.nets import AppearanceModel
 from training.schedule import learning_rate, time_progress
 from training.train import WorldDataset, forward_batch, keep_weights, make_optimizer, resume, separation_loss
