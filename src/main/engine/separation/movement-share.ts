@@ -196,11 +196,11 @@ export function movementShare(
   const activity = moving.map((i) => lifted[i]);
   const { fps, fromSec: followedFrom } = followed;
   const { bins, frames, hop, sampleRate } = model;
+  const followedOf: FollowedActivity[] = activity.map((values) => ({ fps, fromSec: followedFrom, values }));
   /**
    * Activity of shared source i (index in `activity`) at t seconds: linear between its frames;
    * NaN outside the span asked for (the windows reach beyond a range) and past the picture's end.
    */
-  const followedOf: FollowedActivity[] = activity.map((values) => ({ fps, fromSec: followedFrom, values }));
   const at = (i: number, t: number) => {
     const a = activity[i];
     if (a.length === 0) return 0;
