@@ -24,13 +24,12 @@ import os
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch.utils.data import DataLoader
 
 from .motion import MotionStage, pool_motion, tracker_like
 from .nets import AppearanceModel
 from .schedule import learning_rate
-from .train_motion import MotionDataset, appearance_logits, ground_truth, refinement_loss
+from .train_motion import MotionDataset, appearance_logits, ground_truth, refinement_groups, refinement_loss
 
 
 def load(motion, run=None):
@@ -47,17 +46,6 @@ def load(motion, run=None):
     return stage, step
 
 
-def parameter_groups(stage, lr, tune_motion_net=False):
-    """What trains: the refinement at lr; with tune_motion_net the motion network too, at lr / 5 (as
-    train_motion tunes it beside a refinement not told the activities)."""
-    groups = [{'params': list(stage.ssr.parameters()), 'lr': lr}]
-    if tune_motion_net:
-        groups.append({'params': list(stage.motion.parameters()), 'lr': lr / 5})
-    for g in groups:
-        g['base_lr'] = g['lr']
-    return groups
-
-
 def train(args):
     os.makedirs(args.run, exist_ok=True)
     stage, step = load(args.motion, args.run)
@@ -67,7 +55,7 @@ def train(args):
     stage.motion.train(args.tune_motion_net)
     stage.sound.eval()
     stage.ssr.train()
-    groups = parameter_groups(stage, args.lr, args.tune_motion_net)
+    groups = refinement_groups(stage.ssr.parameters(), stage, args.lr, args.tune_motion_net)
     params = [p for g in groups for p in g['params']]
     opt = torch.optim.AdamW(groups, lr=args.lr, weight_decay=1e-4)
     # The same scenes, in the same order, for both runs (and on resuming).

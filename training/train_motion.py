@@ -97,6 +97,17 @@ def ground_truth(app, batch, device):
     return loudest_source_masks(app.warp, mag_src.view(b, MAX_SOURCES, *mag_src.shape[1:]), valid)
 
 
+def refinement_groups(params, stage, lr, tune_motion_net):
+    """The optimizer's groups: `params` at lr and, with tune_motion_net, the motion network's at
+    lr / 5; each keeps its rate as base_lr for the schedule."""
+    groups = [{'params': list(params), 'lr': lr}]
+    if tune_motion_net:
+        groups.append({'params': list(stage.motion.parameters()), 'lr': lr / 5})
+    for g in groups:
+        g['base_lr'] = g['lr']
+    return groups
+
+
 def refinement_loss(logits, gt, log_mix, valid):
     """BCE on the refined binary masks (Eq. 6), each bin weighted by the mixture's log magnitude
     (Sound of Pixels' weighting), padded sources left out."""
@@ -201,15 +212,12 @@ def main(phases=PHASES):
         (stage if direct is None else direct).load_state_dict(ck['model'])
         steps.update({k: v for k, v in ck.items() if k.endswith('_step')})  # keeps other phases' counts
         print(f'resumed {ck_path} at {steps}', flush=True)
-    params = phases[args.phase].setup(stage, direct)
-    groups = [{'params': params}]
-    if args.phase == 'ssr' and args.tune_motion_net:
+    tune_motion_net = args.phase == 'ssr' and args.tune_motion_net
+    if tune_motion_net:
         stage.motion.train()
-        groups.append({'params': list(stage.motion.parameters()), 'lr': args.lr / 5})
-        params = params + groups[-1]['params']
+    groups = refinement_groups(phases[args.phase].setup(stage, direct), stage, args.lr, tune_motion_net)
+    params = [p for g in groups for p in g['params']]
     opt = torch.optim.AdamW(groups, lr=args.lr, weight_decay=1e-4)
-    for g in opt.param_groups:
-        g['base_lr'] = g['lr']
     start = steps[step_key]
     data = phases[args.phase].data
     loader = DataLoader(MotionDataset(args.bank, 'train', 10 ** 7 + start * args.batch, 10 ** 9, data,

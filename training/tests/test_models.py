@@ -11,12 +11,12 @@ import torch
 
 from training import audio as A
 from training.export import export
-from training.train_activity import parameter_groups
 from training.experiments.avpc import AVPCSeparator
 from training.experiments.compare_avpc import mask_logits
 from training.motion import DirectSeparator, MotionStage, ame_triplet, opponent_fusion, pool_motion, tracker_like
 from training.nets import AppearanceModel
 from training.schedule import learning_rate, time_progress
+from training.train_motion import refinement_groups
 from training.train import WorldDataset, forward_batch, keep_weights, make_optimizer, resume, separation_loss
 from training.world.samples import MAX_SOURCES
 from training.train_motion import MotionDataset, ame_step, ssr_step
@@ -286,9 +286,9 @@ class MotionMathTest(unittest.TestCase):
         stage.tell_activity()
         ssr = {id(p) for p in stage.ssr.parameters()}
         motion = {id(p) for p in stage.motion.parameters()}
-        alone = parameter_groups(stage, 1e-4)
+        alone = refinement_groups(stage.ssr.parameters(), stage, 1e-4, False)
         self.assertEqual([{id(p) for p in g['params']} for g in alone], [ssr])
-        tuned = parameter_groups(stage, 1e-4, tune_motion_net=True)
+        tuned = refinement_groups(stage.ssr.parameters(), stage, 1e-4, True)
         self.assertEqual([{id(p) for p in g['params']} for g in tuned], [ssr, motion])
         self.assertEqual([g['lr'] for g in tuned], [1e-4, 2e-5])
         self.assertEqual([g['base_lr'] for g in tuned], [1e-4, 2e-5])
