@@ -11,6 +11,7 @@ import torch
 
 from training import audio as A
 from training.export import export
+from training.experiments.audio_front import BinNormModel, ratio_mask_loss, train_step
 from training.experiments.avpc import AVPCSeparator
 from training.experiments.compare_avpc import mask_logits
 from training.motion import DirectSeparator, MotionStage, ame_triplet, opponent_fusion, pool_motion, tracker_like
@@ -201,6 +202,33 @@ class TrainingTest(unittest.TestCase):
             return separation_loss(logits, batch, front.warp, mag_src, norm, 'cpu')
         losses = run_steps(loss, avpc.parameters(), 6)
         self.assertLess(min(losses[-2:]), losses[0])
+
+    def test_the_per_bin_input_ignores_level_and_a_fixed_colouring_and_keeps_the_loss_weights(self):
+        torch.manual_seed(0)
+        mag = torch.rand(1, 512, 64) + 0.01
+        tilt = torch.exp(torch.linspace(np.log(0.1), np.log(10.0), 512))[None, :, None]   # an EQ, -20..+20 dB
+        shipped, per_bin = AppearanceModel().eval(), BinNormModel().eval()
+        change = lambda m, x: (m.log_input(x)[0] - m.log_input(mag)[0]).abs().max().item()
+        self.assertLess(change(per_bin, 1000 * mag), 1e-4)
+        self.assertLess(change(per_bin, tilt * mag), 0.05)
+        self.assertGreater(change(shipped, tilt * mag), 1.0)      # the shipped input sees the colouring
+        self.assertTrue(torch.equal(per_bin.log_input(mag)[1], shipped.log_input(mag)[1]))
+
+    def test_the_ratio_mask_loss_is_least_at_each_sources_share_and_both_variants_learn(self):
+        batch = fixed_batch(WorldDataset(BANK, 'train', 0, 2, variation='wide'), 2)
+        model = AppearanceModel()
+        mag_mix = A.stft_mag(batch['mix'])
+        mag_src = A.stft_mag(batch['sources'].flatten(0, 1)).view(2, MAX_SOURCES, *mag_mix.shape[1:])
+        _, norm = model.audio_features(mag_mix)
+        valid = batch['valid']
+        src = torch.einsum('wf,bnft->bnwt', model.warp, mag_src) * valid[:, :, None, None]
+        share = (src / (src.sum(1, keepdim=True) + 1e-8)).clamp(1e-6, 1 - 1e-6)
+        exact = torch.logit(torch.cat([share, torch.full_like(share[:, :1], 1e-6)], 1))
+        self.assertLess(ratio_mask_loss(exact, batch, model.warp, mag_src, norm, 'cpu').item(), 1e-4)
+        self.assertGreater(ratio_mask_loss(torch.zeros_like(exact), batch, model.warp, mag_src, norm, 'cpu').item(), 0.05)
+        for variant, net in (('ratio-mask', AppearanceModel()), ('bin-norm', BinNormModel())):
+            losses = run_steps(lambda: train_step(net, variant, batch), net.parameters(), 5)
+            self.assertLess(min(losses[-2:]), losses[0], variant)
 
 
 class EvaluateTest(unittest.TestCase):

@@ -1,0 +1,188 @@
+"""The appearance stage's input normalization and mask head, each changed alone, against the
+shipped form: which generalizes better to material never trained on? Three runs from scratch, the
+same VisualNet and U-Net, the same wide training scenes in the same order, the same optimiser and
+steps; they differ only in
+
+  shipped     the input is the warped magnitude over its mean (the file's level taken out); a
+              binary mask (the loudest source owns a bin), weighted BCE, as Sound of Pixels
+  bin-norm    every warped bin over its own mean across the window: the level and any fixed
+              colouring (a microphone's or a room's EQ) taken out; the same mask and loss
+  ratio-mask  the shipped input; the sigmoid read as a ratio mask (a source's share of the
+              mixture's magnitude, at most 1), weighted L1, Sound of Pixels' other choice
+
+    python3 -m training.experiments.audio_front train --variant shipped --steps 3000
+    python3 -m training.experiments.audio_front train --variant bin-norm --steps 3000
+    python3 -m training.experiments.audio_front train --variant ratio-mask --steps 3000
+    python3 -m training.experiments.audio_front score --scenes 12 --out docs/eval/audio-front.json
+
+Runs resume from their checkpoint (training/runs/audio-front-<variant>/ckpt.pt, model and Adam
+state, saved every 50 steps). `score` runs each final network on test-split scenes of the wide
+material (the test seeds) and of the held-out, unseen and real variations, soft masks, bss_eval
+SDR; the held-out columns against the first are the answer.
+"""
+import argparse
+import json
+import os
+import time
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader
+
+from .. import audio as A
+from ..evaluate import bss, click_cells, istft, scorable
+from ..nets import AppearanceModel
+from ..train import WorldDataset, bank, gather_pixels, separation_loss
+from ..world.samples import GRID_H, GRID_W, MAX_SOURCES, make_sample
+
+VARIANTS = ('shipped', 'bin-norm', 'ratio-mask')
+SCORE_VARIATIONS = ('wide', 'heldout', 'unseen', 'real')
+SCORE_KINDS = ('diff2', 'speech_inst', 'three')
+
+
+class BinNormModel(AppearanceModel):
+    """The network's input: each warped bin over its mean across the window. The loss weights stay
+    the shipped level-normalised magnitude, so only what the network sees differs."""
+
+    def log_input(self, mag):
+        _, norm = super().log_input(mag)
+        warped = torch.einsum('wf,bft->bwt', self.warp, mag)
+        per_bin = warped / (warped.mean(dim=2, keepdim=True) + 1e-8 * warped.mean(dim=(1, 2), keepdim=True) + 1e-12)
+        return torch.log(per_bin + 1e-3).unsqueeze(1), norm
+
+
+def build(variant):
+    return BinNormModel() if variant == 'bin-norm' else AppearanceModel()
+
+
+def ratio_mask_loss(logits, batch, warp, mag_src, norm, device):
+    """Weighted L1 between the sigmoid and each source's share of the mixture's warped magnitude
+    (at most 1); the background pixel's target is empty. The weights are separation_loss's."""
+    valid = batch['valid'].to(device)
+    src = torch.einsum('wf,bnft->bnwt', warp, mag_src) * valid[:, :, None, None]
+    ratio = (src / (src.sum(1, keepdim=True) + 1e-8)).clamp(max=1)
+    ratio = torch.cat([ratio, torch.zeros_like(ratio[:, :1])], 1)
+    weight = torch.clamp(torch.log1p(norm), 1e-3, 10.0)
+    row_w = torch.cat([valid, torch.ones_like(valid[:, :1])], 1)[:, :, None, None]
+    l1 = (torch.sigmoid(logits) - ratio).abs()
+    return (l1 * weight * row_w).sum() / (weight * row_w).expand_as(l1).sum()
+
+
+def mask_logits(model, mag, frame, pixels):
+    """(B, N, 256, T) logits of the clicked pixels and the level-normalised warped magnitude."""
+    feats, norm = model.audio_features(mag)
+    return model.synth(gather_pixels(model.visual(frame), pixels), feats), norm
+
+
+def train_step(model, variant, batch):
+    """The loss of one batch (sources, mixture, frame and clicked pixels as WorldDataset gives)."""
+    mix, src = batch['mix'], batch['sources']
+    mag_mix = A.stft_mag(mix)
+    mag_src = A.stft_mag(src.flatten(0, 1)).view(mix.shape[0], MAX_SOURCES, *mag_mix.shape[1:])
+    logits, norm = mask_logits(model, mag_mix, batch['frame'].float(), batch['pixels'])
+    loss = ratio_mask_loss if variant == 'ratio-mask' else separation_loss
+    return loss(logits, batch, model.warp, mag_src, norm, 'cpu')
+
+
+def train(args):
+    torch.manual_seed(0)
+    torch.set_num_threads(args.threads)
+    run = os.path.join(args.runs, f'audio-front-{args.variant}')
+    os.makedirs(run, exist_ok=True)
+    model = build(args.variant)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    step, elapsed = 0, 0.0
+    ck_path = os.path.join(run, 'ckpt.pt')
+    if os.path.exists(ck_path):
+        ck = torch.load(ck_path, map_location='cpu')
+        model.load_state_dict(ck['model'])
+        opt.load_state_dict(ck['opt'])
+        step, elapsed = ck['step'], ck['seconds']
+    # The same scenes in the same order for every variant (and on resuming).
+    loader = DataLoader(WorldDataset(args.bank, 'train', 2 * 10 ** 7 + step * args.batch, 10 ** 9, variation='wide'),
+                        batch_size=args.batch, num_workers=args.workers, drop_last=True)
+    log = open(os.path.join(run, 'log.jsonl'), 'a')
+
+    def save():
+        torch.save({'model': model.state_dict(), 'opt': opt.state_dict(), 'step': step, 'seconds': elapsed,
+                    'variant': args.variant}, ck_path + '.tmp')
+        os.replace(ck_path + '.tmp', ck_path)
+
+    model.train()
+    t_start, run_loss = time.time() - elapsed, None
+    for batch in loader:
+        if step >= args.steps:
+            break
+        for g in opt.param_groups:
+            g['lr'] = args.lr * min(1.0, (step + 1) / 100)
+        loss = train_step(model, args.variant, batch)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        opt.step()
+        step += 1
+        elapsed = time.time() - t_start
+        run_loss = loss.item() if run_loss is None else 0.95 * run_loss + 0.05 * loss.item()
+        if step % 10 == 0:
+            log.write(json.dumps({'step': step, 'minutes': round(elapsed / 60, 2), 'loss': run_loss}) + '\n')
+            log.flush()
+        if step % 50 == 0:
+            save()
+    save()
+    print(f'{args.variant}: {step} steps in {elapsed / 60:.1f} min', flush=True)
+
+
+@torch.no_grad()
+def score(args):
+    torch.set_num_threads(args.threads)
+    b = bank(args.bank)
+    window = torch.hann_window(A.N_FFT, periodic=True)
+    out = {}
+    for variant in args.variants.split(','):
+        ck = torch.load(os.path.join(args.runs, f'audio-front-{variant}', 'ckpt.pt'), map_location='cpu')
+        model = build(variant)
+        model.load_state_dict(ck['model'])
+        model.eval()
+        res = {'steps': ck['step'], 'train_minutes': round(ck['seconds'] / 60, 1)}
+        for variation in SCORE_VARIATIONS:
+            for k, kind in enumerate(SCORE_KINDS):
+                sdrs = []
+                make = lambda i: make_sample(b, 'test', 300000 + 1000 * k + i, kind=kind, variation=variation)
+                for s, n in scorable(make, args.scenes):
+                    mix = torch.from_numpy(s['mix'])[None]
+                    spec = torch.stft(mix, A.N_FFT, A.HOP, window=window, center=True, pad_mode='reflect', return_complex=True)
+                    cells = torch.from_numpy(click_cells(s['boxes'][:n], GRID_H, GRID_W))[None]
+                    logits, _ = mask_logits(model, spec.abs(), torch.from_numpy(s['frame'])[None].float(), cells)
+                    masks = torch.einsum('fw,bnwt->bnft', model.unwarp, torch.sigmoid(logits))[0]
+                    sdrs += list(bss(s['sources'][:n], istft(spec * masks, mix.shape[-1]).numpy())[0])
+                res[f'{variation}/{kind}'] = float(np.nanmean(sdrs))
+        out[variant] = res
+        print(variant, json.dumps(res), flush=True)
+    out['_meta'] = {'protocol': 'bss_eval_sources (mir_eval), test-split scenes, soft masks, 11025 Hz mono',
+                    'scenes_per_cell': args.scenes}
+    if args.out:
+        with open(args.out + '.tmp', 'w') as f:
+            json.dump(out, f, indent=2)
+        os.replace(args.out + '.tmp', args.out)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument('command', choices=['train', 'score'])
+    ap.add_argument('--variant', choices=VARIANTS, default='shipped')
+    ap.add_argument('--variants', default=','.join(VARIANTS), help='score: the runs to score')
+    ap.add_argument('--runs', default='training/runs')
+    ap.add_argument('--bank', default='training/cache/bank.npz')
+    ap.add_argument('--batch', type=int, default=8)
+    ap.add_argument('--lr', type=float, default=1e-3)
+    ap.add_argument('--steps', type=int, default=3000)
+    ap.add_argument('--threads', type=int, default=1)
+    ap.add_argument('--workers', type=int, default=0)
+    ap.add_argument('--scenes', type=int, default=12)
+    ap.add_argument('--out', default=None)
+    args = ap.parse_args(argv)
+    train(args) if args.command == 'train' else score(args)
+
+
+if __name__ == '__main__':
+    main()
