@@ -10,15 +10,16 @@ steps; they differ only in
   ratio-mask  the shipped input; the sigmoid read as a ratio mask (a source's share of the
               mixture's magnitude, at most 1), weighted L1, Sound of Pixels' other choice
 
-    python3 -m training.experiments.audio_front train --variant shipped --steps 3000
-    python3 -m training.experiments.audio_front train --variant bin-norm --steps 3000
-    python3 -m training.experiments.audio_front train --variant ratio-mask --steps 3000
+    python3 -m training.experiments.audio_front train --variant shipped --steps 900 &     # side by side,
+    python3 -m training.experiments.audio_front train --variant bin-norm --steps 900 &    # 1 thread each
+    python3 -m training.experiments.audio_front train --variant ratio-mask --steps 900
     python3 -m training.experiments.audio_front score --scenes 12 --out docs/eval/audio-front.json
 
 Runs resume from their checkpoint (training/runs/audio-front-<variant>/ckpt.pt, model and Adam
 state, saved every 50 steps). `score` runs each final network on test-split scenes of the wide
 material (the test seeds) and of the held-out, unseen and real variations, soft masks, bss_eval
-SDR; the held-out columns against the first are the answer.
+SDR; the held-out columns against the first are the answer. Results: docs/models.md, "Another
+input normalization, another mask head".
 """
 import argparse
 import json
@@ -143,7 +144,7 @@ def score(args):
         model = build(variant)
         model.load_state_dict(ck['model'])
         model.eval()
-        res = {'steps': ck['step'], 'train_minutes': round(ck['seconds'] / 60, 1)}
+        res = {'steps': ck['step'], 'train_minutes': round(ck['seconds'] / 60, 1), 'per_source': {}}
         for variation in SCORE_VARIATIONS:
             for k, kind in enumerate(SCORE_KINDS):
                 sdrs = []
@@ -156,8 +157,9 @@ def score(args):
                     masks = torch.einsum('fw,bnwt->bnft', model.unwarp, torch.sigmoid(logits))[0]
                     sdrs += list(bss(s['sources'][:n], istft(spec * masks, mix.shape[-1]).numpy())[0])
                 res[f'{variation}/{kind}'] = float(np.nanmean(sdrs))
+                res['per_source'][f'{variation}/{kind}'] = [float(x) for x in sdrs]   # the same scenes for every variant: pair them
         out[variant] = res
-        print(variant, json.dumps(res), flush=True)
+        print(variant, json.dumps({k: v for k, v in res.items() if k != 'per_source'}), flush=True)
     out['_meta'] = {'protocol': 'bss_eval_sources (mir_eval), test-split scenes, soft masks, 11025 Hz mono',
                     'scenes_per_cell': args.scenes}
     if args.out:
@@ -175,7 +177,7 @@ def main(argv=None):
     ap.add_argument('--bank', default='training/cache/bank.npz')
     ap.add_argument('--batch', type=int, default=8)
     ap.add_argument('--lr', type=float, default=1e-3)
-    ap.add_argument('--steps', type=int, default=3000)
+    ap.add_argument('--steps', type=int, default=900)
     ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--workers', type=int, default=0)
     ap.add_argument('--scenes', type=int, default=12)
