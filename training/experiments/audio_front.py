@@ -24,17 +24,17 @@ input normalization, another mask head".
 import argparse
 import json
 import os
-import time
 
 import numpy as np
 import torch
 from torch.utils.data import DataLoader
 
 from .. import audio as A
-from ..evaluate import bss, click_cells, istft, scorable
+from ..evaluate import scorable
 from ..nets import AppearanceModel
 from ..train import WorldDataset, bank, gather_pixels, separation_loss
-from ..world.samples import GRID_H, GRID_W, MAX_SOURCES, make_sample
+from ..world.samples import MAX_SOURCES, make_sample
+from .sound_runs import PROTOCOL, soft_mask_sdrs, train_run, write_json
 
 VARIANTS = ('shipped', 'bin-norm', 'ratio-mask')
 SCORE_VARIATIONS = ('wide', 'heldout', 'unseen', 'real')
@@ -88,48 +88,14 @@ def train_step(model, variant, batch):
 def train(args):
     torch.manual_seed(0)
     torch.set_num_threads(args.threads)
-    run = os.path.join(args.runs, f'audio-front-{args.variant}')
-    os.makedirs(run, exist_ok=True)
     model = build(args.variant)
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
-    step, elapsed = 0, 0.0
-    ck_path = os.path.join(run, 'ckpt.pt')
-    if os.path.exists(ck_path):
-        ck = torch.load(ck_path, map_location='cpu')
-        model.load_state_dict(ck['model'])
-        opt.load_state_dict(ck['opt'])
-        step, elapsed = ck['step'], ck['seconds']
     # The same scenes in the same order for every variant (and on resuming).
-    loader = DataLoader(WorldDataset(args.bank, 'train', 2 * 10 ** 7 + step * args.batch, 10 ** 9, variation='wide'),
-                        batch_size=args.batch, num_workers=args.workers, drop_last=True)
-    log = open(os.path.join(run, 'log.jsonl'), 'a')
-
-    def save():
-        torch.save({'model': model.state_dict(), 'opt': opt.state_dict(), 'step': step, 'seconds': elapsed,
-                    'variant': args.variant}, ck_path + '.tmp')
-        os.replace(ck_path + '.tmp', ck_path)
-
-    model.train()
-    t_start, run_loss = time.time() - elapsed, None
-    for batch in loader:
-        if step >= args.steps:
-            break
-        for g in opt.param_groups:
-            g['lr'] = args.lr * min(1.0, (step + 1) / 100)
-        loss = train_step(model, args.variant, batch)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-        opt.step()
-        step += 1
-        elapsed = time.time() - t_start
-        run_loss = loss.item() if run_loss is None else 0.95 * run_loss + 0.05 * loss.item()
-        if step % 10 == 0:
-            log.write(json.dumps({'step': step, 'minutes': round(elapsed / 60, 2), 'loss': run_loss}) + '\n')
-            log.flush()
-        if step % 50 == 0:
-            save()
-    save()
+    batches_from = lambda step: DataLoader(
+        WorldDataset(args.bank, 'train', 2 * 10 ** 7 + step * args.batch, 10 ** 9, variation='wide'),
+        batch_size=args.batch, num_workers=args.workers, drop_last=True)
+    step, elapsed = train_run(os.path.join(args.runs, f'audio-front-{args.variant}'), model, batches_from,
+                              lambda batch: train_step(model, args.variant, batch), args.lr, args.steps,
+                              extra={'variant': args.variant})
     print(f'{args.variant}: {step} steps in {elapsed / 60:.1f} min', flush=True)
 
 
@@ -137,35 +103,27 @@ def train(args):
 def score(args):
     torch.set_num_threads(args.threads)
     b = bank(args.bank)
-    window = torch.hann_window(A.N_FFT, periodic=True)
     out = {}
     for variant in args.variants.split(','):
         ck = torch.load(os.path.join(args.runs, f'audio-front-{variant}', 'ckpt.pt'), map_location='cpu')
         model = build(variant)
         model.load_state_dict(ck['model'])
         model.eval()
+        logits_of = lambda mag, frame, cells: mask_logits(model, mag, frame, cells)[0]
         res = {'steps': ck['step'], 'train_minutes': round(ck['seconds'] / 60, 1), 'per_source': {}}
         for variation in SCORE_VARIATIONS:
             for k, kind in enumerate(SCORE_KINDS):
                 sdrs = []
                 make = lambda i: make_sample(b, 'test', 300000 + 1000 * k + i, kind=kind, variation=variation)
                 for s, n in scorable(make, args.scenes):
-                    mix = torch.from_numpy(s['mix'])[None]
-                    spec = torch.stft(mix, A.N_FFT, A.HOP, window=window, center=True, pad_mode='reflect', return_complex=True)
-                    cells = torch.from_numpy(click_cells(s['boxes'][:n], GRID_H, GRID_W))[None]
-                    logits, _ = mask_logits(model, spec.abs(), torch.from_numpy(s['frame'])[None].float(), cells)
-                    masks = torch.einsum('fw,bnwt->bnft', model.unwarp, torch.sigmoid(logits))[0]
-                    sdrs += list(bss(s['sources'][:n], istft(spec * masks, mix.shape[-1]).numpy())[0])
+                    sdrs += soft_mask_sdrs(logits_of, model.unwarp, s, n)
                 res[f'{variation}/{kind}'] = float(np.nanmean(sdrs))
                 res['per_source'][f'{variation}/{kind}'] = [float(x) for x in sdrs]   # the same scenes for every variant: pair them
         out[variant] = res
         print(variant, json.dumps({k: v for k, v in res.items() if k != 'per_source'}), flush=True)
-    out['_meta'] = {'protocol': 'bss_eval_sources (mir_eval), test-split scenes, soft masks, 11025 Hz mono',
-                    'scenes_per_cell': args.scenes}
+    out['_meta'] = {'protocol': PROTOCOL, 'scenes_per_cell': args.scenes}
     if args.out:
-        with open(args.out + '.tmp', 'w') as f:
-            json.dump(out, f, indent=2)
-        os.replace(args.out + '.tmp', args.out)
+        write_json(args.out, out)
 
 
 def main(argv=None):

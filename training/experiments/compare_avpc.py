@@ -21,10 +21,11 @@ from torch.utils.data import DataLoader
 
 from .. import audio as A
 from .avpc import AVPCSeparator
-from ..evaluate import bss, click_cells, istft, scorable
+from ..evaluate import bss, scorable
 from ..nets import AppearanceModel
 from ..train import WorldDataset, bank, gather_pixels, separation_loss
-from ..world.samples import GRID_H, GRID_W, MAX_SOURCES, make_sample
+from ..world.samples import MAX_SOURCES, make_sample
+from .sound_runs import PROTOCOL, soft_mask_sdrs, train_run, write_json
 
 NETS = ('unet', 'avpc')
 
@@ -49,53 +50,18 @@ def mask_logits(model, front, mag, frame, pixels):
 def train(args):
     torch.manual_seed(0)
     torch.set_num_threads(args.threads)
-    run = os.path.join(args.runs, f'avpc-compare-{args.net}')
-    os.makedirs(run, exist_ok=True)
     model, front = build(args.net), AppearanceModel().eval()   # front: only its warp + log front end is used
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
-    step, elapsed = 0, 0.0
-    ck_path = os.path.join(run, 'ckpt.pt')
-    if os.path.exists(ck_path):
-        ck = torch.load(ck_path, map_location='cpu')
-        model.load_state_dict(ck['model'])
-        opt.load_state_dict(ck['opt'])
-        step, elapsed = ck['step'], ck['seconds']
-    loader = DataLoader(WorldDataset(args.bank, 'train', step * args.batch, 10 ** 9), batch_size=args.batch,
-                        num_workers=0, drop_last=True)
-    log = open(os.path.join(run, 'log.jsonl'), 'a')
 
-    def save():
-        torch.save({'model': model.state_dict(), 'opt': opt.state_dict(), 'step': step, 'seconds': elapsed},
-                   ck_path + '.tmp')
-        os.replace(ck_path + '.tmp', ck_path)
-
-    model.train()
-    t_start, run_loss = time.time() - elapsed, None
-    for batch in loader:
-        for g in opt.param_groups:
-            g['lr'] = args.lr * min(1.0, (step + 1) / 100)
+    def loss_of(batch):
         mix, src = batch['mix'], batch['sources']
         mag_mix = A.stft_mag(mix)
         mag_src = A.stft_mag(src.flatten(0, 1)).view(mix.shape[0], MAX_SOURCES, *mag_mix.shape[1:])
         logits, norm = mask_logits(model, front, mag_mix, batch['frame'].float(), batch['pixels'])
-        loss = separation_loss(logits, batch, front.warp, mag_src, norm, 'cpu')
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-        opt.step()
-        step += 1
-        elapsed = time.time() - t_start
-        run_loss = loss.item() if run_loss is None else 0.95 * run_loss + 0.05 * loss.item()
-        if step % 10 == 0:
-            rec = {'step': step, 'minutes': round(elapsed / 60, 2), 'loss_sep': run_loss}
-            log.write(json.dumps(rec) + '\n')
-            log.flush()
-            print(rec, flush=True)
-        if step % 50 == 0:
-            save()
-        if elapsed >= args.minutes * 60 or step >= args.steps:
-            break
-    save()
+        return separation_loss(logits, batch, front.warp, mag_src, norm, 'cpu')
+    batches_from = lambda step: DataLoader(WorldDataset(args.bank, 'train', step * args.batch, 10 ** 9),
+                                           batch_size=args.batch, num_workers=0, drop_last=True)
+    step, elapsed = train_run(os.path.join(args.runs, f'avpc-compare-{args.net}'), model, batches_from, loss_of,
+                              args.lr, args.steps, args.minutes)
     print(f'{args.net}: {step} steps in {elapsed / 60:.1f} min', flush=True)
 
 
@@ -104,13 +70,13 @@ def score(args):
     torch.set_num_threads(args.threads)
     b = bank(args.bank)
     front = AppearanceModel().eval()   # only its fixed audio front end (warp, level normalisation, log) is used
-    window = torch.hann_window(A.N_FFT, periodic=True)
     out = {}
     for net in NETS:
         ck = torch.load(os.path.join(args.runs, f'avpc-compare-{net}', 'ckpt.pt'), map_location='cpu')
         model = build(net)
         model.load_state_dict(ck['model'])
         model.eval()
+        logits_of = lambda mag, frame, cells: mask_logits(model, front, mag, frame, cells)[0]
         res = {'sound_net_params': sound_params(model), 'total_params': sum(p.numel() for p in model.parameters()),
                'steps': ck['step'], 'train_minutes': round(ck['seconds'] / 60, 1),
                'seconds_per_step': ck['seconds'] / max(1, ck['step'])}
@@ -118,15 +84,8 @@ def score(args):
             sdrs, copy = [], []
             make = lambda i: make_sample(b, 'test', 100000 * (1 if kind == 'diff2' else 3) + i, kind=kind, variation='train_test')
             for s, n in scorable(make, args.scenes):
-                refs = s['sources'][:n]
-                mix = torch.from_numpy(s['mix'])[None]
-                spec = torch.stft(mix, A.N_FFT, A.HOP, window=window, center=True, pad_mode='reflect', return_complex=True)
-                cells = torch.from_numpy(click_cells(s['boxes'][:n], GRID_H, GRID_W))[None]
-                logits, _ = mask_logits(model, front, spec.abs(), torch.from_numpy(s['frame'])[None].float(), cells)
-                masks = torch.einsum('fw,bnwt->bnft', front.unwarp, torch.sigmoid(logits))[0]
-                est = istft(spec * masks, mix.shape[-1]).numpy()
-                sdrs += list(bss(refs, est)[0])
-                copy += list(bss(refs, np.repeat(s['mix'][None], n, 0))[0])
+                sdrs += soft_mask_sdrs(logits_of, front.unwarp, s, n)
+                copy += list(bss(s['sources'][:n], np.repeat(s['mix'][None], n, 0))[0])
             res[kind] = {'sdr_mean': float(np.mean(sdrs)), 'copy_paste': float(np.mean(copy)), 'n_sources': len(sdrs)}
         # CPU cost of one click once the mixture is analysed (single thread, one 5.94 s window)
         mag = torch.rand(1, 512, 256)
@@ -138,12 +97,9 @@ def score(args):
         res['seconds_per_window_one_click'] = (time.time() - t0) / 3
         out[net] = res
         print(net, json.dumps(res), flush=True)
-    out['_meta'] = {'protocol': 'bss_eval_sources (mir_eval), test-split scenes, soft masks, 11025 Hz mono',
-                    'scenes_per_row': args.scenes}
+    out['_meta'] = {'protocol': PROTOCOL, 'scenes_per_row': args.scenes}
     if args.out:
-        with open(args.out + '.tmp', 'w') as f:
-            json.dump(out, f, indent=2)
-        os.replace(args.out + '.tmp', args.out)
+        write_json(args.out, out)
 
 
 def main(argv=None):
