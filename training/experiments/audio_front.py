@@ -29,12 +29,11 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader
 
-from .. import audio as A
 from ..evaluate import scorable
 from ..nets import AppearanceModel
-from ..train import WorldDataset, bank, gather_pixels, separation_loss
-from ..world.samples import MAX_SOURCES, make_sample
-from .sound_runs import PROTOCOL, soft_mask_sdrs, train_run, write_json
+from ..train import WorldDataset, bank, separation_loss
+from ..world.samples import make_sample
+from .sound_runs import PROTOCOL, magnitudes, soft_mask_sdrs, train_run, unet_logits, write_json
 
 VARIANTS = ('shipped', 'bin-norm', 'ratio-mask')
 SCORE_VARIATIONS = ('wide', 'heldout', 'unseen', 'real')
@@ -47,9 +46,9 @@ class BinNormModel(AppearanceModel):
 
     def log_input(self, mag):
         _, norm = super().log_input(mag)
-        warped = torch.einsum('wf,bft->bwt', self.warp, mag)
-        per_bin = warped / (warped.mean(dim=2, keepdim=True) + 1e-8 * warped.mean(dim=(1, 2), keepdim=True) + 1e-12)
-        return torch.log(per_bin + 1e-3).unsqueeze(1), norm
+        # The shipped input over its mean per bin: the level it was already divided by cancels.
+        per_bin = norm / (norm.mean(dim=3, keepdim=True) + 1e-8)
+        return torch.log(per_bin + 1e-3), norm
 
 
 def build(variant):
@@ -69,18 +68,10 @@ def ratio_mask_loss(logits, batch, warp, mag_src, norm, device):
     return (l1 * weight * row_w).sum() / (weight * row_w).expand_as(l1).sum()
 
 
-def mask_logits(model, mag, frame, pixels):
-    """(B, N, 256, T) logits of the clicked pixels and the level-normalised warped magnitude."""
-    feats, norm = model.audio_features(mag)
-    return model.synth(gather_pixels(model.visual(frame), pixels), feats), norm
-
-
 def train_step(model, variant, batch):
     """The loss of one batch (sources, mixture, frame and clicked pixels as WorldDataset gives)."""
-    mix, src = batch['mix'], batch['sources']
-    mag_mix = A.stft_mag(mix)
-    mag_src = A.stft_mag(src.flatten(0, 1)).view(mix.shape[0], MAX_SOURCES, *mag_mix.shape[1:])
-    logits, norm = mask_logits(model, mag_mix, batch['frame'].float(), batch['pixels'])
+    mag_mix, mag_src = magnitudes(batch)
+    logits, norm = unet_logits(model, mag_mix, batch['frame'].float(), batch['pixels'])
     loss = ratio_mask_loss if variant == 'ratio-mask' else separation_loss
     return loss(logits, batch, model.warp, mag_src, norm, 'cpu')
 
@@ -109,7 +100,7 @@ def score(args):
         model = build(variant)
         model.load_state_dict(ck['model'])
         model.eval()
-        logits_of = lambda mag, frame, cells: mask_logits(model, mag, frame, cells)[0]
+        logits_of = lambda mag, frame, cells: unet_logits(model, mag, frame, cells)[0]
         res = {'steps': ck['step'], 'train_minutes': round(ck['seconds'] / 60, 1), 'per_source': {}}
         for variation in SCORE_VARIATIONS:
             for k, kind in enumerate(SCORE_KINDS):

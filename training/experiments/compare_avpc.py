@@ -19,13 +19,12 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader
 
-from .. import audio as A
 from .avpc import AVPCSeparator
 from ..evaluate import bss, scorable
 from ..nets import AppearanceModel
-from ..train import WorldDataset, bank, gather_pixels, separation_loss
-from ..world.samples import MAX_SOURCES, make_sample
-from .sound_runs import PROTOCOL, soft_mask_sdrs, train_run, write_json
+from ..train import WorldDataset, bank, separation_loss
+from ..world.samples import make_sample
+from .sound_runs import PROTOCOL, magnitudes, soft_mask_sdrs, train_run, unet_logits, write_json
 
 NETS = ('unet', 'avpc')
 
@@ -41,8 +40,7 @@ def sound_params(model):
 def mask_logits(model, front, mag, frame, pixels):
     """(B, N, 256, T) logits of the clicked pixels for either network."""
     if isinstance(model, AppearanceModel):
-        feats, norm = model.audio_features(mag)
-        return model.synth(gather_pixels(model.visual(frame), pixels), feats), norm
+        return unet_logits(model, mag, frame, pixels)
     log_mag, norm = front.log_input(mag)
     return model(log_mag, frame, pixels), norm
 
@@ -53,9 +51,7 @@ def train(args):
     model, front = build(args.net), AppearanceModel().eval()   # front: only its warp + log front end is used
 
     def loss_of(batch):
-        mix, src = batch['mix'], batch['sources']
-        mag_mix = A.stft_mag(mix)
-        mag_src = A.stft_mag(src.flatten(0, 1)).view(mix.shape[0], MAX_SOURCES, *mag_mix.shape[1:])
+        mag_mix, mag_src = magnitudes(batch)
         logits, norm = mask_logits(model, front, mag_mix, batch['frame'].float(), batch['pixels'])
         return separation_loss(logits, batch, front.warp, mag_src, norm, 'cpu')
     batches_from = lambda step: DataLoader(WorldDataset(args.bank, 'train', step * args.batch, 10 ** 9),

@@ -8,7 +8,22 @@ import torch
 
 from .. import audio as A
 from ..evaluate import bss, click_cells, istft
-from ..world.samples import GRID_H, GRID_W
+from ..train import gather_pixels
+from ..world.samples import GRID_H, GRID_W, MAX_SOURCES
+
+
+def magnitudes(batch):
+    """The mixture's STFT magnitude (B, 512, T) and each source's (B, MAX_SOURCES, 512, T)."""
+    mix, src = batch['mix'], batch['sources']
+    mag_mix = A.stft_mag(mix)
+    return mag_mix, A.stft_mag(src.flatten(0, 1)).view(mix.shape[0], MAX_SOURCES, *mag_mix.shape[1:])
+
+
+def unet_logits(model, mag, frame, pixels):
+    """An appearance model's (B, N, 256, T) logits at the clicked pixels, and the level-normalised
+    warped magnitude."""
+    feats, norm = model.audio_features(mag)
+    return model.synth(gather_pixels(model.visual(frame), pixels), feats), norm
 
 
 def train_run(run, model, batches_from, loss_of, lr, steps, minutes=float('inf'), extra=None):
