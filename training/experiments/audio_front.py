@@ -9,17 +9,20 @@ steps; they differ only in
               colouring (a microphone's or a room's EQ) taken out; the same mask and loss
   ratio-mask  the shipped input; the sigmoid read as a ratio mask (a source's share of the
               mixture's magnitude, at most 1), weighted L1, Sound of Pixels' other choice
+  deeper      the shipped input, mask and loss; the audio U-Net nearly twice as deep (a residual
+              3x3 convolution more at every level, down and up), its width unchanged
 
     python3 -m training.experiments.audio_front train --variant shipped --steps 900 &     # side by side,
     python3 -m training.experiments.audio_front train --variant bin-norm --steps 900 &    # 1 thread each
     python3 -m training.experiments.audio_front train --variant ratio-mask --steps 900
+    python3 -m training.experiments.audio_front train --variant deeper --steps 900 --threads 2
     python3 -m training.experiments.audio_front score --scenes 12 --out docs/eval/audio-front.json
 
 Runs resume from their checkpoint (training/runs/audio-front-<variant>/ckpt.pt, model and Adam
 state, saved every 50 steps). `score` runs each final network on test-split scenes of the wide
 material (the test seeds) and of the held-out, unseen and real variations, soft masks, bss_eval
 SDR; the held-out columns against the first are the answer. Results: docs/models.md, "Another
-input normalization, another mask head".
+input normalization, another mask head, a deeper audio network".
 """
 import argparse
 import json
@@ -27,15 +30,17 @@ import os
 
 import numpy as np
 import torch
+import torch.nn.functional as F
+from torch import nn
 from torch.utils.data import DataLoader
 
 from ..evaluate import scorable
-from ..nets import AppearanceModel
+from ..nets import AppearanceModel, AudioUNet
 from ..train import WorldDataset, bank, separation_loss
 from ..world.samples import make_sample
 from .sound_runs import PROTOCOL, magnitudes, soft_mask_sdrs, train_run, unet_logits, write_json
 
-VARIANTS = ('shipped', 'bin-norm', 'ratio-mask')
+VARIANTS = ('shipped', 'bin-norm', 'ratio-mask', 'deeper')
 SCORE_VARIATIONS = ('wide', 'heldout', 'unseen', 'real')
 SCORE_KINDS = ('diff2', 'speech_inst', 'three')
 
@@ -51,8 +56,47 @@ class BinNormModel(AppearanceModel):
         return torch.log(per_bin + 1e-3), norm
 
 
+class Residual(nn.Module):
+    """x + a 3x3 convolution of x at the same size and width (pre-activated, batch-normalised)."""
+
+    def __init__(self, channels):
+        super().__init__()
+        self.conv = nn.Conv2d(channels, channels, 3, 1, 1, bias=False)
+        self.bn = nn.BatchNorm2d(channels)
+
+    def forward(self, x):
+        return x + self.bn(self.conv(F.leaky_relu(x, 0.2)))
+
+
+class DeeperAudioUNet(AudioUNet):
+    """The shipped U-Net with a residual 3x3 convolution after every down and every up block:
+    26 convolutions against 14, the same channels at every level."""
+
+    def __init__(self, ngf=16, levels=7):
+        super().__init__(ngf=ngf, levels=levels)
+        self.down_extra = nn.ModuleList(Residual(d.conv.out_channels) for d in self.downs)
+        self.up_extra = nn.ModuleList(Residual(u.conv.out_channels) for u in self.ups)
+
+    def forward(self, log_mag):
+        x = self.first(self.bn0(log_mag))
+        skips = [x]
+        for down, extra in zip(self.downs, self.down_extra):
+            x = extra(down(x))
+            skips.append(x)
+        skips.pop()
+        for up, extra in zip(self.ups, self.up_extra):
+            x = torch.cat([extra(up(x)), skips.pop()], 1)
+        x = F.interpolate(F.relu(x), scale_factor=2, mode='nearest')
+        return self.last(x)
+
+
 def build(variant):
-    return BinNormModel() if variant == 'bin-norm' else AppearanceModel()
+    if variant == 'bin-norm':
+        return BinNormModel()
+    model = AppearanceModel()
+    if variant == 'deeper':
+        model.audio = DeeperAudioUNet()
+    return model
 
 
 def ratio_mask_loss(logits, batch, warp, mag_src, norm, device):

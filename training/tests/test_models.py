@@ -11,7 +11,7 @@ import torch
 
 from training import audio as A
 from training.export import export
-from training.experiments.audio_front import BinNormModel, ratio_mask_loss, train_step
+from training.experiments.audio_front import BinNormModel, build, ratio_mask_loss, train_step
 from training.experiments.avpc import AVPCSeparator
 from training.experiments.compare_avpc import mask_logits
 from training.motion import DirectSeparator, MotionStage, ame_triplet, opponent_fusion, pool_motion, tracker_like
@@ -229,6 +229,22 @@ class TrainingTest(unittest.TestCase):
         for variant, net in (('ratio-mask', AppearanceModel()), ('bin-norm', BinNormModel())):
             losses = run_steps(lambda: train_step(net, variant, batch), net.parameters(), 5)
             self.assertLess(min(losses[-2:]), losses[0], variant)
+
+    def test_the_deeper_audio_network_is_the_shipped_one_with_a_residual_convolution_at_every_level(self):
+        torch.manual_seed(0)
+        shipped, deeper = build('shipped').audio.eval(), build('deeper').audio.eval()
+        convs = lambda net: sum(isinstance(m, torch.nn.Conv2d) for m in net.modules())
+        self.assertEqual(convs(deeper), convs(shipped) + 12)                 # 6 levels, down and up
+        deeper.load_state_dict(shipped.state_dict(), strict=False)
+        x = torch.randn(2, 1, 256, 256)
+        self.assertGreater((deeper(x) - shipped(x)).abs().max().item(), 1e-3)
+        for extra in [*deeper.down_extra, *deeper.up_extra]:
+            torch.nn.init.zeros_(extra.bn.weight)                            # every added block passes x through
+        self.assertTrue(torch.allclose(deeper(x), shipped(x), atol=1e-5))
+        batch = fixed_batch(WorldDataset(BANK, 'train', 0, 2, variation='wide'), 2)
+        net = build('deeper')
+        losses = run_steps(lambda: train_step(net, 'deeper', batch), net.parameters(), 5)
+        self.assertLess(min(losses[-2:]), losses[0])
 
 
 class EvaluateTest(unittest.TestCase):
