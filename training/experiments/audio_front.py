@@ -24,7 +24,6 @@ material (the test seeds) and of the held-out, unseen and real variations, soft 
 SDR; the held-out columns against the first are the answer. Results: docs/models.md, "Another
 input normalization, another mask head, a deeper audio network".
 """
-import argparse
 import json
 import os
 
@@ -38,7 +37,7 @@ from ..evaluate import scorable
 from ..nets import AppearanceModel, AudioUNet
 from ..train import WorldDataset, bank, separation_loss
 from ..world.samples import make_sample
-from .sound_runs import PROTOCOL, magnitudes, soft_mask_sdrs, train_run, unet_logits, write_json
+from .sound_runs import PROTOCOL, magnitudes, run_command, soft_mask_sdrs, train_run, unet_logits, write_json
 
 VARIANTS = ('shipped', 'bin-norm', 'ratio-mask', 'deeper')
 SCORE_VARIATIONS = ('wide', 'heldout', 'unseen', 'real')
@@ -162,21 +161,11 @@ def score(args):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser()
-    ap.add_argument('command', choices=['train', 'score'])
-    ap.add_argument('--variant', choices=VARIANTS, default='shipped')
-    ap.add_argument('--variants', default=','.join(VARIANTS), help='score: the runs to score')
-    ap.add_argument('--runs', default='training/runs')
-    ap.add_argument('--bank', default='training/cache/bank.npz')
-    ap.add_argument('--batch', type=int, default=8)
-    ap.add_argument('--lr', type=float, default=1e-3)
-    ap.add_argument('--steps', type=int, default=900)
-    ap.add_argument('--threads', type=int, default=1)
-    ap.add_argument('--workers', type=int, default=0)
-    ap.add_argument('--scenes', type=int, default=12)
-    ap.add_argument('--out', default=None)
-    args = ap.parse_args(argv)
-    train(args) if args.command == 'train' else score(args)
+    def options(ap):
+        ap.add_argument('--variant', choices=VARIANTS, default='shipped')
+        ap.add_argument('--variants', default=','.join(VARIANTS), help='score: the runs to score')
+        ap.add_argument('--workers', type=int, default=0)
+    run_command(train, score, options, steps=900, argv=argv)
 
 
 if __name__ == '__main__':

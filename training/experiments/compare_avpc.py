@@ -10,7 +10,6 @@ head is left out of both, it needs the U-Net's shared features). `score` evaluat
 with bss_eval on test-split scenes and records parameters, steps, seconds per step and CPU cost
 per click, which is what decides what ships.
 """
-import argparse
 import json
 import os
 import time
@@ -24,7 +23,7 @@ from ..evaluate import bss, scorable
 from ..nets import AppearanceModel
 from ..train import WorldDataset, bank, separation_loss
 from ..world.samples import make_sample
-from .sound_runs import PROTOCOL, magnitudes, soft_mask_sdrs, train_run, unet_logits, write_json
+from .sound_runs import PROTOCOL, magnitudes, run_command, soft_mask_sdrs, train_run, unet_logits, write_json
 
 NETS = ('unet', 'avpc')
 
@@ -99,20 +98,10 @@ def score(args):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser()
-    ap.add_argument('command', choices=['train', 'score'])
-    ap.add_argument('--net', choices=NETS, default='unet')
-    ap.add_argument('--runs', default='training/runs')
-    ap.add_argument('--bank', default='training/cache/bank.npz')
-    ap.add_argument('--batch', type=int, default=8)
-    ap.add_argument('--lr', type=float, default=1e-3)
-    ap.add_argument('--minutes', type=float, default=30)
-    ap.add_argument('--steps', type=int, default=10 ** 9)
-    ap.add_argument('--threads', type=int, default=1)
-    ap.add_argument('--scenes', type=int, default=12)
-    ap.add_argument('--out', default=None)
-    args = ap.parse_args(argv)
-    train(args) if args.command == 'train' else score(args)
+    def options(ap):
+        ap.add_argument('--net', choices=NETS, default='unet')
+        ap.add_argument('--minutes', type=float, default=30)
+    run_command(train, score, options, steps=10 ** 9, argv=argv)
 
 
 if __name__ == '__main__':

@@ -1,5 +1,6 @@
 """What the comparisons of sound networks share: a resumable training run that stops at a number of
-steps or minutes, and the soft-mask SDR of one scene's clicked sources."""
+steps or minutes, the soft-mask SDR of one scene's clicked sources, and the command line both take."""
+import argparse
 import json
 import os
 import time
@@ -69,6 +70,24 @@ def train_run(run, model, batches_from, loss_of, lr, steps, minutes=float('inf')
             save()
     save()
     return step, elapsed
+
+
+def run_command(train, score, add_options, steps, argv=None):
+    """Parse `train|score` and the options every comparison takes (plus add_options(parser)'s own),
+    then run train(args) or score(args)."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument('command', choices=['train', 'score'])
+    add_options(ap)
+    ap.add_argument('--runs', default='training/runs')
+    ap.add_argument('--bank', default='training/cache/bank.npz')
+    ap.add_argument('--batch', type=int, default=8)
+    ap.add_argument('--lr', type=float, default=1e-3)
+    ap.add_argument('--steps', type=int, default=steps)
+    ap.add_argument('--threads', type=int, default=1)
+    ap.add_argument('--scenes', type=int, default=12)
+    ap.add_argument('--out', default=None)
+    args = ap.parse_args(argv)
+    train(args) if args.command == 'train' else score(args)
 
 
 PROTOCOL = 'bss_eval_sources (mir_eval), test-split scenes, soft masks, 11025 Hz mono'

@@ -17,10 +17,9 @@ from training.experiments.compare_avpc import mask_logits
 from training.motion import DirectSeparator, MotionStage, ame_triplet, opponent_fusion, pool_motion, tracker_like
 from training.nets import AppearanceModel
 from training.schedule import learning_rate, time_progress
-from training.train_motion import refinement_groups
 from training.train import WorldDataset, forward_batch, keep_weights, make_optimizer, resume, separation_loss
 from training.world.samples import MAX_SOURCES
-from training.train_motion import MotionDataset, ame_step, ssr_step
+from training.train_motion import MotionDataset, ame_step, refinement_groups, ssr_step
 
 from .common import BANK, ROOT, bank
 
