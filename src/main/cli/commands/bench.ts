@@ -180,7 +180,7 @@ export const command: Command = {
     seconds: { kind: 'string', value: 'N', help: 'length of the synthetic audio for the dsp timings (default 180), or of each world-quality clip (default 8)' },
     variations: { kind: 'string', value: 'LIST', help: 'world-quality: timbre variations to score, of test, heldout, unseen, real, canonical (default all five)' },
     split: { kind: 'string', value: 'SPLIT', help: "world-quality: the clips' split, test (default: the figures the docs quote) or val (the validation split, to choose a rule on)" },
-    idle: { kind: 'boolean', help: 'say in the document that other work on the machine was paused for the run (e.g. run through a wrapper that pauses it)' },
+    idle: { kind: 'boolean', help: 'say in the document that nothing else ran on the machine during the run (other work paused or absent)' },
   },
   async run({ options, positionals }, io) {
     // parity is the app suite's quality part, the real suites need fetched material, world-quality is long: only when asked for.
@@ -201,7 +201,7 @@ export const command: Command = {
     const docPath = path.join(root, 'docs', 'benchmarks.md');
     const previous = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '';
     const conditions = options.idle
-      ? `Other work on the machine (the background training) was paused for the run, so it was otherwise idle (load average ${os.loadavg()[0].toFixed(1)} at the end).`
+      ? `Nothing else ran on the machine during the run (other work was paused or absent), so it was otherwise idle (load average ${os.loadavg()[0].toFixed(1)} at the end, the benchmark's own).`
       : `The machine was shared with other work (load average ${os.loadavg()[0].toFixed(1)} at the end), so speeds are pessimistic.`;
     const md = [
       '# Benchmarks',
